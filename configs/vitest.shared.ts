@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** Test settings shared by every package: sources are tested directly, not the built output. */
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@hamux-ts/core': here('../packages/core/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    setupFiles: [here('./vitest.setup.ts')],
+    testTimeout: 60_000,
+    pool: 'forks',
+  },
+});

@@ -1,0 +1,148 @@
+import type { Tensor } from './tf.js';
+import { HamuxError, HamuxErrors } from './errors.js';
+import type { Hypersynapse } from './hypersynapse.js';
+import { NeuronLayer, type LayerSpec } from './layer.js';
+import { checkInit, type ParamSpecs } from './params.js';
+import { formatShape, isValidShape, type Shape } from './shape.js';
+import { HAM, type SynapseNode } from './ham.js';
+
+/** What to do with a layer that no hypersynapse touches (its state just decays to its own minimum). */
+export type IsolatedLayerPolicy = 'error' | 'warn' | 'allow';
+
+export interface BuildOptions {
+  /** Seed of every parameter's initialisation; parameters get independent streams by path. */
+  readonly seed: number;
+  /** Parameters to use instead of initialising them (loaded weights), checked against the specs. */
+  readonly params?: {
+    readonly layers?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
+    readonly synapses?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
+  };
+  /** Default `'warn'`: the warning is kept in `ham.warnings`. */
+  readonly isolatedLayers?: IsolatedLayerPolicy;
+}
+
+interface SynapseDecl {
+  readonly name: string;
+  readonly synapse: Hypersynapse;
+  readonly connects: readonly string[];
+}
+
+/**
+ * Declares a hypergraph one layer and one hypersynapse at a time. Each call returns a new builder
+ * whose type knows the names declared so far, so a misspelt layer in `connects` is a compile error.
+ *
+ * ```ts
+ * const ham = hypergraph()
+ *   .layer('pixels', { shape: [784], lagrangian: identity() })
+ *   .layer('hidden', { shape: [256], lagrangian: softmax({ beta: 2 }), tau: 0.1 })
+ *   .synapse('enc', dense(), ['pixels', 'hidden'])
+ *   .build({ seed: 0 });
+ * ```
+ */
+export class GraphBuilder<L extends string = never, S extends string = never> {
+  readonly #layers: readonly (readonly [string, LayerSpec])[];
+  readonly #synapses: readonly SynapseDecl[];
+
+  constructor(layers: readonly (readonly [string, LayerSpec])[] = [], synapses: readonly SynapseDecl[] = []) {
+    this.#layers = layers;
+    this.#synapses = synapses;
+  }
+
+  /** Adds a neuron layer named `name`. */
+  layer<N extends string>(name: N, spec: LayerSpec): GraphBuilder<L | N, S> {
+    return new GraphBuilder<L | N, S>([...this.#layers, [name, spec]], this.#synapses);
+  }
+
+  /** Adds a hypersynapse named `name` between the layers it `connects`, in the order its energy expects. */
+  synapse<N extends string>(name: N, synapse: Hypersynapse, connects: readonly L[]): GraphBuilder<L, S | N> {
+    return new GraphBuilder<L, S | N>(this.#layers, [...this.#synapses, { name, synapse, connects: [...connects] }]);
+  }
+
+  /** Validates the whole graph (every problem at once), initialises its parameters, and compiles it. */
+  build(options: BuildOptions): HAM<L, S> {
+    return compileGraph<L, S>(this.#layers, this.#synapses, options);
+  }
+}
+
+/** Starts an empty hypergraph. */
+export function hypergraph(): GraphBuilder {
+  return new GraphBuilder();
+}
+
+function specProblems(path: string, specs: ParamSpecs): HamuxError[] {
+  return Object.entries(specs).flatMap(([p, spec]) => {
+    const problem = checkInit(spec.init, spec.shape);
+    return problem ? [new HamuxError(`${path}.${p}`, problem)] : [];
+  });
+}
+
+function compileGraph<L extends string, S extends string>(
+  layerDecls: readonly (readonly [string, LayerSpec])[],
+  synapseDecls: readonly SynapseDecl[],
+  options: BuildOptions,
+): HAM<L, S> {
+  const errors: HamuxError[] = [];
+  const warnings: string[] = [];
+  if (!Number.isInteger(options.seed)) errors.push(new HamuxError('seed', `expected an integer, got ${options.seed}`));
+
+  const layers = new Map<string, NeuronLayer>();
+  for (const [name, spec] of layerDecls) {
+    const path = `layers.${name}`;
+    if (!name) errors.push(new HamuxError('layers', 'a layer has an empty name'));
+    else if (layers.has(name)) errors.push(new HamuxError(path, `duplicate layer name "${name}"`));
+    else if (!isValidShape(spec.shape)) {
+      errors.push(new HamuxError(`${path}.shape`, `expected an array of positive integers, got ${JSON.stringify(spec.shape)}`));
+    } else if (spec.tau !== undefined && !(Number.isFinite(spec.tau) && spec.tau > 0)) {
+      errors.push(new HamuxError(`${path}.tau`, `expected a positive number, got ${spec.tau}`));
+    } else if (!spec.lagrangian || typeof spec.lagrangian.lagrangian !== 'function') {
+      errors.push(new HamuxError(`${path}.lagrangian`, 'expected a Lagrangian'));
+    } else {
+      const problem = spec.lagrangian.check?.(spec.shape);
+      if (problem) errors.push(new HamuxError(`${path}.lagrangian`, problem));
+      else {
+        errors.push(...specProblems(`${path}`, spec.lagrangian.params(spec.shape)));
+        layers.set(name, new NeuronLayer(name, spec));
+      }
+    }
+  }
+
+  const synapses = new Map<string, SynapseNode<L>>();
+  const touched = new Set<string>();
+  for (const { name, synapse, connects } of synapseDecls) {
+    const path = `synapses.${name}`;
+    if (!name) { errors.push(new HamuxError('synapses', 'a synapse has an empty name')); continue; }
+    if (synapses.has(name)) { errors.push(new HamuxError(path, `duplicate synapse name "${name}"`)); continue; }
+    const unknown = connects.filter((l) => !layers.has(l) && !layerDecls.some(([n]) => n === l));
+    if (unknown.length > 0) {
+      const known = [...new Set(layerDecls.map(([n]) => n))].map((n) => `"${n}"`).join(', ');
+      errors.push(new HamuxError(`${path}.connects`, `unknown layer ${unknown.map((u) => `"${u}"`).join(', ')} (layers are ${known || 'none'})`));
+      continue;
+    }
+    if (connects.length !== synapse.arity) {
+      errors.push(new HamuxError(`${path}.connects`, `${synapse.kind} connects ${synapse.arity} layer(s), got ${connects.length} (${connects.join(', ')})`));
+      continue;
+    }
+    connects.forEach((l) => touched.add(l));
+    if (connects.some((l) => !layers.has(l))) continue; // the layer itself is broken, reported above
+    const shapes: Shape[] = connects.map((l) => layers.get(l)!.shape);
+    const described = connects.map((l, i) => `"${l}" ${formatShape(shapes[i]!)}`).join(' and ');
+    const problem = synapse.check(shapes);
+    if (problem) {
+      errors.push(new HamuxError(path, `${synapse.kind} between ${described}: ${problem}`));
+      continue;
+    }
+    errors.push(...specProblems(path, synapse.params(shapes)));
+    synapses.set(name, { name, synapse, connects: connects as readonly L[], shapes });
+  }
+
+  const policy = options.isolatedLayers ?? 'warn';
+  for (const name of layers.keys()) {
+    if (touched.has(name) || policy === 'allow') continue;
+    const message = `layer "${name}" is not connected to any hypersynapse`;
+    if (policy === 'error') errors.push(new HamuxError(`layers.${name}`, message));
+    else warnings.push(message);
+  }
+
+  if (errors.length > 0) throw new HamuxErrors(errors);
+  return HAM.create<L, S>(layers as Map<L, NeuronLayer>, synapses as Map<S, SynapseNode<L>>, options, warnings);
+}

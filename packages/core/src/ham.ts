@@ -1,0 +1,309 @@
+import { tf, type Tensor } from './tf.js';
+import { HamuxError, HamuxErrors } from './errors.js';
+import type { Hypersynapse } from './hypersynapse.js';
+import type { NeuronLayer } from './layer.js';
+import { initParam, type ParamSpecs, type Params, type TensorMap } from './params.js';
+import { deriveKey, normalValues } from './random.js';
+import { formatShape, sameShape, type Shape } from './shape.js';
+import { tidy } from './ops.js';
+import type { BuildOptions } from './graph.js';
+
+/** One tensor per layer, each `[B, ...shape]` with the same batch size B. */
+export type States<L extends string> = { readonly [K in L]: Tensor };
+
+/** A hypersynapse placed in a graph. */
+export interface SynapseNode<L extends string> {
+  readonly name: string;
+  readonly synapse: Hypersynapse;
+  readonly connects: readonly L[];
+  readonly shapes: readonly Shape[];
+}
+
+/** Every term of the global energy, each `[B]`. */
+export interface EnergyTree<L extends string, S extends string> {
+  readonly layers: { readonly [K in L]: Tensor };
+  readonly synapses: { readonly [K in S]: Tensor };
+  readonly total: Tensor;
+}
+
+/**
+ * How update signals are computed: `'auto'` uses a built-in component's closed form where it has
+ * one and autodiff for the rest; `'autodiff'` differentiates the total energy (the reference).
+ */
+export type GradMethod = 'auto' | 'autodiff';
+
+export interface EvalOptions {
+  /** Parameters to evaluate with instead of the graph's own (for training, or weights under test). */
+  readonly params?: Params;
+  readonly method?: GradMethod;
+}
+
+/**
+ * A compiled hierarchical associative memory: neuron layers, hypersynapses and their parameters,
+ * with the global energy `E = Σ_layers (Σ x̂⊙x − L(x)) + Σ_syn E_syn(x̂)` and its update signals
+ * `∂E/∂x̂_i = x_i + Σ_syn ∂E_syn/∂x̂_i`. Build one with `hypergraph()…build({ seed })`.
+ *
+ * Every method takes states with a leading batch dimension, returns per-sample values, and owns
+ * the tensors it allocates: only the returned tensors survive, and they are the caller's to dispose.
+ */
+export class HAM<L extends string, S extends string> {
+  readonly layers: { readonly [K in L]: NeuronLayer };
+  readonly synapses: { readonly [K in S]: SynapseNode<L> };
+  readonly layerNames: readonly L[];
+  readonly synapseNames: readonly S[];
+  /** The graph's parameters (owned by the graph; `dispose()` frees them). */
+  readonly params: Params;
+  readonly paramSpecs: { readonly layers: Record<L, ParamSpecs>; readonly synapses: Record<S, ParamSpecs> };
+  /** Non-fatal findings of the build, such as layers that no synapse touches. */
+  readonly warnings: readonly string[];
+
+  private constructor(
+    layers: Map<L, NeuronLayer>,
+    synapses: Map<S, SynapseNode<L>>,
+    params: Params,
+    paramSpecs: HAM<L, S>['paramSpecs'],
+    warnings: readonly string[],
+  ) {
+    this.layers = Object.freeze(Object.fromEntries(layers)) as HAM<L, S>['layers'];
+    this.synapses = Object.freeze(Object.fromEntries(synapses)) as HAM<L, S>['synapses'];
+    this.layerNames = Object.freeze([...layers.keys()]);
+    this.synapseNames = Object.freeze([...synapses.keys()]);
+    this.params = params;
+    this.paramSpecs = paramSpecs;
+    this.warnings = Object.freeze([...warnings]);
+  }
+
+  /** @internal Called by `GraphBuilder.build` after validation. */
+  static create<L extends string, S extends string>(
+    layers: Map<L, NeuronLayer>,
+    synapses: Map<S, SynapseNode<L>>,
+    options: BuildOptions,
+    warnings: readonly string[],
+  ): HAM<L, S> {
+    const errors: HamuxError[] = [];
+    const specs = {
+      layers: Object.fromEntries([...layers].map(([n, l]) => [n, l.lagrangian.params(l.shape)])) as Record<L, ParamSpecs>,
+      synapses: Object.fromEntries([...synapses].map(([n, s]) => [n, s.synapse.params(s.shapes)])) as Record<S, ParamSpecs>,
+    };
+    const materialise = (group: 'layers' | 'synapses', owner: string, ownerSpecs: ParamSpecs) => {
+      const given = options.params?.[group]?.[owner] ?? {};
+      for (const extra of Object.keys(given).filter((k) => !(k in ownerSpecs))) {
+        errors.push(new HamuxError(`${group}.${owner}.${extra}`, `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`));
+      }
+      const out: Record<string, Tensor> = {};
+      for (const [p, spec] of Object.entries(ownerSpecs)) {
+        const path = `${group}.${owner}.${p}`;
+        const g = given[p];
+        if (g !== undefined) {
+          if (!sameShape(g.shape, spec.shape)) {
+            errors.push(new HamuxError(path, `expected shape ${formatShape(spec.shape)}, got ${formatShape(g.shape)}`));
+          } else out[p] = tf.keep(tf.cast(g, 'float32'));
+        } else out[p] = tf.keep(initParam(path, spec, deriveKey(options.seed, path)));
+      }
+      return Object.freeze(out);
+    };
+    const params = tidy(() => ({
+      layers: Object.freeze(Object.fromEntries(Object.entries(specs.layers).map(([n, s]) => [n, materialise('layers', n, s as ParamSpecs)]))),
+      synapses: Object.freeze(Object.fromEntries(Object.entries(specs.synapses).map(([n, s]) => [n, materialise('synapses', n, s as ParamSpecs)]))),
+    }));
+    if (errors.length > 0) {
+      disposeParams(params);
+      throw new HamuxErrors(errors);
+    }
+    return new HAM(layers, synapses, Object.freeze(params), specs, warnings);
+  }
+
+  /** Total number of parameter entries (learnable and fixed). */
+  get numParams(): number {
+    return [...Object.values(this.params.layers), ...Object.values(this.params.synapses)]
+      .flatMap((m) => Object.values(m))
+      .reduce((n, t) => n + t.size, 0);
+  }
+
+  /**
+   * Checks that `states` has exactly one tensor per layer, of shape `[B, ...shape]` with one B,
+   * and returns B. Throws a `HamuxErrors` naming each offending layer otherwise.
+   */
+  checkStates(states: Readonly<Record<string, Tensor>>, what = 'states'): number {
+    const errors: HamuxError[] = [];
+    let batch: number | undefined;
+    let batchFrom = '';
+    for (const name of Object.keys(states)) {
+      if (!(name in this.layers)) {
+        errors.push(new HamuxError(`${what}.${name}`, `unknown layer (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`));
+      }
+    }
+    for (const name of this.layerNames) {
+      const t = states[name];
+      const layer = this.layers[name];
+      const path = `${what}.${name}`;
+      if (t === undefined) {
+        errors.push(new HamuxError(path, `missing: expected a tensor of shape [batch, ${layer.shape.join(', ')}]`));
+        continue;
+      }
+      if (!(t instanceof tf.Tensor) || t.isDisposed) {
+        errors.push(new HamuxError(path, t instanceof tf.Tensor ? 'the tensor has been disposed' : 'expected a tensor'));
+        continue;
+      }
+      if (t.rank !== layer.shape.length + 1 || !sameShape(t.shape.slice(1), layer.shape)) {
+        errors.push(new HamuxError(path, `expected shape [batch, ${layer.shape.join(', ')}], got ${formatShape(t.shape)}`));
+        continue;
+      }
+      if (t.dtype !== 'float32') errors.push(new HamuxError(path, `expected dtype float32, got ${t.dtype}`));
+      if (batch === undefined) { batch = t.shape[0]; batchFrom = name; }
+      else if (t.shape[0] !== batch) {
+        errors.push(new HamuxError(path, `batch size ${t.shape[0]} differs from ${batch} of layer "${batchFrom}"`));
+      }
+    }
+    if (errors.length > 0) throw new HamuxErrors(errors);
+    return batch ?? 0;
+  }
+
+  /** Zero states for a batch of `batch` samples. */
+  zeros(batch: number): States<L> {
+    return this.mapLayers((l) => tf.zeros([batch, ...l.shape]));
+  }
+
+  /** Seeded normal states `N(0, std²)`, the same numbers on every backend. */
+  randomStates(batch: number, seed: number, std = 1): States<L> {
+    return this.mapLayers((l) => {
+      const shape = [batch, ...l.shape];
+      return tf.tensor(normalValues(deriveKey(seed, `states.${l.name}`), shape, 0, std), shape);
+    });
+  }
+
+  /** `x̂_i = ∇L_i(x_i)` for every layer. */
+  activations(states: States<L>, options: EvalOptions = {}): States<L> {
+    this.checkStates(states);
+    return tidy(() => this.rawActivations(states, this.paramsOf(options)));
+  }
+
+  /** Each layer's and each synapse's energy and their sum, per sample. */
+  energyTree(states: States<L>, options: EvalOptions = {}): EnergyTree<L, S> {
+    this.checkStates(states);
+    return tidy(() => {
+      const params = this.paramsOf(options);
+      const xhats = this.rawActivations(states, params);
+      return this.treeFrom(states, xhats, params);
+    });
+  }
+
+  /** The total energy per sample, `[B]`. */
+  energy(states: States<L>, options: EvalOptions = {}): Tensor {
+    return this.energyAndDEdxhat(states, options).energy;
+  }
+
+  /** `∂E/∂x̂_i` for every layer, the negated input to the dynamics `τ_i dx_i/dt = −∂E/∂x̂_i`. */
+  dEdxhat(states: States<L>, options: EvalOptions = {}): States<L> {
+    const { energy, dEdxhat } = this.energyAndDEdxhat(states, options);
+    energy.dispose();
+    return dEdxhat;
+  }
+
+  /** The total energy per sample and `∂E/∂x̂` of every layer, in one pass (what a scheduler step needs). */
+  energyAndDEdxhat(states: States<L>, options: EvalOptions = {}): { energy: Tensor; dEdxhat: States<L> } {
+    this.checkStates(states);
+    return tidy(() => {
+      const params = this.paramsOf(options);
+      const xhats = this.rawActivations(states, params);
+      return options.method === 'autodiff'
+        ? this.byAutodiff(states, xhats, params)
+        : this.byClosedForms(states, xhats, params);
+    });
+  }
+
+  /** Frees the graph's parameters. */
+  dispose(): void {
+    disposeParams(this.params);
+  }
+
+  private paramsOf(options: EvalOptions): Params {
+    return options.params ?? this.params;
+  }
+
+  private mapLayers(f: (layer: NeuronLayer, name: L) => Tensor): States<L> {
+    return Object.fromEntries(this.layerNames.map((n) => [n, f(this.layers[n], n)])) as States<L>;
+  }
+
+  private rawActivations(states: States<L>, params: Params): States<L> {
+    return this.mapLayers((layer, n) => {
+      const xhat = layer.activation(states[n], params.layers[n] ?? {});
+      // x̂ must be a tensor distinct from x, or autodiff would see Σ x̂⊙x as a square.
+      return xhat === states[n] ? tf.clone(xhat) : xhat;
+    });
+  }
+
+  private synapseEnergy(name: S, xhats: States<L>, params: Params): Tensor {
+    const node = this.synapses[name];
+    return node.synapse.energy(node.connects.map((l) => xhats[l]), params.synapses[name] ?? {});
+  }
+
+  private treeFrom(states: States<L>, xhats: States<L>, params: Params): EnergyTree<L, S> {
+    const layers = this.mapLayers((layer, n) => layer.energy(states[n], xhats[n], params.layers[n] ?? {}));
+    const synapses = Object.fromEntries(
+      this.synapseNames.map((s) => [s, this.synapseEnergy(s, xhats, params)]),
+    ) as EnergyTree<L, S>['synapses'];
+    const total = tf.addN([...Object.values<Tensor>(layers), ...Object.values<Tensor>(synapses)]);
+    return { layers, synapses, total };
+  }
+
+  /** Autodiff of the total energy with every x̂ treated as independent of its x (math.md §1). */
+  private byAutodiff(states: States<L>, xhats: States<L>, params: Params) {
+    const names = this.layerNames;
+    const f = (...xh: Tensor[]): Tensor => {
+      const asStates = Object.fromEntries(names.map((n, i) => [n, xh[i]!])) as States<L>;
+      return this.treeFrom(states, asStates, params).total;
+    };
+    const { value, grads } = tf.valueAndGrads(f)(names.map((n) => xhats[n]));
+    return { energy: value, dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) as States<L> };
+  }
+
+  /** Closed-form signals where a synapse has them, autodiff of the remaining synapses' energy. */
+  private byClosedForms(states: States<L>, xhats: States<L>, params: Params) {
+    const terms: Tensor[] = this.layerNames.map((n) =>
+      this.layers[n].energy(states[n], xhats[n], params.layers[n] ?? {}),
+    );
+    // ∂E_layer/∂x̂ = x for every layer.
+    const signal = new Map<L, Tensor[]>(this.layerNames.map((n) => [n, [states[n]]]));
+    const viaAutodiff: S[] = [];
+    for (const s of this.synapseNames) {
+      const node = this.synapses[s];
+      if (!node.synapse.dEdxhat) { viaAutodiff.push(s); continue; }
+      const inputs = node.connects.map((l) => xhats[l]);
+      const p = params.synapses[s] ?? {};
+      terms.push(node.synapse.energy(inputs, p));
+      node.synapse.dEdxhat(inputs, p).forEach((g, k) => signal.get(node.connects[k]!)!.push(g));
+    }
+    if (viaAutodiff.length > 0) {
+      const involved = [...new Set(viaAutodiff.flatMap((s) => this.synapses[s].connects))];
+      const f = (...xh: Tensor[]): Tensor => {
+        const local = { ...xhats, ...Object.fromEntries(involved.map((l, i) => [l, xh[i]!])) } as States<L>;
+        return tf.addN(viaAutodiff.map((s) => this.synapseEnergy(s, local, params)));
+      };
+      const { value, grads } = tf.engine().gradients(
+        () => f(...involved.map((l) => xhats[l])),
+        involved.map((l) => xhats[l]),
+        undefined,
+        true,
+      );
+      terms.push(value);
+      involved.forEach((l, i) => { if (grads[i]) signal.get(l)!.push(grads[i]!); });
+    }
+    return {
+      energy: tf.addN(terms),
+      dEdxhat: Object.fromEntries(
+        this.layerNames.map((n) => {
+          const parts = signal.get(n)!;
+          return [n, parts.length === 1 ? tf.clone(parts[0]!) : tf.addN(parts)];
+        }),
+      ) as States<L>,
+    };
+  }
+}
+
+function disposeParams(params: Params): void {
+  for (const group of [params.layers, params.synapses]) {
+    for (const m of Object.values(group)) for (const t of Object.values(m)) t.dispose();
+  }
+}
+

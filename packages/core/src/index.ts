@@ -1,0 +1,27 @@
+export { tf } from './tf.js';
+export type { Tensor } from './tf.js';
+export { HamuxError, HamuxErrors } from './errors.js';
+export { type Shape, sizeOf, formatShape } from './shape.js';
+export {
+  type Init,
+  type ParamSpec,
+  type ParamSpecs,
+  type Params,
+  type TensorMap,
+  type ParamOption,
+  type LearnableValue,
+  learnable,
+  zeros,
+  ones,
+  normal,
+  uniform,
+} from './params.js';
+export { deriveKey, normalValues, uniformValues } from './random.js';
+export { sumPerSample } from './ops.js';
+export { type Lagrangian, defineLagrangian } from './lagrangian.js';
+export * as lagrangians from './lagrangians/index.js';
+export { type Hypersynapse, defineHypersynapse } from './hypersynapse.js';
+export * as synapses from './synapses/index.js';
+export { NeuronLayer, type LayerSpec } from './layer.js';
+export { GraphBuilder, hypergraph, type BuildOptions, type IsolatedLayerPolicy } from './graph.js';
+export { HAM, type States, type EnergyTree, type SynapseNode, type GradMethod, type EvalOptions } from './ham.js';

@@ -1,0 +1,93 @@
+import { tf, type Tensor } from './tf.js';
+import { HamuxError } from './errors.js';
+import { normalValues, uniformValues } from './random.js';
+import { formatShape, sizeOf, type Shape } from './shape.js';
+
+/** How a parameter is initialised: plain data, so configs can carry it and every backend agrees. */
+export type Init =
+  | { readonly type: 'constant'; readonly value: number }
+  | { readonly type: 'normal'; readonly std: number; readonly mean?: number }
+  | { readonly type: 'uniform'; readonly low: number; readonly high: number }
+  | { readonly type: 'values'; readonly values: readonly number[] };
+
+/** What a Lagrangian or hypersynapse declares for each of its parameters. */
+export interface ParamSpec {
+  readonly shape: Shape;
+  readonly init: Init;
+  /** Trained by `train()`; fixed parameters are held constant. */
+  readonly learnable: boolean;
+}
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type TensorMap = Readonly<Record<string, Tensor>>;
+
+/** The parameters of a whole graph: `params.layers.hidden.beta`, `params.synapses.enc.W`. */
+export interface Params {
+  readonly layers: Readonly<Record<string, TensorMap>>;
+  readonly synapses: Readonly<Record<string, TensorMap>>;
+}
+
+/** A Lagrangian parameter given by the user: a value (fixed), or `learnable(value)`. */
+export type ParamOption = number | readonly number[] | LearnableValue;
+export interface LearnableValue {
+  readonly value: number | readonly number[];
+  readonly learnable: boolean;
+}
+
+/** Marks a Lagrangian parameter as trained with the synapses: `softmax({ beta: learnable(2) })`. */
+export function learnable(value: number | readonly number[]): LearnableValue {
+  return { value, learnable: true };
+}
+
+/** Turns a user's option (or the default) into a spec of the given shape. */
+export function paramFromOption(option: ParamOption | undefined, fallback: number, shape: Shape): ParamSpec {
+  const given = option === undefined ? fallback : option;
+  const { value, learnable: isLearnable } =
+    typeof given === 'number' || Array.isArray(given)
+      ? { value: given as number | readonly number[], learnable: false }
+      : (given as LearnableValue);
+  const init: Init =
+    typeof value === 'number' ? { type: 'constant', value } : { type: 'values', values: value };
+  return { shape, init, learnable: isLearnable };
+}
+
+/** The plain-number value of an option, for checks (`beta > 0`) at construction time. */
+export function optionValue(option: ParamOption | undefined): number | readonly number[] | undefined {
+  if (option === undefined || typeof option === 'number' || Array.isArray(option)) {
+    return option as number | readonly number[] | undefined;
+  }
+  return (option as LearnableValue).value;
+}
+
+export const zeros: Init = { type: 'constant', value: 0 };
+export const ones: Init = { type: 'constant', value: 1 };
+export const normal = (std: number, mean = 0): Init => ({ type: 'normal', std, mean });
+export const uniform = (low: number, high: number): Init => ({ type: 'uniform', low, high });
+
+/** Checks an initialiser against a parameter's shape; returns a problem or undefined. */
+export function checkInit(init: Init, shape: Shape): string | undefined {
+  if (init.type === 'values' && init.values.length !== sizeOf(shape)) {
+    return `expected ${sizeOf(shape)} values for shape ${formatShape(shape)}, got ${init.values.length}`;
+  }
+  if (init.type === 'normal' && !(init.std >= 0)) return `normal std must be >= 0, got ${init.std}`;
+  if (init.type === 'uniform' && !(init.high >= init.low)) return `uniform needs low <= high`;
+  return undefined;
+}
+
+/** Materialises a parameter from its spec; `key` comes from `deriveKey(seed, path)`. */
+export function initParam(path: string, spec: ParamSpec, key: number): Tensor {
+  const problem = checkInit(spec.init, spec.shape);
+  if (problem) throw new HamuxError(path, problem);
+  const init = spec.init;
+  const shape = [...spec.shape];
+  switch (init.type) {
+    case 'constant':
+      return tf.fill(shape, init.value);
+    case 'values':
+      return tf.tensor(init.values as number[], shape, 'float32');
+    case 'normal':
+      return tf.tensor(normalValues(key, shape, init.mean ?? 0, init.std), shape);
+    case 'uniform':
+      return tf.tensor(uniformValues(key, shape, init.low, init.high), shape);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Shape } from './shape.js';
+import { sizeOf } from './shape.js';
+
+/**
+ * Seeded randomness that gives the same numbers on every backend and platform: values are drawn on
+ * the host in JavaScript, from a key derived from the user's seed and the parameter's path
+ * (`synapses.enc.W`), so adding a synapse never changes another synapse's weights.
+ */
+
+/** 32-bit FNV-1a hash of a string, for turning a parameter path into a key. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** splitmix32 finaliser: scrambles a 32-bit integer. */
+function mix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** A key for one parameter: `deriveKey(seed, 'synapses.enc.W')`. */
+export function deriveKey(seed: number, path: string): number {
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  return mix32(mix32(seed >>> 0) ^ hashString(path));
+}
+
+/** A uniform generator on [0, 1) (sfc32 seeded from a key). */
+export function uniformGenerator(key: number): () => number {
+  let a = mix32(key), b = mix32(a), c = mix32(b), d = 1;
+  const next = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next();
+  return next;
+}
+
+/** `size` standard normal samples (Box–Muller) from a key. */
+export function normalValues(key: number, shape: Shape, mean = 0, std = 1): Float32Array {
+  const n = sizeOf(shape);
+  const out = new Float32Array(n);
+  const u = uniformGenerator(key);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u()));
+    const theta = 2 * Math.PI * u();
+    out[i] = mean + std * r * Math.cos(theta);
+    if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(theta);
+  }
+  return out;
+}
+
+/** `size` uniform samples on [low, high) from a key. */
+export function uniformValues(key: number, shape: Shape, low = 0, high = 1): Float32Array {
+  const n = sizeOf(shape);
+  const out = new Float32Array(n);
+  const u = uniformGenerator(key);
+  for (let i = 0; i < n; i++) out[i] = low + (high - low) * u();
+  return out;
+}

@@ -1,0 +1,74 @@
+import { tf, type Tensor } from '../tf.js';
+import type { Hypersynapse } from '../hypersynapse.js';
+import { normal, optionValue, paramFromOption, type Init, type ParamOption } from '../params.js';
+import { formatShape } from '../shape.js';
+import { learnableParam, positiveInteger } from './common.js';
+
+/** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
+function selfMask(n: number): Tensor {
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) m[i * n + i] = -Infinity;
+  return tf.tensor2d(m, [n, n]);
+}
+
+export interface AttentionOptions {
+  /** Number of heads H. */
+  heads: number;
+  /** Width Y of each head's keys and queries. */
+  headDim: number;
+  /** Inverse temperature; default `1/sqrt(headDim)`. */
+  beta?: ParamOption;
+  /** Leave each token out of its own attention (`B ≠ C` in the energy); default false. */
+  maskSelf?: boolean;
+  /** Initialisers of Wᴷ and Wᵠ (`[H, Y, D]`); default normal with std 0.02. */
+  init?: { Wk?: Init; Wq?: Init };
+}
+
+/**
+ * Energy attention of the Energy Transformer (Hoover et al. 2023) on a layer of tokens `[N, D]`:
+ * `E = −(1/β) Σ_h Σ_C log Σ_B exp(β Σ_α K_{hαB} Q_{hαC})`, with `K = Wᴷ x̂`, `Q = Wᵠ x̂`.
+ */
+export function energyAttention(options: AttentionOptions): Hypersynapse {
+  const heads = positiveInteger('energyAttention', 'heads', options.heads);
+  const headDim = positiveInteger('energyAttention', 'headDim', options.headDim);
+  const maskSelf = options.maskSelf ?? false;
+  const b = optionValue(options.beta);
+  if (b !== undefined && !(typeof b === 'number' && b > 0)) {
+    throw new RangeError(`energyAttention: beta must be a positive number, got ${JSON.stringify(b)}`);
+  }
+  const defaultBeta = 1 / Math.sqrt(headDim);
+
+  /** `[B, N, D]` → `[B, H, N, Y]`. */
+  const project = (x: Tensor, W: Tensor): Tensor => {
+    const [batch, n, d] = x.shape as [number, number, number];
+    const flat = tf.matMul(tf.reshape(x, [batch * n, d]), tf.reshape(W, [heads * headDim, d]), false, true);
+    return tf.transpose(tf.reshape(flat, [batch, n, heads, headDim]), [0, 2, 1, 3]);
+  };
+
+  return {
+    kind: 'energyAttention',
+    arity: 1,
+    options: { heads, headDim, beta: options.beta ?? defaultBeta, maskSelf },
+    check: ([s]) => {
+      if (s!.length !== 2) return `needs a layer of tokens [N, D], got ${formatShape(s!)}`;
+      if (maskSelf && s![0]! < 2) return `maskSelf needs at least 2 tokens, got ${formatShape(s!)}`;
+      return undefined;
+    },
+    params: ([s]) => {
+      const shape = [heads, headDim, s![1]!];
+      return {
+        Wk: learnableParam(shape, options.init?.Wk, normal(0.02)),
+        Wq: learnableParam(shape, options.init?.Wq, normal(0.02)),
+        beta: paramFromOption(options.beta, defaultBeta, []),
+      };
+    },
+    energy: ([x], p) => {
+      const beta = p['beta']!;
+      const K = project(x!, p['Wk']!);
+      const Q = project(x!, p['Wq']!);
+      let scores = tf.mul(beta, tf.matMul(Q, K, false, true)); // [B, H, C (query), B (key)]
+      if (maskSelf) scores = tf.add(scores, selfMask(x!.shape[1]!)); // −∞ on the diagonal drops B = C
+      return tf.neg(tf.div(tf.sum(tf.logSumExp(scores, 3), [1, 2]), beta));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Init, ParamSpec } from '../params.js';
+import type { Shape } from '../shape.js';
+
+/** A learnable parameter with the user's initialiser if given, else the default. */
+export function learnableParam(shape: Shape, init: Init | undefined, fallback: Init): ParamSpec {
+  return { shape, init: init ?? fallback, learnable: true };
+}
+
+/** Checks an option is a positive integer, at construction time. */
+export function positiveInteger(kind: string, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
+    throw new RangeError(`${kind}: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function positiveNumber(kind: string, name: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`${kind}: ${name} must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
