@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@hamux-ts/core': here('../packages/core/src/index.ts'),
+      '@hamux-ts/dynamics': here('../packages/dynamics/src/index.ts'),
     },
   },
   test: {

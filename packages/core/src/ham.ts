@@ -36,6 +36,11 @@ export interface EvalOptions {
   /** Parameters to evaluate with instead of the graph's own (for training, or weights under test). */
   readonly params?: Params;
   readonly method?: GradMethod;
+  /**
+   * Include the neuron layers' energies `Σ x̂⊙x − L(x)` (default true, HAMUX's energy). With false,
+   * the energy is the synapses' alone and `∂E/∂x̂` drops its `x` term: the Energy Transformer's update.
+   */
+  readonly neuronEnergy?: boolean;
 }
 
 /**
@@ -206,9 +211,10 @@ export class HAM<L extends string, S extends string> {
     return tidy(() => {
       const params = this.paramsOf(options);
       const xhats = this.rawActivations(states, params);
+      const neuron = options.neuronEnergy ?? true;
       return options.method === 'autodiff'
-        ? this.byAutodiff(states, xhats, params)
-        : this.byClosedForms(states, xhats, params);
+        ? this.byAutodiff(states, xhats, params, neuron)
+        : this.byClosedForms(states, xhats, params, neuron);
     });
   }
 
@@ -248,23 +254,28 @@ export class HAM<L extends string, S extends string> {
   }
 
   /** Autodiff of the total energy with every x̂ treated as independent of its x (math.md §1). */
-  private byAutodiff(states: States<L>, xhats: States<L>, params: Params) {
+  private byAutodiff(states: States<L>, xhats: States<L>, params: Params, neuron: boolean) {
     const names = this.layerNames;
     const f = (...xh: Tensor[]): Tensor => {
       const asStates = Object.fromEntries(names.map((n, i) => [n, xh[i]!])) as States<L>;
-      return this.treeFrom(states, asStates, params).total;
+      const tree = this.treeFrom(states, asStates, params);
+      return neuron ? tree.total : tf.addN([tf.zerosLike(tree.total), ...Object.values<Tensor>(tree.synapses)]);
     };
-    const { value, grads } = tf.valueAndGrads(f)(names.map((n) => xhats[n]));
-    return { energy: value, dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) as States<L> };
+    // A layer that no synapse touches has no path to the synapse-only energy: its signal is zero.
+    const { value, grads } = tf.engine().gradients(() => f(...names.map((n) => xhats[n])), names.map((n) => xhats[n]), undefined, true);
+    return {
+      energy: value,
+      dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i] ?? tf.zerosLike(states[n])])) as States<L>,
+    };
   }
 
   /** Closed-form signals where a synapse has them, autodiff of the remaining synapses' energy. */
-  private byClosedForms(states: States<L>, xhats: States<L>, params: Params) {
-    const terms: Tensor[] = this.layerNames.map((n) =>
-      this.layers[n].energy(states[n], xhats[n], params.layers[n] ?? {}),
-    );
+  private byClosedForms(states: States<L>, xhats: States<L>, params: Params, neuron: boolean) {
+    const terms: Tensor[] = neuron
+      ? this.layerNames.map((n) => this.layers[n].energy(states[n], xhats[n], params.layers[n] ?? {}))
+      : [tf.zeros([states[this.layerNames[0]!].shape[0]!])];
     // ∂E_layer/∂x̂ = x for every layer.
-    const signal = new Map<L, Tensor[]>(this.layerNames.map((n) => [n, [states[n]]]));
+    const signal = new Map<L, Tensor[]>(this.layerNames.map((n) => [n, neuron ? [states[n]] : []]));
     const viaAutodiff: S[] = [];
     for (const s of this.synapseNames) {
       const node = this.synapses[s];
@@ -294,6 +305,7 @@ export class HAM<L extends string, S extends string> {
       dEdxhat: Object.fromEntries(
         this.layerNames.map((n) => {
           const parts = signal.get(n)!;
+          if (parts.length === 0) return [n, tf.zerosLike(states[n])];
           return [n, parts.length === 1 ? tf.clone(parts[0]!) : tf.addN(parts)];
         }),
       ) as States<L>,

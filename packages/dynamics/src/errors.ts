@@ -1,0 +1,17 @@
+import { HamuxError } from '@hamux-ts/core';
+
+/** The dynamics blew up: a state or the energy became NaN or infinite, or (fixed steps) the energy rose. */
+export class DivergenceError extends HamuxError {
+  override readonly name: string = 'DivergenceError';
+  readonly sample: number;
+  readonly step: number;
+  /** The layer where it happened, when one can be named. */
+  readonly layer: string | undefined;
+
+  constructor(message: string, where: { sample: number; step: number; layer?: string | undefined }) {
+    super(where.layer ? `layers.${where.layer}` : '', message);
+    this.sample = where.sample;
+    this.step = where.step;
+    this.layer = where.layer;
+  }
+}

@@ -1,0 +1,130 @@
+import { HamuxError, HamuxErrors, type GradMethod, type Params, type Tensor } from '@hamux-ts/core';
+
+/** Hold a whole layer fixed (`true`), or the entries where a mask is 1 (`[B, ...shape]` or `[...shape]`). */
+export type Clamp = true | Tensor;
+
+/** Progress reported every `checkEvery` steps: enough for a progress bar or a live energy plot. */
+export interface Progress {
+  /** Steps (energy evaluations) taken so far. */
+  readonly step: number;
+  /** Current energy of every sample. */
+  readonly energies: Float32Array;
+  /** Largest `|∂E/∂x̂|` over each sample's free neurons. */
+  readonly gradNorms: Float32Array;
+  /** How many samples are still descending. */
+  readonly active: number;
+  readonly batch: number;
+}
+
+export interface Tolerance {
+  /**
+   * Converged when the largest `|∂E/∂x̂|` over the free neurons is at most this. Default 1e-3: in
+   * float32 an energy of size 1 stops resolving steps once `|∂E/∂x̂|` is about 1e-4 (its rounding
+   * noise is ~1e-7), so much tighter tolerances end in `stepUnderflow` rather than convergence.
+   */
+  readonly grad?: number;
+  /**
+   * Converged when, over the last `checkEvery` steps, the energy changed by at most
+   * `energy · (1 + |E|)` and no free neuron moved more than `state`. Defaults 1e-7 and 1e-6.
+   */
+  readonly energy?: number;
+  readonly state?: number;
+}
+
+export interface DescendOptions<L extends string> {
+  /**
+   * `'adaptive'` (default): every sample has its own step, grown after an accepted step and halved
+   * when a step would raise its energy, so the energy of every sample never rises.
+   * `'fixed'`: HAMUX's plain loop `x_i ← x_i − (dt/τ_i) ∂E/∂x̂_i`; a rise in energy is an error.
+   */
+  readonly mode?: 'adaptive' | 'fixed';
+  /** Step size: layer i moves by `(dt/τ_i) · (−∂E/∂x̂_i)`. Default 0.1 (the initial step when adaptive). */
+  readonly dt?: number;
+  /**
+   * Multi-rate integration for stiff hierarchies: layers whose time constants differ by at least
+   * `ratio` (default 10) are put on separate levels, and the faster levels relax for `innerSteps`
+   * steps (default 3) before every step of a slower one. Each level steps with its own dt scaled by
+   * its smallest τ, so the cost no longer grows with the ratio of time constants. Default false.
+   */
+  readonly multirate?: boolean | { readonly ratio?: number; readonly innerSteps?: number };
+  /** Include the neuron energies (HAMUX, default true) or not (the Energy Transformer's update). */
+  readonly neuronEnergy?: boolean;
+  /** Stop after this many steps (energy evaluations). Default 1000. */
+  readonly maxSteps?: number;
+  readonly tolerance?: Tolerance;
+  /** Read values back to the host (convergence, progress) every this many steps. Default 10. */
+  readonly checkEvery?: number;
+  /** Layers, or parts of layers, held fixed. */
+  readonly clamp?: { readonly [K in L]?: Clamp };
+  /** Record every state every this many steps into the result (host memory). Default: never. */
+  readonly recordStatesEvery?: number;
+  readonly onProgress?: (progress: Progress) => void;
+  /** Cancels the run at the next check; the result so far is returned with reason `'cancelled'`. */
+  readonly signal?: AbortSignal;
+  readonly params?: Params;
+  readonly method?: GradMethod;
+  /** Adaptive step control: growth after an accepted step (1.5), shrink after a rejected one (0.5), bounds. */
+  readonly grow?: number;
+  readonly shrink?: number;
+  readonly dtMin?: number;
+  readonly dtMax?: number;
+  /** Fixed mode: a rise larger than this times `1 + |E|` is divergence. Default 1e-5. */
+  readonly riseTolerance?: number;
+}
+
+export interface Settings {
+  readonly mode: 'adaptive' | 'fixed';
+  readonly dt: number;
+  readonly multirate: { readonly ratio: number; readonly innerSteps: number } | undefined;
+  readonly neuronEnergy: boolean;
+  readonly maxSteps: number;
+  readonly gradTol: number;
+  readonly energyTol: number;
+  readonly stateTol: number;
+  readonly checkEvery: number;
+  readonly recordStatesEvery: number;
+  readonly grow: number;
+  readonly shrink: number;
+  readonly dtMin: number;
+  readonly dtMax: number;
+  readonly riseTolerance: number;
+}
+
+/** Fills in defaults and checks every option, reporting all problems at once. */
+export function settingsFrom<L extends string>(o: DescendOptions<L>): Settings {
+  const errors: HamuxError[] = [];
+  const num = (name: string, v: number | undefined, fallback: number, ok: (x: number) => boolean, want: string) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !ok(v)) errors.push(new HamuxError(`options.${name}`, `expected ${want}, got ${v}`));
+    return v;
+  };
+  const positive = (x: number) => Number.isFinite(x) && x > 0;
+  const count = (x: number) => Number.isInteger(x) && x > 0;
+  const mode = o.mode ?? 'adaptive';
+  if (mode !== 'adaptive' && mode !== 'fixed') errors.push(new HamuxError('options.mode', `expected 'adaptive' or 'fixed', got ${String(mode)}`));
+  const dt = num('dt', o.dt, 0.1, positive, 'a positive number');
+  const mr = o.multirate === true ? {} : o.multirate || undefined;
+  const multirate = mr && {
+    ratio: num('multirate.ratio', mr.ratio, 10, (x) => Number.isFinite(x) && x > 1, 'a number > 1'),
+    innerSteps: num('multirate.innerSteps', mr.innerSteps, 3, count, 'a positive integer'),
+  };
+  const settings: Settings = {
+    mode,
+    dt,
+    multirate,
+    neuronEnergy: o.neuronEnergy ?? true,
+    maxSteps: num('maxSteps', o.maxSteps, 1000, count, 'a positive integer'),
+    gradTol: num('tolerance.grad', o.tolerance?.grad, 1e-3, (x) => x >= 0, 'a number >= 0'),
+    energyTol: num('tolerance.energy', o.tolerance?.energy, 1e-7, (x) => x >= 0, 'a number >= 0'),
+    stateTol: num('tolerance.state', o.tolerance?.state, 1e-6, (x) => x >= 0, 'a number >= 0'),
+    checkEvery: num('checkEvery', o.checkEvery, 10, count, 'a positive integer'),
+    recordStatesEvery: num('recordStatesEvery', o.recordStatesEvery, 0, count, 'a positive integer'),
+    grow: num('grow', o.grow, 1.5, (x) => Number.isFinite(x) && x >= 1, 'a number >= 1'),
+    shrink: num('shrink', o.shrink, 0.5, (x) => x > 0 && x < 1, 'a number in (0, 1)'),
+    dtMin: num('dtMin', o.dtMin, dt * 1e-6, positive, 'a positive number'),
+    dtMax: num('dtMax', o.dtMax, dt * 100, positive, 'a positive number'),
+    riseTolerance: num('riseTolerance', o.riseTolerance, 1e-5, (x) => x >= 0, 'a number >= 0'),
+  };
+  if (errors.length > 0) throw new HamuxErrors(errors);
+  return settings;
+}
