@@ -1,10 +1,9 @@
-import type { Tensor } from './tf.js';
 import { HamuxError, HamuxErrors } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import { NeuronLayer, type LayerSpec } from './layer.js';
-import { checkInit, type ParamSpecs } from './params.js';
+import { checkInit, paramProblems, type ParamSpecs, type ParamTree } from './params.js';
 import { formatShape, isValidShape, type Shape } from './shape.js';
-import { HAM, type SynapseNode } from './ham.js';
+import { HAM, paramSpecsOf, type SynapseNode } from './ham.js';
 
 /** What to do with a layer that no hypersynapse touches (its state just decays to its own minimum). */
 export type IsolatedLayerPolicy = 'error' | 'warn' | 'allow';
@@ -13,10 +12,7 @@ export interface BuildOptions {
   /** Seed of every parameter's initialisation; parameters get independent streams by path. */
   readonly seed: number;
   /** Parameters to use instead of initialising them (loaded weights), checked against the specs. */
-  readonly params?: {
-    readonly layers?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
-    readonly synapses?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
-  };
+  readonly params?: ParamTree;
   /** Default `'warn'`: the warning is kept in `ham.warnings`. */
   readonly isolatedLayers?: IsolatedLayerPolicy;
 }
@@ -86,12 +82,15 @@ function compileGraph<L extends string, S extends string>(
   if (!Number.isInteger(options.seed)) errors.push(new HamuxError('seed', `expected an integer, got ${options.seed}`));
 
   const layers = new Map<string, NeuronLayer>();
+  const declaredLayers = new Set<string>();
   for (const [name, spec] of layerDecls) {
     const path = `layers.${name}`;
+    const duplicate = declaredLayers.has(name);
+    declaredLayers.add(name);
     if (!name) errors.push(new HamuxError('layers', 'a layer has an empty name'));
-    else if (layers.has(name)) errors.push(new HamuxError(path, `duplicate layer name "${name}"`));
-    else if (!isValidShape(spec.shape)) {
-      errors.push(new HamuxError(`${path}.shape`, `expected an array of positive integers, got ${JSON.stringify(spec.shape)}`));
+    else if (duplicate) errors.push(new HamuxError(path, `duplicate layer name "${name}"`));
+    else if (!isValidShape(spec.shape) || spec.shape.length === 0) {
+      errors.push(new HamuxError(`${path}.shape`, `expected a non-empty array of positive integers, got ${JSON.stringify(spec.shape)}`));
     } else if (spec.tau !== undefined && !(Number.isFinite(spec.tau) && spec.tau > 0)) {
       errors.push(new HamuxError(`${path}.tau`, `expected a positive number, got ${spec.tau}`));
     } else if (!spec.lagrangian || typeof spec.lagrangian.lagrangian !== 'function') {
@@ -107,12 +106,16 @@ function compileGraph<L extends string, S extends string>(
   }
 
   const synapses = new Map<string, SynapseNode<L>>();
+  const declaredSynapses = new Set<string>();
   const touched = new Set<string>();
   for (const { name, synapse, connects } of synapseDecls) {
     const path = `synapses.${name}`;
+    const duplicate = declaredSynapses.has(name);
+    declaredSynapses.add(name);
     if (!name) { errors.push(new HamuxError('synapses', 'a synapse has an empty name')); continue; }
-    if (synapses.has(name)) { errors.push(new HamuxError(path, `duplicate synapse name "${name}"`)); continue; }
-    const unknown = connects.filter((l) => !layers.has(l) && !layerDecls.some(([n]) => n === l));
+    if (duplicate) { errors.push(new HamuxError(path, `duplicate synapse name "${name}"`)); continue; }
+    if (!synapse || typeof synapse.energy !== 'function') { errors.push(new HamuxError(path, 'expected a Hypersynapse')); continue; }
+    const unknown = connects.filter((l) => !declaredLayers.has(l));
     if (unknown.length > 0) {
       const known = [...new Set(layerDecls.map(([n]) => n))].map((n) => `"${n}"`).join(', ');
       errors.push(new HamuxError(`${path}.connects`, `unknown layer ${unknown.map((u) => `"${u}"`).join(', ')} (layers are ${known || 'none'})`));
@@ -141,6 +144,16 @@ function compileGraph<L extends string, S extends string>(
     const message = `layer "${name}" is not connected to any hypersynapse`;
     if (policy === 'error') errors.push(new HamuxError(`layers.${name}`, message));
     else warnings.push(message);
+  }
+
+  if (options.params) {
+    // Overrides for owners that failed validation are not checked again: their error is above.
+    const specs = paramSpecsOf(layers as Map<L, NeuronLayer>, synapses as Map<S, SynapseNode<L>>);
+    const known = {
+      layers: Object.fromEntries(Object.entries(options.params.layers ?? {}).filter(([n]) => layers.has(n) || !declaredLayers.has(n))),
+      synapses: Object.fromEntries(Object.entries(options.params.synapses ?? {}).filter(([n]) => synapses.has(n) || !declaredSynapses.has(n))),
+    };
+    errors.push(...paramProblems(specs, known, false));
   }
 
   if (errors.length > 0) throw new HamuxErrors(errors);

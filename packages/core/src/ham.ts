@@ -2,7 +2,7 @@ import { tf, type Tensor } from './tf.js';
 import { HamuxError, HamuxErrors } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import type { NeuronLayer } from './layer.js';
-import { initParam, type ParamSpecs, type Params, type TensorMap } from './params.js';
+import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type Params, type TensorMap } from './params.js';
 import { deriveKey, normalValues } from './random.js';
 import { formatShape, sameShape, type Shape } from './shape.js';
 import { tidy } from './ops.js';
@@ -85,25 +85,15 @@ export class HAM<L extends string, S extends string> {
     options: BuildOptions,
     warnings: readonly string[],
   ): HAM<L, S> {
-    const errors: HamuxError[] = [];
-    const specs = {
-      layers: Object.fromEntries([...layers].map(([n, l]) => [n, l.lagrangian.params(l.shape)])) as Record<L, ParamSpecs>,
-      synapses: Object.fromEntries([...synapses].map(([n, s]) => [n, s.synapse.params(s.shapes)])) as Record<S, ParamSpecs>,
-    };
+    const specs = paramSpecsOf(layers, synapses);
+    // Overrides were checked against these specs by the builder.
     const materialise = (group: 'layers' | 'synapses', owner: string, ownerSpecs: ParamSpecs) => {
       const given = options.params?.[group]?.[owner] ?? {};
-      for (const extra of Object.keys(given).filter((k) => !(k in ownerSpecs))) {
-        errors.push(new HamuxError(`${group}.${owner}.${extra}`, `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`));
-      }
       const out: Record<string, Tensor> = {};
       for (const [p, spec] of Object.entries(ownerSpecs)) {
         const path = `${group}.${owner}.${p}`;
-        const g = given[p];
-        if (g !== undefined) {
-          if (!sameShape(g.shape, spec.shape)) {
-            errors.push(new HamuxError(path, `expected shape ${formatShape(spec.shape)}, got ${formatShape(g.shape)}`));
-          } else out[p] = tf.keep(tf.cast(g, 'float32'));
-        } else out[p] = tf.keep(initParam(path, spec, deriveKey(options.seed, path)));
+        const g = Object.hasOwn(given, p) ? given[p] : undefined;
+        out[p] = tf.keep(g !== undefined ? tf.cast(g, 'float32').clone() : initParam(path, spec, deriveKey(options.seed, path)));
       }
       return Object.freeze(out);
     };
@@ -111,10 +101,6 @@ export class HAM<L extends string, S extends string> {
       layers: Object.freeze(Object.fromEntries(Object.entries(specs.layers).map(([n, s]) => [n, materialise('layers', n, s as ParamSpecs)]))),
       synapses: Object.freeze(Object.fromEntries(Object.entries(specs.synapses).map(([n, s]) => [n, materialise('synapses', n, s as ParamSpecs)]))),
     }));
-    if (errors.length > 0) {
-      disposeParams(params);
-      throw new HamuxErrors(errors);
-    }
     return new HAM(layers, synapses, Object.freeze(params), specs, warnings);
   }
 
@@ -134,7 +120,7 @@ export class HAM<L extends string, S extends string> {
     let batch: number | undefined;
     let batchFrom = '';
     for (const name of Object.keys(states)) {
-      if (!(name in this.layers)) {
+      if (!Object.hasOwn(this.layers, name)) {
         errors.push(new HamuxError(`${what}.${name}`, `unknown layer (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`));
       }
     }
@@ -195,7 +181,12 @@ export class HAM<L extends string, S extends string> {
 
   /** The total energy per sample, `[B]`. */
   energy(states: States<L>, options: EvalOptions = {}): Tensor {
-    return this.energyAndDEdxhat(states, options).energy;
+    this.checkStates(states);
+    return tidy(() => {
+      const params = this.paramsOf(options);
+      const tree = this.treeFrom(states, this.rawActivations(states, params), params);
+      return options.neuronEnergy ?? true ? tree.total : tf.addN([tf.zerosLike(tree.total), ...Object.values<Tensor>(tree.synapses)]);
+    });
   }
 
   /** `∂E/∂x̂_i` for every layer, the negated input to the dynamics `τ_i dx_i/dt = −∂E/∂x̂_i`. */
@@ -223,8 +214,15 @@ export class HAM<L extends string, S extends string> {
     disposeParams(this.params);
   }
 
+  /** The parameters to evaluate with: the graph's own, or the caller's after checking them whole. */
   private paramsOf(options: EvalOptions): Params {
-    return options.params ?? this.params;
+    if (options.method !== undefined && options.method !== 'auto' && options.method !== 'autodiff') {
+      throw new HamuxError('options.method', `expected 'auto' or 'autodiff', got ${String(options.method)}`);
+    }
+    if (!options.params) return this.params;
+    const problems = paramProblems(this.paramSpecs, options.params, true, 'options.params.');
+    if (problems.length > 0) throw new HamuxErrors(problems);
+    return options.params;
   }
 
   private mapLayers(f: (layer: NeuronLayer, name: L) => Tensor): States<L> {
@@ -311,6 +309,17 @@ export class HAM<L extends string, S extends string> {
       ) as States<L>,
     };
   }
+}
+
+/** The parameter specs of every layer's Lagrangian and every synapse, by owner. */
+export function paramSpecsOf<L extends string, S extends string>(
+  layers: ReadonlyMap<L, NeuronLayer>,
+  synapses: ReadonlyMap<S, SynapseNode<L>>,
+): { layers: Record<L, ParamSpecs>; synapses: Record<S, ParamSpecs> } & ParamSpecTree {
+  return {
+    layers: Object.fromEntries([...layers].map(([n, l]) => [n, l.lagrangian.params(l.shape)])) as Record<L, ParamSpecs>,
+    synapses: Object.fromEntries([...synapses].map(([n, s]) => [n, s.synapse.params(s.shapes)])) as Record<S, ParamSpecs>,
+  };
 }
 
 function disposeParams(params: Params): void {

@@ -9,6 +9,7 @@ export {
   type Params,
   type TensorMap,
   type ParamOption,
+  type ParamTree,
   type LearnableValue,
   learnable,
   zeros,

@@ -28,21 +28,23 @@ export class NeuronLayer {
     Object.freeze(this);
   }
 
+  // Each method frees its intermediate tensors: only the returned tensor is the caller's.
+
   /** `x̂ = ∇L(x)`: the closed form when the Lagrangian has one, autodiff otherwise. */
   activation(x: Tensor, params: TensorMap): Tensor {
     const lag = this.lagrangian;
-    if (lag.activation) return lag.activation(x, params);
+    if (lag.activation) return tf.tidy(() => lag.activation!(x, params));
     return this.activationByAutodiff(x, params);
   }
 
   /** `x̂` by autodiff of the Lagrangian, the reference that closed forms are tested against. */
   activationByAutodiff(x: Tensor, params: TensorMap): Tensor {
     // Gradient of the batch sum: samples are independent, so this is every sample's own ∇L.
-    return tf.grad((s: Tensor) => tf.sum(this.lagrangian.lagrangian(s, params)))(x);
+    return tf.tidy(() => tf.grad((s: Tensor) => tf.sum(this.lagrangian.lagrangian(s, params)))(x));
   }
 
   /** Neuron energy per sample, `Σ x̂⊙x − L(x)`: `[B, ...shape] → [B]`. */
   energy(x: Tensor, xhat: Tensor, params: TensorMap): Tensor {
-    return tf.sub(sumPerSample(tf.mul(xhat, x)), this.lagrangian.lagrangian(x, params));
+    return tf.tidy(() => tf.sub(sumPerSample(tf.mul(xhat, x)), this.lagrangian.lagrangian(x, params)));
   }
 }

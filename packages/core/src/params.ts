@@ -1,7 +1,7 @@
 import { tf, type Tensor } from './tf.js';
 import { HamuxError } from './errors.js';
 import { normalValues, uniformValues } from './random.js';
-import { formatShape, sizeOf, type Shape } from './shape.js';
+import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 
 /** How a parameter is initialised: plain data, so configs can carry it and every backend agrees. */
 export type Init =
@@ -90,4 +90,49 @@ export function initParam(path: string, spec: ParamSpec, key: number): Tensor {
     case 'uniform':
       return tf.tensor(uniformValues(key, shape, init.low, init.high), shape);
   }
+}
+
+/** Parameter tensors for some or all owners, as given by a user (loaded weights, training). */
+export interface ParamTree {
+  readonly layers?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
+  readonly synapses?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
+}
+
+export interface ParamSpecTree {
+  readonly layers: Readonly<Record<string, ParamSpecs>>;
+  readonly synapses: Readonly<Record<string, ParamSpecs>>;
+}
+
+/**
+ * Everything wrong with `given` against the specs: unknown owners or parameters, non-tensors,
+ * disposed tensors, wrong shapes, and (when `complete`) missing parameters. Paths start at `prefix`.
+ */
+export function paramProblems(specs: ParamSpecTree, given: ParamTree, complete: boolean, prefix = ''): HamuxError[] {
+  const errors: HamuxError[] = [];
+  for (const group of ['layers', 'synapses'] as const) {
+    const owners = given[group] ?? {};
+    for (const owner of Object.keys(owners)) {
+      if (!Object.hasOwn(specs[group], owner)) {
+        errors.push(new HamuxError(`${prefix}${group}.${owner}`, `no such ${group === 'layers' ? 'layer' : 'synapse'} (${group} are ${Object.keys(specs[group]).map((n) => `"${n}"`).join(', ') || 'none'})`));
+      }
+    }
+    for (const [owner, ownerSpecs] of Object.entries(specs[group])) {
+      const mine = Object.hasOwn(owners, owner) ? owners[owner]! : {};
+      for (const extra of Object.keys(mine).filter((k) => !Object.hasOwn(ownerSpecs, k))) {
+        errors.push(new HamuxError(`${prefix}${group}.${owner}.${extra}`, `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`));
+      }
+      for (const [p, spec] of Object.entries(ownerSpecs)) {
+        const path = `${prefix}${group}.${owner}.${p}`;
+        const t = Object.hasOwn(mine, p) ? mine[p] : undefined;
+        if (t === undefined) {
+          if (complete) errors.push(new HamuxError(path, `missing: expected a tensor of shape ${formatShape(spec.shape)}`));
+        } else if (!(t instanceof tf.Tensor)) errors.push(new HamuxError(path, 'expected a tensor'));
+        else if (t.isDisposed) errors.push(new HamuxError(path, 'the tensor has been disposed'));
+        else if (!sameShape(t.shape, spec.shape)) {
+          errors.push(new HamuxError(path, `expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`));
+        }
+      }
+    }
+  }
+  return errors;
 }

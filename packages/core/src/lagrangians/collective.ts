@@ -31,8 +31,8 @@ export function softmax(options: { beta?: ParamOption; axis?: number } = {}): La
   const axis = options.axis ?? -1;
   checkAxisOption('softmax', axis);
   const b = optionValue(options.beta);
-  if (b !== undefined && !(typeof b === 'number' && b > 0)) {
-    throw new RangeError(`softmax: beta must be a positive number, got ${JSON.stringify(b)}`);
+  if (b !== undefined && !(typeof b === 'number' && Number.isFinite(b) && b > 0)) {
+    throw new RangeError(`softmax: beta must be a finite positive number, got ${Array.isArray(b) ? JSON.stringify(b) : String(b)}`);
   }
   return {
     kind: 'softmax',
@@ -98,7 +98,9 @@ function normParams(kind: string, options: NormOptions) {
   const axis = options.axis ?? -1;
   checkAxisOption(kind, axis);
   const eps = options.eps ?? 1e-5;
-  if (!(eps >= 0)) throw new RangeError(`${kind}: eps must be >= 0, got ${eps}`);
+  if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) {
+    throw new RangeError(`${kind}: eps must be a finite number >= 0, got ${eps}`);
+  }
   const delta = optionValue(options.delta);
   if (delta !== undefined && typeof delta !== 'number' && !Array.isArray(delta)) {
     throw new RangeError(`${kind}: delta must be a number or an array of numbers`);

@@ -9,8 +9,8 @@ const LOG2 = Math.log(2);
 
 function checkPositive(kind: string, name: string, option: ParamOption | undefined): void {
   const v = optionValue(option);
-  if (v !== undefined && !(typeof v === 'number' && v > 0)) {
-    throw new RangeError(`${kind}: ${name} must be a positive number, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new RangeError(`${kind}: ${name} must be a finite positive number, got ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`);
   }
 }
 
@@ -46,14 +46,30 @@ export function identity(): Lagrangian {
 /** Rectified power: `L = (1/n) Σ max(x, 0)ⁿ`, activation `max(x, 0)ⁿ⁻¹`, for `n > 1`. */
 export function repu(options: { n: number }): Lagrangian {
   const { n } = options;
-  if (!(typeof n === 'number' && n > 1)) throw new RangeError(`repu: n must be a number > 1, got ${n}`);
+  if (!(typeof n === 'number' && Number.isFinite(n) && n > 1)) {
+    throw new RangeError(`repu: n must be a finite number > 1, got ${n}`);
+  }
   return {
     kind: 'repu',
     options: { n },
     params: () => ({}),
-    lagrangian: (x) => tf.div(sumPerSample(tf.pow(tf.relu(x), n)), n),
-    activation: (x) => (n === 2 ? tf.relu(x) : tf.pow(tf.relu(x), n - 1)),
+    lagrangian: (x) => tf.div(sumPerSample(rectifiedPower(x, n)), n),
+    activation: (x) => (n === 2 ? tf.relu(x) : rectifiedPower(x, n - 1)),
   };
+}
+
+/**
+ * `max(x, 0)^p`, with finite derivatives of every order where x ≤ 0 (they are 0 there). The plain
+ * `pow(relu(x), p)` has the derivative `p · 0^(p−1) · 0`, which is `∞ · 0 = NaN` for p < 1 (the
+ * activation of repu with n < 2) and for p < 2 one derivative later, poisoning any gradient taken
+ * through it. Here the power only ever sees positive bases (x where x > 0, else 1).
+ */
+function rectifiedPower(x: Tensor, p: number): Tensor {
+  // A 0/1 mask from `step`, whose gradient is registered (zero) to any order; `where` and
+  // comparisons would break a second differentiation (no gradient for LogicalNot).
+  const mask = tf.step(x);
+  const base = tf.add(tf.mul(x, mask), tf.sub(1, mask));
+  return tf.mul(tf.pow(base, p), mask);
 }
 
 /** `L = ½ Σ max(x, 0)²`, activation `max(x, 0)` (repu with n = 2). */

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
-import { normal, optionValue, paramFromOption, type Init, type ParamOption } from '../params.js';
+import { normal, optionValue, paramFromOption, type Init, type ParamOption, type TensorMap } from '../params.js';
 import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 
@@ -45,6 +45,23 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
     return tf.transpose(tf.reshape(flat, [batch, n, heads, headDim]), [0, 2, 1, 3]);
   };
 
+  /** The transpose of `project`: `[B, H, N, Y]` → `[B, N, D]`. */
+  const unproject = (g: Tensor, W: Tensor): Tensor => {
+    const [batch, , n] = g.shape as [number, number, number, number];
+    const d = W.shape[2]!;
+    const rows = tf.reshape(tf.transpose(g, [0, 2, 1, 3]), [batch * n, heads * headDim]);
+    return tf.reshape(tf.matMul(rows, tf.reshape(W, [heads * headDim, d])), [batch, n, d]);
+  };
+
+  /** `β Q Kᵀ` per head, `[B, H, C (query), B (key)]`, with −∞ on the diagonal when self is masked. */
+  const scores = (x: Tensor, p: TensorMap) => {
+    const K = project(x, p['Wk']!);
+    const Q = project(x, p['Wq']!);
+    let s = tf.mul(p['beta']!, tf.matMul(Q, K, false, true));
+    if (maskSelf) s = tf.add(s, selfMask(x.shape[1]!)); // −∞ on the diagonal drops B = C
+    return { K, Q, s };
+  };
+
   return {
     kind: 'energyAttention',
     arity: 1,
@@ -63,12 +80,19 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
       };
     },
     energy: ([x], p) => {
-      const beta = p['beta']!;
-      const K = project(x!, p['Wk']!);
-      const Q = project(x!, p['Wq']!);
-      let scores = tf.mul(beta, tf.matMul(Q, K, false, true)); // [B, H, C (query), B (key)]
-      if (maskSelf) scores = tf.add(scores, selfMask(x!.shape[1]!)); // −∞ on the diagonal drops B = C
-      return tf.neg(tf.div(tf.sum(tf.logSumExp(scores, 3), [1, 2]), beta));
+      const { s } = scores(x!, p);
+      return tf.neg(tf.div(tf.sum(tf.logSumExp(s, 3), [1, 2]), p['beta']!));
+    },
+    // With A = softmax over keys of the scores: ∂E/∂Q = −A K and ∂E/∂K = −Aᵀ Q, carried back to x̂
+    // through Wᵠ and Wᴷ. Besides saving a backward pass, this closed form is what makes training
+    // through the dynamics possible: tfjs cannot differentiate the autodiff signal of logSumExp
+    // (its max has no second derivative registered), but it can differentiate softmax and matMul.
+    dEdxhat: ([x], p) => {
+      const { K, Q, s } = scores(x!, p);
+      const A = tf.softmax(s); // [B, H, C, B]
+      const dQ = tf.neg(tf.matMul(A, K)); // [B, H, C, Y]
+      const dK = tf.neg(tf.matMul(A, Q, true, false)); // [B, H, B, Y]
+      return [tf.add(unproject(dQ, p['Wq']!), unproject(dK, p['Wk']!))];
     },
   };
 }

@@ -24,6 +24,24 @@ function checkPadding(kind: string, padding: Padding): void {
   }
 }
 
+/** The rounding mode to give tfjs: only a numeric padding may have one. */
+function roundingFor(padding: Padding): 'floor' | undefined {
+  return typeof padding === 'number' ? 'floor' : undefined;
+}
+
+/**
+ * Zeros added before and after one spatial axis: none for `'valid'`, `p` on both sides for a
+ * number, and TensorFlow's split for `'same'` (total `max((ceil(n/s) − 1)·s + k − n, 0)`, the
+ * smaller half before).
+ */
+export function paddingAmounts(n: number, k: number, s: number, padding: Padding): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  if (padding !== 'same') return [padding, padding];
+  const total = Math.max((Math.ceil(n / s) - 1) * s + k - n, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
 /** Output length along one spatial axis of a window of size k, stride s. */
 export function outputLength(n: number, k: number, s: number, padding: Padding): number {
   if (padding === 'same') return Math.ceil(n / s);
@@ -70,8 +88,9 @@ export function conv2d(options: Conv2dOptions): Hypersynapse {
   const stride = pair('conv2d', 'stride', options.stride ?? 1);
   const padding = options.padding ?? 'valid';
   checkPadding('conv2d', padding);
+  // tfjs accepts a rounding mode only with a numeric padding (it throws for 'valid' and 'same').
   const conv = (x: Tensor, W: Tensor) =>
-    tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, [...stride] as [number, number], padding, 'NHWC', 1, 'floor');
+    tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, [...stride] as [number, number], padding, 'NHWC', 1, roundingFor(padding));
   return {
     kind: 'conv2d',
     arity: 2,
@@ -103,14 +122,54 @@ export interface PoolOptions {
   padding?: Padding;
 }
 
-/** Average pooling: `E = −Σ x̂₂ ⊙ avgPool(x̂₁)`, layers `[H, W, C]` and `[H′, W′, C]`; no parameters. */
+/**
+ * For each output position along one axis, `k / (number of window entries inside the input)`: the
+ * factor that turns a window sum divided by `k` into the mean over the real (unpadded) entries.
+ */
+function coverage(n: number, k: number, s: number, before: number, out: number): number[] {
+  return Array.from({ length: out }, (_, i) => {
+    const start = i * s - before;
+    const inside = Math.min(start + k, n) - Math.max(start, 0);
+    return inside > 0 ? k / inside : 0;
+  });
+}
+
+/**
+ * Average pooling: `E = −Σ x̂₂ ⊙ avgPool(x̂₁)`, layers `[H, W, C]` and `[H′, W′, C]`; no parameters.
+ * As in TensorFlow, padded entries are left out of each window's average (a window lying wholly in
+ * the padding averages to 0).
+ *
+ * The pooling is computed as a zero-padded, per-channel `'valid'` convolution with a constant
+ * `1/(kh·kw)` filter, rescaled where windows overlap the padding. tfjs's own `avgPool` is not used:
+ * its gradient divides by the full window size even where the forward pass left padding out (so
+ * the autodiff signal was wrong at padded borders), and that gradient has no gradient itself, which
+ * training through the unrolled dynamics needs.
+ */
 export function avgPool(options: PoolOptions): Hypersynapse {
   const size = pair('avgPool', 'size', options.size);
   const stride = pair('avgPool', 'stride', options.stride ?? size);
   const padding = options.padding ?? 'valid';
   checkPadding('avgPool', padding);
-  const pool = (x: Tensor) =>
-    tf.avgPool(x as tf.Tensor4D, [...size] as [number, number], [...stride] as [number, number], padding, 'floor');
+  const pool = (x: Tensor): Tensor => {
+    const [batch, h, w, c] = x.shape as [number, number, number, number];
+    const [top, bottom] = paddingAmounts(h, size[0], stride[0], padding);
+    const [left, right] = paddingAmounts(w, size[1], stride[1], padding);
+    const padded = top + bottom + left + right > 0
+      ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]])
+      : x;
+    const [hp, wp] = [h + top + bottom, w + left + right];
+    // Channels into the batch, so that one [kh, kw, 1, 1] filter pools every channel alike.
+    const planes = tf.reshape(tf.transpose(padded, [0, 3, 1, 2]), [batch * c, hp, wp, 1]);
+    const filter = tf.fill([size[0], size[1], 1, 1], 1 / (size[0] * size[1]));
+    const summed = tf.conv2d(planes as tf.Tensor4D, filter as tf.Tensor4D, [...stride] as [number, number], 'valid');
+    const [, ho, wo] = summed.shape as [number, number, number, number];
+    const pooled = tf.transpose(tf.reshape(summed, [batch, c, ho, wo]), [0, 2, 3, 1]);
+    if (top + bottom + left + right === 0) return pooled;
+    const rows = coverage(h, size[0], stride[0], top, ho);
+    const cols = coverage(w, size[1], stride[1], left, wo);
+    const scale = tf.tensor3d(rows.flatMap((r) => cols.map((q) => r * q)), [ho, wo, 1]);
+    return tf.mul(pooled, scale);
+  };
   return {
     kind: 'avgPool',
     arity: 2,
