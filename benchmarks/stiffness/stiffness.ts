@@ -11,7 +11,10 @@ await tf.ready();
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
 const ratios = [1, 10, 100, 1000];
-const maxSteps = 100_000;
+const maxSteps = 20_000;
+// Only the gradient criterion counts here (energy/state criteria off), so both integrators are held
+// to the same end point: |∂E/∂x̂| ≤ 1e-2 on every free neuron.
+const tolerance = { grad: 1e-2, energy: 0, state: 0 };
 
 function hierarchy(ratio: number) {
   // τ_v = ratio ≫ τ_h = sqrt(ratio) ≫ τ_m = 1: a slow feature layer, a hidden layer, fast memories.
@@ -24,16 +27,16 @@ function hierarchy(ratio: number) {
     .build({ seed: 7 });
 }
 
-console.log(`# Stiffness: three-layer hierarchy, batch 8, tolerance |∂E/∂x̂| ≤ 1e-3, median of ${runs} runs`);
+console.log(`# Stiffness: three-layer hierarchy, batch 8, tolerance |∂E/∂x̂| ≤ 1e-2, at most ${maxSteps} steps, median of ${runs} runs`);
 console.log(`# ${machineLine()}`);
-console.log('| τ ratio | integrator | steps (median over samples) | converged | wall time (ms, median) | min–max (ms) |');
+console.log('| τ ratio | integrator | steps (median over samples) | converged | wall time for the batch (ms, median) | min–max (ms) |');
 console.log('|---:|---|---:|---:|---:|---:|');
 for (const ratio of ratios) {
   const ham = hierarchy(ratio);
   const init = ham.randomStates(8, 1);
   for (const multirate of [false, true]) {
     const t = time(() => {
-      const r = descendSync(ham, init, { multirate, maxSteps, checkEvery: 20 });
+      const r = descendSync(ham, init, { multirate, maxSteps, tolerance, checkEvery: 20 });
       Object.values<Tensor>(r.states).forEach((s) => s.dispose());
       return r;
     }, runs);

@@ -12,6 +12,8 @@ export {
   type ParamTree,
   type LearnableValue,
   learnable,
+  paramProblems,
+  type ParamSpecTree,
   zeros,
   ones,
   normal,

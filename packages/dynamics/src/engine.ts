@@ -89,11 +89,19 @@ export function* engine<L extends string, S extends string>(
   try {
     const moving = names.filter((n) => masks.get(n) !== 'clamped');
     const taus = new Map(moving.map((n) => [n, ham.layers[n].tau] as const));
-    const levels = s.multirate ? rateLevels(taus, s.multirate.ratio) : [moving];
-    const schedule = s.multirate ? levelSchedule(levels.length, s.multirate.innerSteps) : [0];
+    // With every layer clamped there is nothing to put on levels (and one empty level stops at once).
+    const multirate = moving.length > 0 ? s.multirate : undefined;
+    const levels = multirate ? rateLevels(taus, multirate.ratio) : [moving];
+    const schedule = multirate ? levelSchedule(levels.length, multirate.innerSteps) : [0];
     const tauMin = Math.min(...taus.values());
     // The fastest level steps with dt; a slower level with dt scaled by its own smallest τ.
     const levelDt = levels.map((lv) => (s.dt * Math.min(...lv.map((n) => ham.layers[n].tau))) / tauMin);
+    // Explicit Euler on τ dx/dt = −x + I overshoots I once dt/τ > 1 (and diverges past 2). Where
+    // activations saturate the energy is flat and cannot reveal that overshoot, so unless the caller
+    // set dtMax, adaptive steps keep dt/τ ≤ 1 for every layer (the leak term's exact relaxation).
+    const dtMax = options.dtMax === undefined && s.neuronEnergy ? Math.min(s.dtMax, tauMin) : s.dtMax;
+    const levelCap = levelDt.map((d) => (dtMax * d) / s.dt);
+    const startDt = levelDt.map((d, k) => (s.mode === 'adaptive' ? Math.min(d, levelCap[k]!) : d));
     const evalOptions = {
       ...(options.params ? { params: options.params } : {}),
       ...(options.method ? { method: options.method } : {}),
@@ -115,7 +123,7 @@ export function* engine<L extends string, S extends string>(
     x = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
     xAtCheck = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
     ({ energy: E, dEdxhat: g } = ham.energyAndDEdxhat(x, evalOptions) as { energy: Tensor; dEdxhat: Record<L, Tensor> });
-    dts = levelDt.map((d) => tf.fill([batch], d));
+    dts = startDt.map((d) => tf.fill([batch], d));
     active = tf.ones([batch]);
     accepted = tf.zeros([batch]);
     rejectedInWindow = tf.zeros([batch]);
@@ -125,6 +133,7 @@ export function* engine<L extends string, S extends string>(
     const stopped: (SampleReport | undefined)[] = Array(batch).fill(undefined);
     const recorded: { step: number; states: Record<L, Float32Array> }[] = [];
     let lastCheckEnergy: Float32Array | undefined;
+    let acceptedAtCheck = new Float32Array(batch);
     let step = 0;
 
     for (;;) {
@@ -176,8 +185,10 @@ export function* engine<L extends string, S extends string>(
           const energyNow = series[series.length - 1]!;
           let reason: StopReason | undefined;
           if (gradNorm![b]! <= s.gradTol) reason = 'gradient';
+          // Energy and state have stopped changing over a window in which steps were still being
+          // accepted: the minimum to the tolerances (and, at the float32 floor, to the resolution of E).
           else if (
-            lastCheckEnergy !== undefined && rejections![b] === 0 &&
+            lastCheckEnergy !== undefined && acc![b]! > acceptedAtCheck[b]! &&
             Math.abs(energyNow - lastCheckEnergy[b]!) <= s.energyTol * (1 + Math.abs(energyNow)) &&
             dx![b]! <= s.stateTol
           ) reason = 'energy';
@@ -197,6 +208,7 @@ export function* engine<L extends string, S extends string>(
           }
         }
         lastCheckEnergy = Float32Array.from(row(rows - 1));
+        acceptedAtCheck = Float32Array.from(acc!);
         for (const t of history) t.dispose();
         history = [];
         options.onProgress?.({
@@ -232,7 +244,7 @@ export function* engine<L extends string, S extends string>(
         const ok = tf.logicalAnd(tf.cast(activeNow, 'bool'), tf.lessEqual(out.energy, EOld));
         const okF = tf.cast(ok, 'float32');
         const pick = (a: Tensor, b: Tensor) => tf.where(column(ok, a.rank), a, b);
-        const cap = (s.dtMax * levelDt[level]!) / s.dt;
+        const cap = levelCap[level]!;
         const isActive = tf.cast(activeNow, 'bool');
         return {
           x: Object.fromEntries(names.map((n) => [n, movers.has(n) ? pick(xNew[n], xOld[n]) : xOld[n]])) as Record<L, Tensor>,
