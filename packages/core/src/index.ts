@@ -20,7 +20,7 @@ export {
   uniform,
 } from './params.js';
 export { deriveKey, normalValues, uniformValues } from './random.js';
-export { sumPerSample } from './ops.js';
+export { sumPerSample, tidy } from './ops.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';
 export * as lagrangians from './lagrangians/index.js';
 export { type Hypersynapse, defineHypersynapse } from './hypersynapse.js';

@@ -1,5 +1,4 @@
-import { HamuxError, HamuxErrors, tf, type HAM, type States, type Tensor } from '@hamux-ts/core';
-import { tidy } from './tidy.js';
+import { HamuxError, HamuxErrors, tf, tidy, type HAM, type States, type Tensor } from '@hamux-ts/core';
 import { DivergenceError } from './errors.js';
 import { disposeMasks, freeMasks } from './clamp.js';
 import { levelSchedule, rateLevels } from './levels.js';
