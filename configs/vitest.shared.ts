@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@hamux-ts/core': here('../packages/core/src/index.ts'),
       '@hamux-ts/dynamics': here('../packages/dynamics/src/index.ts'),
+      '@hamux-ts/config': here('../packages/config/src/index.ts'),
     },
   },
   test: {

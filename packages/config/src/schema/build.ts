@@ -1,0 +1,119 @@
+import {
+  HamuxError,
+  HamuxErrors,
+  hypergraph,
+  type GraphBuilder,
+  type HAM,
+  type LayerSpec,
+  type ParamTree,
+} from '@hamux-ts/core';
+import { initOf, makeLagrangian, makeSynapse } from './builtins.js';
+import { givenParamProblems, initProblems, mergeParams, seededParams, specsOf, type Parts, type PlacedSynapse } from './params.js';
+import { createRegistry, type AnyRegistry } from './registry.js';
+import { checkConfig, type Checked } from './validate.js';
+
+/** Any config whose layer and synapse names TypeScript knows (a `defineConfig` result, say). */
+export interface NamedConfig<L extends string, S extends string> {
+  readonly layers: { readonly [K in L]: unknown };
+  readonly synapses: { readonly [K in S]: unknown };
+}
+
+export interface BuildFromConfigOptions {
+  /** Where the config's user-defined kinds are found. */
+  readonly registry?: AnyRegistry;
+  /** Parameters to use instead of initialising them (loaded weights); paths in errors start `params.`. */
+  readonly params?: ParamTree;
+}
+
+/**
+ * Validates a config and builds the HAM it describes through `hypergraph()`. Every problem is
+ * reported at once, as one `HamuxErrors`, each with the JSON path of what is wrong:
+ *
+ * ```
+ * synapses.enc.connects[1]: unknown layer "hiden" (layers are "pixels", "hidden")
+ * layers.hidden.lagrangian.beta: expected a positive number, got -1
+ * synapses.conv: conv2d between "image" [28, 28, 1] and "features" [24, 24, 8]: … gives [26, 26, 8], …
+ * ```
+ *
+ * When the config has errors, its valid parts are still built once (then freed) so that the
+ * graph's own checks, such as shapes, are reported with the rest.
+ */
+export function buildFromConfig<L extends string, S extends string>(config: NamedConfig<L, S>, options?: BuildFromConfigOptions): HAM<L, S>;
+export function buildFromConfig(config: unknown, options?: BuildFromConfigOptions): HAM<string, string>;
+export function buildFromConfig(config: unknown, options: BuildFromConfigOptions = {}): HAM<string, string> {
+  const registry = options.registry ?? createRegistry();
+  const checked = checkConfig(config, registry);
+  const parts = assemble(checked, registry);
+  if (options.params) checked.errors.push(...givenParamProblems(options.params, parts, checked));
+  return compile(checked, parts, options.params);
+}
+
+/** The components of every valid part; what their factories reject is reported at its path. */
+function assemble(checked: Checked, registry: AnyRegistry): Parts {
+  const layers = new Map<string, LayerSpec>();
+  for (const [name, layer] of checked.layers) {
+    const lagrangian = attempt(checked.errors, `layers.${name}.lagrangian`, () => makeLagrangian(layer.lagrangian, registry));
+    if (lagrangian) layers.set(name, { shape: layer.shape, lagrangian, tau: layer.tau });
+  }
+  const synapses = new Map<string, PlacedSynapse>();
+  for (const [name, config] of checked.synapses) {
+    if (!config.connects.every((l) => layers.has(l))) continue; // that layer's problem is reported
+    const synapse = attempt(checked.errors, `synapses.${name}`, () => makeSynapse(config, registry));
+    if (synapse) synapses.set(name, { synapse, connects: config.connects, config });
+  }
+  const parts: Parts = { layers, synapses, specs: specsOf(layers, synapses) };
+  checked.errors.push(...initProblems(parts));
+  return parts;
+}
+
+function attempt<T>(errors: HamuxError[], path: string, make: () => T): T | undefined {
+  try {
+    return make();
+  } catch (e) {
+    errors.push(new HamuxError(path, e instanceof Error ? e.message : String(e)));
+    return undefined;
+  }
+}
+
+function compile(checked: Checked, parts: Parts, given: ParamTree | undefined): HAM<string, string> {
+  let builder: GraphBuilder<string, string> = hypergraph();
+  for (const [name, spec] of parts.layers) builder = builder.layer(name, spec);
+  for (const [name, { synapse, connects }] of parts.synapses) builder = builder.synapse(name, synapse, connects);
+  const { errors } = checked;
+  const valid = errors.length === 0;
+  const seeded = valid ? seededParams(parts) : {};
+  const params = valid ? mergeParams(given, seeded) : undefined;
+  try {
+    const ham = builder.build({ seed: checked.seed ?? 0, isolatedLayers: valid ? 'warn' : 'allow', ...(params ? { params } : {}) });
+    if (valid) return ham;
+    ham.dispose(); // built only to find the graph's own problems
+  } catch (e) {
+    if (!(e instanceof HamuxErrors)) throw e;
+    const paths = configPaths(checked);
+    errors.push(...e.errors.map((err) => rehome(err, paths.get(err.path))));
+  } finally {
+    for (const owner of Object.values(seeded)) for (const t of Object.values(owner)) t.dispose();
+  }
+  throw new HamuxErrors(errors);
+}
+
+/**
+ * Where the graph's own paths sit in the config: a Lagrangian parameter `layers.h.beta` is set at
+ * `layers.h.lagrangian.beta`, a synapse parameter `synapses.s.W` is initialised at `synapses.s.init.W`.
+ */
+function configPaths(checked: Checked): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const [name, layer] of checked.layers) {
+    for (const p of Object.keys(layer.lagrangian)) paths.set(`layers.${name}.${p}`, `layers.${name}.lagrangian.${p}`);
+  }
+  for (const [name, synapse] of checked.synapses) {
+    for (const p of Object.keys(initOf(synapse))) paths.set(`synapses.${name}.${p}`, `synapses.${name}.init.${p}`);
+  }
+  return paths;
+}
+
+function rehome(error: HamuxError, path: string | undefined): HamuxError {
+  if (path === undefined) return error;
+  const message = error.path ? error.message.slice(error.path.length + 2) : error.message;
+  return new HamuxError(path, message);
+}

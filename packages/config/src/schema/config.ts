@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { builtinLagrangians, type BuiltinLagrangianConfig } from './lagrangians.js';
+import { builtinSynapses, type BuiltinSynapseConfig } from './synapses.js';
+import { schedulerSchema, type SchedulerConfig } from './scheduler.js';
+import { strict, tagged, shape, boolean, integer, positiveNumber } from './primitives.js';
+import { createRegistry, type AnyRegistry, type CustomLagrangianConfig, type CustomSynapseConfig } from './registry.js';
+
+/**
+ * A whole architecture as data: named neuron layers, named hypersynapses between them, the seed of
+ * their parameters, and the scheduler's settings.
+ *
+ * ```json
+ * {
+ *   "layers": {
+ *     "pixels": { "shape": [784], "lagrangian": { "kind": "identity" }, "clamp": true },
+ *     "hidden": { "shape": [256], "lagrangian": { "kind": "softmax", "beta": 2 }, "tau": 0.1 }
+ *   },
+ *   "synapses": { "enc": { "kind": "dense", "connects": ["pixels", "hidden"] } },
+ *   "seed": 0
+ * }
+ * ```
+ */
+
+export type LagrangianConfig = BuiltinLagrangianConfig | CustomLagrangianConfig;
+export type SynapseConfig = BuiltinSynapseConfig | CustomSynapseConfig;
+
+export interface LayerConfig {
+  readonly shape: readonly number[];
+  readonly lagrangian: LagrangianConfig;
+  readonly tau: number;
+  readonly clamp?: boolean | undefined;
+}
+
+/** A validated config, every default filled in (what `parseConfig` returns). */
+export interface Config {
+  readonly layers: Readonly<Record<string, LayerConfig>>;
+  readonly synapses: Readonly<Record<string, SynapseConfig>>;
+  readonly seed: number;
+  readonly scheduler?: SchedulerConfig | undefined;
+}
+
+/** Names no layer or synapse may have: they would clash with every JavaScript object's own. */
+export const reservedNames: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export function lagrangianSchema(registry: AnyRegistry) {
+  const custom = [...registry.lagrangians.values()].map((k) => k.schema);
+  return tagged('kind', 'Lagrangian kind', [...builtinLagrangians, ...custom]);
+}
+
+export function synapseSchema(registry: AnyRegistry) {
+  const custom = [...registry.synapses.values()].map((k) => k.schema);
+  return tagged('kind', 'hypersynapse kind', [...builtinSynapses, ...custom]);
+}
+
+export function layerSchema(registry: AnyRegistry) {
+  return strict({
+    shape,
+    lagrangian: lagrangianSchema(registry),
+    tau: positiveNumber.default(1).describe('Time constant τ: the layer moves by (dt/τ)·(−∂E/∂x̂) per step. Default 1.'),
+    clamp: boolean.optional().describe('Hold the layer fixed while the others relax (an input).'),
+  }, 'a layer { "shape", "lagrangian" }');
+}
+
+const seed = integer.describe("Seed of every parameter's initialisation; each parameter gets its own stream by path.");
+const $schema = z.string().optional().describe('Where editors find this JSON Schema.');
+
+/** The top level, with layers and synapses left unparsed (they are checked one by one). */
+export const shellSchema = strict({
+  $schema,
+  layers: z.record(z.string(), z.unknown(), { error: () => 'expected an object of named layers' }),
+  synapses: z.record(z.string(), z.unknown(), { error: () => 'expected an object of named hypersynapses' }),
+  seed,
+  scheduler: schedulerSchema.optional(),
+});
+
+/** The zod schema of a whole config, with the kinds of `registry` beside the built-in ones. */
+export function configSchema(registry: AnyRegistry = createRegistry()): z.ZodType<Config> {
+  return strict({
+    $schema,
+    layers: z.record(z.string(), layerSchema(registry)).describe('Neuron layers by name.'),
+    synapses: z.record(z.string(), synapseSchema(registry)).describe('Hypersynapses by name.'),
+    seed,
+    scheduler: schedulerSchema.optional(),
+  })
+    .describe('A hamux-ts architecture: neuron layers, hypersynapses between them, a seed and scheduler settings.')
+    .transform(({ $schema: _, ...config }) => config);
+}

@@ -1,0 +1,117 @@
+import { HamuxError, HamuxErrors } from '@hamux-ts/core';
+import type { z } from 'zod';
+import { layerSchema, reservedNames, shellSchema, synapseSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
+import { fallbackMessages, formatPath, show } from './messages.js';
+import { createRegistry, type AnyRegistry } from './registry.js';
+
+/** What validation found: every problem, and the parts that are valid on their own. */
+export interface Checked {
+  readonly errors: HamuxError[];
+  readonly seed: number | undefined;
+  readonly scheduler: Config['scheduler'];
+  /** Valid layers and synapses, in the config's order. */
+  readonly layers: Map<string, LayerConfig>;
+  readonly synapses: Map<string, SynapseConfig>;
+  /** Every name given in the config, valid or not. */
+  readonly declaredLayers: ReadonlySet<string>;
+  readonly declaredSynapses: ReadonlySet<string>;
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+
+function isRecord(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An own property only: a config's inherited keys are never read. */
+function own(o: unknown, key: string): unknown {
+  return isRecord(o) && Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+function issues<T>(result: z.ZodSafeParseResult<T>, prefix: readonly PropertyKey[]): HamuxError[] {
+  return result.success ? [] : result.error.issues.map((i) => new HamuxError(formatPath([...prefix, ...i.path]), i.message));
+}
+
+function nameProblem(group: 'layer' | 'synapse', name: string): string | undefined {
+  if (name === '') return `a ${group} name must not be empty`;
+  if (reservedNames.includes(name)) return `"${name}" cannot be a ${group} name (reserved: ${reservedNames.join(', ')})`;
+  return undefined;
+}
+
+/**
+ * Checks a config piece by piece, so that every problem is found at once and the valid parts can
+ * still be built (for the graph's own checks): the top level, each layer, each synapse, and that
+ * every name in `connects` is a layer of the config.
+ */
+export function checkConfig(input: unknown, registry: AnyRegistry): Checked {
+  if (!isRecord(input)) {
+    const error = new HamuxError('', `expected a config object { "layers", "synapses", "seed" }, got ${show(input)}`);
+    return { errors: [error], seed: undefined, scheduler: undefined, layers: new Map(), synapses: new Map(), declaredLayers: new Set(), declaredSynapses: new Set() };
+  }
+  const rawLayers = own(input, 'layers');
+  const rawSynapses = own(input, 'synapses');
+  const shell = shellSchema.safeParse(input, { error: fallbackMessages });
+  const checked: Checked = {
+    errors: issues(shell, []),
+    seed: shell.data?.seed,
+    scheduler: shell.data?.scheduler,
+    layers: new Map(),
+    synapses: new Map(),
+    declaredLayers: new Set(isRecord(rawLayers) ? Object.keys(rawLayers) : []),
+    declaredSynapses: new Set(isRecord(rawSynapses) ? Object.keys(rawSynapses) : []),
+  };
+  checkLayers(checked, rawLayers, registry);
+  checkSynapses(checked, rawSynapses, registry);
+  return checked;
+}
+
+function checkLayers({ errors, layers, declaredLayers }: Checked, raw: unknown, registry: AnyRegistry): void {
+  const schema = layerSchema(registry);
+  for (const name of declaredLayers) {
+    const problem = nameProblem('layer', name);
+    if (problem) { errors.push(new HamuxError(`layers.${name}`, problem)); continue; }
+    const parsed = schema.safeParse(own(raw, name), { error: fallbackMessages });
+    errors.push(...issues(parsed, ['layers', name]));
+    if (parsed.success) layers.set(name, parsed.data);
+  }
+}
+
+function checkSynapses({ errors, synapses, declaredLayers, declaredSynapses }: Checked, raw: unknown, registry: AnyRegistry): void {
+  const schema = synapseSchema(registry);
+  const known = [...declaredLayers].filter((n) => !nameProblem('layer', n));
+  const layersAre = known.map((n) => `"${n}"`).join(', ') || 'none';
+  for (const name of declaredSynapses) {
+    const problem = nameProblem('synapse', name);
+    if (problem) { errors.push(new HamuxError(`synapses.${name}`, problem)); continue; }
+    const entry = own(raw, name);
+    const parsed = schema.safeParse(entry, { error: fallbackMessages });
+    errors.push(...issues(parsed, ['synapses', name]));
+    const unknown = unknownLayers(own(entry, 'connects'), known);
+    for (const [i, layer] of unknown) {
+      errors.push(new HamuxError(`synapses.${name}.connects[${i}]`, `unknown layer "${layer}" (layers are ${layersAre})`));
+    }
+    if (parsed.success && unknown.length === 0) synapses.set(name, parsed.data);
+  }
+}
+
+/** The entries of `connects` (when it is an array) that name no layer, with their index. */
+function unknownLayers(connects: unknown, layers: readonly string[]): [number, string][] {
+  if (!Array.isArray(connects)) return [];
+  return connects.flatMap((l, i): [number, string][] => (typeof l === 'string' && !layers.includes(l) ? [[i, l]] : []));
+}
+
+/**
+ * Validates a config and fills in every default, without building it; throws one `HamuxErrors`
+ * listing every problem, each with its JSON path. Checks that need the layers' shapes (a synapse
+ * between layers of the wrong shapes) are made by `buildFromConfig`.
+ */
+export function parseConfig(input: unknown, options: { readonly registry?: AnyRegistry } = {}): Config {
+  const checked = checkConfig(input, options.registry ?? createRegistry());
+  if (checked.errors.length > 0) throw new HamuxErrors(checked.errors);
+  return {
+    layers: Object.fromEntries(checked.layers),
+    synapses: Object.fromEntries(checked.synapses),
+    seed: checked.seed!,
+    ...(checked.scheduler ? { scheduler: checked.scheduler } : {}),
+  };
+}
