@@ -649,3 +649,22 @@ describe('defineConfig', () => {
     );
   });
 });
+
+describe('configFromHam without an explicit seed', () => {
+  it('records the seed the HAM was built with', async () => {
+    const { hypergraph, lagrangians: L, synapses: Y } = await import('@hamux-ts/core');
+    const { configFromHam, buildFromConfig } = await import('@hamux-ts/config');
+    const ham = hypergraph()
+      .layer('v', { shape: [4], lagrangian: L.identity() })
+      .layer('h', { shape: [3], lagrangian: L.softmax() })
+      .synapse('s', Y.dense(), ['v', 'h'])
+      .build({ seed: 123 });
+    expect(ham.seed).toBe(123);
+    const config = configFromHam(ham);
+    expect(config.seed).toBe(123);
+    const again = buildFromConfig(config);
+    expect(again.params.synapses['s']!['W']!.arraySync()).toEqual(ham.params.synapses['s']!['W']!.arraySync());
+    ham.dispose();
+    again.dispose();
+  });
+});

@@ -61,6 +61,8 @@ export class HAM<L extends string, S extends string> {
   readonly paramSpecs: { readonly layers: Record<L, ParamSpecs>; readonly synapses: Record<S, ParamSpecs> };
   /** Non-fatal findings of the build, such as layers that no synapse touches. */
   readonly warnings: readonly string[];
+  /** The seed the parameters were initialised from (loaded parameters override it). */
+  readonly seed: number;
 
   private constructor(
     layers: Map<L, NeuronLayer>,
@@ -68,7 +70,9 @@ export class HAM<L extends string, S extends string> {
     params: Params,
     paramSpecs: HAM<L, S>['paramSpecs'],
     warnings: readonly string[],
+    seed: number,
   ) {
+    this.seed = seed;
     this.layers = Object.freeze(Object.fromEntries(layers)) as HAM<L, S>['layers'];
     this.synapses = Object.freeze(Object.fromEntries(synapses)) as HAM<L, S>['synapses'];
     this.layerNames = Object.freeze([...layers.keys()]);
@@ -101,7 +105,7 @@ export class HAM<L extends string, S extends string> {
       layers: Object.freeze(Object.fromEntries(Object.entries(specs.layers).map(([n, s]) => [n, materialise('layers', n, s as ParamSpecs)]))),
       synapses: Object.freeze(Object.fromEntries(Object.entries(specs.synapses).map(([n, s]) => [n, materialise('synapses', n, s as ParamSpecs)]))),
     }));
-    return new HAM(layers, synapses, Object.freeze(params), specs, warnings);
+    return new HAM(layers, synapses, Object.freeze(params), specs, warnings, options.seed);
   }
 
   /** Total number of parameter entries (learnable and fixed). */

@@ -13,8 +13,8 @@ export type ConfigOf<L extends string, S extends string> = Config & {
 };
 
 export interface ConfigFromHamOptions<L extends string> {
-  /** The seed the HAM was built with: a HAM does not keep it. */
-  readonly seed: number;
+  /** The seed to record; default the one the HAM was built with (`ham.seed`). */
+  readonly seed?: number;
   /** Scheduler settings to record (a HAM has none). */
   readonly scheduler?: z.input<typeof schedulerSchema>;
   /** Layers to mark `"clamp": true`. */
@@ -30,11 +30,11 @@ export interface ConfigFromHamOptions<L extends string> {
  * HAM's current parameter values are not part of a config (save them as weights).
  *
  * ```ts
- * const config = configFromHam(ham, { seed: 0 });
- * const again = buildFromConfig(config);   // same energies as ham, if ham was built with seed 0
+ * const config = configFromHam(ham);           // records ham.seed
+ * const again = buildFromConfig(config);  // same energies as ham
  * ```
  */
-export function configFromHam<L extends string, S extends string>(ham: HAM<L, S>, options: ConfigFromHamOptions<L>): ConfigOf<L, S> {
+export function configFromHam<L extends string, S extends string>(ham: HAM<L, S>, options: ConfigFromHamOptions<L> = {}): ConfigOf<L, S> {
   const registry = options.registry ?? createRegistry();
   const layers = Object.fromEntries(
     ham.layerNames.map((n) => {
@@ -50,7 +50,7 @@ export function configFromHam<L extends string, S extends string>(ham: HAM<L, S>
     }),
   );
   const scheduler = options.scheduler ? { scheduler: options.scheduler } : {};
-  const plain = parseConfig({ layers, synapses, seed: options.seed, ...scheduler }, { registry });
+  const plain = parseConfig({ layers, synapses, seed: options.seed ?? ham.seed, ...scheduler }, { registry });
   const withInit = Object.fromEntries(
     Object.entries(plain.synapses).map(([s, config]) => {
       const node = ham.synapses[s as S];
