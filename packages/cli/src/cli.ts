@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The `hamux` command. Exit codes: 0 ok, 1 invalid input/config/file, 2 usage error.
+import { tf } from '@hamux-ts/core';
+import type { Command, Io } from './command.js';
+import { evalCommand } from './commands/eval.js';
+import { inspect } from './commands/inspect.js';
+import { run } from './commands/run.js';
+import { schema } from './commands/schema.js';
+import { validate } from './commands/validate.js';
+import { EXIT_OK, EXIT_USAGE, errorLines, exitCodeOf } from './errors.js';
+
+const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema];
+
+const usage = `Usage: hamux <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+
+Run "hamux <command> --help" for a command's options.`;
+
+/** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(`${usage}\n`);
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${usage}\n`);
+    return EXIT_OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`hamux: unknown command "${name}" (commands: ${commands.map((c) => c.name).join(', ')})\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    await command.run(rest, io);
+    return EXIT_OK;
+  } catch (e) {
+    for (const line of errorLines(e)) io.stderr(`hamux: ${line}\n`);
+    return exitCodeOf(e);
+  }
+}
+
+tf.env().set('PROD', true); // no advice to install tfjs-node on stdout
+const io: Io = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  stderrIsTTY: process.stderr.isTTY === true,
+};
+process.exitCode = await main(process.argv.slice(2), io);

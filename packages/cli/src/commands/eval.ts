@@ -1,0 +1,73 @@
+import { encodeSafetensors, type SafeTensor } from '@hamux-ts/config';
+import type { HAM, States, Tensor } from '@hamux-ts/core';
+import { parse, required } from '../args.js';
+import type { Command } from '../command.js';
+import { buildHam, disposeAll, readConfig, readStates, writeOutput } from '../io.js';
+
+/**
+ * The outputs of `eval`, by their stable names: `activation.<layer>`, `energy.layer.<layer>`,
+ * `energy.synapse.<synapse>`, `energy.total` (each energy `[B]`) and `dEdxhat.<layer>`.
+ */
+export function evaluate(ham: HAM<string, string>, states: States<string>): Record<string, SafeTensor> {
+  const out: [string, SafeTensor][] = [];
+  const put = (name: string, t: Tensor) => out.push([name, { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.dataSync() as ArrayLike<number>) }]);
+  const act = ham.activations(states);
+  const tree = ham.energyTree(states);
+  const grads = ham.dEdxhat(states);
+  try {
+    for (const l of ham.layerNames) put(`activation.${l}`, act[l]!);
+    for (const l of ham.layerNames) put(`energy.layer.${l}`, tree.layers[l]!);
+    for (const s of ham.synapseNames) put(`energy.synapse.${s}`, tree.synapses[s]!);
+    put('energy.total', tree.total);
+    for (const l of ham.layerNames) put(`dEdxhat.${l}`, grads[l]!);
+  } finally {
+    disposeAll([...Object.values(act), ...Object.values(tree.layers), ...Object.values(tree.synapses), tree.total, ...Object.values(grads)]);
+  }
+  return Object.fromEntries(out);
+}
+
+/** The JSON form of the outputs: `{ name: { shape, data } }`. */
+export function toJson(tensors: Readonly<Record<string, SafeTensor>>): string {
+  const obj = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, { shape: t.shape, data: Array.from(t.data) }]));
+  return `${JSON.stringify(obj)}\n`;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'activations, energy tree and ∂E/∂x̂ of given states',
+  help: `Usage: hamux eval CONFIG --states S.safetensors [--weights W.safetensors] --out O [--json]
+
+Evaluates the graph on the states in S (one tensor per layer, named by the layer, [B, ...shape])
+and writes, as safetensors (or JSON with --json, { name: { shape, data } }):
+  activation.<layer>         x̂ = ∇L(x), [B, ...shape]
+  energy.layer.<layer>       the layer's energy, [B]
+  energy.synapse.<synapse>   the synapse's energy, [B]
+  energy.total               the total energy, [B]
+  dEdxhat.<layer>            ∂E/∂x̂, [B, ...shape]
+
+Options:
+  --states FILE    states to evaluate (required)
+  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
+  --out FILE       where to write the outputs (required)
+  --json           write JSON instead of safetensors`,
+  run(args, io) {
+    const { values, positionals } = parse('eval', args, { states: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, ['CONFIG']);
+    if (values['help']) return io.stdout(`${this.help}\n`);
+    const statesPath = required('eval', values, 'states');
+    const outPath = required('eval', values, 'out');
+    const weights = values['weights'];
+    const ham = buildHam(readConfig(positionals[0]!), typeof weights === 'string' ? weights : undefined);
+    try {
+      const states = readStates(ham, statesPath);
+      let outputs: Record<string, SafeTensor>;
+      try {
+        outputs = evaluate(ham, states);
+      } finally {
+        disposeAll(Object.values(states));
+      }
+      writeOutput(outPath, values['json'] ? toJson(outputs) : encodeSafetensors(outputs));
+    } finally {
+      ham.dispose();
+    }
+  },
+};

@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { descendOptionsFromConfig, saveStates } from '@hamux-ts/config';
+import { tf, type States } from '@hamux-ts/core';
+import { descendSync, type Progress } from '@hamux-ts/dynamics';
+import { integer, parse, required } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { buildHam, disposeAll, readConfig, readStates, writeOutput } from '../io.js';
+import { energySvg } from '../svg.js';
+
+const BACKENDS = ['cpu'];
+
+export const run: Command = {
+  name: 'run',
+  summary: 'relax states with the config\'s scheduler (descendSync)',
+  help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W] --out DIR [--backend cpu]
+
+Runs the dynamics (descendSync) with the config's scheduler settings and clamped layers, from the
+states in --input or from seeded random states, and writes:
+  DIR/states.safetensors   the final states, one tensor per layer
+  DIR/report.json          per sample: converged, reason, steps, energy, gradNorm, energies (per step)
+  DIR/energy.svg           energy against step for each sample
+
+Options:
+  --input FILE     initial states (default: random states, see --batch and --seed)
+  --batch N        samples of random initial states (default 1)
+  --seed K         seed of random initial states (default 0)
+  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
+  --out DIR        output folder (required)
+  --backend NAME   tfjs backend; only "cpu" is available for now (default cpu)`,
+  async run(args, io) {
+    const { values, positionals } = parse('run', args, {
+      input: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' },
+      out: { type: 'string' }, backend: { type: 'string' },
+    }, ['CONFIG']);
+    if (values['help']) return io.stdout(`${this.help}\n`);
+    const outDir = required('run', values, 'out');
+    const batch = integer('run', values, 'batch', 1, 1);
+    const seed = integer('run', values, 'seed', 0);
+    const backend = typeof values['backend'] === 'string' ? values['backend'] : 'cpu';
+    if (!BACKENDS.includes(backend)) throw new UsageError(`run: backend "${backend}" is not available yet (available: ${BACKENDS.join(', ')})`);
+    const input = values['input'];
+    if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError('run: --batch applies to random states only; the batch of --input is its own');
+    await tf.setBackend(backend);
+
+    const config = readConfig(positionals[0]!);
+    const weights = values['weights'];
+    const ham = buildHam(config, typeof weights === 'string' ? weights : undefined);
+    try {
+      const init: States<string> = typeof input === 'string' ? readStates(ham, input) : ham.randomStates(batch, seed);
+      const onProgress = io.stderrIsTTY
+        ? (p: Progress) => {
+            const e = Array.from(p.energies);
+            io.stderr(`\rstep ${p.step}  energy ${Math.min(...e).toPrecision(6)}…${Math.max(...e).toPrecision(6)}  |∂E/∂x̂| ${Math.max(...Array.from(p.gradNorms)).toExponential(2)}   `);
+          }
+        : undefined;
+      let result;
+      try {
+        result = descendSync(ham, init, { ...descendOptionsFromConfig(config), ...(onProgress ? { onProgress } : {}) });
+      } finally {
+        disposeAll(Object.values(init));
+        if (io.stderrIsTTY) io.stderr('\n');
+      }
+      try {
+        writeOutput(join(outDir, 'states.safetensors'), saveStates(result.states));
+      } finally {
+        disposeAll(Object.values(result.states));
+      }
+      const report = {
+        converged: result.converged,
+        steps: result.steps,
+        samples: result.report.map((r, sample) => ({ sample, converged: r.converged, reason: r.reason, steps: r.steps, energy: r.energy, gradNorm: r.gradNorm, energies: Array.from(result.energies[sample] ?? []) })),
+      };
+      writeOutput(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      writeOutput(join(outDir, 'energy.svg'), energySvg(result.energies));
+      const done = result.report.filter((r) => r.converged).length;
+      io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
+    } finally {
+      ham.dispose();
+    }
+  },
+};
