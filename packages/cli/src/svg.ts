@@ -63,6 +63,16 @@ export function graphSvg(layers: readonly GraphLayer[], edges: readonly GraphEdg
 
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
+/** Round tick values covering [lo, hi]: multiples of 1, 2 or 5 × 10^k, about `count` of them. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
 /** Energy against step, one polyline per sample, with axes, ticks and labels. */
 export function energySvg(series: readonly ArrayLike<number>[]): string {
   const W = 640, H = 400, L = 80, Rm = 20, T = 30, B = 50;
@@ -79,10 +89,12 @@ export function energySvg(series: readonly ArrayLike<number>[]): string {
     `<text x="${(L + W - Rm) / 2}" y="${H - 10}" font-size="13" text-anchor="middle">step</text>`,
     `<text x="18" y="${(T + H - B) / 2}" font-size="13" text-anchor="middle" transform="rotate(-90 18 ${(T + H - B) / 2})">energy</text>`,
   ];
-  for (let k = 0; k <= 4; k++) {
-    const e = lo + ((hi - lo) * k) / 4, y = sy(e);
+  for (const e of niceTicks(lo, hi)) {
+    const y = sy(e);
     parts.push(`<line x1="${L - 4}" y1="${num(y)}" x2="${L}" y2="${num(y)}" stroke="black"/><text x="${L - 6}" y="${num(y + 4)}" font-size="10" text-anchor="end">${fmt(e)}</text>`);
-    const s = Math.round((steps * k) / 4), x = sx(s);
+  }
+  for (const s of niceTicks(0, steps).filter(Number.isInteger)) {
+    const x = sx(s);
     parts.push(`<line x1="${num(x)}" y1="${H - B}" x2="${num(x)}" y2="${H - B + 4}" stroke="black"/><text x="${num(x)}" y="${H - B + 16}" font-size="10" text-anchor="middle">${s}</text>`);
   }
   series.forEach((s, i) => {
