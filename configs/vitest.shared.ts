@@ -10,6 +10,7 @@ export default defineConfig({
       '@hamux-ts/core': here('../packages/core/src/index.ts'),
       '@hamux-ts/dynamics': here('../packages/dynamics/src/index.ts'),
       '@hamux-ts/config': here('../packages/config/src/index.ts'),
+      '@hamux-ts/backends': here('../packages/backends/src/index.ts'),
     },
   },
   test: {

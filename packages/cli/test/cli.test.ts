@@ -236,7 +236,16 @@ describe('errors', () => {
     expect(hamux('run', modelPath('classifier.json'), '--out', join(tmp, 'o'), '--batch', 'two').status).toBe(2);
     const b = hamux('run', modelPath('classifier.json'), '--out', join(tmp, 'o'), '--backend', 'webgl');
     expect(b.status).toBe(2);
-    expect(b.stderr).toContain('not available yet');
+    expect(b.stderr).toContain('unknown backend "webgl"');
+  });
+
+  it('run --backend picks the backend and says which', () => {
+    const wasm = hamux('run', modelPath('hopfield-dense.json'), '--out', join(tmp, 'wasm'), '--batch', '2', '--backend', 'wasm');
+    expect(wasm.status).toBe(0);
+    expect(wasm.stdout).toContain('on wasm');
+    const gpu = hamux('run', modelPath('hopfield-dense.json'), '--out', join(tmp, 'gpu'), '--backend', 'webgpu');
+    expect(gpu.status).toBe(1);
+    expect(gpu.stderr).toContain('WebGPU support is not built yet');
   });
 
   it('--help for every command', () => {

@@ -1,19 +1,20 @@
 import { join } from 'node:path';
 import { descendOptionsFromConfig, saveStates } from '@hamux-ts/config';
-import { tf, type States } from '@hamux-ts/core';
+import type { States } from '@hamux-ts/core';
 import { descendSync, type Progress } from '@hamux-ts/dynamics';
 import { integer, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { buildHam, disposeAll, readConfig, readStates, writeOutput } from '../io.js';
 import { energySvg } from '../svg.js';
+import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 
-const BACKENDS = ['cpu'];
+const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
 export const run: Command = {
   name: 'run',
   summary: 'relax states with the config\'s scheduler (descendSync)',
-  help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W] --out DIR [--backend cpu]
+  help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W] --out DIR [--backend auto|cpu|wasm|webgpu]
 
 Runs the dynamics (descendSync) with the config's scheduler settings and clamped layers, from the
 states in --input or from seeded random states, and writes:
@@ -27,7 +28,7 @@ Options:
   --seed K         seed of random initial states (default 0)
   --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
   --out DIR        output folder (required)
-  --backend NAME   tfjs backend; only "cpu" is available for now (default cpu)`,
+  --backend NAME   auto (WebGPU, else wasm, else cpu), cpu, wasm or webgpu (default auto)`,
   async run(args, io) {
     const { values, positionals } = parse('run', args, {
       input: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' },
@@ -37,11 +38,11 @@ Options:
     const outDir = required('run', values, 'out');
     const batch = integer('run', values, 'batch', 1, 1);
     const seed = integer('run', values, 'seed', 0);
-    const backend = typeof values['backend'] === 'string' ? values['backend'] : 'cpu';
-    if (!BACKENDS.includes(backend)) throw new UsageError(`run: backend "${backend}" is not available yet (available: ${BACKENDS.join(', ')})`);
+    const backend = (typeof values['backend'] === 'string' ? values['backend'] : 'auto') as BackendChoice;
+    if (!BACKENDS.includes(backend)) throw new UsageError(`run: unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
     const input = values['input'];
     if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError('run: --batch applies to random states only; the batch of --input is its own');
-    await tf.setBackend(backend);
+    const { chosen } = await useBackend(backend);
 
     const config = readConfig(positionals[0]!);
     const weights = values['weights'];
@@ -74,7 +75,7 @@ Options:
       writeOutput(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       writeOutput(join(outDir, 'energy.svg'), energySvg(result.energies));
       const done = result.report.filter((r) => r.converged).length;
-      io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
+      io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps on ${chosen}; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
     } finally {
       ham.dispose();
     }

@@ -1,0 +1,35 @@
+import { tf } from '@hamux-ts/core';
+import { isNode } from './node.js';
+
+const BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+
+let registering: Promise<void> | undefined;
+
+/**
+ * Registers the wasm backend (once). It is imported lazily: importing it registers a backend of
+ * higher priority than cpu, which would make tfjs pick an uninitialised wasm for users who never
+ * asked for it. Under Node its `.wasm` files are found next to the installed package's entry point,
+ * resolved at run time from wherever `@hamux-ts/backends` is installed (our build keeps
+ * dependencies external, so this works from the built dist as well as from the sources).
+ */
+function registerWasm(): Promise<void> {
+  registering ??= (async () => {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!isNode()) return;
+    const { createRequire } = await import('node:module');
+    const { dirname, join, sep } = await import('node:path');
+    const { existsSync } = await import('node:fs');
+    const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    const missing = BINARIES.filter((b) => !existsSync(join(dir, b)));
+    if (missing.length > 0) throw new Error(`the wasm binaries are missing from ${dir}: ${missing.join(', ')}`);
+    wasm.setWasmPaths(dir + sep);
+  })();
+  return registering;
+}
+
+/** Makes the wasm backend current; throws with the reason when it cannot start. */
+export async function startWasm(): Promise<void> {
+  if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
+  await registerWasm();
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+}
