@@ -189,7 +189,7 @@ export class HAM<L extends string, S extends string> {
     return tidy(() => {
       const params = this.paramsOf(options);
       const tree = this.treeFrom(states, this.rawActivations(states, params), params);
-      return options.neuronEnergy ?? true ? tree.total : tf.addN([tf.zerosLike(tree.total), ...Object.values<Tensor>(tree.synapses)]);
+      return totalOf(tree, options.neuronEnergy ?? true);
     });
   }
 
@@ -261,7 +261,7 @@ export class HAM<L extends string, S extends string> {
     const f = (...xh: Tensor[]): Tensor => {
       const asStates = Object.fromEntries(names.map((n, i) => [n, xh[i]!])) as States<L>;
       const tree = this.treeFrom(states, asStates, params);
-      return neuron ? tree.total : tf.addN([tf.zerosLike(tree.total), ...Object.values<Tensor>(tree.synapses)]);
+      return totalOf(tree, neuron);
     };
     // A layer that no synapse touches has no path to the synapse-only energy: its signal is zero.
     const { value, grads } = tf.engine().gradients(() => f(...names.map((n) => xhats[n])), names.map((n) => xhats[n]), undefined, true);
@@ -324,6 +324,11 @@ export function paramSpecsOf<L extends string, S extends string>(
     layers: Object.fromEntries([...layers].map(([n, l]) => [n, l.lagrangian.params(l.shape)])) as Record<L, ParamSpecs>,
     synapses: Object.fromEntries([...synapses].map(([n, s]) => [n, s.synapse.params(s.shapes)])) as Record<S, ParamSpecs>,
   };
+}
+
+/** The tree's total, or the synapses' alone (the Energy Transformer's energy). */
+function totalOf<L extends string, S extends string>(tree: EnergyTree<L, S>, neuronEnergy: boolean): Tensor {
+  return neuronEnergy ? tree.total : tf.addN([tf.zerosLike(tree.total), ...Object.values<Tensor>(tree.synapses)]);
 }
 
 function disposeParams(params: Params): void {

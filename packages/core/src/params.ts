@@ -59,6 +59,14 @@ export function optionValue(option: ParamOption | undefined): number | readonly 
   return (option as LearnableValue).value;
 }
 
+/** Rejects an option that is not a finite positive number (β, say), at construction time. */
+export function checkPositiveOption(kind: string, name: string, option: ParamOption | undefined): void {
+  const v = optionValue(option);
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new RangeError(`${kind}: ${name} must be a finite positive number, got ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`);
+  }
+}
+
 export const zeros: Init = { type: 'constant', value: 0 };
 export const ones: Init = { type: 'constant', value: 1 };
 export const normal = (std: number, mean = 0): Init => ({ type: 'normal', std, mean });

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Lagrangian } from '../lagrangian.js';
-import { optionValue, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
+import { checkPositiveOption, optionValue, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { alongAxis, sumPerSample } from '../ops.js';
 import { formatShape, resolveAxis, type Shape } from '../shape.js';
 
@@ -30,10 +30,7 @@ function checkAxisOption(kind: string, axis: number): void {
 export function softmax(options: { beta?: ParamOption; axis?: number } = {}): Lagrangian {
   const axis = options.axis ?? -1;
   checkAxisOption('softmax', axis);
-  const b = optionValue(options.beta);
-  if (b !== undefined && !(typeof b === 'number' && Number.isFinite(b) && b > 0)) {
-    throw new RangeError(`softmax: beta must be a finite positive number, got ${Array.isArray(b) ? JSON.stringify(b) : String(b)}`);
-  }
+  checkPositiveOption('softmax', 'beta', options.beta);
   return {
     kind: 'softmax',
     options: { beta: options.beta ?? 1, axis },

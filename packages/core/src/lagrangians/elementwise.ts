@@ -1,18 +1,11 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Lagrangian } from '../lagrangian.js';
-import { optionValue, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
+import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
 const LOG2 = Math.log(2);
-
-function checkPositive(kind: string, name: string, option: ParamOption | undefined): void {
-  const v = optionValue(option);
-  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new RangeError(`${kind}: ${name} must be a finite positive number, got ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`);
-  }
-}
 
 /** A scalar inverse temperature β, fixed unless given as `learnable(β)`. */
 function betaLagrangian(
@@ -21,7 +14,7 @@ function betaLagrangian(
   lagrangian: (x: Tensor, beta: Tensor) => Tensor,
   activation: (x: Tensor, beta: Tensor) => Tensor,
 ): Lagrangian {
-  checkPositive(kind, 'beta', options.beta);
+  checkPositiveOption(kind, 'beta', options.beta);
   const beta = (p: TensorMap): Tensor => p['beta']!;
   return {
     kind,

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
-import { normal, optionValue, paramFromOption, type Init, type ParamOption, type TensorMap } from '../params.js';
+import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOption, type TensorMap } from '../params.js';
 import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 
@@ -32,10 +32,7 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
   const heads = positiveInteger('energyAttention', 'heads', options.heads);
   const headDim = positiveInteger('energyAttention', 'headDim', options.headDim);
   const maskSelf = options.maskSelf ?? false;
-  const b = optionValue(options.beta);
-  if (b !== undefined && !(typeof b === 'number' && b > 0)) {
-    throw new RangeError(`energyAttention: beta must be a positive number, got ${JSON.stringify(b)}`);
-  }
+  checkPositiveOption('energyAttention', 'beta', options.beta);
   const defaultBeta = 1 / Math.sqrt(headDim);
 
   /** `[B, N, D]` → `[B, H, N, Y]`. */

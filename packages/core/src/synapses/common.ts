@@ -13,10 +13,3 @@ export function positiveInteger(kind: string, name: string, value: unknown): num
   }
   return value;
 }
-
-export function positiveNumber(kind: string, name: string, value: unknown): number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw new RangeError(`${kind}: ${name} must be a positive number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
-import { normal, optionValue, paramFromOption, type Init, type ParamOption, type ParamSpec, type TensorMap } from '../params.js';
+import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOption, type ParamSpec, type TensorMap } from '../params.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 
@@ -93,7 +93,7 @@ export function polynomialMemory(options: MemoryOptions & { degree: number; rect
 
 /** Exponential dense memory (Demircigil et al. 2017): `E = −(1/β) Σ_μ exp(β ξ_μ·x̂)`; β = 1 by default. */
 export function exponentialMemory(options: MemoryOptions & { beta?: ParamOption }): Hypersynapse {
-  checkBeta('exponentialMemory', options.beta);
+  checkPositiveOption('exponentialMemory', 'beta', options.beta);
   return memorySynapse(
     'exponentialMemory',
     options,
@@ -109,7 +109,7 @@ export function exponentialMemory(options: MemoryOptions & { beta?: ParamOption 
  * `−ξᵀ softmax(β ξ x̂)`.
  */
 export function modernHopfield(options: MemoryOptions & { beta?: ParamOption }): Hypersynapse {
-  checkBeta('modernHopfield', options.beta);
+  checkPositiveOption('modernHopfield', 'beta', options.beta);
   return memorySynapse(
     'modernHopfield',
     options,
@@ -130,11 +130,4 @@ export function reluSquaredMemory(options: MemoryOptions): Hypersynapse {
     (h) => tf.mul(-0.5, total(tf.square(tf.relu(h)))),
     (h) => tf.relu(h),
   );
-}
-
-function checkBeta(kind: string, beta: ParamOption | undefined): void {
-  const b = optionValue(beta);
-  if (b !== undefined && !(typeof b === 'number' && b > 0)) {
-    throw new RangeError(`${kind}: beta must be a positive number, got ${JSON.stringify(b)}`);
-  }
 }
