@@ -11,6 +11,11 @@ export default defineConfig({
       '@hamux-ts/dynamics': here('../packages/dynamics/src/index.ts'),
       '@hamux-ts/config': here('../packages/config/src/index.ts'),
       '@hamux-ts/backends': here('../packages/backends/src/index.ts'),
+      '@hamux-ts/train': here('../packages/train/src/index.ts'),
+      '@hamux-ts/data': here('../packages/data/src/index.ts'),
+      '@hamux-ts/kernels': here('../packages/kernels/src/index.ts'),
+      '@hamux-ts/plot': here('../packages/plot/src/index.ts'),
+      '@hamux-ts/browser': here('../packages/browser/src/index.ts'),
     },
   },
   test: {

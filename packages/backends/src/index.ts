@@ -1,2 +1,3 @@
 export { useBackend, AUTO_ORDER } from './use-backend.js';
-export type { BackendChoice, BackendAttempt, BackendReport } from './types.js';
+export { takeWebgpuErrors } from './webgpu-errors.js';
+export type { BackendChoice, BackendAttempt, BackendReport, GpuAdapterReport } from './types.js';

@@ -1,10 +1,15 @@
 import { HamuxError } from '@hamux-ts/core';
 import { startCpu } from './cpu.js';
-import type { BackendAttempt, BackendChoice, BackendReport } from './types.js';
+import type { BackendAttempt, BackendChoice, BackendReport, GpuAdapterReport } from './types.js';
 import { startWasm } from './wasm.js';
+import { SoftwareAdapterError, startWebgpu } from './webgpu.js';
 
-const STARTERS: Record<Exclude<BackendChoice, 'auto'>, () => Promise<void>> = {
-  webgpu: () => Promise.reject(new Error('WebGPU support is not built yet')),
+type Name = Exclude<BackendChoice, 'auto'>;
+
+/** Each starter makes its backend current or throws why not; `auto` is true when speed is the point. */
+const STARTERS: Record<Name, (auto: boolean) => Promise<GpuAdapterReport | void>> = {
+  // A software GPU (llvmpipe, ~0.5 GFLOP/s) is slower than wasm: only a named request gets it.
+  webgpu: (auto) => startWebgpu({ allowSoftware: !auto }),
   wasm: startWasm,
   cpu: startCpu,
 };
@@ -12,18 +17,22 @@ const STARTERS: Record<Exclude<BackendChoice, 'auto'>, () => Promise<void>> = {
 /** The order `'auto'` tries backends in: fastest first. */
 export const AUTO_ORDER = ['webgpu', 'wasm', 'cpu'] as const;
 
-async function attempt(name: Exclude<BackendChoice, 'auto'>): Promise<BackendAttempt> {
+async function attempt(name: Name, auto: boolean): Promise<BackendAttempt> {
   try {
-    await STARTERS[name]();
-    return { name, ok: true };
+    const adapter = await STARTERS[name](auto);
+    return adapter ? { name, ok: true, adapter } : { name, ok: true };
   } catch (e) {
-    return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
+    const reason = e instanceof Error ? e.message : String(e);
+    return e instanceof SoftwareAdapterError ? { name, ok: false, reason, adapter: e.adapter } : { name, ok: false, reason };
   }
 }
 
 /**
- * Makes a tfjs backend current for hamux-ts and reports what happened. `'auto'` tries WebGPU, then
- * wasm, then cpu, and keeps the first that starts; a named backend that cannot start is an error.
+ * Makes a tfjs backend current for hamux-ts and reports what happened. `'auto'` tries WebGPU on a
+ * hardware adapter, then wasm, then cpu, and keeps the first that starts; a named backend that
+ * cannot start is an error. `'webgpu'` by name also accepts a software adapter (Mesa's llvmpipe
+ * under Node without a GPU): correct, but slower than wasm. Under Node the webgpu backend has no
+ * synchronous readback: use `await descend(...)` and `await t.data()`, not their Sync forms.
  * Call it before building graphs: tensors made earlier live on the previous backend.
  */
 export async function useBackend(choice: BackendChoice = 'auto'): Promise<BackendReport> {
@@ -33,9 +42,9 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<Backen
   const names = choice === 'auto' ? AUTO_ORDER : [choice];
   const tried: BackendAttempt[] = [];
   for (const name of names) {
-    const result = await attempt(name);
+    const result = await attempt(name, choice === 'auto');
     tried.push(result);
-    if (result.ok) return { chosen: name, tried };
+    if (result.ok) return result.adapter ? { chosen: name, tried, adapter: result.adapter } : { chosen: name, tried };
   }
   const why = tried.map((t) => `${t.name}: ${t.reason ?? 'unknown'}`).join('; ');
   throw new HamuxError('backend', `could not start ${choice === 'auto' ? 'any backend' : `the ${choice} backend`} (${why})`);

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HamuxError, tf } from '@hamux-ts/core';
 import { useBackend } from '@hamux-ts/backends';
+import { gpuDevicePresent } from '../src/webgpu-node.js';
+
+const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
 
 describe('useBackend', () => {
   it('starts the cpu backend and reports it', async () => {
@@ -17,23 +20,37 @@ describe('useBackend', () => {
     expect(Array.from(tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync())).toEqual([11]);
   });
 
-  it("'auto' (the default) lists WebGPU as not built yet and picks wasm", async () => {
+  it("'auto' (the default) keeps WebGPU only on a hardware adapter, else picks wasm", async () => {
     await useBackend('cpu');
     const report = await useBackend();
-    expect(report).toEqual({
-      chosen: 'wasm',
-      tried: [
-        { name: 'webgpu', ok: false, reason: 'WebGPU support is not built yet' },
-        { name: 'wasm', ok: true },
-      ],
-    });
+    const webgpu = report.tried[0]!;
+    expect(webgpu.name).toBe('webgpu');
+    if (webgpu.ok) {
+      expect(report.chosen).toBe('webgpu');
+      expect(report.adapter?.software).toBe(false);
+      return;
+    }
+    expect(report).toEqual({ chosen: 'wasm', tried: [webgpu, { name: 'wasm', ok: true }] });
     expect(tf.getBackend()).toBe('wasm');
+    if (await gpuDevicePresent() === false) {
+      // No GPU device node: 'auto' does not even load Dawn (whose probing writes to stderr).
+      expect(webgpu).toEqual({ name: 'webgpu', ok: false, reason: expect.stringMatching(/^no GPU on this machine .*'auto' passes it over, useBackend\('webgpu'\) uses it$/) });
+    } else if (!SKIP_WEBGPU) {
+      // A GPU device but only a software adapter reachable: found, and passed over.
+      expect(webgpu.adapter?.software).toBe(true);
+      expect(webgpu.reason).toMatch(/only a software WebGPU adapter was found \(.*\), slower than wasm: 'auto' passes it over/);
+    }
   });
 
   it('a named backend that cannot start is a HamuxError saying why', async () => {
-    const err = await useBackend('webgpu').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HamuxError);
-    expect((err as Error).message).toMatch(/webgpu backend.*WebGPU support is not built yet/);
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      const err = await useBackend('wasm').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HamuxError);
+      expect((err as Error).message).toMatch(/could not start the wasm backend \(wasm: this JavaScript runtime has no WebAssembly\)/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('an unknown choice is a HamuxError', async () => {

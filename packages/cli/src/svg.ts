@@ -1,4 +1,5 @@
 /** Hand-written SVG drawings: the hypergraph, and energy against step. */
+import { linePlot } from '@hamux-ts/plot';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
@@ -61,45 +62,10 @@ export function graphSvg(layers: readonly GraphLayer[], edges: readonly GraphEdg
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }
 
-const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-/** Round tick values covering [lo, hi]: multiples of 1, 2 or 5 × 10^k, about `count` of them. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  const raw = (hi - lo) / Math.max(1, count - 1);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
-
-/** Energy against step, one polyline per sample, with axes, ticks and labels. */
+/** Energy against step, one line per sample. */
 export function energySvg(series: readonly ArrayLike<number>[]): string {
-  const W = 640, H = 400, L = 80, Rm = 20, T = 30, B = 50;
-  const all = series.flatMap((s) => Array.from(s)).filter(Number.isFinite);
-  const steps = Math.max(1, ...series.map((s) => s.length - 1));
-  let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
-  if (hi === lo) { hi += 0.5; lo -= 0.5; }
-  const sx = (i: number) => L + ((W - L - Rm) * i) / steps;
-  const sy = (e: number) => T + ((H - T - B) * (hi - e)) / (hi - lo);
-  const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4)).toString());
-  const parts: string[] = [
-    `<line x1="${L}" y1="${H - B}" x2="${W - Rm}" y2="${H - B}" stroke="black"/>`,
-    `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-    `<text x="${(L + W - Rm) / 2}" y="${H - 10}" font-size="13" text-anchor="middle">step</text>`,
-    `<text x="18" y="${(T + H - B) / 2}" font-size="13" text-anchor="middle" transform="rotate(-90 18 ${(T + H - B) / 2})">energy</text>`,
-  ];
-  for (const e of niceTicks(lo, hi)) {
-    const y = sy(e);
-    parts.push(`<line x1="${L - 4}" y1="${num(y)}" x2="${L}" y2="${num(y)}" stroke="black"/><text x="${L - 6}" y="${num(y + 4)}" font-size="10" text-anchor="end">${fmt(e)}</text>`);
-  }
-  for (const s of niceTicks(0, steps).filter(Number.isInteger)) {
-    const x = sx(s);
-    parts.push(`<line x1="${num(x)}" y1="${H - B}" x2="${num(x)}" y2="${H - B + 4}" stroke="black"/><text x="${num(x)}" y="${H - B + 16}" font-size="10" text-anchor="middle">${s}</text>`);
-  }
-  series.forEach((s, i) => {
-    const pts = Array.from(s).map((e, j) => `${num(sx(j))},${num(sy(Number.isFinite(e) ? e : hi))}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="1.5" points="${pts}"><title>sample ${i}</title></polyline>`);
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n<text x="${W / 2}" y="18" font-size="14" text-anchor="middle">energy per sample</text>\n${parts.join('\n')}\n</svg>\n`;
+  return linePlot(
+    series.map((y, i) => ({ name: `sample ${i}`, x: Array.from({ length: y.length }, (_, j) => j), y, markers: false })),
+    { title: 'energy per sample', xLabel: 'step', yLabel: 'energy', legend: false },
+  );
 }

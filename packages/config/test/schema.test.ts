@@ -300,9 +300,10 @@ describe('JSON Schema', () => {
   });
 
   it('lists every built-in kind and the keys of a config', () => {
-    const schema = configJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'layers', 'synapses', 'seed', 'scheduler']);
-    expect(schema.required).toEqual(['layers', 'synapses', 'seed']);
+    // The full form, or a preset form (whose options are checked by presets.test.ts).
+    const [schema] = (configJsonSchema() as { anyOf: { properties: Record<string, unknown>; required: string[] }[] }).anyOf;
+    expect(Object.keys(schema!.properties)).toEqual(['$schema', 'layers', 'synapses', 'seed', 'scheduler']);
+    expect(schema!.required).toEqual(['layers', 'synapses', 'seed']);
     const text = configJsonSchemaText();
     for (const kind of [...builtinLagrangianKinds, ...builtinSynapseKinds]) expect(text).toContain(`"const": "${kind}"`);
   });
@@ -450,7 +451,7 @@ describe('bad configs', () => {
 
   it('rejects a config that is not an object', () => {
     for (const [input, got] of [[null, 'null'], [[small], 'an array of 1 items'], ['{}', '"{}"'], [42, '42'], [undefined, 'nothing']] as const) {
-      expect(problems(input)).toEqual([`expected a config object { "layers", "synapses", "seed" }, got ${got}`]);
+      expect(problems(input)).toEqual([`expected a config object { "layers", "synapses", "seed" } or { "preset", "options" }, got ${got}`]);
     }
     expect(problems({ layers: [], synapses: 'none', seed: 0 })).toEqual([
       'layers: expected an object of named layers',

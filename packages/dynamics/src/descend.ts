@@ -1,4 +1,4 @@
-import type { HAM, States } from '@hamux-ts/core';
+import { HamuxError, tf, type HAM, type States } from '@hamux-ts/core';
 import { engine, type DescendResult, type Readback } from './engine.js';
 import { settingsFrom, type DescendOptions } from './options.js';
 
@@ -10,13 +10,15 @@ import { settingsFrom, type DescendOptions } from './options.js';
  * ```ts
  * const { states, report } = descendSync(ham, ham.zeros(8), { clamp: { pixels: true } });
  * ```
- * `init` is not consumed; the returned states are the caller's to dispose.
+ * `init` is not consumed; the returned states are the caller's to dispose. On a backend that cannot
+ * read back synchronously (webgpu under Node) it throws a `HamuxError`: use `await descend(...)`.
  */
 export function descendSync<L extends string, S extends string>(
   ham: HAM<L, S>,
   init: States<L>,
   options: DescendOptions<L> = {},
 ): DescendResult<L> {
+  assertSyncReadback();
   const run = engine(ham, init, settingsFrom(options), options);
   let next = run.next();
   while (!next.done) next = run.next(readSync(next.value));
@@ -46,6 +48,19 @@ export async function descend<L extends string, S extends string>(
     next = run.next(values);
   }
   return next.value;
+}
+
+/**
+ * tfjs-backend-webgpu reads a GPU buffer synchronously by drawing it onto an `OffscreenCanvas`;
+ * without one (Node, workers of some runtimes) `dataSync` fails deep inside tfjs. Say so up front.
+ */
+function assertSyncReadback(): void {
+  if (tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+    throw new HamuxError(
+      'descendSync',
+      'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await descend(ham, init, options)` instead',
+    );
+  }
 }
 
 function readSync(tensors: Readback): Float32Array[] {

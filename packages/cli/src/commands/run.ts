@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { descendOptionsFromConfig, saveStates } from '@hamux-ts/config';
-import type { States } from '@hamux-ts/core';
-import { descendSync, type Progress } from '@hamux-ts/dynamics';
+import type { States, Tensor } from '@hamux-ts/core';
+import { descend, type Progress } from '@hamux-ts/dynamics';
 import { integer, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -13,10 +13,10 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
 export const run: Command = {
   name: 'run',
-  summary: 'relax states with the config\'s scheduler (descendSync)',
+  summary: 'relax states with the config\'s scheduler (descend)',
   help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W] --out DIR [--backend auto|cpu|wasm|webgpu]
 
-Runs the dynamics (descendSync) with the config's scheduler settings and clamped layers, from the
+Runs the dynamics (descend) with the config's scheduler settings and clamped layers, from the
 states in --input or from seeded random states, and writes:
   DIR/states.safetensors   the final states, one tensor per layer
   DIR/report.json          per sample: converged, reason, steps, energy, gradNorm, energies (per step)
@@ -57,12 +57,16 @@ Options:
         : undefined;
       let result;
       try {
-        result = descendSync(ham, init, { ...descendOptionsFromConfig(config), ...(onProgress ? { onProgress } : {}) });
+        // The asynchronous driver: webgpu under Node has no synchronous readback.
+        result = await descend(ham, init, { ...descendOptionsFromConfig(config), ...(onProgress ? { onProgress } : {}) });
       } finally {
         disposeAll(Object.values(init));
         if (io.stderrIsTTY) io.stderr('\n');
       }
       try {
+        // Read the states back asynchronously first: tfjs keeps what it read on the host, so the
+        // synchronous reads of saveStates then need no GPU readback (which webgpu lacks under Node).
+        await Promise.all(Object.values<Tensor>(result.states).map((t) => t.data()));
         writeOutput(join(outDir, 'states.safetensors'), saveStates(result.states));
       } finally {
         disposeAll(Object.values(result.states));

@@ -4,6 +4,7 @@ import { builtinSynapses, type BuiltinSynapseConfig } from './synapses.js';
 import { schedulerSchema, type SchedulerConfig } from './scheduler.js';
 import { strict, tagged, shape, boolean, integer, positiveNumber } from './primitives.js';
 import { createRegistry, type AnyRegistry, type CustomLagrangianConfig, type CustomSynapseConfig } from './registry.js';
+import { expandValidForm, presetFormSchema } from '../presets/catalog.js';
 
 /**
  * A whole architecture as data: named neuron layers, named hypersynapses between them, the seed of
@@ -73,9 +74,12 @@ export const shellSchema = strict({
   scheduler: schedulerSchema.optional(),
 });
 
-/** The zod schema of a whole config, with the kinds of `registry` beside the built-in ones. */
+/**
+ * The zod schema of a whole config, with the kinds of `registry` beside the built-in ones: the full
+ * form, or a preset form `{ "preset", "options" }` (expanded to the full form it stands for).
+ */
 export function configSchema(registry: AnyRegistry = createRegistry()): z.ZodType<Config> {
-  return strict({
+  const full = strict({
     $schema,
     layers: z.record(z.string(), layerSchema(registry)).describe('Neuron layers by name.'),
     synapses: z.record(z.string(), synapseSchema(registry)).describe('Hypersynapses by name.'),
@@ -84,4 +88,9 @@ export function configSchema(registry: AnyRegistry = createRegistry()): z.ZodTyp
   })
     .describe('A hamux-ts architecture: neuron layers, hypersynapses between them, a seed and scheduler settings.')
     .transform(({ $schema: _, ...config }) => config);
+  const preset = presetFormSchema
+    .describe('A ready architecture: a preset and its options.')
+    .transform((form): unknown => expandValidForm(form))
+    .pipe(full);
+  return z.union([full, preset]).describe('A hamux-ts architecture, in full or as a preset.');
 }

@@ -6,8 +6,11 @@ import { createRegistry, type AnyRegistry } from './registry.js';
 import type { schedulerSchema } from './scheduler.js';
 import { parseConfig } from './validate.js';
 
-/** A validated config whose layer and synapse names TypeScript knows. */
-export type ConfigOf<L extends string, S extends string> = Config & {
+/**
+ * A validated config whose layer and synapse names TypeScript knows (a `Config`: the named maps
+ * have no string index, so `buildFromConfig` infers the names from them).
+ */
+export type ConfigOf<L extends string, S extends string> = Omit<Config, 'layers' | 'synapses'> & {
   readonly layers: { readonly [K in L]: LayerConfig };
   readonly synapses: { readonly [K in S]: SynapseConfig };
 };

@@ -35,6 +35,6 @@ export const schedulerSchema = strict({
     .describe('Convergence tolerances; defaults grad 1e-3, energy 1e-7, state 1e-6.'),
   checkEvery: positiveInteger.optional().describe('Read values back to the host every this many steps, default 10.'),
   neuronEnergy: boolean.optional().describe('Include the neuron energies (HAMUX, default true) or not (Energy Transformer).'),
-});
+}).meta({ id: 'scheduler', description: 'Settings of the scheduler (descend); what is left out takes its default.' });
 
 export type SchedulerConfig = z.output<typeof schedulerSchema>;

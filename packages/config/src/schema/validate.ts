@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { layerSchema, reservedNames, shellSchema, synapseSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
 import { fallbackMessages, formatPath, show } from './messages.js';
 import { createRegistry, type AnyRegistry } from './registry.js';
+import { expandPresetForm, isPresetForm } from '../presets/catalog.js';
 
 /** What validation found: every problem, and the parts that are valid on their own. */
 export interface Checked {
@@ -41,12 +42,19 @@ function nameProblem(group: 'layer' | 'synapse', name: string): string | undefin
 /**
  * Checks a config piece by piece, so that every problem is found at once and the valid parts can
  * still be built (for the graph's own checks): the top level, each layer, each synapse, and that
- * every name in `connects` is a layer of the config.
+ * every name in `connects` is a layer of the config. A config in preset form
+ * (`{ "preset", "options" }`) is checked and expanded first.
  */
-export function checkConfig(input: unknown, registry: AnyRegistry): Checked {
+export function checkConfig(given: unknown, registry: AnyRegistry): Checked {
+  let input = given;
+  if (isPresetForm(given)) {
+    // `{ "preset", "options" }`: checked at its own paths, then the config it stands for.
+    const { config, problems } = expandPresetForm(given);
+    if (!config) return failed(problems.map((p) => new HamuxError(p.path, p.message)));
+    input = config;
+  }
   if (!isRecord(input)) {
-    const error = new HamuxError('', `expected a config object { "layers", "synapses", "seed" }, got ${show(input)}`);
-    return { errors: [error], seed: undefined, scheduler: undefined, layers: new Map(), synapses: new Map(), declaredLayers: new Set(), declaredSynapses: new Set() };
+    return failed([new HamuxError('', `expected a config object { "layers", "synapses", "seed" } or { "preset", "options" }, got ${show(input)}`)]);
   }
   const rawLayers = own(input, 'layers');
   const rawSynapses = own(input, 'synapses');
@@ -63,6 +71,10 @@ export function checkConfig(input: unknown, registry: AnyRegistry): Checked {
   checkLayers(checked, rawLayers, registry);
   checkSynapses(checked, rawSynapses, registry);
   return checked;
+}
+
+function failed(errors: HamuxError[]): Checked {
+  return { errors, seed: undefined, scheduler: undefined, layers: new Map(), synapses: new Map(), declaredLayers: new Set(), declaredSynapses: new Set() };
 }
 
 function checkLayers({ errors, layers, declaredLayers }: Checked, raw: unknown, registry: AnyRegistry): void {

@@ -1,0 +1,87 @@
+import { buildFromConfig, presets } from '@hamux-ts/config';
+import { tf, type Tensor } from '@hamux-ts/core';
+import { permutation, type LabelledImages } from '@hamux-ts/data';
+import { Trainer, clampedInput, crossEntropy, type EpochReport, type FitOptions } from '@hamux-ts/train';
+
+export interface Sizes {
+  readonly hidden: number;
+  /** Unrolled descent steps per example. */
+  readonly steps: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+}
+
+/** A data set as the batch fields the trainer reads: `x` [N, 784] in [0, 1], `y` [N] class indices. */
+export function asBatch(set: LabelledImages): { x: Tensor; y: Tensor } {
+  return { x: tf.tensor2d(set.images, [set.count, set.size]), y: tf.tensor1d(Int32Array.from(set.labels), 'int32') };
+}
+
+/**
+ * The classifier HAM (preset `classifier`: `input` clamped —`encode`— `hidden` relu —`classify`—
+ * `label` softmax), trained by backpropagating a cross-entropy on the label activation through
+ * `steps` unrolled descent steps.
+ */
+export async function trainHam(train: LabelledImages, test: LabelledImages, s: Sizes, fit: Partial<FitOptions> = {}) {
+  const ham = buildFromConfig(presets.classifier({ input: train.size, hidden: s.hidden, labels: 10, seed: s.seed }));
+  const trainer = new Trainer(ham, {
+    seed: s.seed,
+    steps: s.steps,
+    dt: 0.1, // dt/τ = 0.2 for the hidden layer (τ 0.5), 1 for the label layer (τ 0.1)
+    prepare: clampedInput({ layer: 'input', field: 'x' }),
+    loss: crossEntropy({ layer: 'label', field: 'y' }),
+    accuracy: { layer: 'label', field: 'y' },
+    optimizer: { name: 'adam', learningRate: s.learningRate },
+    batchSize: s.batchSize,
+  });
+  const data = asBatch(train), held = asBatch(test);
+  const reports = await trainer.fit(data, { epochs: s.epochs, validation: held, ...fit });
+  tf.dispose([data.x, data.y, held.x, held.y]);
+  return { trainer, reports, numParams: ham.numParams };
+}
+
+/**
+ * The yardstick: a feed-forward network of the same size (784 → hidden relu → 10 softmax), trained
+ * the same way (Adam, same batches per epoch, same learning rate and epochs).
+ */
+export async function trainFeedForward(train: LabelledImages, test: LabelledImages, s: Sizes, onEpochEnd?: (r: EpochReport) => void) {
+  // He initialisation for the relu layer; the variables own copies, so the initial values are tidied away.
+  const variable = (make: () => Tensor) => tf.tidy(() => tf.variable(make()));
+  const w1 = variable(() => tf.randomNormal([train.size, s.hidden], 0, Math.sqrt(2 / train.size), 'float32', s.seed));
+  const w2 = variable(() => tf.randomNormal([s.hidden, 10], 0, Math.sqrt(2 / s.hidden), 'float32', s.seed + 1));
+  const b1 = variable(() => tf.zeros([s.hidden])), b2 = variable(() => tf.zeros([10]));
+  const vars = [w1, b1, w2, b2];
+  const logits = (x: Tensor) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2);
+  const optimizer = tf.train.adam(s.learningRate);
+  const data = asBatch(train), held = asBatch(test);
+  const reports: EpochReport[] = [];
+  for (let epoch = 1; epoch <= s.epochs; epoch++) {
+    const started = performance.now();
+    const order = permutation(train.count, s.seed + epoch);
+    let total = 0;
+    for (let i = 0; i < train.count; i += s.batchSize) {
+      const idx = tf.tensor1d(Int32Array.from(order.subarray(i, i + s.batchSize)), 'int32');
+      const loss = optimizer.minimize(() => tf.tidy(() => {
+        const x = tf.gather(data.x, idx), y = tf.oneHot(tf.gather(data.y, idx), 10);
+        return tf.losses.softmaxCrossEntropy(y, logits(x));
+      }), true, vars)!;
+      total += (await loss.data())[0]! * idx.shape[0]!;
+      tf.dispose([idx, loss]);
+    }
+    const [heldLoss, accuracy] = tf.tidy(() => {
+      const z = logits(held.x);
+      return [
+        tf.losses.softmaxCrossEntropy(tf.oneHot(held.y, 10), z).dataSync()[0]!,
+        tf.mean(tf.cast(tf.equal(tf.argMax(z, 1), held.y), 'float32')).dataSync()[0]!,
+      ];
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const r: EpochReport = { epoch, loss: total / train.count, seconds, examplesPerSecond: train.count / seconds, validation: { loss: heldLoss, accuracy, examples: test.count } };
+    reports.push(r);
+    onEpochEnd?.(r);
+  }
+  tf.dispose([...vars, data.x, data.y, held.x, held.y]);
+  optimizer.dispose();
+  return { reports, numParams: train.size * s.hidden + s.hidden + s.hidden * 10 + 10 };
+}

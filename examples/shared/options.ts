@@ -1,0 +1,33 @@
+// What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { useBackend, type BackendChoice, type BackendReport } from '@hamux-ts/backends';
+
+export interface ExampleOptions {
+  readonly full: boolean;
+  readonly backend: BackendChoice;
+  /** Where pictures go (created): `--out DIR`, default `out/` in the example's folder. */
+  readonly outDir: string;
+}
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
+
+export function exampleOptions(exampleDir: URL, argv: readonly string[] = process.argv.slice(2)): ExampleOptions {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const backend = (value('--backend') ?? 'auto') as BackendChoice;
+  if (!BACKENDS.includes(backend)) throw new Error(`--backend: expected one of ${BACKENDS.join(', ')}, got ${backend}`);
+  const outDir = resolve(value('--out') ?? new URL('out/', exampleDir).pathname);
+  mkdirSync(outDir, { recursive: true });
+  return { full: argv.includes('--full'), backend, outDir };
+}
+
+/** Starts the backend and says which one runs, with the adapter when it is WebGPU. */
+export async function startBackend(choice: BackendChoice): Promise<BackendReport> {
+  const report = await useBackend(choice);
+  const adapter = report.adapter ? ` (${report.adapter.description || report.adapter.vendor})` : '';
+  console.log(`backend: ${report.chosen}${adapter}`);
+  return report;
+}

@@ -1,0 +1,195 @@
+// The Chromium test's page script (bundled by the test with `@hamux-ts/browser` left as an import
+// of the browser bundle under test). It builds two small graphs on a backend, takes E and ∂E/∂x̂
+// (closed forms and autodiff) at seeded states, runs a fixed-step descent, and hands back plain
+// numbers; the test compares backends in Node. Every result is also printed on the page.
+import {
+  adapterName,
+  descend,
+  hypergraph,
+  lagrangians as L,
+  normal,
+  synapses as Y,
+  tf,
+  useBackend,
+  type BackendReport,
+  type DescendOptions,
+  type HAM,
+  type Tensor,
+} from '@hamux-ts/browser';
+
+export type Backend = 'cpu' | 'wasm' | 'webgpu';
+
+export interface GraphRun {
+  readonly graph: string;
+  /** Energy per sample at the initial states. */
+  readonly energy0: number[];
+  /** ∂E/∂x̂ per layer at the initial states, by the closed forms and by autodiff (tf.grad). */
+  readonly dEdxhat0: Record<string, number[]>;
+  readonly dEdxhat0Autodiff: Record<string, number[]>;
+  /** Energy trace of each sample, from the initial state to the last step. */
+  readonly energies: number[][];
+  readonly final: Record<string, number[]>;
+  readonly steps: number;
+  readonly ms: number;
+  /** Tensors left over once the graph, its states and its results are disposed. */
+  readonly leaked: number;
+}
+
+export interface BackendRun {
+  readonly backend: Backend;
+  readonly report: BackendReport;
+  readonly tfBackend: string;
+  readonly graphs: GraphRun[];
+}
+
+/** One line of the comparison the test draws, printed on the page for the screenshot. */
+export interface ComparisonRow {
+  readonly backend: string;
+  readonly graph: string;
+  readonly energy: number;
+  readonly dEdxhat: number;
+  readonly final: number;
+  readonly ok: boolean;
+}
+
+export interface ParityApi {
+  run(backend: Backend): Promise<BackendRun>;
+  auto(): Promise<BackendReport>;
+  showComparison(rows: ComparisonRow[], verdict: string): void;
+}
+
+declare global {
+  interface Window {
+    hamuxParity?: ParityApi;
+  }
+}
+
+const BATCH = 2;
+const STEPS = 40;
+
+/** A fixed-step descent of exactly STEPS steps: the same arithmetic on every backend, no step control. */
+const fixed = { mode: 'fixed', maxSteps: STEPS, checkEvery: 10, tolerance: { grad: 0, energy: 0, state: 0 } } as const;
+
+interface GraphCase {
+  readonly make: () => HAM<string, string>;
+  readonly options: DescendOptions<string>;
+}
+
+const GRAPHS: Record<string, GraphCase> = {
+  /** Three layers (pixels ↔ features ↔ memories) with dense synapses, and a Hopfield memory on the pixels. */
+  ham3: {
+    make: () =>
+      hypergraph()
+        .layer('pixels', { shape: [8], lagrangian: L.identity() })
+        .layer('features', { shape: [6], lagrangian: L.tanh({ beta: 1 }), tau: 0.5 })
+        .layer('memories', { shape: [4], lagrangian: L.softmax({ beta: 2 }), tau: 0.25 })
+        .synapse('encode', Y.dense(), ['pixels', 'features'])
+        .synapse('recall', Y.dense(), ['features', 'memories'])
+        .synapse('store', Y.modernHopfield({ memories: 5, beta: 2 }), ['pixels'])
+        .build({ seed: 1 }) as unknown as HAM<string, string>,
+    options: { ...fixed, dt: 0.1 },
+  },
+  /** An Energy Transformer block: layer-normed tokens, energy attention and a per-token Hopfield memory. */
+  energyTransformer: {
+    make: () =>
+      hypergraph()
+        .layer('tokens', { shape: [5, 8], lagrangian: L.layernorm() })
+        .synapse('attention', Y.energyAttention({ heads: 2, headDim: 4, init: { Wk: normal(0.3), Wq: normal(0.3) } }), ['tokens'])
+        .synapse('hopfield', Y.reluSquaredMemory({ memories: 6, perToken: true }), ['tokens'])
+        .build({ seed: 2 }) as unknown as HAM<string, string>,
+    options: { ...fixed, dt: 0.05 },
+  },
+};
+
+async function values(states: Readonly<Record<string, Tensor>>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(states)) out[name] = Array.from(await t.data());
+  return out;
+}
+
+const disposeAll = (states: Readonly<Record<string, Tensor>>) => Object.values(states).forEach((t) => t.dispose());
+
+async function runGraph(name: string, { make, options }: GraphCase): Promise<GraphRun> {
+  const before = tf.memory().numTensors;
+  const ham = make();
+  const init = ham.randomStates(BATCH, 11);
+  const closed = ham.energyAndDEdxhat(init);
+  const autodiff = ham.dEdxhat(init, { method: 'autodiff' });
+  const energy0 = Array.from(await closed.energy.data());
+  const dEdxhat0 = await values(closed.dEdxhat);
+  const dEdxhat0Autodiff = await values(autodiff);
+  closed.energy.dispose();
+  disposeAll(closed.dEdxhat);
+  disposeAll(autodiff);
+
+  const t0 = performance.now();
+  const result = await descend(ham, init, options);
+  const ms = performance.now() - t0;
+  const final = await values(result.states);
+  disposeAll(result.states);
+  disposeAll(init);
+  ham.dispose();
+  return {
+    graph: name,
+    energy0,
+    dEdxhat0,
+    dEdxhat0Autodiff,
+    energies: result.energies.map((e) => Array.from(e)),
+    final,
+    steps: result.steps,
+    ms,
+    leaked: tf.memory().numTensors - before,
+  };
+}
+
+const log = document.querySelector<HTMLElement>('#log')!;
+const fmt = (x: number) => (Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(1) : x.toFixed(5));
+
+function print(html: string): void {
+  log.insertAdjacentHTML('beforeend', html);
+}
+
+function describeReport(r: BackendReport): string {
+  const tried = r.tried.map((t) => `${t.name}: ${t.ok ? 'ok' : `failed (${t.reason ?? '?'})`}`).join('; ');
+  return `chose <b>${r.chosen}</b>${r.adapter ? ` on ${adapterName(r.adapter)}` : ''} — tried ${tried}`;
+}
+
+async function run(backend: Backend): Promise<BackendRun> {
+  const report = await useBackend(backend);
+  const graphs: GraphRun[] = [];
+  for (const [name, c] of Object.entries(GRAPHS)) graphs.push(await runGraph(name, c));
+  const rows = graphs
+    .map((g) => {
+      const e0 = g.energy0.map(fmt).join(', ');
+      const e1 = g.energies.map((e) => fmt(e[e.length - 1]!)).join(', ');
+      return `<tr><td>${g.graph}</td><td>${e0}</td><td>${e1}</td><td>${g.steps}</td><td>${g.ms.toFixed(0)} ms</td><td>${g.leaked}</td></tr>`;
+    })
+    .join('');
+  print(
+    `<h2>${backend}</h2><p>${describeReport(report)}</p><table><tr><th>graph</th><th>E at start (per sample)</th>` +
+      `<th>E after descent</th><th>steps</th><th>descent time</th><th>leaked tensors</th></tr>${rows}</table>`,
+  );
+  return { backend, report, tfBackend: tf.getBackend(), graphs };
+}
+
+async function auto(): Promise<BackendReport> {
+  const report = await useBackend('auto');
+  print(`<h2>auto</h2><p>${describeReport(report)}</p>`);
+  return report;
+}
+
+function showComparison(rows: ComparisonRow[], verdict: string): void {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr class="${r.ok ? 'ok' : 'bad'}"><td>${r.backend} vs cpu</td><td>${r.graph}</td><td>${r.energy.toExponential(1)}</td>` +
+        `<td>${r.dEdxhat.toExponential(1)}</td><td>${r.final.toExponential(1)}</td></tr>`,
+    )
+    .join('');
+  print(
+    `<h2>largest differences</h2><table><tr><th></th><th>graph</th><th>E (all steps)</th><th>∂E/∂x̂</th>` +
+      `<th>final states</th></tr>${body}</table><p id="verdict">${verdict}</p>`,
+  );
+}
+
+window.hamuxParity = { run, auto, showComparison };

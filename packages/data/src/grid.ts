@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+
+/**
+ * Image grids as PNG files: one row per batch (original / corrupted / recalled, say), one column
+ * per image, each pixel drawn as a `scale × scale` square, images separated by `padding` pixels.
+ */
+export interface GridOptions {
+  /** `[height, width]` (grey) or `[height, width, channels]` with 1 (grey) or 3 (RGB) channels. */
+  readonly shape: readonly [number, number] | readonly [number, number, number];
+  /** Pixels per image entry along each axis, default 2. */
+  readonly scale?: number;
+  /** Pixels between images and around the grid, default 2. */
+  readonly padding?: number;
+  /** The values drawn black and white, default `[0, 1]`; `[-1, 1]` for bipolar images. Values outside are clipped. */
+  readonly range?: readonly [number, number];
+  /** At most this many images per row (default: every image of the longest row). */
+  readonly columns?: number;
+  /** Grey level of the padding, 0–255, default 128. */
+  readonly background?: number;
+}
+
+function positiveInteger(name: string, v: number): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`imageGrid: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * A PNG (its bytes) of `rows`, each a batch of images `[count, height · width · channels]`
+ * row-major; shorter rows leave their end blank.
+ *
+ * ```ts
+ * writeFileSync('recall.png', imageGrid([original, corrupted, recalled], { shape: [28, 28], columns: 10, scale: 3 }));
+ * ```
+ */
+export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptions): Uint8Array {
+  const [h, w, c = 1] = options.shape;
+  for (const [name, v] of [['height', h], ['width', w]] as const) positiveInteger(`shape ${name}`, v);
+  if (c !== 1 && c !== 3) throw new RangeError(`imageGrid: channels must be 1 (grey) or 3 (RGB), got ${c}`);
+  const scale = positiveInteger('scale', options.scale ?? 2);
+  const padding = options.padding ?? 2;
+  if (!(Number.isInteger(padding) && padding >= 0)) throw new RangeError(`imageGrid: padding must be an integer >= 0, got ${padding}`);
+  const [lo, hi] = options.range ?? [0, 1];
+  if (!(hi > lo)) throw new RangeError(`imageGrid: range must be [low, high] with low < high, got [${lo}, ${hi}]`);
+  const size = h * w * c;
+  rows.forEach((row, r) => {
+    if (row.length % size !== 0) throw new RangeError(`imageGrid: row ${r} has ${row.length} values, not a multiple of ${h}·${w}·${c} = ${size}`);
+  });
+  const longest = Math.max(0, ...rows.map((row) => row.length / size));
+  const columns = options.columns === undefined ? longest : Math.min(positiveInteger('columns', options.columns), longest);
+  if (rows.length === 0 || columns === 0) throw new RangeError('imageGrid: no images to draw');
+  const background = options.background ?? 128;
+
+  const width = padding + columns * (w * scale + padding);
+  const height = padding + rows.length * (h * scale + padding);
+  const png = new PNG({ width, height });
+  png.data.fill(background);
+  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+  const level = (v: number) => Math.round((255 * (Math.min(hi, Math.max(lo, v)) - lo)) / (hi - lo));
+  rows.forEach((row, r) => {
+    const images = Math.min(columns, row.length / size);
+    for (let k = 0; k < images; k++) {
+      const x0 = padding + k * (w * scale + padding);
+      const y0 = padding + r * (h * scale + padding);
+      for (let y = 0; y < h * scale; y++) {
+        for (let x = 0; x < w * scale; x++) {
+          const src = k * size + (Math.floor(y / scale) * w + Math.floor(x / scale)) * c;
+          const dst = ((y0 + y) * width + x0 + x) * 4;
+          for (let ch = 0; ch < 3; ch++) png.data[dst + ch] = level(row[src + (c === 3 ? ch : 0)]!);
+        }
+      }
+    }
+  });
+  return new Uint8Array(PNG.sync.write(png));
+}
+
+/** Writes `imageGrid(rows, options)` to `path`. */
+export function writeImageGrid(path: string, rows: readonly ArrayLike<number>[], options: GridOptions): void {
+  writeFileSync(path, imageGrid(rows, options));
+}

@@ -1,0 +1,9 @@
+// Data for hamux-ts examples and benchmarks: MNIST digits, random patterns, corruption, PNG grids, patches.
+export { type LabelledImages, pick } from './images.js';
+export { loadMnist } from './mnist.js';
+export { split, subset, balancedSubset } from './split.js';
+export { type Rng, rng, permutation } from './random.js';
+export { randomBipolar, binaryToBipolar, bipolarToBinary, sign, binarize } from './patterns.js';
+export { type Corrupted, type BlockOptions, flip, gaussianNoise, randomMask, blockMask, invertMask } from './corrupt.js';
+export { type GridOptions, imageGrid, writeImageGrid } from './grid.js';
+export { patchify, unpatchify } from './patches.js';

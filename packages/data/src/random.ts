@@ -1,0 +1,96 @@
+/**
+ * Seeded randomness for data: the same seed gives the same numbers on every platform. A generator
+ * is sfc32 seeded through splitmix32, so nearby seeds give unrelated streams.
+ */
+
+/** A stream of seeded random numbers. */
+export interface Rng {
+  /** Uniform on [0, 1). */
+  uniform(): number;
+  /** Standard normal (Box–Muller). */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** splitmix32 finaliser: scrambles a 32-bit integer. */
+function mix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Checks a seed is an integer; `what` names the function in the message. */
+export function checkSeed(what: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    throw new RangeError(`${what}: seed must be an integer, got ${String(seed)}`);
+  }
+  return seed;
+}
+
+/** A seeded generator: `const r = rng(0); r.uniform(); r.normal(); r.int(10)`. */
+export function rng(seed: number): Rng {
+  checkSeed('rng', seed);
+  let a = mix32(seed >>> 0), b = mix32(a), c = mix32(b), d = 1;
+  const uniform = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) uniform();
+  let spare: number | undefined;
+  return {
+    uniform,
+    normal: () => {
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
+      const r = Math.sqrt(-2 * Math.log(1 - uniform()));
+      const theta = 2 * Math.PI * uniform();
+      spare = r * Math.sin(theta);
+      return r * Math.cos(theta);
+    },
+    int: (n) => Math.floor(uniform() * n),
+  };
+}
+
+/** Shuffles `items` in place (Fisher–Yates) and returns it. */
+export function shuffle(items: Int32Array, r: Rng): Int32Array {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  }
+  return items;
+}
+
+/** `0 … n−1` in a seeded random order. */
+export function permutation(n: number, seed: number): Int32Array {
+  checkSeed('permutation', seed);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return shuffle(out, rng(seed));
+}
+
+/**
+ * Chooses `k` distinct indices of `0 … n−1` (a partial Fisher–Yates on `scratch`, which must hold
+ * `0 … n−1` in any order and is left in some order of them).
+ */
+export function choose(k: number, scratch: Int32Array, r: Rng): Int32Array {
+  const n = scratch.length;
+  for (let i = 0; i < k; i++) {
+    const j = i + r.int(n - i);
+    const t = scratch[i]!;
+    scratch[i] = scratch[j]!;
+    scratch[j] = t;
+  }
+  return scratch.subarray(0, k);
+}

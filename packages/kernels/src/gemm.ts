@@ -1,0 +1,107 @@
+/**
+ * Single-precision matrix products on Float32Arrays, three ways: an OpenBLAS addon (native), a
+ * WebAssembly SIMD kernel (wasm), and plain JavaScript (js). All share one BLAS-like signature:
+ *
+ *   for t < batch:  C_t = alpha · op(A_t) op(B_t) + beta · C_t
+ *
+ * row-major, `op(X) = X` or `Xᵀ`, C_t is M×N, `X_t` starts at `xOff + t · sX` (a stride of 0
+ * broadcasts one matrix over the batch), and `beta = 0` never reads C (so NaN garbage is fine).
+ */
+export type GemmName = 'native' | 'wasm' | 'js';
+
+export type Sgemm = (
+  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, aOff: number, lda: number,
+  B: Float32Array, bOff: number, ldb: number,
+  beta: number, C: Float32Array, cOff: number, ldc: number,
+  batch: number, sA: number, sB: number, sC: number,
+) => void;
+
+/**
+ * Row-wise softmax in place, the other hot loop of a step: each of `rows` rows of `H` (`cols`
+ * wide, from `off`) becomes `softmax(beta · row)`, and `lse[lseOff + r] = log Σ exp(beta · row r)`.
+ * With `period > 0`, entry `r mod period` of row r is left out (set to 0): attention without self.
+ */
+export type SoftmaxRows = (
+  H: Float32Array, off: number, rows: number, cols: number, beta: number, lse: Float64Array, lseOff: number, period: number,
+) => void;
+
+export interface Gemm {
+  readonly name: GemmName;
+  readonly sgemm: Sgemm;
+  readonly softmax: SoftmaxRows;
+}
+
+/** Plain JavaScript: the reference the other two are tested against, and the last resort. */
+export const jsSgemm: Sgemm = (tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC) => {
+  for (let t = 0; t < batch; t++) {
+    const a0 = aOff + t * sA, b0 = bOff + t * sB, c0 = cOff + t * sC;
+    for (let i = 0; i < M; i++) {
+      const ci = c0 + i * ldc;
+      if (beta === 0) C.fill(0, ci, ci + N);
+      else if (beta !== 1) for (let j = 0; j < N; j++) C[ci + j]! *= beta;
+      if (!tB) {
+        // c[i, :] += (alpha · a[i, k]) b[k, :]
+        for (let k = 0; k < K; k++) {
+          const a = alpha * A[tA ? a0 + k * lda + i : a0 + i * lda + k]!;
+          if (a === 0) continue;
+          const bk = b0 + k * ldb;
+          for (let j = 0; j < N; j++) C[ci + j]! += a * B[bk + j]!;
+        }
+      } else {
+        for (let j = 0; j < N; j++) {
+          const bj = b0 + j * ldb;
+          let s = 0;
+          if (tA) for (let k = 0; k < K; k++) s += A[a0 + k * lda + i]! * B[bj + k]!;
+          else for (let k = 0, ai = a0 + i * lda; k < K; k++) s += A[ai + k]! * B[bj + k]!;
+          C[ci + j]! += alpha * s;
+        }
+      }
+    }
+  }
+};
+
+export const jsSoftmax: SoftmaxRows = (H, off, rows, cols, beta, lse, lseOff, period) => {
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * cols, skip = period > 0 ? o + (r % period) : -1;
+    let m = -Infinity;
+    for (let k = o; k < o + cols; k++) if (k !== skip) m = Math.max(m, beta * H[k]!);
+    let z = 0;
+    for (let k = o; k < o + cols; k++) {
+      const e = k === skip ? 0 : Math.exp(beta * H[k]! - m);
+      H[k] = e;
+      z += e;
+    }
+    const inv = 1 / z;
+    for (let k = o; k < o + cols; k++) H[k]! *= inv;
+    lse[lseOff + r] = m + Math.log(z);
+  }
+};
+
+/** Up to this many multiply-adds a product runs in plain JS whatever the gemm: calls and copies cost more. */
+export const SMALL_GEMM = 8192;
+
+export const jsGemm: Gemm = { name: 'js', sgemm: jsSgemm, softmax: jsSoftmax };
+
+/** The last index (plus one) that a rows×cols view with leading dimension ld touches. */
+export function extentOf(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+/** Throws a RangeError unless every matrix of the call lies inside its array. */
+export function checkGemmArgs(
+  tA: boolean, tB: boolean, M: number, N: number, K: number,
+  A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+  C: Float32Array, cOff: number, ldc: number, batch: number, sA: number, sB: number, sC: number,
+): void {
+  const fits = (x: Float32Array, off: number, stride: number, ext: number) =>
+    ext === 0 || (off >= 0 && stride >= 0 && off + (batch - 1) * stride + ext <= x.length);
+  if (
+    !fits(A, aOff, sA, extentOf(tA ? K : M, tA ? M : K, lda)) ||
+    !fits(B, bOff, sB, extentOf(tB ? N : K, tB ? K : N, ldb)) ||
+    !fits(C, cOff, sC, extentOf(M, N, ldc)) ||
+    lda < Math.max(1, tA ? M : K) || ldb < Math.max(1, tB ? K : N) || ldc < Math.max(1, N)
+  ) {
+    throw new RangeError(`sgemm: a matrix does not fit in its array (M=${M}, N=${N}, K=${K}, batch=${batch})`);
+  }
+}

@@ -1,0 +1,177 @@
+import type { Lagrangian } from '@hamux-ts/core';
+
+/**
+ * Closed forms of the built-in Lagrangians on host arrays: the activation `x̂ = ∇L(x)` and the
+ * value `L(x)` per sample, for a batch of B samples of n neurons each (`x` is `[B, n]` row-major).
+ * Collective Lagrangians act on rows of D neurons (the layer's last axis). Each mirrors the tfjs
+ * definition in @hamux-ts/core/lagrangians (math.md §1); test/lean-step.test.ts holds them to it.
+ */
+export interface LeanLagrangian {
+  readonly kind: string;
+  /** Writes x̂ into `xhat` and returns nothing; `out[b]` gets L of sample b. */
+  run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues): void;
+  /** x̂ is x itself (identity): the lean step skips the copy. */
+  readonly isIdentity?: boolean;
+}
+
+/** The Lagrangian's parameters as host arrays (a scalar is an array of one). */
+export type ParamValues = Readonly<Record<string, Float32Array>>;
+
+const LOG2 = Math.log(2);
+/** `log cosh z` without overflow. */
+const logCosh = (z: number) => {
+  const a = Math.abs(z);
+  return a + Math.log1p(Math.exp(-2 * a)) - LOG2;
+};
+/** `log(1 + e^z)` without overflow. */
+const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+
+const scalar = (p: ParamValues, name: string) => p[name]![0]!;
+
+/** Elementwise Lagrangians: `L = Σ f(x)`, `x̂ = f′(x)`. */
+function elementwise(kind: string, f: (x: number, beta: number) => number, df: (x: number, beta: number) => number, usesBeta: boolean): LeanLagrangian {
+  return {
+    kind,
+    run: (x, xhat, L, B, n, p) => {
+      const beta = usesBeta ? scalar(p, 'beta') : 1;
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let i = b * n, end = i + n; i < end; i++) {
+          const v = x[i]!;
+          xhat[i] = df(v, beta);
+          s += f(v, beta);
+        }
+        L[b] = s;
+      }
+    },
+  };
+}
+
+function repu(n: number): LeanLagrangian {
+  // L = (1/n) Σ max(x,0)ⁿ, x̂ = max(x,0)ⁿ⁻¹
+  return elementwise('repu', (x) => (x > 0 ? x ** n / n : 0), (x) => (x > 0 ? (n === 2 ? x : x ** (n - 1)) : 0), false);
+}
+
+/** Row-wise Lagrangians along the last axis (rows of D): softmax, ghostmax, layer norm, spherical. */
+function rows(kind: string, row: (x: Float32Array, xhat: Float32Array, o: number, D: number, p: ParamValues) => number): (D: number) => LeanLagrangian {
+  return (D) => ({
+    kind,
+    run: (x, xhat, L, B, n, p) => {
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let o = b * n, end = o + n; o < end; o += D) s += row(x, xhat, o, D, p);
+        L[b] = s;
+      }
+    },
+  });
+}
+
+// softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx)
+const softmaxRow = rows('softmax', (x, xhat, o, D, p) => {
+  const beta = scalar(p, 'beta');
+  let m = -Infinity;
+  for (let i = 0; i < D; i++) m = Math.max(m, beta * x[o + i]!);
+  let z = 0;
+  for (let i = 0; i < D; i++) {
+    const e = Math.exp(beta * x[o + i]! - m);
+    xhat[o + i] = e;
+    z += e;
+  }
+  for (let i = 0; i < D; i++) xhat[o + i]! /= z;
+  return (m + Math.log(z)) / beta;
+});
+
+// ghostmax: L = log(1 + Σ e^x), x̂ = e^x / (1 + Σ e^x), shifted by m = max(0, max x)
+const ghostmaxRow = rows('ghostmax', (x, xhat, o, D) => {
+  let m = 0;
+  for (let i = 0; i < D; i++) m = Math.max(m, x[o + i]!);
+  let z = Math.exp(-m);
+  for (let i = 0; i < D; i++) {
+    const e = Math.exp(x[o + i]! - m);
+    xhat[o + i] = e;
+    z += e;
+  }
+  for (let i = 0; i < D; i++) xhat[o + i]! /= z;
+  return m + Math.log(z);
+});
+
+// layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε)
+const layernormRow = (eps: number) =>
+  rows('layernorm', (x, xhat, o, D, p) => {
+    const gamma = scalar(p, 'gamma'), delta = p['delta']!;
+    let mean = 0;
+    for (let i = 0; i < D; i++) mean += x[o + i]!;
+    mean /= D;
+    let v = 0, shift = 0;
+    for (let i = 0; i < D; i++) {
+      const c = x[o + i]! - mean;
+      v += c * c;
+      shift += delta[i]! * x[o + i]!;
+    }
+    const sd = Math.sqrt(v / D + eps);
+    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * (x[o + i]! - mean)) / sd + delta[i]!;
+    return D * gamma * sd + shift;
+  });
+
+// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ
+const sphericalRow = (eps: number) =>
+  rows('spherical', (x, xhat, o, D, p) => {
+    const gamma = scalar(p, 'gamma'), delta = p['delta']!;
+    let ss = 0, shift = 0;
+    for (let i = 0; i < D; i++) {
+      ss += x[o + i]! * x[o + i]!;
+      shift += delta[i]! * x[o + i]!;
+    }
+    const norm = Math.sqrt(ss + eps);
+    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * x[o + i]!) / norm + delta[i]!;
+    return gamma * norm + shift;
+  });
+
+/** The lean form of a built-in Lagrangian on a layer of this shape, or why there is none. */
+export function leanLagrangian(lag: Lagrangian, shape: readonly number[]): LeanLagrangian | string {
+  const o = lag.options as Record<string, unknown>;
+  const lastAxis = () => {
+    const axis = (o['axis'] as number | undefined) ?? -1;
+    return axis === -1 || axis === shape.length - 1;
+  };
+  const D = shape[shape.length - 1] ?? 1;
+  switch (lag.kind) {
+    case 'identity':
+      return {
+        kind: 'identity',
+        isIdentity: true,
+        run: (x, _xhat, L, B, n) => {
+          for (let b = 0; b < B; b++) {
+            let s = 0;
+            for (let i = b * n, end = i + n; i < end; i++) s += x[i]! * x[i]!;
+            L[b] = 0.5 * s;
+          }
+        },
+      };
+    case 'relu':
+      return { ...repu(2), kind: 'relu' };
+    case 'repu':
+      return repu(o['n'] as number);
+    case 'exp':
+      return elementwise('exp', (x, b) => Math.exp(b * x) / b, (x, b) => Math.exp(b * x), true);
+    case 'rexp':
+      return elementwise('rexp', (x, b) => {
+        const r = Math.max(x, 0);
+        return Math.exp(b * r) / b - r;
+      }, (x, b) => Math.exp(b * Math.max(x, 0)) - 1, true);
+    case 'tanh':
+      return elementwise('tanh', (x, b) => logCosh(b * x) / b, (x, b) => Math.tanh(b * x), true);
+    case 'sigmoid':
+      return elementwise('sigmoid', (x, b) => softplus(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true);
+    case 'softmax':
+      return lastAxis() ? softmaxRow(D) : 'softmax along an axis other than the last';
+    case 'ghostmax':
+      return lastAxis() ? ghostmaxRow(D) : 'ghostmax along an axis other than the last';
+    case 'layernorm':
+      return lastAxis() ? layernormRow(o['eps'] as number)(D) : 'layernorm along an axis other than the last';
+    case 'spherical':
+      return lastAxis() ? sphericalRow(o['eps'] as number)(D) : 'spherical along an axis other than the last';
+    default:
+      return `no lean form for the Lagrangian "${lag.kind}"`;
+  }
+}

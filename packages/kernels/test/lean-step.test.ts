@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import {
+  defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, learnable, synapses as Y, tf,
+  type HAM, type Tensor,
+} from '@hamux-ts/core';
+import { compileLeanStep, jsGemm, LeanStep, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm } from '../src/index.js';
+
+/** Norm-wise relative error: max |a − b| / (1 + max |b|). */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return worst / (1 + scale);
+}
+
+/** Lean step against autodiff of the tfjs energy (the reference), same states and parameters. */
+function compare<Ls extends string>(ham: HAM<Ls, string>, batch: number, gemm: Gemm, neuronEnergy = true, tol = 2e-5) {
+  const lean = compileLeanStep(ham, { gemm, neuronEnergy });
+  if (typeof lean === 'string') throw new Error(lean);
+  const s = ham.randomStates(batch, 11);
+  const ref = ham.energyAndDEdxhat(s, { method: 'autodiff', neuronEnergy });
+  const x = Object.fromEntries(ham.layerNames.map((n) => [n, Float32Array.from(s[n].dataSync())])) as Record<Ls, Float32Array>;
+  const got = lean.energyAndDEdxhat(x, batch);
+  expect(relErr(got.energy, ref.energy.dataSync()), 'energy').toBeLessThan(tol);
+  for (const n of ham.layerNames) expect(relErr(got.dEdxhat[n], ref.dEdxhat[n].dataSync()), `∂E/∂x̂ of ${n}`).toBeLessThan(tol);
+  // The tensor form gives the same numbers as tensors.
+  const t = lean.energyAndDEdxhatTensors(s);
+  expect(relErr(t.energy.dataSync(), ref.energy.dataSync())).toBeLessThan(tol);
+  tf.dispose([ref.energy, t.energy, ...Object.values<Tensor>(ref.dEdxhat), ...Object.values<Tensor>(t.dEdxhat), ...Object.values<Tensor>(s)]);
+}
+
+function everyLagrangian() {
+  return hypergraph()
+    .layer('id', { shape: [7], lagrangian: L.identity() })
+    .layer('relu', { shape: [5], lagrangian: L.relu() })
+    .layer('repu', { shape: [5], lagrangian: L.repu({ n: 3 }) })
+    .layer('exp', { shape: [4], lagrangian: L.exp({ beta: 0.7 }) })
+    .layer('rexp', { shape: [4], lagrangian: L.rexp({ beta: 1.3 }) })
+    .layer('tanh', { shape: [6], lagrangian: L.tanh({ beta: 2 }) })
+    .layer('sig', { shape: [6], lagrangian: L.sigmoid({ beta: 0.5 }) })
+    .layer('soft', { shape: [3, 5], lagrangian: L.softmax({ beta: learnable(1.5) }) })
+    .layer('ghost', { shape: [2, 4], lagrangian: L.ghostmax() })
+    .layer('ln', { shape: [3, 6], lagrangian: L.layernorm({ gamma: 1.2, delta: [0.1, -0.2, 0.3, 0, 0.5, -0.1] }) })
+    .layer('sph', { shape: [2, 5], lagrangian: L.spherical({ gamma: 0.8, delta: 0.2 }) })
+    .synapse('a', Y.dense(), ['id', 'relu'])
+    .synapse('b', Y.denseBias({ init: { b: { type: 'normal', std: 0.3 } } }), ['repu', 'exp'])
+    .synapse('c', Y.dense(), ['rexp', 'tanh'])
+    .synapse('d', Y.dense(), ['sig', 'soft'])
+    .synapse('e', Y.dense(), ['ghost', 'ln'])
+    .synapse('f', Y.dense(), ['sph', 'id'])
+    .synapse('g', Y.bias({ init: { b: { type: 'normal', std: 0.5 } } }), ['tanh'])
+    .synapse('self', Y.dense(), ['id', 'id'])
+    .build({ seed: 4 });
+}
+
+function everyMemory() {
+  return hypergraph()
+    .layer('v', { shape: [12], lagrangian: L.tanh() })
+    .layer('t', { shape: [5, 8], lagrangian: L.layernorm() })
+    .synapse('mh', Y.modernHopfield({ memories: 9, beta: 3 }), ['v'])
+    .synapse('r2', Y.reluSquaredMemory({ memories: 7 }), ['v'])
+    .synapse('ex', Y.exponentialMemory({ memories: 6, beta: 0.5 }), ['v'])
+    .synapse('p3', Y.polynomialMemory({ memories: 5, degree: 3 }), ['v'])
+    .synapse('p2r', Y.polynomialMemory({ memories: 5, degree: 2.5, rectified: true }), ['v'])
+    .synapse('p1r', Y.polynomialMemory({ memories: 4, degree: 1, rectified: true }), ['v'])
+    .synapse('tok', Y.reluSquaredMemory({ memories: 6, perToken: true }), ['t'])
+    .synapse('tmh', Y.modernHopfield({ memories: 4, perToken: true }), ['t'])
+    .synapse('att', Y.energyAttention({ heads: 2, headDim: 3, init: { Wk: { type: 'normal', std: 0.4 }, Wq: { type: 'normal', std: 0.4 } } }), ['t'])
+    .synapse('attm', Y.energyAttention({ heads: 3, headDim: 2, maskSelf: true, beta: 0.9 }), ['t'])
+    .build({ seed: 8 });
+}
+
+/** Sizes above SMALL_GEMM, so that native and wasm run their own kernels, not the JS shortcut for tiny products. */
+function largeEnough() {
+  return hypergraph()
+    .layer('v', { shape: [200], lagrangian: L.identity() })
+    .layer('h', { shape: [64], lagrangian: L.relu() })
+    .layer('t', { shape: [24, 32], lagrangian: L.layernorm() })
+    .synapse('vh', Y.dense(), ['v', 'h'])
+    .synapse('mh', Y.modernHopfield({ memories: 50, beta: 2 }), ['v'])
+    .synapse('att', Y.energyAttention({ heads: 2, headDim: 16, init: { Wk: { type: 'normal', std: 0.2 }, Wq: { type: 'normal', std: 0.2 } } }), ['t'])
+    .synapse('attm', Y.energyAttention({ heads: 3, headDim: 16, maskSelf: true }), ['t'])
+    .synapse('tok', Y.reluSquaredMemory({ memories: 40, perToken: true }), ['t'])
+    .build({ seed: 12 });
+}
+
+const gemms: Array<[string, () => Promise<Gemm | string>]> = [
+  ['js', async () => jsGemm],
+  ['wasm', wasmGemm],
+  ['wasm, two threads', wasmThreadedGemm],
+  ['native', nativeGemm],
+];
+
+describe.each(gemms)('lean step on %s matrix products', (name, load) => {
+  it('matches autodiff for every built-in Lagrangian and the dense synapses (self-connection included)', async () => {
+    const g = await load();
+    if (typeof g === 'string') return expect(name).toBe('native');
+    const ham = everyLagrangian();
+    compare(ham, 3, g);
+    compare(ham, 1, g);
+    ham.dispose();
+  });
+
+  it('matches autodiff for every memory and energy attention, with and without neuron energies', async () => {
+    const g = await load();
+    if (typeof g === 'string') return expect(name).toBe('native');
+    const ham = everyMemory();
+    compare(ham, 4, g);
+    compare(ham, 2, g, false);
+    ham.dispose();
+  });
+});
+
+describe.each(gemms)('lean step on %s matrix products, sizes that reach the kernels', (name, load) => {
+  it('matches autodiff', async () => {
+    const g = await load();
+    if (typeof g === 'string') return expect(name).toBe('native');
+    const ham = largeEnough();
+    compare(ham, 2, g);
+    compare(ham, 3, g, false);
+    ham.dispose();
+  });
+});
+
+describe('lean step', () => {
+  it('step() is one Euler step x ← x − (dt/τ) ∂E/∂x̂ per layer, and returns the energy before it', () => {
+    const ham = hypergraph()
+      .layer('v', { shape: [6], lagrangian: L.identity(), tau: 2 })
+      .layer('h', { shape: [4], lagrangian: L.softmax() })
+      .synapse('vh', Y.dense(), ['v', 'h'])
+      .build({ seed: 1 });
+    const lean = compileLeanStep(ham, { gemm: jsGemm }) as LeanStep<'v' | 'h'>;
+    const s = ham.randomStates(2, 3);
+    const ref = ham.energyAndDEdxhat(s);
+    const x = { v: Float32Array.from(s.v.dataSync()), h: Float32Array.from(s.h.dataSync()) };
+    const e = Float64Array.from(lean.step(x, 2, 0.1));
+    expect(relErr(e, ref.energy.dataSync())).toBeLessThan(1e-5);
+    const wantV = s.v.dataSync().map((v, i) => v - (0.1 / 2) * ref.dEdxhat.v.dataSync()[i]!);
+    const wantH = s.h.dataSync().map((v, i) => v - 0.1 * ref.dEdxhat.h.dataSync()[i]!);
+    expect(relErr(x.v, wantV)).toBeLessThan(1e-6);
+    expect(relErr(x.h, wantH)).toBeLessThan(1e-6);
+    ham.dispose();
+  });
+
+  it('uses given parameters, and does not leak tensors over many calls', () => {
+    const ham = everyMemory();
+    const lean = compileLeanStep(ham, { gemm: jsGemm }) as LeanStep<'v' | 't'>;
+    const other = hypergraph()
+      .layer('v', { shape: [12], lagrangian: L.tanh() })
+      .layer('t', { shape: [5, 8], lagrangian: L.layernorm() })
+      .synapse('mh', Y.modernHopfield({ memories: 9, beta: 3 }), ['v'])
+      .synapse('r2', Y.reluSquaredMemory({ memories: 7 }), ['v'])
+      .synapse('ex', Y.exponentialMemory({ memories: 6, beta: 0.5 }), ['v'])
+      .synapse('p3', Y.polynomialMemory({ memories: 5, degree: 3 }), ['v'])
+      .synapse('p2r', Y.polynomialMemory({ memories: 5, degree: 2.5, rectified: true }), ['v'])
+      .synapse('p1r', Y.polynomialMemory({ memories: 4, degree: 1, rectified: true }), ['v'])
+      .synapse('tok', Y.reluSquaredMemory({ memories: 6, perToken: true }), ['t'])
+      .synapse('tmh', Y.modernHopfield({ memories: 4, perToken: true }), ['t'])
+      .synapse('att', Y.energyAttention({ heads: 2, headDim: 3 }), ['t'])
+      .synapse('attm', Y.energyAttention({ heads: 3, headDim: 2, maskSelf: true, beta: 0.9 }), ['t'])
+      .build({ seed: 99 });
+    const s = ham.randomStates(2, 5);
+    const ref = ham.energyAndDEdxhat(s, { params: other.params });
+    const n0 = tf.memory().numTensors;
+    let t = lean.energyAndDEdxhatTensors(s, other.params);
+    for (let i = 0; i < 20; i++) {
+      tf.dispose([t.energy, ...Object.values<Tensor>(t.dEdxhat)]);
+      t = lean.energyAndDEdxhatTensors(s, other.params);
+    }
+    expect(tf.memory().numTensors).toBe(n0 + 3);
+    expect(relErr(t.energy.dataSync(), ref.energy.dataSync())).toBeLessThan(2e-5);
+    expect(relErr(t.dEdxhat.t.dataSync(), ref.dEdxhat.t.dataSync())).toBeLessThan(2e-5);
+    tf.dispose([t.energy, ...Object.values<Tensor>(t.dEdxhat), ref.energy, ...Object.values<Tensor>(ref.dEdxhat), ...Object.values<Tensor>(s)]);
+    ham.dispose();
+    other.dispose();
+  });
+
+  it('refuses user-defined components, even under a built-in kind name, and collective Lagrangians off the last axis', () => {
+    const own = defineHypersynapse({ kind: 'dense', arity: 2, energy: ([a, b]) => tf.neg(tf.sum(tf.mul(a!, b!), 1)) });
+    const g1 = hypergraph().layer('a', { shape: [3], lagrangian: L.identity() }).layer('b', { shape: [3], lagrangian: L.identity() })
+      .synapse('s', own, ['a', 'b']).build({ seed: 1 });
+    expect(compileLeanStep(g1)).toMatch(/synapse "s": "dense" is not a built-in/);
+    const lag = defineLagrangian({ kind: 'identity', lagrangian: (x) => tf.sum(tf.square(x), 1) });
+    const g2 = hypergraph().layer('a', { shape: [3], lagrangian: lag }).synapse('s', Y.bias(), ['a']).build({ seed: 1 });
+    expect(compileLeanStep(g2)).toMatch(/layer "a": the Lagrangian "identity" is not a built-in/);
+    const g3 = hypergraph().layer('a', { shape: [3, 4], lagrangian: L.softmax({ axis: 0 }) }).synapse('s', Y.bias(), ['a']).build({ seed: 1 });
+    expect(compileLeanStep(g3)).toMatch(/softmax along an axis other than the last/);
+    [g1, g2, g3].forEach((g) => g.dispose());
+  });
+
+  it('checks the size of the states it is given', () => {
+    const ham = hypergraph().layer('a', { shape: [3], lagrangian: L.identity() }).synapse('s', Y.bias(), ['a']).build({ seed: 1 });
+    const lean = compileLeanStep(ham) as LeanStep<'a'>;
+    expect(() => lean.energyAndDEdxhat({ a: new Float32Array(5) }, 2)).toThrow(/layer "a" needs 2×3 values, got 5/);
+    ham.dispose();
+  });
+});

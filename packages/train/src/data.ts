@@ -1,0 +1,61 @@
+import { HamuxError, HamuxErrors, formatShape, tf, uniformValues, type Tensor } from '@hamux-ts/core';
+import type { Batch } from './batch.js';
+
+/**
+ * Checks a data set (named fields, examples along the first axis, all with the same count) and
+ * returns the number of examples.
+ */
+export function checkData(data: unknown, path: string): number {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || data instanceof tf.Tensor) {
+    throw new HamuxError(path, 'expected an object of named tensors, e.g. { x: [N, 784], y: [N, 10] }');
+  }
+  const entries = Object.entries(data as Record<string, unknown>);
+  if (entries.length === 0) throw new HamuxError(path, 'expected at least one field');
+  const errors: HamuxError[] = [];
+  let n: number | undefined;
+  let from = '';
+  for (const [name, t] of entries) {
+    const where = `${path}.${name}`;
+    if (!(t instanceof tf.Tensor)) { errors.push(new HamuxError(where, 'expected a tensor')); continue; }
+    if (t.isDisposed) { errors.push(new HamuxError(where, 'the tensor has been disposed')); continue; }
+    if (t.rank < 1) { errors.push(new HamuxError(where, 'expected examples along the first axis, got a scalar')); continue; }
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') { errors.push(new HamuxError(where, `expected dtype float32 or int32, got ${t.dtype}`)); continue; }
+    if (n === undefined) { n = t.shape[0]!; from = name; }
+    else if (t.shape[0] !== n) {
+      errors.push(new HamuxError(where, `has ${t.shape[0]} examples (shape ${formatShape(t.shape)}), but "${from}" has ${n}`));
+    }
+  }
+  if (errors.length > 0) throw new HamuxErrors(errors);
+  if (n === 0) throw new HamuxError(path, 'the data set is empty');
+  return n!;
+}
+
+/** A seeded permutation of `0…n−1` (Fisher–Yates on host uniforms): the same order on every backend. */
+export function permutation(n: number, key: number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const u = uniformValues(key, [n]);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.min(i, Math.floor(u[i]! * (i + 1)));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+/** The examples at `indices` of every field (new tensors, the caller's to dispose). */
+export function gatherBatch(data: Batch, indices: Int32Array): Batch {
+  return tf.tidy(() => {
+    const at = tf.tensor1d(indices, 'int32');
+    return Object.fromEntries(Object.entries(data).map(([k, t]) => [k, tf.gather(t, at)]));
+  }) as Batch;
+}
+
+/** Contiguous slices `[start, start + size)` of every field (new tensors). */
+export function sliceBatch(data: Batch, start: number, size: number): Batch {
+  return tf.tidy(() => Object.fromEntries(Object.entries(data).map(([k, t]): [string, Tensor] => [k, tf.slice(t, start, size)]))) as Batch;
+}
+
+export function disposeBatch(batch: Batch): void {
+  for (const t of Object.values(batch)) t.dispose();
+}

@@ -1,0 +1,566 @@
+import {
+  HamuxError,
+  HamuxErrors,
+  deriveKey,
+  tf,
+  type GradMethod,
+  type HAM,
+  type Params,
+  type Tensor,
+} from '@hamux-ts/core';
+import type { Batch, Prepared } from './batch.js';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import { checkData, disposeBatch, gatherBatch, permutation, sliceBatch } from './data.js';
+import { correctCount, type AccuracyOptions, type Loss } from './losses.js';
+import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, type OptimizerSpec } from './optimizer.js';
+import type { Prepare } from './prepare.js';
+import { checkUnrollOptions, unroll } from './unroll.js';
+
+export interface TrainerOptions<L extends string, S extends string> {
+  /** Seed of the shuffles and of every batch's randomness (required: runs repeat exactly). */
+  readonly seed: number;
+  /** Unrolled Euler steps T per example. */
+  readonly steps: number;
+  /** Step size of the unrolled descent, `x_i ← x_i − (dt/τ_i) ∂E/∂x̂_i`. Default 0.1. */
+  readonly dt?: number;
+  /** Include the neuron energies (default true) or not (Energy Transformer). */
+  readonly neuronEnergy?: boolean;
+  /** How `∂E/∂x̂` is computed in the descent. Default `'auto'`. */
+  readonly method?: GradMethod;
+  /** Builds each batch's initial states and clamps: `clampedInput`, `corruptedInput`, `maskedInput`, or yours. */
+  readonly prepare: Prepare<L, S>;
+  /** Used instead of `prepare` on held-out data (default: `prepare`, told `training: false`). */
+  readonly evalPrepare?: Prepare<L, S>;
+  /** The training loss on the final activations: `crossEntropy`, `mse`, `sumOf`, or yours. */
+  readonly loss: Loss<L>;
+  /** A tfjs optimizer (`tf.train.adam(1e-3)`, yours to dispose) or a spec (`{ name: 'adam', learningRate: 1e-3 }`). */
+  readonly optimizer: OptimizerSpec | tf.Optimizer;
+  /** Examples per mini-batch. Default 32. */
+  readonly batchSize?: number;
+  /** Reshuffle the training set every epoch (default true). */
+  readonly shuffle?: boolean;
+  /** Skip the last, smaller batch of an epoch (default false). */
+  readonly dropLast?: boolean;
+  /** Rescale the gradients so that their global L2 norm is at most this. */
+  readonly clipNorm?: number;
+  /** Clip every gradient entry to `[−clipValue, clipValue]`. */
+  readonly clipValue?: number;
+  /** Also report accuracy of a label layer on held-out data. */
+  readonly accuracy?: AccuracyOptions;
+  /**
+   * Paths of the parameters to train (`'synapses.enc.W'`, `'layers.h.beta'`). Default: every
+   * learnable parameter (synapse weights, and Lagrangian parameters declared with `learnable()`).
+   */
+  readonly trainable?: readonly string[];
+}
+
+/** Reported after every mini-batch. */
+export interface TrainProgress {
+  /** 1-based epoch being trained, out of `epochs`. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** 1-based batch within the epoch, out of `batches`. */
+  readonly batch: number;
+  readonly batches: number;
+  /** Optimizer steps taken since training began (restored runs included). */
+  readonly step: number;
+  /** This batch's loss. */
+  readonly loss: number;
+  /** Mean loss of the epoch so far. */
+  readonly meanLoss: number;
+  /** Training examples per second in this epoch so far. */
+  readonly examplesPerSecond: number;
+}
+
+export interface EvalReport {
+  /** Mean loss per example. */
+  readonly loss: number;
+  /** Fraction classified right, when `accuracy` is set. */
+  readonly accuracy?: number;
+  readonly examples: number;
+}
+
+export interface EpochReport {
+  readonly epoch: number;
+  /** Mean training loss over the epoch's batches (weighted by batch size). */
+  readonly loss: number;
+  readonly seconds: number;
+  readonly examplesPerSecond: number;
+  readonly validation?: EvalReport;
+}
+
+export interface FitOptions {
+  /** Train until this many epochs are complete (counting epochs restored from a checkpoint). */
+  readonly epochs: number;
+  /** Held-out data evaluated after every epoch. */
+  readonly validation?: Batch;
+  readonly onProgress?: (progress: TrainProgress) => void;
+  readonly onEpochEnd?: (report: EpochReport) => void | Promise<void>;
+  /** Write a checkpoint every `every` epochs (and after the last): `save` receives the safetensors bytes. */
+  readonly checkpoint?: {
+    readonly every: number;
+    readonly save: (bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>;
+  };
+}
+
+let trainers = 0;
+
+/** A parameter's path: `synapses.enc.W`. */
+const pathOf = (group: 'layers' | 'synapses', owner: string, name: string) => `${group}.${owner}.${name}`;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * Trains a HAM's parameters by backpropagating a loss through T unrolled steps of its energy
+ * descent (math.md §6): for every mini-batch, `prepare` builds the initial states, `unroll` runs
+ * `x ← x − (dt/τ) ∂E/∂x̂` T times, `loss` scores the final activations, and the optimizer follows
+ * the gradient of that loss with respect to every trainable parameter, through the whole descent.
+ *
+ * The trained parameters are `tf.Variable`s initialised from (and independent of) `ham.params`;
+ * `trainer.params` is the graph's full parameter set with them in place, for `ham.activations(…,
+ * { params })`, `descend(…, { params })` or `saveParams({ params })`.
+ *
+ * ```ts
+ * const trainer = new Trainer(ham, {
+ *   seed: 0, steps: 10, dt: 0.2, batchSize: 64,
+ *   prepare: clampedInput({ layer: 'pixels', field: 'x' }),
+ *   loss: crossEntropy({ layer: 'labels', field: 'y' }),
+ *   accuracy: { layer: 'labels', field: 'y' },
+ *   optimizer: { name: 'adam', learningRate: 1e-3 },
+ * });
+ * await trainer.fit({ x, y }, { epochs: 5, validation: { x: xTest, y: yTest }, ...progressBar(process.stderr) });
+ * trainer.dispose();
+ * ```
+ */
+export class Trainer<L extends string, S extends string> {
+  readonly ham: HAM<L, S>;
+  /** Paths of the trained parameters, in the order the optimizer sees them. */
+  readonly trainable: readonly string[];
+  readonly options: TrainerOptions<L, S>;
+  readonly #variables: readonly tf.Variable[];
+  readonly #params: Params;
+  readonly #optimizer: tf.Optimizer;
+  readonly #ownsOptimizer: boolean;
+  readonly #batchSize: number;
+  #epoch = 0;
+  #step = 0;
+  /** Training-set size recorded in a restored checkpoint, checked by the next `fit`. */
+  #restoredExamples: number | undefined;
+  #disposed = false;
+
+  constructor(ham: HAM<L, S>, options: TrainerOptions<L, S>) {
+    const trainable = checkTrainerOptions(ham, options);
+    this.ham = ham;
+    this.options = options;
+    this.#batchSize = options.batchSize ?? 32;
+    this.trainable = Object.freeze(trainable);
+    // First the optimizer (its options may still be wrong), then the variables: a throw leaks nothing.
+    const { optimizer, owned } = makeOptimizer(options.optimizer, 'options.optimizer');
+    this.#optimizer = optimizer;
+    this.#ownsOptimizer = owned;
+    const id = trainers++;
+    const chosen = new Set(trainable);
+    const variables: tf.Variable[] = [];
+    const wrap = (group: 'layers' | 'synapses') =>
+      Object.freeze(Object.fromEntries(Object.entries(ham.params[group]).map(([owner, map]) => [
+        owner,
+        Object.freeze(Object.fromEntries(Object.entries(map).map(([p, t]) => {
+          const path = pathOf(group, owner, p);
+          if (!chosen.has(path)) return [p, t];
+          const v = tf.variable(t, true, `hamux.train.${id}/${path}`);
+          variables.push(v);
+          return [p, v];
+        }))),
+      ])));
+    this.#params = Object.freeze({ layers: wrap('layers'), synapses: wrap('synapses') });
+    // The optimizer's slots are matched to variables by position: keep the order of `trainable`.
+    const byName = new Map(variables.map((v) => [v.name, v]));
+    this.#variables = trainable.map((p) => byName.get(`hamux.train.${id}/${p}`)!);
+  }
+
+  /** The graph's parameters with the trained ones as `tf.Variable`s (owned by the trainer). */
+  get params(): Params {
+    return this.#params;
+  }
+
+  /** Epochs completed. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Optimizer steps taken. */
+  get step(): number {
+    return this.#step;
+  }
+
+  get optimizer(): tf.Optimizer {
+    return this.#optimizer;
+  }
+
+  /**
+   * The training loss of one batch (a scalar tensor, the caller's), differentiable with respect
+   * to `params`: `prepare`, `unroll`, then `loss` on the final activations.
+   */
+  lossOf(batch: Batch, key = 0, training = true): Tensor {
+    this.#alive();
+    const prepared = this.#prepare(batch, key, training);
+    try {
+      return this.#lossFrom(batch, prepared);
+    } finally {
+      disposePrepared(prepared);
+    }
+  }
+
+  /** The loss of one batch and its gradient for every trainable parameter, by path (all the caller's). */
+  gradients(batch: Batch, key = 0): { loss: Tensor; grads: Record<string, Tensor> } {
+    this.#alive();
+    const prepared = this.#prepare(batch, key, true);
+    try {
+      const { value, grads } = this.#gradients(batch, prepared);
+      return { loss: value, grads: Object.fromEntries(this.trainable.map((p, i) => [p, grads[i]!])) };
+    } finally {
+      disposePrepared(prepared);
+    }
+  }
+
+  /** One optimizer step on one batch; returns its loss. Throws a `HamuxError` if the loss is not finite. */
+  async trainBatch(batch: Batch, key = deriveKey(this.options.seed, `batch.${this.#epoch + 1}.extra.${this.#step}`)): Promise<number> {
+    this.#alive();
+    const prepared = this.#prepare(batch, key, true);
+    let value: Tensor | undefined;
+    let grads: Tensor[] = [];
+    try {
+      ({ value, grads } = this.#gradients(batch, prepared));
+      const loss = (await value.data())[0]!;
+      if (!Number.isFinite(loss)) {
+        throw new HamuxError('loss', `the training loss is ${loss} at step ${this.#step + 1}: the parameters were not updated (try a smaller learning rate, dt, or clipNorm)`);
+      }
+      const { clipNorm, clipValue } = this.options;
+      const applied = clipNorm === undefined && clipValue === undefined
+        ? grads
+        : clipGradients(grads, { ...(clipNorm === undefined ? {} : { clipNorm }), ...(clipValue === undefined ? {} : { clipValue }) });
+      try {
+        this.#optimizer.applyGradients(Object.fromEntries(this.#variables.map((v, i) => [v.name, applied[i]!])));
+      } finally {
+        if (applied !== grads) tf.dispose(applied);
+      }
+      this.#step++;
+      return loss;
+    } finally {
+      value?.dispose();
+      tf.dispose(grads);
+      disposePrepared(prepared);
+    }
+  }
+
+  /** Mean loss (and accuracy, when configured) on a data set, without training; batches of `batchSize`. */
+  async evaluate(data: Batch, options: { readonly batchSize?: number } = {}): Promise<EvalReport> {
+    this.#alive();
+    const n = checkData(data, 'data');
+    const size = options.batchSize ?? this.#batchSize;
+    if (!(Number.isInteger(size) && size > 0)) throw new HamuxError('options.batchSize', `expected a positive integer, got ${size}`);
+    const prepare = this.options.evalPrepare ?? this.options.prepare;
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0, i = 0; start < n; start += size, i++) {
+      const batch = sliceBatch(data, start, Math.min(size, n - start));
+      try {
+        const prepared = this.#prepare(batch, deriveKey(this.options.seed, `eval.${i}`), false, prepare);
+        try {
+          const [l, c] = tf.tidy(() => {
+            const { states } = unroll(this.ham, prepared.states, this.#unrollOptions(prepared));
+            const acts = this.ham.activations(states, { params: this.#params });
+            const loss = scalarLoss(this.options.loss(acts, batch, { states, prepared }));
+            const b = batch[Object.keys(batch)[0]!]!.shape[0]!;
+            return [tf.mul(loss, b), this.options.accuracy ? correctCount(acts, batch, this.options.accuracy) : tf.scalar(0)];
+          });
+          const [lv, cv] = await Promise.all([l.data(), c.data()]);
+          tf.dispose([l, c]);
+          lossSum += lv[0]!;
+          correct += cv[0]!;
+        } finally {
+          disposePrepared(prepared);
+        }
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return { loss: lossSum / n, ...(this.options.accuracy ? { accuracy: correct / n } : {}), examples: n };
+  }
+
+  /**
+   * Trains until `epochs` epochs are complete. Each epoch shuffles the data with
+   * `deriveKey(seed, 'shuffle.<epoch>')`, takes one optimizer step per mini-batch (batch randomness
+   * from `deriveKey(seed, 'batch.<epoch>.<index>')`), then evaluates `validation` and writes a
+   * checkpoint when due. Returns one report per epoch trained by this call.
+   */
+  async fit(data: Batch, options: FitOptions): Promise<EpochReport[]> {
+    this.#alive();
+    const n = checkData(data, 'data');
+    if (options.validation !== undefined) checkData(options.validation, 'options.validation');
+    checkFitOptions(options);
+    if (this.#restoredExamples !== undefined && this.#restoredExamples !== n) {
+      throw new HamuxError('data', `the checkpoint was taken training on ${this.#restoredExamples} examples, but this data set has ${n}: the resumed run would not repeat the original`);
+    }
+    this.#restoredExamples = n;
+    const size = this.#batchSize;
+    const batches = this.options.dropLast ? Math.floor(n / size) : Math.ceil(n / size);
+    if (batches === 0) throw new HamuxError('options.batchSize', `${size} is larger than the ${n} training examples and dropLast is set: no batch to train on`);
+    const reports: EpochReport[] = [];
+    while (this.#epoch < options.epochs) {
+      const epoch = this.#epoch + 1;
+      const order = this.options.shuffle === false
+        ? Int32Array.from({ length: n }, (_, i) => i)
+        : permutation(n, deriveKey(this.options.seed, `shuffle.${epoch}`));
+      const started = now();
+      let lossSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const indices = order.subarray(b * size, Math.min(n, (b + 1) * size));
+        const batch = gatherBatch(data, indices);
+        let loss: number;
+        try {
+          loss = await this.trainBatch(batch, deriveKey(this.options.seed, `batch.${epoch}.${b}`));
+        } finally {
+          disposeBatch(batch);
+        }
+        lossSum += loss * indices.length;
+        seen += indices.length;
+        options.onProgress?.({
+          epoch,
+          epochs: options.epochs,
+          batch: b + 1,
+          batches,
+          step: this.#step,
+          loss,
+          meanLoss: lossSum / seen,
+          examplesPerSecond: seen / Math.max((now() - started) / 1000, 1e-9),
+        });
+      }
+      const seconds = (now() - started) / 1000;
+      this.#epoch = epoch;
+      const validation = options.validation ? await this.evaluate(options.validation) : undefined;
+      const report: EpochReport = {
+        epoch,
+        loss: lossSum / seen,
+        seconds,
+        examplesPerSecond: seen / Math.max(seconds, 1e-9),
+        ...(validation ? { validation } : {}),
+      };
+      reports.push(report);
+      await options.onEpochEnd?.(report);
+      const cp = options.checkpoint;
+      if (cp && (epoch % cp.every === 0 || epoch === options.epochs)) {
+        await cp.save(await this.checkpoint(), this.#info(n));
+      }
+    }
+    return reports;
+  }
+
+  /** The whole training state as a safetensors file (parameters, optimizer state, counters, seed). */
+  async checkpoint(): Promise<Uint8Array> {
+    this.#alive();
+    const state = await optimizerState(this.#optimizer);
+    return encodeCheckpoint(this.#params, state, this.#info(this.#restoredExamples ?? 0));
+  }
+
+  /**
+   * Restores a checkpoint written by `checkpoint()` (or `fit`): parameters, optimizer state, epoch
+   * and step. A following `fit` continues with the next epoch and, on the cpu backend, reproduces the
+   * uninterrupted run bit for bit. The seed, batch size and trainable parameters must match.
+   */
+  async restore(bytes: Uint8Array): Promise<void> {
+    this.#alive();
+    const decoded = decodeCheckpoint(this.ham.paramSpecs, bytes);
+    try {
+      const { info } = decoded;
+      const errors: HamuxError[] = [];
+      if (info.seed !== this.options.seed) errors.push(new HamuxError('checkpoint.metadata.seed', `the checkpoint was trained with seed ${info.seed}, this trainer has ${this.options.seed}`));
+      if (info.batchSize !== this.#batchSize) errors.push(new HamuxError('checkpoint.metadata.batchSize', `the checkpoint was trained with batches of ${info.batchSize}, this trainer uses ${this.#batchSize}`));
+      if (info.trainable.join('\n') !== this.trainable.join('\n')) {
+        errors.push(new HamuxError('checkpoint.metadata.trainable', `the checkpoint trained ${info.trainable.join(', ') || 'nothing'}; this trainer trains ${this.trainable.join(', ')}`));
+      }
+      if (errors.length > 0) throw new HamuxErrors(errors);
+      await restoreOptimizer(this.#optimizer, decoded.optimizer);
+      for (const [i, path] of this.trainable.entries()) {
+        const [group, owner, p] = splitPath(path);
+        this.#variables[i]!.assign(decoded.params[group][owner]![p]!);
+      }
+      // Fixed parameters are not trained: the checkpoint must agree with the graph's own.
+      this.#epoch = info.epoch;
+      this.#step = info.step;
+      this.#restoredExamples = info.examples > 0 ? info.examples : undefined;
+    } finally {
+      for (const g of [decoded.params.layers, decoded.params.synapses]) for (const m of Object.values(g)) tf.dispose(Object.values(m));
+    }
+  }
+
+  /** Frees the trained variables and the optimizer (if the trainer created it). `ham` is untouched. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    tf.dispose([...this.#variables]);
+    if (this.#ownsOptimizer) this.#optimizer.dispose();
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw new HamuxError('trainer', 'the trainer has been disposed');
+  }
+
+  #info(examples: number): CheckpointInfo {
+    return { epoch: this.#epoch, step: this.#step, seed: this.options.seed, batchSize: this.#batchSize, examples, trainable: this.trainable };
+  }
+
+  #unrollOptions(prepared: Prepared<L>) {
+    const o = this.options;
+    return {
+      steps: o.steps,
+      params: this.#params,
+      ...(o.dt === undefined ? {} : { dt: o.dt }),
+      ...(o.method === undefined ? {} : { method: o.method }),
+      ...(o.neuronEnergy === undefined ? {} : { neuronEnergy: o.neuronEnergy }),
+      ...(prepared.clamp === undefined ? {} : { clamp: prepared.clamp }),
+    };
+  }
+
+  #prepare(batch: Batch, key: number, training: boolean, prepare = this.options.prepare): Prepared<L> {
+    const prepared = prepare(batch, { ham: this.ham, key, training });
+    if (typeof prepared !== 'object' || prepared === null || typeof prepared.states !== 'object' || prepared.states === null) {
+      throw new HamuxError('options.prepare', 'must return { states, clamp? }');
+    }
+    return prepared;
+  }
+
+  #lossFrom(batch: Batch, prepared: Prepared<L>): Tensor {
+    return tf.tidy(() => {
+      const { states } = unroll(this.ham, prepared.states, this.#unrollOptions(prepared));
+      const acts = this.ham.activations(states, { params: this.#params });
+      return scalarLoss(this.options.loss(acts, batch, { states, prepared }));
+    });
+  }
+
+  /** Loss and the gradient of every trainable variable, in `trainable` order (zeros where none reaches it). */
+  #gradients(batch: Batch, prepared: Prepared<L>): { value: Tensor; grads: Tensor[] } {
+    const { value, grads } = tf.variableGrads(() => this.#lossFrom(batch, prepared) as tf.Scalar, [...this.#variables]);
+    return { value, grads: this.#variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  }
+}
+
+/** The loss must be a finite-shaped scalar; anything else is the user's loss function's mistake. */
+function scalarLoss(t: unknown): Tensor {
+  if (!(t instanceof tf.Tensor)) throw new HamuxError('options.loss', 'must return a scalar tensor');
+  if (t.rank !== 0) {
+    if (t.size === 1) return tf.reshape(t, []);
+    throw new HamuxError('options.loss', `must return a scalar (the batch mean), got shape [${t.shape.join(', ')}]`);
+  }
+  return t;
+}
+
+function disposePrepared<L extends string>(prepared: Prepared<L>): void {
+  tf.dispose(Object.values<Tensor>(prepared.states));
+  for (const c of Object.values(prepared.clamp ?? {})) if (c instanceof tf.Tensor) c.dispose();
+}
+
+function splitPath(path: string): ['layers' | 'synapses', string, string] {
+  const group = path.startsWith('layers.') ? 'layers' : 'synapses';
+  const rest = path.slice(group.length + 1);
+  const dot = rest.lastIndexOf('.');
+  return [group, rest.slice(0, dot), rest.slice(dot + 1)];
+}
+
+/** Every parameter path of the graph with its spec's `learnable` flag. */
+function parameterPaths<L extends string, S extends string>(ham: HAM<L, S>): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const group of ['layers', 'synapses'] as const) {
+    for (const [owner, specs] of Object.entries(ham.paramSpecs[group])) {
+      for (const [p, spec] of Object.entries(specs as Record<string, { learnable: boolean }>)) out.set(pathOf(group, owner, p), spec.learnable);
+    }
+  }
+  return out;
+}
+
+/** Checks every trainer option (all problems at once) and returns the trainable paths. */
+function checkTrainerOptions<L extends string, S extends string>(ham: HAM<L, S>, o: TrainerOptions<L, S>): string[] {
+  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected an object');
+  const errors: HamuxError[] = [...checkUnrollOptions(o)];
+  if (!Number.isInteger(o.seed)) errors.push(new HamuxError('options.seed', `expected an integer, got ${String(o.seed)}`));
+  if (typeof o.prepare !== 'function') errors.push(new HamuxError('options.prepare', 'expected a function (batch, context) => { states, clamp? }, e.g. clampedInput({ layer, field })'));
+  if (o.evalPrepare !== undefined && typeof o.evalPrepare !== 'function') errors.push(new HamuxError('options.evalPrepare', 'expected a function'));
+  if (typeof o.loss !== 'function') errors.push(new HamuxError('options.loss', 'expected a function (activations, batch) => scalar, e.g. crossEntropy({ layer, field })'));
+  if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize > 0)) {
+    errors.push(new HamuxError('options.batchSize', `expected a positive integer, got ${String(o.batchSize)}`));
+  }
+  for (const key of ['clipNorm', 'clipValue'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) errors.push(new HamuxError(`options.${key}`, `expected a positive number, got ${String(v)}`));
+  }
+  if (o.accuracy !== undefined) {
+    const a = o.accuracy;
+    if (typeof a !== 'object' || a === null || typeof a.field !== 'string') errors.push(new HamuxError('options.accuracy', 'expected { layer, field }'));
+    else if (!Object.hasOwn(ham.layers, a.layer)) errors.push(new HamuxError('options.accuracy.layer', `unknown layer "${String(a.layer)}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`));
+    else if (ham.layers[a.layer as L].shape.length !== 1) errors.push(new HamuxError('options.accuracy.layer', `layer "${a.layer}" must have shape [C] to be read as class scores`));
+  }
+  const paths = parameterPaths(ham);
+  let trainable: string[];
+  if (o.trainable === undefined) trainable = [...paths].filter(([, learnable]) => learnable).map(([p]) => p);
+  else if (!Array.isArray(o.trainable)) { errors.push(new HamuxError('options.trainable', 'expected a list of parameter paths')); trainable = []; }
+  else {
+    trainable = [];
+    o.trainable.forEach((p: unknown, i) => {
+      const where = `options.trainable[${i}]`;
+      if (typeof p !== 'string' || !paths.has(p)) {
+        errors.push(new HamuxError(where, `unknown parameter ${JSON.stringify(p)} (parameters are ${[...paths.keys()].join(', ') || 'none'})`));
+      } else if (!paths.get(p)) errors.push(new HamuxError(where, `"${p}" is a fixed parameter; declare it with learnable(…) to train it`));
+      else if (trainable.includes(p)) errors.push(new HamuxError(where, `"${p}" is listed twice`));
+      else trainable.push(p);
+    });
+  }
+  if (errors.length === 0 && trainable.length === 0) errors.push(new HamuxError('options.trainable', 'no parameter to train (the graph has no learnable parameters)'));
+  if (errors.length > 0) throw new HamuxErrors(errors);
+  return trainable;
+}
+
+function checkFitOptions(o: FitOptions): void {
+  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected { epochs, … }');
+  const errors: HamuxError[] = [];
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) errors.push(new HamuxError('options.epochs', `expected an integer >= 0, got ${String(o.epochs)}`));
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') errors.push(new HamuxError('options.onProgress', 'expected a function'));
+  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') errors.push(new HamuxError('options.onEpochEnd', 'expected a function'));
+  if (o.checkpoint !== undefined) {
+    const c = o.checkpoint;
+    if (typeof c !== 'object' || c === null) errors.push(new HamuxError('options.checkpoint', 'expected { every, save }'));
+    else {
+      if (!(Number.isInteger(c.every) && c.every > 0)) errors.push(new HamuxError('options.checkpoint.every', `expected a positive integer, got ${String(c.every)}`));
+      if (typeof c.save !== 'function') errors.push(new HamuxError('options.checkpoint.save', 'expected a function (bytes, info) => void'));
+    }
+  }
+  if (errors.length > 0) throw new HamuxErrors(errors);
+}
+
+/** What `train` returns. */
+export interface TrainResult {
+  /** The trained parameters (every parameter of the graph, as new tensors: the caller's to dispose). */
+  readonly params: Params;
+  readonly history: readonly EpochReport[];
+}
+
+/**
+ * Trains a copy of `ham`'s parameters in one call: a `Trainer`, `fit`, and the trained parameters
+ * handed back as plain tensors (for `build({ seed, params })`, `saveParams({ params })`, or any
+ * `{ params }` option). `ham` is not modified.
+ */
+export async function train<L extends string, S extends string>(
+  ham: HAM<L, S>,
+  data: Batch,
+  options: TrainerOptions<L, S> & FitOptions,
+): Promise<TrainResult> {
+  const trainer = new Trainer(ham, options);
+  try {
+    const history = await trainer.fit(data, options);
+    const copy = (m: Params['layers']) =>
+      Object.fromEntries(Object.entries(m).map(([o, ps]) => [o, Object.fromEntries(Object.entries(ps).map(([p, t]) => [p, tf.clone(t)]))]));
+    return { params: { layers: copy(trainer.params.layers), synapses: copy(trainer.params.synapses) }, history };
+  } finally {
+    trainer.dispose();
+  }
+}
