@@ -7,7 +7,7 @@ describe('MNIST classifier trained through the dynamics (small)', () => {
   const { train, test } = split(balancedSubset(loadMnist(), 60, 3), { test: 100, seed: 0 });
   const sizes: Sizes = { hidden: 32, steps: 4, epochs: 2, batchSize: 50, learningRate: 3e-3, seed: 2 };
 
-  it('learns well above chance, and so does the feed-forward yardstick', async () => {
+  it('learns well above chance, and so does the feed-forward yardstick', { timeout: 240_000 }, async () => {
     const before = tf.memory().numTensors;
     const ham = await trainHam(train, test, sizes);
     ham.trainer.dispose();

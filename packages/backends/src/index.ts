@@ -1,3 +1,4 @@
-export { useBackend, AUTO_ORDER } from './use-backend.js';
+export { useBackend, AUTO_ORDER, type UseBackendOptions } from './use-backend.js';
 export { takeWebgpuErrors } from './webgpu-errors.js';
 export type { BackendChoice, BackendAttempt, BackendReport, GpuAdapterReport } from './types.js';
+export type { FastKernelsReport } from '@hamux-ts/kernels';

@@ -1,3 +1,5 @@
+import type { FastKernelsReport } from '@hamux-ts/kernels';
+
 /** A backend hamux-ts can run on; `'auto'` picks the fastest one that starts. */
 export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 
@@ -32,4 +34,6 @@ export interface BackendReport {
   tried: BackendAttempt[];
   /** When webgpu was chosen: the adapter it runs on. */
   adapter?: GpuAdapterReport;
+  /** On cpu and wasm: which matrix product the fast kernels use (`native`, `wasm` or `js`) and why. */
+  kernels?: FastKernelsReport;
 }

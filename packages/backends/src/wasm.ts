@@ -31,5 +31,26 @@ function registerWasm(): Promise<void> {
 export async function startWasm(): Promise<void> {
   if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
   await registerWasm();
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  const before = listeners();
+  const ok = await tf.setBackend('wasm');
+  dropListenersSince(before);
+  if (!ok) throw new Error('the wasm backend failed to initialise');
+}
+
+type Listeners = { exception: Function[]; rejection: Function[] } | undefined;
+
+function listeners(): Listeners {
+  return isNode() ? { exception: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') } : undefined;
+}
+
+/**
+ * The wasm backend's Emscripten runtime, when it starts under Node, adds process handlers that only
+ * rethrow: Node then reports every later uncaught error of the program as thrown from one enormous
+ * minified line of tfjs-backend-wasm.js. Removing them restores Node's own report, which is the same
+ * behaviour (exit with the error) with the right stack trace.
+ */
+function dropListenersSince(before: Listeners): void {
+  if (!before) return;
+  for (const l of process.listeners('uncaughtException')) if (!before.exception.includes(l)) process.removeListener('uncaughtException', l);
+  for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.removeListener('unhandledRejection', l);
 }

@@ -386,7 +386,7 @@ describe('the per-token dense synapse ({ kind: "dense", perToken: true })', () =
 
   it('rejects layers whose token axes differ, naming both shapes', () => {
     expect(problems(() => buildFromConfig(config(true, [3, 4], [2, 5])))).toEqual([
-      'synapses.s: dense between "a" [3, 4] and "b" [2, 5]: perToken needs the same token axes in both layers, [..., D₁] and [..., D₂]',
+      'synapses.s: dense between "a" [3, 4] and "b" [2, 5]: perToken needs the same leading (token) axes in both layers, got [3] and [2]',
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { tf, type Tensor } from './tf.js';
 import { HamuxError, HamuxErrors } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import type { NeuronLayer } from './layer.js';
-import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type Params, type TensorMap } from './params.js';
+import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type ParamTree, type Params, type TensorMap } from './params.js';
 import { deriveKey, normalValues } from './random.js';
 import { formatShape, sameShape, type Shape } from './shape.js';
 import { tidy } from './ops.js';
@@ -106,6 +106,32 @@ export class HAM<L extends string, S extends string> {
       synapses: Object.freeze(Object.fromEntries(Object.entries(specs.synapses).map(([n, s]) => [n, materialise('synapses', n, s as ParamSpecs)]))),
     }));
     return new HAM(layers, synapses, Object.freeze(params), specs, warnings, options.seed);
+  }
+
+  /**
+   * The same graph (layers, synapses, seed, warnings) carrying `params` instead: trained or loaded
+   * weights as a graph of their own. `params` must be complete, every parameter of every layer and
+   * synapse in its spec's shape; every problem is reported at once, as a `HamuxErrors` whose paths
+   * are those of `build`'s checks (`synapses.enc.W`).
+   *
+   * The given tensors are copied (cast to float32 and cloned, which shares their data until one
+   * side is disposed): the caller keeps them and may dispose them; the new graph owns its copies,
+   * and its `dispose()` frees only those. This graph is left as it was.
+   *
+   * ```ts
+   * const trained = ham.withParams(weights); // trained.energy(s) equals ham.energy(s, { params: weights })
+   * ham.dispose(); // trained keeps its own copies
+   * ```
+   */
+  withParams(params: ParamTree): HAM<L, S> {
+    if (typeof params !== 'object' || params === null) {
+      throw new HamuxError('params', `expected { layers, synapses } of tensors, got ${params === null ? 'null' : typeof params}`);
+    }
+    const problems = paramProblems(this.paramSpecs, params, true);
+    if (problems.length > 0) throw new HamuxErrors(problems);
+    const layers = new Map(this.layerNames.map((n) => [n, this.layers[n]] as const));
+    const synapses = new Map(this.synapseNames.map((s) => [s, this.synapses[s]] as const));
+    return HAM.create<L, S>(layers, synapses, { seed: this.seed, params }, this.warnings);
   }
 
   /** Total number of parameter entries (learnable and fixed). */

@@ -274,6 +274,33 @@ function attentionCases(): Case[] {
   return cases;
 }
 
+/** `dense` and `denseBias` with `perToken`: one W [D1, D2] (and b [D2]) shared by every token. */
+function perTokenDenseCases(): Case[] {
+  const dense = (label: string, a: number[], b: number[], connects = ['a', 'b']): Case => {
+    const [d1, d2] = [a[a.length - 1]!, b[b.length - 1]!];
+    return {
+      name: `dense perToken ${label}`,
+      layers: connects[1] === connects[0] ? { [connects[0]!]: a } : { a, b },
+      connects,
+      synapse: () => Y.dense({ perToken: true }),
+      ref: (x, p) => R.perTokenDenseEnergy(x[connects[0]!]!, x[connects[1]!]!, p['W']!, d1, d2),
+    };
+  };
+  return [
+    dense('[3, 4] → [3, 5]', [3, 4], [3, 5]),
+    dense('[2, 3, 2] → [2, 3, 4] (two token axes)', [2, 3, 2], [2, 3, 4]),
+    dense('[4] → [5] (one token: the flattened form)', [4], [5]),
+    dense('from [3, 4] to itself [v, v]', [3, 4], [3, 4], ['v', 'v']),
+    {
+      name: 'denseBias perToken [3, 4] → [3, 2] (b [2] shared by every token)',
+      layers: { a: [3, 4], b: [3, 2] },
+      connects: ['a', 'b'],
+      synapse: () => Y.denseBias({ perToken: true, init: { b: normal(1) } }),
+      ref: (x, p) => R.perTokenDenseEnergy(x['a']!, x['b']!, p['W']!, 4, 2, p['b']!),
+    },
+  ];
+}
+
 /** A three-layer user synapse `E = −s Σ x̂₁⊙x̂₂⊙x̂₃` with a learnable, seeded scale s. */
 const tripleSynapse = (): Hypersynapse =>
   defineHypersynapse({
@@ -329,6 +356,7 @@ const CASES: Case[] = [
     synapse: () => Y.denseBias({ init: { b: normal(1) } }),
     ref: (x, p) => R.denseBiasEnergy(x['a']!, x['b']!, p['W']!, p['b']!),
   },
+  ...perTokenDenseCases(),
   {
     name: 'bias on [2, 3]',
     layers: { x: [2, 3] },
@@ -530,6 +558,20 @@ describe('the references discriminate between conventions', () => {
     const wrong = samples.map((x) => {
       let e = 0;
       for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) e -= x['a']![i]! * W[j * 3 + i]! * x['b']![j]!;
+      return e;
+    });
+    expect(R.worstError(got, wrong, 1e-3, 1e-3).ratio).toBeGreaterThan(1);
+  });
+
+  it('a per-token dense that pairs every token with every other token is detected', () => {
+    const c = CASES.find((k) => k.name === 'dense perToken [3, 4] → [3, 5]')!;
+    const { got, samples, p } = energyOf(c);
+    const W = p['W']!;
+    const wrong = samples.map((x) => {
+      let e = 0;
+      for (let n = 0; n < 3; n++) for (let m = 0; m < 3; m++) for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
+        e -= x['a']![n * 4 + i]! * W[i * 5 + j]! * x['b']![m * 5 + j]!;
+      }
       return e;
     });
     expect(R.worstError(got, wrong, 1e-3, 1e-3).ratio).toBeGreaterThan(1);
@@ -849,6 +891,28 @@ describe('wrong connections are rejected when the graph is built', () => {
     expect(e.errors[2]!.message).toContain('expected 25 values for shape [5, 5], got 3');
   });
 
+  it('dense and denseBias with perToken between layers whose leading axes differ, naming the shapes', () => {
+    const e = buildError(() =>
+      hypergraph()
+        .layer('patches', { shape: [4, 12], lagrangian: L.identity() })
+        .layer('tokens', { shape: [5, 8], lagrangian: L.identity() })
+        .layer('grid', { shape: [2, 2, 8], lagrangian: L.identity() })
+        .layer('v', { shape: [12], lagrangian: L.identity() })
+        .synapse('embed', Y.dense({ perToken: true }), ['patches', 'tokens'])
+        .synapse('grid', Y.denseBias({ perToken: true }), ['patches', 'grid'])
+        .synapse('rank', Y.dense({ perToken: true }), ['v', 'tokens'])
+        // Flattened, any two shapes connect.
+        .synapse('flat', Y.dense(), ['patches', 'tokens'])
+        .build({ seed: 0 }),
+    );
+    expect(e.errors.map((x) => x.path)).toEqual(['synapses.embed', 'synapses.grid', 'synapses.rank']);
+    expect(e.errors.map((x) => x.message)).toEqual([
+      'synapses.embed: dense between "patches" [4, 12] and "tokens" [5, 8]: perToken needs the same leading (token) axes in both layers, got [4] and [5]',
+      'synapses.grid: denseBias between "patches" [4, 12] and "grid" [2, 2, 8]: perToken needs the same leading (token) axes in both layers, got [4] and [2, 2]',
+      'synapses.rank: dense between "v" [12] and "tokens" [5, 8]: perToken needs the same leading (token) axes in both layers, got [] and [5]',
+    ]);
+  });
+
   it('bad options are rejected when the synapse is made', () => {
     expect(() => Y.conv2d({ kernel: 0 })).toThrow(/kernel/);
     expect(() => Y.conv2d({ kernel: 3, padding: 'full' as 'same' })).toThrow(/padding/);
@@ -858,6 +922,85 @@ describe('wrong connections are rejected when the graph is built', () => {
     expect(() => Y.exponentialMemory({ memories: 0 })).toThrow(/memories/);
     expect(() => Y.energyAttention({ heads: 2, headDim: 0 })).toThrow(/headDim/);
     expect(() => Y.energyAttention({ heads: 2, headDim: 2, beta: 0 })).toThrow(/beta/);
+  });
+});
+
+describe('per-token dense synapses', () => {
+  it('carry perToken in their options (false by default) and give W [D₁, D₂], b [D₂]', () => {
+    expect(Y.dense().options).toEqual({ perToken: false });
+    expect(Y.dense({ perToken: true }).options).toEqual({ perToken: true });
+    expect(Y.denseBias({ perToken: true }).options).toEqual({ perToken: true });
+    expect(Y.dense({ perToken: true }).params([[7, 3], [7, 5]])['W']!.shape).toEqual([3, 5]);
+    const db = Y.denseBias({ perToken: true }).params([[2, 7, 3], [2, 7, 5]]);
+    expect([db['W']!.shape, db['b']!.shape]).toEqual([[3, 5], [5]]);
+    expect(Y.denseBias().params([[2, 3], [4, 5]])['b']!.shape).toEqual([4, 5]);
+  });
+
+  it('equal a flattened dense synapse with the block-diagonal W = I_N ⊗ W_token', () => {
+    const [N, d1, d2] = [3, 4, 2];
+    const W = Array.from({ length: d1 * d2 }, (_, k) => Math.fround(Math.sin(k + 1)));
+    const bias = [0.5, -1.5];
+    // Flattened W [N·D1, N·D2]: entry (n·D1 + i, m·D2 + j) is W[i, j] when n = m, else 0.
+    const blocks: number[] = [];
+    for (let r = 0; r < N * d1; r++) {
+      for (let c = 0; c < N * d2; c++) blocks.push(Math.floor(r / d1) === Math.floor(c / d2) ? W[(r % d1) * d2 + (c % d2)]! : 0);
+    }
+    const graph = (token: Hypersynapse, flattened: Hypersynapse) =>
+      hypergraph()
+        .layer('a', { shape: [N, d1], lagrangian: L.tanh() })
+        .layer('b', { shape: [N, d2], lagrangian: L.sigmoid() })
+        .synapse('token', token, ['a', 'b'])
+        .synapse('flat', flattened, ['a', 'b'])
+        .build({ seed: 0 });
+    const values = (v: number[]): Init => ({ type: 'values', values: v });
+    const hams = [
+      graph(Y.dense({ perToken: true, init: { W: values(W) } }), Y.dense({ init: { W: values(blocks) } })),
+      graph(
+        Y.denseBias({ perToken: true, init: { W: values(W), b: values(bias) } }),
+        Y.denseBias({ init: { W: values(blocks), b: values([...bias, ...bias, ...bias]) } }),
+      ),
+    ];
+    for (const ham of hams) {
+      const states = ham.randomStates(2, 4);
+      const tree = ham.energyTree(states);
+      const [token, flattened] = [flat(tree.synapses.token), flat(tree.synapses.flat)];
+      expectClose(token, flattened, 1e-5, 1e-5, 'energy');
+      expect(Math.abs(token[0]! - token[1]!)).toBeGreaterThan(1e-3);
+      // The closed-form signals of the two synapses, called directly, agree too.
+      const xhats = ham.activations(states);
+      const [t, f] = (['token', 'flat'] as const).map((s) =>
+        ham.synapses[s].synapse.dEdxhat!([xhats.a, xhats.b], ham.params.synapses[s]!),
+      );
+      t!.forEach((g, k) => expectClose(flat(g), flat(f![k]!), 1e-5, 1e-5, `signal ${k}`));
+      tf.dispose([...t!, ...f!, ...Object.values(xhats), tree.total, ...Object.values(tree.layers), ...Object.values(tree.synapses)]);
+      disposeStates(states);
+      ham.dispose();
+    }
+  });
+
+  it('default W has std sqrt(2 / (D₁ + D₂)) of the feature sizes, not of the whole layers', () => {
+    const ham = hypergraph()
+      .layer('p', { shape: [5, 60], lagrangian: L.identity() })
+      .layer('t', { shape: [5, 100], lagrangian: L.identity() })
+      .synapse('embed', Y.dense({ perToken: true }), ['p', 't'])
+      .synapse('embedBias', Y.denseBias({ perToken: true }), ['p', 't'])
+      .build({ seed: 3 });
+    const p = allParams(ham as AnyHam);
+    const std = (v: number[]) => Math.sqrt(R.dot(v, v) / v.length);
+    // 6000 samples: relative error of the std ≈ 1%; allow 6%.
+    for (const k of ['embed.W', 'embedBias.W']) expect(Math.abs(std(p[k]!) / Math.sqrt(2 / 160) - 1), k).toBeLessThan(0.06);
+    expect(p['embed.W']).not.toEqual(p['embedBias.W']);
+    expect(p['embedBias.b']).toEqual(new Array(100).fill(0));
+    ham.dispose();
+  });
+
+  it('the flattened and per-token forms are different functions (tools that recognise built-ins by source can tell them apart)', () => {
+    const src = (s: Hypersynapse) => [String(s.energy), String(s.dEdxhat)];
+    for (const [flatForm, tokenForm] of [[Y.dense(), Y.dense({ perToken: true })], [Y.denseBias(), Y.denseBias({ perToken: true })]] as const) {
+      const [a, b] = [src(flatForm), src(tokenForm)];
+      expect(a[0]).not.toBe(b[0]);
+      expect(a[1]).not.toBe(b[1]);
+    }
   });
 });
 
@@ -1133,13 +1276,16 @@ const descentGraphs: { name: string; build: () => AnyHam }[] = [
         .build({ seed: 22 }) as AnyHam,
   },
   {
-    name: 'tokens: energyAttention (masked and not), per-token and flattened memories (layernorm, tanh)',
+    name: 'tokens: energyAttention (masked and not), per-token and flattened memories and dense (layernorm, tanh, sigmoid)',
     build: () =>
       hypergraph()
         .layer('tok', { shape: [4, 6], lagrangian: L.layernorm() })
         .layer('tok2', { shape: [3, 4], lagrangian: L.tanh() })
         .layer('flat', { shape: [5], lagrangian: L.identity() })
+        .layer('tok3', { shape: [3, 2], lagrangian: L.sigmoid() })
         .synapse('att', Y.energyAttention({ heads: 2, headDim: 3, maskSelf: true, init: { Wk: wide, Wq: wide } }), ['tok'])
+        .synapse('tokd', Y.dense({ perToken: true }), ['tok2', 'tok3'])
+        .synapse('tokdb', Y.denseBias({ perToken: true, init: { b: normal(1) } }), ['tok3', 'tok2'])
         .synapse('att2', Y.energyAttention({ heads: 1, headDim: 4, beta: 1, init: { Wk: wide, Wq: wide } }), ['tok2'])
         .synapse('relu2', Y.reluSquaredMemory({ memories: 5, perToken: true }), ['tok'])
         .synapse('mhp', Y.modernHopfield({ memories: 3, beta: 4, perToken: true }), ['tok2'])

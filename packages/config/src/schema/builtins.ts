@@ -3,7 +3,6 @@ import type { BuiltinLagrangianConfig, BuiltinLagrangianKind } from './lagrangia
 import type { BuiltinSynapseConfig, BuiltinSynapseKind } from './synapses.js';
 import type { LagrangianConfig, SynapseConfig } from './config.js';
 import type { AnyRegistry } from './registry.js';
-import { perTokenDense } from './per-token-dense.js';
 
 /** How each built-in kind is made from its validated entry (the table is checked to be complete). */
 type Factories<C extends { kind: string }, K extends string, T> = { readonly [P in K]: (c: Extract<C, { kind: P }>) => T };
@@ -24,8 +23,8 @@ const lagrangianFactories: Factories<BuiltinLagrangianConfig, BuiltinLagrangianK
 
 // Initialisers are not passed here: `withInit` applies them to built-in and registered kinds alike.
 const synapseFactories: Factories<BuiltinSynapseConfig, BuiltinSynapseKind, Hypersynapse> = {
-  dense: ({ perToken }) => (perToken ? perTokenDense() : Y.dense()),
-  denseBias: () => Y.denseBias(),
+  dense: ({ perToken }) => Y.dense({ perToken }),
+  denseBias: ({ perToken }) => Y.denseBias({ perToken }),
   bias: () => Y.bias(),
   conv2d: ({ kernel, stride, padding }) => Y.conv2d({ kernel, stride, padding }),
   avgPool: ({ size, stride, padding }) => Y.avgPool({ size, stride, padding }),

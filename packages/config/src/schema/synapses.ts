@@ -56,7 +56,12 @@ export const builtinSynapses = [
       .describe('Last axes are the feature axes and the leading (token) axes match; one W [D₁, D₂] acts on every token.'),
     init: inits('W'),
   }),
-  kind('denseBias', 2, 'E = −x̂₁ᵀ W x̂₂ − b·x̂₂.', { init: inits('W', 'b') }),
+  kind('denseBias', 2, 'E = −x̂₁ᵀ W x̂₂ − b·x̂₂, b of layer₂\'s shape; with perToken, E = −Σ_n (x̂₁[n]ᵀ W x̂₂[n] + b·x̂₂[n]), W [D₁, D₂], b [D₂].', {
+    perToken: boolean
+      .default(false)
+      .describe('Last axes are the feature axes and the leading (token) axes match; one W [D₁, D₂] and one b [D₂] act on every token.'),
+    init: inits('W', 'b'),
+  }),
   kind('bias', 1, 'E = −b·x̂: a constant input to one layer.', { init: inits('b') }),
   kind('conv2d', 2, 'E = −Σ x̂₂ ⊙ conv(x̂₁, W), layers [H, W, C].', {
     kernel: pair,

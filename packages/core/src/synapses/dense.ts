@@ -2,25 +2,75 @@ import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
 import { normal, zeros, type Init } from '../params.js';
 import { flatten, sumPerSample } from '../ops.js';
-import { sizeOf } from '../shape.js';
+import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
 
 /**
- * Dense synapses between two layers of any shape, each flattened to a vector: the energy analogue
- * of a linear layer. Connecting a layer to itself (`[v, v]`) gives the classical Hopfield energy
- * `−x̂ᵀWx̂` (use a symmetric W, e.g. `½ Σ ξξᵀ`).
+ * Dense synapses between two layers: the energy analogue of a linear layer. By default each layer
+ * is flattened to a vector. Connecting a layer to itself (`[v, v]`) gives the classical Hopfield
+ * energy `−x̂ᵀWx̂` (use a symmetric W, e.g. `½ Σ ξξᵀ`).
+ *
+ * With `perToken: true` the last axis of each layer is its feature axis and the leading (token)
+ * axes must match: layers `[N, D₁]` and `[N, D₂]` meet token by token through one `W [D₁, D₂]`
+ * shared by every token, `E = −Σ_n x̂₁[n]ᵀ W x̂₂[n]` (a patch embedding as an energy).
+ *
+ * The flattened and per-token forms are written as separate functions on purpose: other packages
+ * (the kernels' lean step) recognise a built-in by the source of its functions.
  */
-
-/** `x̂₁ᵀ W x̂₂` per sample, `x̂₁W` and `x̂₂Wᵀ` in the layers' shapes: the pieces every dense energy shares. */
-function bilinear(a: Tensor, b: Tensor, W: Tensor) {
-  const aW = tf.matMul(flatten(a), W); // [B, D2]
-  return { aW, value: tf.sum(tf.mul(aW, flatten(b)), 1) };
+export interface DenseOptions {
+  /** Last axes are the feature axes, the leading (token) axes match; one `W [D₁, D₂]` acts on every token. */
+  perToken?: boolean;
+  /** Initialiser of W; default normal with std `sqrt(2 / (D₁ + D₂))`. */
+  init?: { W?: Init };
 }
 
-function denseGrads(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
+export interface DenseBiasOptions {
+  /** As for `dense`; the bias is then `[D₂]`, shared by every token. */
+  perToken?: boolean;
+  /** Initialisers of W (default as for `dense`) and b (default zeros). */
+  init?: { W?: Init; b?: Init };
+}
+
+/** `x̂₁ᵀ W x̂₂` per sample, both layers flattened: `[B]`. */
+function flatOverlap(a: Tensor, b: Tensor, W: Tensor): Tensor {
+  return tf.sum(tf.mul(tf.matMul(flatten(a), W), flatten(b)), 1);
+}
+
+/** `[−x̂₂Wᵀ, −x̂₁W]` in the layers' shapes: `∂(−x̂₁ᵀWx̂₂)/∂x̂₁` and `/∂x̂₂`. */
+function flatSignals(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
   const bWt = tf.matMul(flatten(b), W, false, true); // [B, D1]
   const aW = tf.matMul(flatten(a), W); // [B, D2]
   return [tf.reshape(tf.neg(bWt), a.shape), tf.reshape(tf.neg(aW), b.shape)];
+}
+
+/** `[B, …, D]` → `[B·tokens, D]` (explicit sizes, so an empty batch works too). */
+function tokenRows(x: Tensor): Tensor {
+  const d = x.shape[x.rank - 1]!;
+  return tf.reshape(x, [x.size / d, d]);
+}
+
+/** `Σ_n x̂₁[n]ᵀ W x̂₂[n]` per sample: `[B]`. */
+function tokenOverlap(a: Tensor, b: Tensor, W: Tensor): Tensor {
+  return sumPerSample(tf.mul(tf.reshape(tf.matMul(tokenRows(a), W), b.shape), b));
+}
+
+/** `[−x̂₂[n]Wᵀ, −x̂₁[n]W]` token by token, in the layers' shapes. */
+function tokenSignals(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
+  const bWt = tf.matMul(tokenRows(b), W, false, true); // [B·N, D1]
+  const aW = tf.matMul(tokenRows(a), W); // [B·N, D2]
+  return [tf.reshape(tf.neg(bWt), a.shape), tf.reshape(tf.neg(aW), b.shape)];
+}
+
+/** The feature sizes W connects: whole layers, or their last axes per token. */
+function featureSizes([s1, s2]: readonly Shape[], perToken: boolean): [number, number] {
+  return perToken ? [s1![s1!.length - 1]!, s2![s2!.length - 1]!] : [sizeOf(s1!), sizeOf(s2!)];
+}
+
+/** Per-token synapses need the same leading (token) axes on both sides. */
+function checkTokens([s1, s2]: readonly Shape[]): string | undefined {
+  const t1 = s1!.slice(0, -1), t2 = s2!.slice(0, -1);
+  if (sameShape(t1, t2)) return undefined;
+  return `perToken needs the same leading (token) axes in both layers, got ${formatShape(t1)} and ${formatShape(t2)}`;
 }
 
 /** Glorot-style default: `std = sqrt(2 / (D₁ + D₂))`. */
@@ -28,44 +78,65 @@ function defaultW(d1: number, d2: number): Init {
   return normal(Math.sqrt(2 / (d1 + d2)));
 }
 
-/** `E = −x̂₁ᵀ W x̂₂`, W of shape `[size(layer₁), size(layer₂)]`. */
-export function dense(options: { init?: { W?: Init } } = {}): Hypersynapse {
+/**
+ * `E = −x̂₁ᵀ W x̂₂`, W `[size(layer₁), size(layer₂)]`; with `perToken`, `E = −Σ_n x̂₁[n]ᵀ W x̂₂[n]`,
+ * W `[D₁, D₂]` for layers `[…, D₁]` and `[…, D₂]` with the same leading axes.
+ *
+ * ```ts
+ * .synapse('embed', synapses.dense({ perToken: true }), ['patches', 'tokens']) // [N, P] × [N, D]: W [P, D]
+ * ```
+ */
+export function dense(options: DenseOptions = {}): Hypersynapse {
+  const perToken = options.perToken ?? false;
   return {
     kind: 'dense',
     arity: 2,
-    options: {},
-    check: () => undefined,
-    params: ([s1, s2]) => {
-      const d1 = sizeOf(s1!), d2 = sizeOf(s2!);
+    options: { perToken },
+    check: perToken ? checkTokens : () => undefined,
+    params: (shapes) => {
+      const [d1, d2] = featureSizes(shapes, perToken);
       return { W: learnableParam([d1, d2], options.init?.W, defaultW(d1, d2)) };
     },
-    energy: ([a, b], p) => tf.neg(bilinear(a!, b!, p['W']!).value),
-    dEdxhat: ([a, b], p) => denseGrads(a!, b!, p['W']!),
+    energy: perToken
+      ? ([a, b], p) => tf.neg(tokenOverlap(a!, b!, p['W']!))
+      : ([a, b], p) => tf.neg(flatOverlap(a!, b!, p['W']!)),
+    dEdxhat: perToken
+      ? ([a, b], p) => tokenSignals(a!, b!, p['W']!)
+      : ([a, b], p) => flatSignals(a!, b!, p['W']!),
   };
 }
 
-/** `E = −x̂₁ᵀ W x̂₂ − b·x̂₂`, b of layer₂'s shape. */
-export function denseBias(options: { init?: { W?: Init; b?: Init } } = {}): Hypersynapse {
+/**
+ * `E = −x̂₁ᵀ W x̂₂ − b·x̂₂`, b of layer₂'s shape; with `perToken`,
+ * `E = −Σ_n (x̂₁[n]ᵀ W x̂₂[n] + b·x̂₂[n])`, W `[D₁, D₂]` and b `[D₂]` shared by every token.
+ */
+export function denseBias(options: DenseBiasOptions = {}): Hypersynapse {
+  const perToken = options.perToken ?? false;
   return {
     kind: 'denseBias',
     arity: 2,
-    options: {},
-    check: () => undefined,
-    params: ([s1, s2]) => {
-      const d1 = sizeOf(s1!), d2 = sizeOf(s2!);
+    options: { perToken },
+    check: perToken ? checkTokens : () => undefined,
+    params: (shapes) => {
+      const [d1, d2] = featureSizes(shapes, perToken);
       return {
         W: learnableParam([d1, d2], options.init?.W, defaultW(d1, d2)),
-        b: learnableParam(s2!, options.init?.b, zeros),
+        b: learnableParam(perToken ? [d2] : shapes[1]!, options.init?.b, zeros),
       };
     },
-    energy: ([a, b], p) => {
-      const bias = sumPerSample(tf.mul(b!, p['b']!));
-      return tf.neg(tf.add(bilinear(a!, b!, p['W']!).value, bias));
-    },
-    dEdxhat: ([a, b], p) => {
-      const [ga, gb] = denseGrads(a!, b!, p['W']!);
-      return [ga, tf.sub(gb, p['b']!)];
-    },
+    // b broadcasts along the leading axes of x̂₂: `[D₂]` against `[B, …, D₂]`, or `shape₂` against `[B, …shape₂]`.
+    energy: perToken
+      ? ([a, b], p) => tf.neg(tf.add(tokenOverlap(a!, b!, p['W']!), sumPerSample(tf.mul(b!, p['b']!))))
+      : ([a, b], p) => tf.neg(tf.add(flatOverlap(a!, b!, p['W']!), sumPerSample(tf.mul(b!, p['b']!)))),
+    dEdxhat: perToken
+      ? ([a, b], p) => {
+          const [ga, gb] = tokenSignals(a!, b!, p['W']!);
+          return [ga, tf.sub(gb, p['b']!)];
+        }
+      : ([a, b], p) => {
+          const [ga, gb] = flatSignals(a!, b!, p['W']!);
+          return [ga, tf.sub(gb, p['b']!)];
+        },
   };
 }
 

@@ -1,4 +1,4 @@
-export { dense, denseBias, bias } from './dense.js';
+export { dense, denseBias, bias, type DenseOptions, type DenseBiasOptions } from './dense.js';
 export { conv2d, avgPool, outputLength, type Conv2dOptions, type PoolOptions, type Padding } from './conv.js';
 export {
   polynomialMemory,

@@ -48,6 +48,29 @@ export function denseBiasEnergy(a: readonly number[], b: readonly number[], W: r
   return denseEnergy(a, b, W) - dot(bias, b);
 }
 
+/**
+ * Per-token dense: `−Σ_n (x̂₁[n]ᵀ W x̂₂[n] + b·x̂₂[n])`, x̂₁ flat `[N, D1]`, x̂₂ flat `[N, D2]`, W flat
+ * `[D1, D2]`, b `[D2]` or absent; N is read off the layers' sizes, which must agree.
+ */
+export function perTokenDenseEnergy(
+  a: readonly number[],
+  b: readonly number[],
+  W: readonly number[],
+  d1: number,
+  d2: number,
+  bias?: readonly number[],
+): number {
+  const n = a.length / d1;
+  if (!Number.isInteger(n) || b.length !== n * d2 || W.length !== d1 * d2) throw new Error('perTokenDenseEnergy: sizes do not fit');
+  if (bias && bias.length !== d2) throw new Error('perTokenDenseEnergy: b should be [D2]');
+  let e = 0;
+  for (let t = 0; t < n; t++) {
+    for (let i = 0; i < d1; i++) for (let j = 0; j < d2; j++) e -= a[t * d1 + i]! * W[i * d2 + j]! * b[t * d2 + j]!;
+    if (bias) for (let j = 0; j < d2; j++) e -= bias[j]! * b[t * d2 + j]!;
+  }
+  return e;
+}
+
 /** Bias: `−b·x̂`. */
 export function biasEnergy(x: readonly number[], bias: readonly number[]): number {
   return -dot(bias, x);
