@@ -9,7 +9,7 @@ import { imageMemory, recall, score } from './completion.js';
 const options = exampleOptions(new URL('..', import.meta.url));
 await startBackend(options.backend);
 
-const perClass = options.full ? 100 : 50; // stored digits per class
+const perClass = options.full ? 100 : 20; // stored digits per class
 const beta = 0.1;
 const stored = balancedSubset(loadMnist(), perClass, 7);
 const size = stored.size;
