@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // The built packages must work from plain `node`, importing '@hamux-ts/backends' by name: the
 // wasm binaries are then found from the installed @tensorflow/tfjs-backend-wasm at run time, and
 // Dawn (the `webgpu` package) from wherever it is installed.
@@ -9,8 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const here = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = resolve(here, '../..');
 
+// turbo builds every package before its tests run; build here only what is missing (a bare
+// `vitest run`). Rebuilding unconditionally would delete other packages' dist/ under tests running
+// at the same time.
 beforeAll(() => {
-  for (const pkg of ['core', 'dynamics', 'backends']) {
+  for (const pkg of ['core', 'dynamics', 'kernels', 'backends']) {
+    if (existsSync(join(repoRoot, 'packages', pkg, 'dist/index.d.ts'))) continue;
     execFileSync(process.execPath, [join(repoRoot, 'scripts/build-package.mjs')], { cwd: join(repoRoot, 'packages', pkg), stdio: 'pipe' });
   }
 }, 180_000);
