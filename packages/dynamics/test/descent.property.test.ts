@@ -87,7 +87,7 @@ function checkRun(choice: GraphChoice, seen: { lagrangians: Set<string>; synapse
 }
 
 describe('adaptive descent on random graphs (property)', () => {
-  it('never raises any sample’s energy and ends converged or with a reason', () => {
+  it('never raises any sample’s energy and ends converged or with a reason', { timeout: 300_000 }, () => {
     const seen = { lagrangians: new Set<string>(), synapses: new Set<string>(), reasons: new Map<string, number>() };
     const before = tf.memory().numTensors;
     fc.assert(
