@@ -19,7 +19,7 @@ export {
   normal,
   uniform,
 } from './params.js';
-export { deriveKey, normalValues, uniformValues } from './random.js';
+export { deriveKey, normalValues, uniformValues, uniformGenerator } from './random.js';
 export { sumPerSample, tidy } from './ops.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';
 export * as lagrangians from './lagrangians/index.js';

@@ -1,7 +1,8 @@
 /**
- * Seeded randomness for data: the same seed gives the same numbers on every platform. A generator
- * is sfc32 seeded through splitmix32, so nearby seeds give unrelated streams.
+ * Seeded randomness for data: the same seed gives the same numbers on every platform. The uniform
+ * stream is core's generator (sfc32 seeded through splitmix32, so nearby seeds give unrelated streams).
  */
+import { uniformGenerator } from '@hamux-ts/core';
 
 /** A stream of seeded random numbers. */
 export interface Rng {
@@ -11,14 +12,6 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
-}
-
-/** splitmix32 finaliser: scrambles a 32-bit integer. */
-function mix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
 }
 
 /** Checks a seed is an integer; `what` names the function in the message. */
@@ -32,17 +25,7 @@ export function checkSeed(what: string, seed: unknown): number {
 /** A seeded generator: `const r = rng(0); r.uniform(); r.normal(); r.int(10)`. */
 export function rng(seed: number): Rng {
   checkSeed('rng', seed);
-  let a = mix32(seed >>> 0), b = mix32(a), c = mix32(b), d = 1;
-  const uniform = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) uniform();
+  const uniform = uniformGenerator(seed >>> 0);
   let spare: number | undefined;
   return {
     uniform,
