@@ -18,8 +18,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { useBackend } from '@hamux-ts/backends';
-// Imported from the sources until @hamux-ts/kernels is linked into node_modules (tsx runs them).
-import { compileLeanStep, disableFastKernels, enableFastKernels, leanTrainStep, type LeanStep } from '../../packages/kernels/src/index.js';
+// The same module instance as @hamux-ts/backends' (its dist): a second copy from the sources would
+// keep its own kernel registrations, and "stock" rows would still run on ours.
+import { compileLeanStep, disableFastKernels, enableFastKernels, leanTrainStep, type LeanStep } from '@hamux-ts/kernels';
 import { machineLine, median } from '../machine.js';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadMnist, split } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch, progressBar } from '@hamux-ts/train';
+import { saveModel } from '../../shared/model.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import { trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
@@ -20,6 +21,12 @@ console.log(`train ${train.count}, test ${test.count}; hidden ${sizes.hidden}, $
 console.log('classifier HAM, trained through the dynamics:');
 const ham = await trainHam(train, test, sizes, progressBar(process.stderr));
 const hamAcc = ham.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
+// The trained model for other programs (the playground): config + parameters.
+saveModel(options.outDir, ham.trainer.ham, {
+  params: ham.trainer.params,
+  scheduler: { mode: 'fixed', dt: 0.1, maxSteps: sizes.steps },
+  metadata: { example: 'mnist-classifier', testAccuracy: hamAcc.at(-1)!.toFixed(4) },
+});
 ham.trainer.dispose();
 console.log('feed-forward network of the same size:');
 const ff = await trainFeedForward(train, test, sizes, (r) => process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`));

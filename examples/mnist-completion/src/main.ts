@@ -3,6 +3,7 @@
 // Run: npm run start -w @hamux-ts/example-mnist-completion [-- --full] [-- --backend wasm]
 import { join } from 'node:path';
 import { balancedSubset, binaryToBipolar, blockMask, flip, invertMask, loadMnist, writeImageGrid, type Corrupted } from '@hamux-ts/data';
+import { saveModel } from '../../shared/model.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import { imageMemory, recall, score } from './completion.js';
 
@@ -43,6 +44,8 @@ for (const { name, corrupted, clampKnown } of corruptions) {
   );
   rows.push(pick(patterns), pick(corrupted.data), pick(recalled));
 }
+// The memory for other programs (the playground): its parameters are the stored digits.
+saveModel(options.outDir, memory, { scheduler: { maxSteps: 400 }, metadata: { example: 'mnist-completion', perClass: String(perClass) } });
 memory.dispose();
 const png = join(options.outDir, 'completion.png');
 writeImageGrid(png, rows.map((r) => concat(r)), { shape: [28, 28], range: [-1, 1], scale: 2, columns: 10 });

@@ -28,3 +28,4 @@ export * as synapses from './synapses/index.js';
 export { NeuronLayer, type LayerSpec } from './layer.js';
 export { GraphBuilder, hypergraph, type BuildOptions, type IsolatedLayerPolicy } from './graph.js';
 export { HAM, type States, type EnergyTree, type SynapseNode, type GradMethod, type EvalOptions } from './ham.js';
+export { type FastEvaluator, type FastEvaluatorProvider, setFastEvaluatorProvider, fastEvaluatorProvider } from './evaluator.js';

@@ -374,6 +374,9 @@ const CASES: Case[] = [
   convCase('3×3 stride 2 same', [6, 5, 2], 3, 2, 2, 'same', [3, 3, 2]),
   convCase('3×3 stride 1 padding 1', [4, 4, 2], 3, 3, 1, 1, [4, 4, 3]),
   convCase('3×3 stride 2 padding 2', [5, 6, 2], 3, 2, 2, 2, [4, 4, 2]),
+  // Non-square kernels with a numeric padding (tfjs 4.22 sized their output width from the kernel height).
+  convCase('2×3 stride [2, 1] padding 1', [7, 6, 1], [2, 3], 4, [2, 1], 1, [4, 6, 4]),
+  convCase('3×2 stride 1 padding 2', [5, 5, 2], [3, 2], 2, 1, 2, [7, 8, 2]),
   poolCase('2×2 stride 2 (default stride)', [4, 6, 3], 2, undefined, undefined, [2, 3, 3]),
   poolCase('3×3 stride 2 (overlapping)', [5, 5, 2], 3, 2, 'valid', [2, 2, 2]),
   poolCase('2×2 stride 1 (overlapping)', [3, 4, 2], 2, 1, 'valid', [2, 3, 2]),

@@ -2,6 +2,7 @@ import { HamuxError, HamuxErrors, tf, tidy, type HAM, type States, type Tensor }
 import { DivergenceError } from './errors.js';
 import { disposeMasks, freeMasks } from './clamp.js';
 import { levelSchedule, rateLevels } from './levels.js';
+import { evaluatorFor } from './evaluate.js';
 import type { DescendOptions, Settings } from './options.js';
 
 /** Why a sample stopped. `gradient` and `energy` mean it converged. */
@@ -31,6 +32,8 @@ export interface DescendResult<L extends string> {
   readonly steps: number;
   /** True when every sample converged. */
   readonly converged: boolean;
+  /** What computed `E` and `∂E/∂x̂`: `"HAM.energyAndDEdxhat"` or the fast evaluator's name. */
+  readonly evaluator: string;
 }
 
 /**
@@ -106,6 +109,8 @@ export function* engine<L extends string, S extends string>(
       ...(options.method ? { method: options.method } : {}),
       neuronEnergy: s.neuronEnergy,
     };
+    const evaluator = evaluatorFor(ham, evalOptions, options.fastPath ?? true);
+    const evaluate = (states: Record<L, Tensor>) => evaluator.evaluate(states) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
     const freeSignal = (n: L, t: Tensor): Tensor => {
       const m = masks.get(n);
       return m instanceof tf.Tensor ? tf.mul(t, m) : t;
@@ -121,7 +126,7 @@ export function* engine<L extends string, S extends string>(
 
     x = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
     xAtCheck = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
-    ({ energy: E, dEdxhat: g } = ham.energyAndDEdxhat(x, evalOptions) as { energy: Tensor; dEdxhat: Record<L, Tensor> });
+    ({ energy: E, dEdxhat: g } = evaluate(x));
     dts = startDt.map((d) => tf.fill([batch], d));
     active = tf.ones([batch]);
     accepted = tf.zeros([batch]);
@@ -235,7 +240,7 @@ export function* engine<L extends string, S extends string>(
           const alpha = column(tf.div(scale, ham.layers[n].tau), xOld[n].rank);
           return [n, tf.sub(xOld[n], tf.mul(alpha, freeSignal(n, gOld[n])))];
         })) as Record<L, Tensor>;
-        const out = ham.energyAndDEdxhat(xNew, evalOptions) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
+        const out = evaluate(xNew);
         if (s.mode === 'fixed') {
           return { x: xNew, E: out.energy, g: out.dEdxhat, dts: dtOld, accepted: tf.add(acceptedOld, activeNow), rejected: rejectedOld };
         }
@@ -277,6 +282,7 @@ export function* engine<L extends string, S extends string>(
       recorded,
       steps: step,
       converged: report.every((r) => r.converged),
+      evaluator: evaluator.name,
     };
   } catch (e) {
     for (const t of live()) if (!t.isDisposed) t.dispose();

@@ -63,6 +63,13 @@ export interface DescendOptions<L extends string> {
   readonly signal?: AbortSignal;
   readonly params?: Params;
   readonly method?: GradMethod;
+  /**
+   * Evaluate `E` and `∂E/∂x̂` with a fast evaluator when one is installed and takes the graph
+   * (@hamux-ts/kernels' fused step on host arrays, installed by `useBackend` on cpu and wasm, for
+   * graphs of built-in components), else with `HAM.energyAndDEdxhat`. Default true; `false`, or
+   * `method: 'autodiff'`, always uses `HAM.energyAndDEdxhat`. The result says which ran.
+   */
+  readonly fastPath?: boolean;
   /** Adaptive step control: growth after an accepted step (1.5), shrink after a rejected one (0.5), bounds. */
   readonly grow?: number;
   readonly shrink?: number;

@@ -1,8 +1,10 @@
+import { setFastEvaluatorProvider } from '@hamux-ts/core';
 import { jsGemm, type Gemm, type GemmName } from './gemm.js';
 import { loadNativeGemm, type NativeGemm } from './native.js';
 import { installMatMulKernels, uninstallMatMulKernels } from './tfjs-kernels.js';
 import { loadWasmGemm, wasmSimdSupported } from './wasm/gemm.js';
 import { loadThreadedWasmGemm } from './wasm/threaded.js';
+import { leanEvaluatorProvider } from './step/provider.js';
 
 export interface FastKernelsOptions {
   /**
@@ -18,6 +20,11 @@ export interface FastKernelsOptions {
   threads?: number;
   /** Run the WebAssembly kernel on two threads (a worker on shared memory) under Node (default true). */
   wasmThreads?: boolean;
+  /**
+   * Let the scheduler (`descend`) evaluate graphs of built-in components with the lean step on the
+   * cpu and wasm backends (default true): see `leanEvaluatorProvider`.
+   */
+  leanStep?: boolean;
 }
 
 /** What `enableFastKernels` set up, and why the faster paths were not taken when they were not. */
@@ -100,6 +107,7 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
   if (typeof w === 'string') reasons.wasm = w;
   else if (chosen === jsGemm) chosen = w;
   current = chosen;
+  setFastEvaluatorProvider(options.leanStep === false ? undefined : leanEvaluatorProvider);
   const kernels = options.registerTfjs === false ? (uninstallMatMulKernels(), []) : installMatMulKernels(chosen);
   return {
     gemm: chosen.name,
@@ -115,6 +123,7 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
 /** Restores the stock tfjs kernels; `activeGemm()` goes back to plain JS. */
 export function disableFastKernels(): void {
   uninstallMatMulKernels();
+  setFastEvaluatorProvider(undefined);
   current = jsGemm;
 }
 

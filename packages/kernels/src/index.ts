@@ -13,4 +13,5 @@ export {
 export { installMatMulKernels, uninstallMatMulKernels, installedGemm } from './tfjs-kernels.js';
 export { wasmSimdSupported } from './wasm/gemm.js';
 export { LeanStep, compileLeanStep, type LeanStepOptions, type LeanResult } from './step/lean-step.js';
+export { leanEvaluatorProvider } from './step/provider.js';
 export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './step/train-step.js';

@@ -26,6 +26,19 @@ export interface EnergyTransformerOptions extends CommonOptions<Layer> {
 
 const layers = ['patches', 'tokens'] as const;
 
+/**
+ * Initial weights, chosen by training the inpainting example (examples/et-inpainting, MNIST, D = 32
+ * and 64), where the generic defaults stall at the mean patch:
+ * - `embed` W small, std 0.1/√D: a free patch relaxes to `W token̂` with `‖token̂‖ ≈ √D`, so it starts
+ *   near 0 rather than at ±1 (with Glorot's scale, training first shrinks γ until every token reads δ);
+ * - `position` b nonzero, std 0.3: hidden tokens start at 0 and see no patch, and must not sit at the
+ *   layer norm's singular point `x = 0`;
+ * - `attention` Wᴷ, Wᵠ std 0.15 rather than 0.02, where the attention current, second order in two
+ *   tiny weights, is negligible at first.
+ */
+const ATTENTION_STD = 0.15;
+const normal = (std: number) => ({ type: 'normal' as const, std });
+
 const etOptions = optionsOf<EnergyTransformerOptions>()(
   strict({
     image: z
@@ -83,8 +96,8 @@ export const energyTransformerPreset = {
         },
       },
       {
-        embed: { kind: 'dense', connects: ['patches', 'tokens'], perToken: true },
-        position: { kind: 'bias', connects: ['tokens'] },
+        embed: { kind: 'dense', connects: ['patches', 'tokens'], perToken: true, init: { W: normal(0.1 / Math.sqrt(o.dim)) } },
+        position: { kind: 'bias', connects: ['tokens'], init: { b: normal(0.3) } },
         attention: {
           kind: 'energyAttention',
           connects: ['tokens'],
@@ -92,6 +105,7 @@ export const energyTransformerPreset = {
           headDim,
           maskSelf: o.maskSelf,
           ...(o.beta !== undefined ? { beta: o.beta } : {}),
+          init: { Wk: normal(ATTENTION_STD), Wq: normal(ATTENTION_STD) },
         },
         hopfield: { kind: 'reluSquaredMemory', connects: ['tokens'], memories: o.memories ?? 4 * o.dim, perToken: true },
       },

@@ -24,9 +24,9 @@ function checkPadding(kind: string, padding: Padding): void {
   }
 }
 
-/** The rounding mode to give tfjs: only a numeric padding may have one. */
-function roundingFor(padding: Padding): 'floor' | undefined {
-  return typeof padding === 'number' ? 'floor' : undefined;
+/** `p` zeros on both sides of both spatial axes, as tfjs's explicit NHWC padding. */
+function explicitPadding(p: number): tf.backend_util.ExplicitPadding {
+  return [[0, 0], [p, p], [p, p], [0, 0]];
 }
 
 /**
@@ -88,9 +88,11 @@ export function conv2d(options: Conv2dOptions): Hypersynapse {
   const stride = pair('conv2d', 'stride', options.stride ?? 1);
   const padding = options.padding ?? 'valid';
   checkPadding('conv2d', padding);
-  // tfjs accepts a rounding mode only with a numeric padding (it throws for 'valid' and 'same').
-  const conv = (x: Tensor, W: Tensor) =>
-    tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, [...stride] as [number, number], padding, 'NHWC', 1, roundingFor(padding));
+  // A numeric padding goes to tfjs as explicit amounts: tfjs 4.22 computes the output width of a
+  // numeric padding from the kernel's HEIGHT, so a non-square kernel got a wrong output shape on
+  // cpu, and on wasm a write past the output buffer that corrupted the heap.
+  const pad = typeof padding === 'number' ? explicitPadding(padding) : padding;
+  const conv = (x: Tensor, W: Tensor) => tf.conv2d(x as tf.Tensor4D, W as tf.Tensor4D, [...stride] as [number, number], pad, 'NHWC');
   return {
     kind: 'conv2d',
     arity: 2,

@@ -10,6 +10,8 @@ import { GEMM_WASM_SHARED_BASE64 } from './gemm-wasm.js';
  * thread, where waking the worker would cost more than it saves.
  */
 const THREADED = 1 << 21;
+/** How long the main thread waits for the worker before notifying it again (see `join`). */
+const RENOTIFY_MS = 2;
 
 interface SharedExports {
   __heap_base: WebAssembly.Global;
@@ -102,8 +104,15 @@ export async function loadThreadedWasmGemm(): Promise<(Gemm & { close(): Promise
     Atomics.store(ctrl, 0, seq);
     Atomics.notify(ctrl, 0);
   };
+  // Waits for the worker's half. In benchmarks/step (Node 20.20, after tfjs's wasm backend, a
+  // spawned numpy and memory growth) both threads were found asleep for good with a job
+  // posted, in every run: the worker in Atomics.wait on a sequence number that had already moved on, a notify
+  // lost. Not reproduced in isolation; so the wait here is timed, and each time it runs out the job
+  // is notified again (a no-op for a worker that is busy), which turns a hang into a 2 ms delay.
   const join = () => {
-    while (Atomics.load(ctrl, 1) !== seq) Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1));
+    for (let done = Atomics.load(ctrl, 1); done !== seq; done = Atomics.load(ctrl, 1)) {
+      if (Atomics.wait(ctrl, 1, done, RENOTIFY_MS) === 'timed-out') Atomics.notify(ctrl, 0);
+    }
   };
 
   const sgemm: Sgemm = (tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC) => {

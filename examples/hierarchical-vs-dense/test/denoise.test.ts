@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { tf } from '@hamux-ts/core';
+import { gaussianNoise, loadMnist, split, subset } from '@hamux-ts/data';
+import {
+  afterTrainedSteps, denoise, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
+  type Sizes,
+} from '../src/denoise.js';
+
+describe('hierarchical against dense, denoising MNIST (small)', () => {
+  const { train: pool, test: heldOut } = split(subset(loadMnist(), 600, 4), { test: 100, seed: 0 });
+  const train = subset(pool, 200, 1), test = subset(heldOut, 30, 2);
+  const mean = meanImage(train.images);
+  const trainX = shiftBy(train.images, mean, -1), clean = shiftBy(test.images, mean, -1);
+  const sizes: Sizes = { ...exampleSizes(false), denseMemories: 32, features: 24, hierarchicalMemories: 64, epochs: 2, steps: 10, batchSize: 10 };
+
+  it('both models learn through the dynamics and denoise held-out digits, and no descent raises the energy', async () => {
+    const before = tf.memory().numTensors;
+    const noisy = gaussianNoise(clean, { std: 0.5, seed: 7 }).data;
+    const noisyError = meanSquaredError(noisy, clean);
+    expect(noisyError).toBeCloseTo(0.25, 1); // σ² of the added noise
+    // The training loss on held-out digits: the error after the T unrolled steps at the training noise.
+    const atTrainingNoise = gaussianNoise(clean, { std: sizes.trainStd, seed: 8 }).data;
+    for (const ham of [denseHam(sizes), hierarchicalHam(sizes)]) {
+      const untrained = afterTrainedSteps(ham, ham.params, atTrainingNoise, clean, sizes).mse;
+      const { trainer, reports } = await trainDenoiser(ham, trainX, sizes, clean);
+      expect(reports).toHaveLength(2);
+      expect(reports.every((r) => Number.isFinite(r.loss))).toBe(true);
+      const trained = afterTrainedSteps(ham, trainer.params, atTrainingNoise, clean, sizes).mse;
+      expect(trained).toBeLessThan(0.95 * untrained);
+      const converged = await denoise(ham, trainer.params, noisy, clean, 200);
+      expect(converged.mse).toBeLessThan(0.75 * noisyError);
+      expect(converged.energyRises).toBe(0);
+      expect(converged.converged).toBeGreaterThan(0);
+      expect(converged.meanSteps).toBeLessThanOrEqual(converged.maxSteps);
+      const stepped = afterTrainedSteps(ham, trainer.params, noisy, clean, sizes);
+      expect(stepped.mse).toBeLessThan(0.75 * noisyError);
+      expect(stepped.images).toHaveLength(clean.length);
+      trainer.dispose();
+      ham.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the example pits models of about the same size against each other', () => {
+    const s = exampleSizes(false);
+    const dense = denseHam(s), hierarchical = hierarchicalHam(s);
+    expect(dense.layerNames).toEqual(['visible', 'memories']);
+    expect(hierarchical.layerNames).toEqual(['visible', 'features', 'memories']);
+    // W [784, 128] + b [128] + β; W₁ [784, 96] + W₂ [96, 256] + b [256] + the softmax β and the tanh β.
+    expect(dense.numParams).toBe(PIXELS * 128 + 128 + 1);
+    expect(hierarchical.numParams).toBe(PIXELS * 96 + 96 * 256 + 256 + 2);
+    expect(Math.abs(dense.numParams - hierarchical.numParams) / dense.numParams).toBeLessThan(0.01);
+    dense.dispose();
+    hierarchical.dispose();
+  });
+
+  it('helpers: mean image, centring, errors and the table', () => {
+    const images = Float32Array.from({ length: 2 * PIXELS }, (_, i) => (i < PIXELS ? 1 : 3));
+    const m = meanImage(images);
+    expect(m.every((v) => v === 2)).toBe(true);
+    const centred = shiftBy(images, m, -1);
+    expect([centred[0], centred[PIXELS]]).toEqual([-1, 1]);
+    expect(shiftBy(centred, m, 1)).toEqual(images);
+    expect(meanSquaredError([0, 1, 2], [1, 1, 0])).toBeCloseTo(5 / 3, 12);
+    expect(() => meanSquaredError([1], [1, 2])).toThrow(/one length/);
+    expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n| --- | --- |\n| 1 | 2 |');
+  });
+});
