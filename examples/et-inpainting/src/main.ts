@@ -33,7 +33,7 @@ const sizes: Sizes = {
   learningRate: 3e-3,
   seed: 1,
 };
-const perClass = { train: full ? 690 : 300, test: full ? 150 : 50 }; // the smallest classes: 690 training, 172 held-out digits
+const perClass = { train: 690, test: full ? 150 : 50 }; // the smallest classes have 690 training and 172 held-out digits
 const { n, p } = geometry(sizes.patch);
 const { train: trainPool, test: testPool } = split(loadMnist(), { test: 2000, seed: 0 });
 const trainSet = balancedSubset(trainPool, perClass.train, 1);

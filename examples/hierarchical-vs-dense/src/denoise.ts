@@ -29,7 +29,9 @@ export interface Sizes {
 
 /**
  * The example's sizes: about 100,000 parameters in each model (dense 784·128 + 128; hierarchical
- * 784·96 + 96·256 + 256), 15 unrolled steps of dt 0.4, Adam 5e-3; `full` trains 15 epochs instead of 5.
+ * 784·96 + 96·256 + 256), 15 unrolled steps of dt 0.4, Adam 5e-3; `full` trains on all the
+ * training digits for 15 epochs at Adam 1e-3 (at 5e-3 the dense model's loss climbed back from
+ * 0.054 to 0.09 over those 2,400 steps).
  */
 export function exampleSizes(full: boolean): Sizes {
   return {
@@ -41,7 +43,7 @@ export function exampleSizes(full: boolean): Sizes {
     dt: 0.4,
     epochs: full ? 15 : 5,
     batchSize: 50,
-    learningRate: 5e-3,
+    learningRate: full ? 1e-3 : 5e-3,
     trainStd: 0.3,
     seed: 1,
   };

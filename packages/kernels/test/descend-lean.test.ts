@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defineHypersynapse, hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { descend } from '@hamux-ts/dynamics';
 import { useBackend } from '@hamux-ts/backends';
-import { disableFastKernels, enableFastKernels } from '../src/index.js';
+import { buildFromConfig, presets } from '@hamux-ts/config';
+import { compileLeanStep, disableFastKernels, enableFastKernels } from '../src/index.js';
 
 afterAll(async () => {
   disableFastKernels();
@@ -83,5 +84,18 @@ describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (bac
     expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
     tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
     ham.dispose();
+  });
+
+  it('config-built graphs with initialisers (the presets) take the lean step too', async () => {
+    await useBackend(backend, { fastKernels: false });
+    await enableFastKernels();
+    const et = buildFromConfig(presets.energyTransformer({ image: [8, 8, 1], patch: 4, dim: 8, heads: 2, memories: 6 }));
+    expect(Object.keys(et.paramSpecs.synapses.embed)).toEqual(['W']);
+    expect(typeof compileLeanStep(et)).not.toBe('string');
+    const init = et.randomStates(2, 3, 0.5);
+    const r = await descend(et, init, { maxSteps: 20 });
+    expect(r.evaluator).toMatch(/^lean step/);
+    tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
+    et.dispose();
   });
 });

@@ -56,6 +56,17 @@ function everyLagrangian() {
     .build({ seed: 4 });
 }
 
+/** Per-token dense synapses (the Energy Transformer's patch embedding): one W (and b) shared by the tokens. */
+function perTokenDense() {
+  return hypergraph()
+    .layer('patches', { shape: [5, 6], lagrangian: L.identity() })
+    .layer('tokens', { shape: [5, 4], lagrangian: L.layernorm() })
+    .layer('feats', { shape: [5, 3], lagrangian: L.tanh() })
+    .synapse('embed', Y.dense({ perToken: true }), ['patches', 'tokens'])
+    .synapse('out', Y.denseBias({ perToken: true, init: { b: { type: 'normal', std: 0.5 } } }), ['tokens', 'feats'])
+    .build({ seed: 6 });
+}
+
 function everyMemory() {
   return hypergraph()
     .layer('v', { shape: [12], lagrangian: L.tanh() })
@@ -101,6 +112,15 @@ describe.each(gemms)('lean step on %s matrix products', (name, load) => {
     const ham = everyLagrangian();
     compare(ham, 3, g);
     compare(ham, 1, g);
+    ham.dispose();
+  });
+
+  it('matches autodiff for per-token dense synapses', async () => {
+    const g = await load();
+    if (typeof g === 'string') return expect(name).toBe('native');
+    const ham = perTokenDense();
+    compare(ham, 3, g);
+    compare(ham, 2, g, false);
     ham.dispose();
   });
 

@@ -51,7 +51,7 @@ export function makeSynapse(config: SynapseConfig, registry: AnyRegistry): Hyper
   const make = builtin(synapseFactories as Readonly<Record<string, (c: SynapseConfig) => Hypersynapse>>, config.kind);
   const synapse = make ? make(config) : checkKind(config.kind, registry.synapses.get(config.kind)!.build(config), 'hypersynapse');
   const init = initOf(config);
-  return Object.keys(init).length > 0 ? withInit(synapse, init) : synapse;
+  return Object.keys(init).length > 0 ? withInit(synapse, init, make !== undefined) : synapse;
 }
 
 /** The initialisers an entry gives (none for a kind without parameters). */
@@ -69,11 +69,15 @@ function checkKind<T extends { readonly kind: string }>(kind: string, made: T, w
 }
 
 /** The synapse with some parameters initialised by the config instead of by default. */
-function withInit(synapse: Hypersynapse, init: Readonly<Record<string, Init>>): Hypersynapse {
+function withInit(synapse: Hypersynapse, init: Readonly<Record<string, Init>>, builtIn: boolean): Hypersynapse {
   const params = (shapes: Parameters<Hypersynapse['params']>[0]): ParamSpecs =>
     Object.fromEntries(
       Object.entries(synapse.params(shapes)).map(([p, spec]) => [p, Object.hasOwn(init, p) ? { ...spec, init: init[p]! } : spec]),
     );
+  // A built-in keeps its own energy and closed form (plain functions that do not use `this`), so that
+  // @hamux-ts/kernels still recognises it and the fast step applies; a registered component's
+  // methods are called on the component itself.
+  if (builtIn) return { ...synapse, params };
   const dEdxhat = synapse.dEdxhat;
   return {
     kind: synapse.kind,

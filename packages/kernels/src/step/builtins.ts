@@ -4,7 +4,7 @@ import { lagrangians as Lg, synapses as Y, type Hypersynapse, type Lagrangian } 
 // component that merely reuses a built-in's kind name keeps going through autodiff.
 const sourceOf = (f: unknown) => (typeof f === 'function' ? String(f) : '');
 let referenceLagrangians: Map<string, Lagrangian> | undefined;
-let referenceSynapses: Map<string, Hypersynapse> | undefined;
+let referenceSynapses: Map<string, Hypersynapse[]> | undefined;
 
 export function isBuiltinLagrangian(lag: Lagrangian): boolean {
   referenceLagrangians ??= new Map(
@@ -16,13 +16,16 @@ export function isBuiltinLagrangian(lag: Lagrangian): boolean {
 }
 
 export function isBuiltinSynapse(syn: Hypersynapse): boolean {
-  referenceSynapses ??= new Map(
-    [
-      Y.dense(), Y.denseBias(), Y.bias(), Y.modernHopfield({ memories: 1 }), Y.reluSquaredMemory({ memories: 1 }),
-      Y.exponentialMemory({ memories: 1 }), Y.polynomialMemory({ memories: 1, degree: 2 }), Y.energyAttention({ heads: 1, headDim: 1 }),
-    ].map((s) => [s.kind, s]),
+  if (!referenceSynapses) {
+    referenceSynapses = new Map();
+    for (const s of [
+      Y.dense(), Y.dense({ perToken: true }), Y.denseBias(), Y.denseBias({ perToken: true }), Y.bias(),
+      Y.modernHopfield({ memories: 1 }), Y.reluSquaredMemory({ memories: 1 }), Y.exponentialMemory({ memories: 1 }),
+      Y.polynomialMemory({ memories: 1, degree: 2 }), Y.energyAttention({ heads: 1, headDim: 1 }),
+    ]) referenceSynapses.set(s.kind, [...(referenceSynapses.get(s.kind) ?? []), s]);
+  }
+  return (referenceSynapses.get(syn.kind) ?? []).some(
+    (ref) => sourceOf(ref.energy) === sourceOf(syn.energy) && sourceOf(ref.dEdxhat) === sourceOf(syn.dEdxhat),
   );
-  const ref = referenceSynapses.get(syn.kind);
-  return !!ref && sourceOf(ref.energy) === sourceOf(syn.energy) && sourceOf(ref.dEdxhat) === sourceOf(syn.dEdxhat);
 }
 

@@ -33,25 +33,29 @@ export interface SynapseContext {
 
 const scalar = (p: ParamValues, name: string) => p[name]![0]!;
 
-/** E = −x̂₁ᵀ W x̂₂ (− b·x̂₂ with a bias); W is [d1, d2]. */
-function dense(d1: number, d2: number, withBias: boolean): LeanSynapse {
+/**
+ * E = −x̂₁ᵀ W x̂₂ (− b·x̂₂ with a bias); W is [d1, d2]. R rows per sample: 1 when both layers are
+ * flattened, the tokens with `perToken` (one W, and one b, shared by every token).
+ */
+function dense(d1: number, d2: number, withBias: boolean, R: number): LeanSynapse {
   return {
     kind: withBias ? 'denseBias' : 'dense',
-    scratch: (B) => B * d2,
+    scratch: (B) => B * R * d2,
     run: ({ gemm, B, xhat: [a, c], grad: [ga, gc], E, p, work }) => {
       const W = p['W']!, bias = withBias ? p['b']! : undefined;
+      const rows = B * R;
       // P = x̂₁ W; E −= Σ P ⊙ x̂₂; ∂/∂x̂₂ −= P (+ b); ∂/∂x̂₁ −= x̂₂ Wᵀ
-      gemm.sgemm(false, false, B, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
-      for (let s = 0; s < B; s++) {
+      gemm.sgemm(false, false, rows, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
+      for (let r = 0; r < rows; r++) {
         let e = 0;
-        for (let j = 0, o = s * d2; j < d2; j++, o++) {
+        for (let j = 0, o = r * d2; j < d2; j++, o++) {
           const q = work[o]! + (bias ? bias[j]! : 0);
           e += q * c![o]!;
           gc![o]! -= q;
         }
-        E[s]! -= e;
+        E[Math.floor(r / R)]! -= e;
       }
-      gemm.sgemm(false, true, B, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga!, 0, d1, 1, 0, 0, 0);
+      gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga!, 0, d1, 1, 0, 0, 0);
     },
   };
 }
@@ -206,8 +210,11 @@ export function leanSynapse(syn: Hypersynapse, shapes: readonly (readonly number
   };
   switch (syn.kind) {
     case 'dense':
-    case 'denseBias':
-      return dense(sizeOf(shapes[0]!), sizeOf(shapes[1]!), syn.kind === 'denseBias');
+    case 'denseBias': {
+      const [s1, s2] = shapes as [readonly number[], readonly number[]];
+      const [d1, d2] = o['perToken'] === true ? [s1[s1.length - 1]!, s2[s2.length - 1]!] : [sizeOf(s1), sizeOf(s2)];
+      return dense(d1, d2, syn.kind === 'denseBias', sizeOf(s1) / d1);
+    }
     case 'bias':
       return bias(sizeOf(shapes[0]!));
     case 'modernHopfield': {
