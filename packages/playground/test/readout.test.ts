@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { backendChoice } from '../src/lib/backend.js';
+import { maskedMse, nearestPattern, neverRises, pattern } from '../src/lib/readout.js';
+import { chooseIndices, rng } from '../src/lib/rng.js';
+
+describe('readouts', () => {
+  it('finds the nearest stored ±1 pattern and counts the differing entries', () => {
+    const stored = Float32Array.from([1, 1, 1, 1, 1, 1, /**/ 1, -1, 1, -1, 1, -1, /**/ -1, -1, -1, -1, -1, -1]);
+    expect(nearestPattern([1, -1, 1, -1, 1, 1], stored)).toEqual({ index: 1, overlap: 4, differing: 1 });
+    expect(nearestPattern([-1, -1, -1, -1, -1, -1], stored)).toEqual({ index: 2, overlap: 6, differing: 0 });
+    expect(Array.from(pattern(stored, 1, 6))).toEqual([1, -1, 1, -1, 1, -1]);
+    expect(() => nearestPattern([1, 1, 1, 1], stored)).toThrow(/18 stored values are not patterns of 4/);
+  });
+
+  it('scores a reconstruction on the masked entries only', () => {
+    expect(maskedMse([0, 1, 1], [0, 0, 0.5], [0, 1, 1])).toBeCloseTo((1 + 0.25) / 2, 12);
+    expect(maskedMse([5], [0], [0])).toBe(0);
+  });
+
+  it('tells a falling energy curve from one that rises beyond rounding', () => {
+    expect(neverRises([3, 2, 2, 1])).toBe(true);
+    expect(neverRises([3, 2, 2.5])).toBe(false);
+    expect(neverRises([-100, -100 + 5e-5])).toBe(true); // within 1e-6 · (1 + |E|)
+    expect(neverRises([-100, -100 + 5e-5], 0)).toBe(false);
+  });
+
+  it('reads the backend from the query, refusing unknown ones', () => {
+    expect(backendChoice('')).toBe('prefer-webgpu');
+    expect(backendChoice('?backend=wasm')).toBe('wasm');
+    expect(backendChoice('?x=1&backend=auto')).toBe('auto');
+    expect(() => backendChoice('?backend=metal')).toThrow(/\?backend: expected one of prefer-webgpu, auto, webgpu, wasm, cpu, got "metal"/);
+  });
+
+  it('draws seeded, distinct indices', () => {
+    const a = chooseIndices(10, 50, rng(5));
+    expect(new Set(a).size).toBe(10);
+    expect(Array.from(a).every((i) => i >= 0 && i < 50)).toBe(true);
+    expect(chooseIndices(10, 50, rng(5))).toEqual(a);
+    const u = Array.from({ length: 10000 }, () => rng(7).next());
+    expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
+    const r = rng(9);
+    const mean = Array.from({ length: 20000 }, () => r.next()).reduce((s, v) => s + v, 0) / 20000;
+    expect(mean).toBeGreaterThan(0.49);
+    expect(mean).toBeLessThan(0.51);
+  });
+});
