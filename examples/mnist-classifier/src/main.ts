@@ -25,6 +25,7 @@ const hamAcc = ham.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
 saveModel(options.outDir, ham.trainer.ham, {
   params: ham.trainer.params,
   scheduler: { mode: 'fixed', dt: 0.1, maxSteps: sizes.steps },
+  clamp: { input: true },
   metadata: { example: 'mnist-classifier', testAccuracy: hamAcc.at(-1)!.toFixed(4) },
 });
 ham.trainer.dispose();
