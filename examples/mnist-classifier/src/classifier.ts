@@ -1,7 +1,7 @@
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { tf, type Tensor } from '@hamux-ts/core';
 import { permutation, type LabelledImages } from '@hamux-ts/data';
-import { Trainer, clampedInput, crossEntropy, type EpochReport, type FitOptions } from '@hamux-ts/train';
+import { Trainer, clampedInput, crossEntropy, scheduledRate, setLearningRate, type EpochReport, type FitOptions } from '@hamux-ts/train';
 
 export interface Sizes {
   readonly hidden: number;
@@ -32,7 +32,7 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
     prepare: clampedInput({ layer: 'input', field: 'x' }),
     loss: crossEntropy({ layer: 'label', field: 'y' }),
     accuracy: { layer: 'label', field: 'y' },
-    optimizer: { name: 'adam', learningRate: s.learningRate },
+    optimizer: { name: 'adam', learningRate: s.learningRate, schedule: 'cosine' },
     batchSize: s.batchSize,
   });
   const data = asBatch(train), held = asBatch(test);
@@ -43,7 +43,7 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
 
 /**
  * The yardstick: a feed-forward network of the same size (784 → hidden relu → 10 softmax), trained
- * the same way (Adam, same batches per epoch, same learning rate and epochs).
+ * the same way (Adam, same batches per epoch, same cosine-annealed learning rate and epochs).
  */
 export async function trainFeedForward(train: LabelledImages, test: LabelledImages, s: Sizes, onEpochEnd?: (r: EpochReport) => void) {
   // He initialisation for the relu layer; the variables own copies, so the initial values are tidied away.
@@ -58,6 +58,7 @@ export async function trainFeedForward(train: LabelledImages, test: LabelledImag
   const reports: EpochReport[] = [];
   for (let epoch = 1; epoch <= s.epochs; epoch++) {
     const started = performance.now();
+    setLearningRate(optimizer, scheduledRate('cosine', s.learningRate, epoch, s.epochs)); // as the trainer's 'cosine' schedule
     const order = permutation(train.count, s.seed + epoch);
     let total = 0;
     for (let i = 0; i < train.count; i += s.batchSize) {

@@ -26,7 +26,59 @@ export type SoftmaxRows = (
   H: Float32Array, off: number, rows: number, cols: number, beta: number, lse: Float64Array, lseOff: number, period: number,
 ) => void;
 
-export interface Gemm {
+/**
+ * `layernormRows(x, xhat, off, rows, D, gamma, delta, eps, L, lOff, group)`: per row of D from off,
+ * `x̂ = γ (x − x̄)/sd + δ` with `sd = sqrt(mean((x − x̄)²) + ε)`, and the row's Lagrangian
+ * `D γ sd + Σ δ x`; the Lagrangians of each `group` consecutive rows are summed into `L[lOff + g]`.
+ */
+export type LayernormRows = (
+  x: Float32Array, xhat: Float32Array, off: number, rows: number, D: number, gamma: number, delta: Float32Array, eps: number,
+  L: Float64Array, lOff: number, group: number,
+) => void;
+
+/** `reluSquaredRows(H, off, rows, cols, E, eOff, group)`: `H ← max(H, 0)` in place, `E[eOff + g] += −½ Σ max(H, 0)²` per group of rows. */
+export type ReluSquaredRows = (H: Float32Array, off: number, rows: number, cols: number, E: Float64Array, eOff: number, group: number) => void;
+
+/**
+ * `copyBlocks(src, sOff, sLd, dst, dOff, dLd, rows, cols, batch, sStride, dStride)`: for t < batch,
+ * the rows×cols block at `src[sOff + t·sStride]` (row pitch sLd) to `dst[dOff + t·dStride]` (pitch dLd);
+ * the spans must not overlap.
+ */
+export type CopyBlocks = (
+  src: Float32Array, sOff: number, sLd: number, dst: Float32Array, dOff: number, dLd: number,
+  rows: number, cols: number, batch: number, sStride: number, dStride: number,
+) => void;
+
+/** `dotRows(a, aOff, b, bOff, rows, cols, out, outOff, alpha)`: `out[outOff + r] += alpha · Σ_k a[r, k] b[r, k]`. */
+export type DotRows = (
+  a: Float32Array, aOff: number, b: Float32Array, bOff: number, rows: number, cols: number, out: Float64Array, outOff: number, alpha: number,
+) => void;
+
+/**
+ * `denseRows(P, c, gc, rows, cols, bias, E, eOff, group)`: with `q = P[r] + bias` (a bias of length
+ * 0 is none), `E[eOff + g] −= Σ q ⊙ c[r]` over each group of rows, and `gc[r] −= q`; rows×cols from 0.
+ */
+export type DenseRows = (
+  P: Float32Array, c: Float32Array, gc: Float32Array, rows: number, cols: number, bias: Float32Array, E: Float64Array, eOff: number, group: number,
+) => void;
+
+/** `axpy(n, alpha, x, xOff, y, yOff)`: `y[yOff + i] += alpha · x[xOff + i]` for i < n. */
+export type Axpy = (n: number, alpha: number, x: Float32Array, xOff: number, y: Float32Array, yOff: number) => void;
+
+/**
+ * The elementwise loops of the lean step, where a gemm has them natively (the OpenBLAS addon):
+ * sums in float64 as in JavaScript. Absent ones run as the JavaScript twins in step/row-kernels.ts.
+ */
+export interface RowKernels {
+  readonly layernormRows?: LayernormRows;
+  readonly reluSquaredRows?: ReluSquaredRows;
+  readonly copyBlocks?: CopyBlocks;
+  readonly dotRows?: DotRows;
+  readonly denseRows?: DenseRows;
+  readonly axpy?: Axpy;
+}
+
+export interface Gemm extends RowKernels {
   readonly name: GemmName;
   readonly sgemm: Sgemm;
   readonly softmax: SoftmaxRows;

@@ -1,8 +1,14 @@
-import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Gemm, type Sgemm, type SoftmaxRows } from './gemm.js';
+import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Axpy, type CopyBlocks, type DenseRows, type DotRows, type Gemm, type LayernormRows, type ReluSquaredRows, type Sgemm, type SoftmaxRows } from './gemm.js';
 
 interface BlasAddon {
   sgemm: Sgemm;
   softmax: SoftmaxRows;
+  layernormRows: LayernormRows;
+  reluSquaredRows: ReluSquaredRows;
+  copyBlocks: CopyBlocks;
+  dotRows: DotRows;
+  denseRows: DenseRows;
+  axpy: Axpy;
   threads(n?: number): number;
   config(): string;
 }
@@ -10,6 +16,12 @@ interface BlasAddon {
 /** The OpenBLAS addon once loaded: its sgemm, thread count and build description. */
 export interface NativeGemm extends Gemm {
   readonly name: 'native';
+  readonly layernormRows: LayernormRows;
+  readonly reluSquaredRows: ReluSquaredRows;
+  readonly copyBlocks: CopyBlocks;
+  readonly dotRows: DotRows;
+  readonly denseRows: DenseRows;
+  readonly axpy: Axpy;
   /** OpenBLAS threads; with an argument, sets them first. */
   threads(n?: number): number;
   readonly config: string;
@@ -32,7 +44,8 @@ export async function loadNativeGemm(): Promise<NativeGemm | string> {
       return `the addon was not built (${path} is missing: needs a C compiler and OpenBLAS at install time; run node scripts/build-native.mjs in @hamux-ts/kernels)`;
     }
     const addon = createRequire(import.meta.url)(path) as BlasAddon;
-    if (typeof addon.softmax !== 'function') return 'the addon is out of date (no softmax): rebuild it with node scripts/build-native.mjs';
+    const missing = (['softmax', 'layernormRows', 'reluSquaredRows', 'copyBlocks', 'dotRows', 'denseRows', 'axpy'] as const).filter((f) => typeof addon[f] !== 'function');
+    if (missing.length > 0) return `the addon is out of date (no ${missing.join(', ')}): rebuild it with node scripts/build-native.mjs`;
     const big = addon.sgemm;
     // Tiny products cost less in JS than the 20-argument call into the addon.
     const sgemm: Sgemm = (tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC) => {
@@ -40,7 +53,11 @@ export async function loadNativeGemm(): Promise<NativeGemm | string> {
       checkGemmArgs(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, batch, sA, sB, sC);
       jsSgemm(tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC);
     };
-    return { name: 'native', sgemm, softmax: addon.softmax, threads: (n?: number) => (n === undefined ? addon.threads() : addon.threads(n)), config: addon.config() };
+    return {
+      name: 'native', sgemm, softmax: addon.softmax,
+      layernormRows: addon.layernormRows, reluSquaredRows: addon.reluSquaredRows, copyBlocks: addon.copyBlocks,
+      dotRows: addon.dotRows, denseRows: addon.denseRows, axpy: addon.axpy,
+      threads: (n?: number) => (n === undefined ? addon.threads() : addon.threads(n)), config: addon.config() };
   } catch (e) {
     return `the addon does not load: ${e instanceof Error ? e.message : String(e)}`;
   }

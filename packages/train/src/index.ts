@@ -33,7 +33,7 @@ export {
   type RestInit,
 } from './prepare.js';
 export { permutation } from './data.js';
-export { clipGradients, type OptimizerSpec, type ClipOptions } from './optimizer.js';
+export { clipGradients, scheduledRate, setLearningRate, type LearningRateSchedule, type OptimizerSpec, type ClipOptions } from './optimizer.js';
 export {
   decodeCheckpoint,
   paramsFromCheckpoint,

@@ -1,8 +1,17 @@
 import { HamuxError, tf, type Tensor } from '@hamux-ts/core';
 import type { SafeTensor } from '@hamux-ts/config';
 
+/**
+ * How the learning rate changes over a `fit`: `'constant'` (default), or `'cosine'`, which anneals
+ * it from `learningRate` in the first epoch as `lr · ½(1 + cos(π (epoch − 1) / epochs))`, so the
+ * last epochs take small steps and the result of the final epoch is not an accident of one large
+ * step; `epochs` is the `fit` call's target. It depends on the epoch alone, so a resumed run (the
+ * same `fit` target) repeats the original.
+ */
+export type LearningRateSchedule = 'constant' | 'cosine';
+
 /** A tfjs optimizer given by name and learning rate; the trainer creates it (and disposes it). */
-export type OptimizerSpec =
+export type OptimizerSpec = { readonly schedule?: LearningRateSchedule } & (
   | { readonly name: 'sgd'; readonly learningRate: number }
   | { readonly name: 'momentum'; readonly learningRate: number; readonly momentum?: number; readonly nesterov?: boolean }
   | { readonly name: 'adam'; readonly learningRate: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
@@ -14,7 +23,8 @@ export type OptimizerSpec =
       readonly epsilon?: number;
       // No `centered`: tfjs 4.22's centered RMSProp divides by sqrt(ms − mg² − ε), NaN wherever a
       // gradient entry is 0 (pass `tf.train.rmsprop(…, true)` yourself if you need it).
-    };
+    }
+);
 
 const NAMES = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
 
@@ -22,7 +32,7 @@ const NAMES = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
  * The optimizer to train with: a tfjs optimizer (`tf.train.adam(1e-3)`, yours to dispose) or a
  * spec (`{ name: 'adam', learningRate: 1e-3 }`, created and disposed by the trainer).
  */
-export function makeOptimizer(spec: OptimizerSpec | tf.Optimizer, path: string): { optimizer: tf.Optimizer; owned: boolean } {
+export function makeOptimizer(spec: OptimizerSpec | tf.Optimizer, path: string): { optimizer: tf.Optimizer; owned: boolean; rate?: (epoch: number, epochs: number) => number } {
   if (spec instanceof tf.Optimizer) return { optimizer: spec, owned: false };
   if (typeof spec !== 'object' || spec === null) {
     throw new HamuxError(path, `expected a tfjs optimizer or { name: ${NAMES.map((n) => `'${n}'`).join(' | ')}, learningRate }`);
@@ -40,6 +50,21 @@ export function makeOptimizer(spec: OptimizerSpec | tf.Optimizer, path: string):
   const unit = (x: number) => x >= 0 && x < 1;
   const lr = num('learningRate', spec.learningRate, positive, 'a positive number');
   if (lr === undefined) throw new HamuxError(`${path}.learningRate`, 'required: a positive number');
+  const schedule: unknown = spec.schedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'cosine') {
+    throw new HamuxError(`${path}.schedule`, `expected 'constant' or 'cosine', got ${String(schedule)}`);
+  }
+  const made = optimizerOf(spec, lr, num, positive, unit);
+  return schedule === 'cosine' ? { ...made, rate: (epoch, epochs) => scheduledRate('cosine', lr, epoch, epochs) } : made;
+}
+
+function optimizerOf(
+  spec: OptimizerSpec,
+  lr: number,
+  num: (key: string, v: unknown, ok: (x: number) => boolean, want: string) => number | undefined,
+  positive: (x: number) => boolean,
+  unit: (x: number) => boolean,
+): { optimizer: tf.Optimizer; owned: boolean } {
   switch (spec.name) {
     case 'sgd':
       return { optimizer: tf.train.sgd(lr), owned: true };
@@ -67,6 +92,18 @@ export function makeOptimizer(spec: OptimizerSpec | tf.Optimizer, path: string):
         owned: true,
       };
   }
+}
+
+/** The learning rate of 1-based `epoch` of `epochs` under a schedule (see `LearningRateSchedule`). */
+export function scheduledRate(schedule: LearningRateSchedule, lr: number, epoch: number, epochs: number): number {
+  return schedule === 'cosine' ? lr * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs)) : lr;
+}
+
+/** Sets a tfjs optimizer's learning rate (SGD and momentum keep it as a tensor, the others as a number). */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 /** An optimizer's state as plain data: what a checkpoint stores. */

@@ -12,7 +12,7 @@ import type { Batch, Prepared } from './batch.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { checkData, disposeBatch, gatherBatch, permutation, sliceBatch } from './data.js';
 import { correctCount, type AccuracyOptions, type Loss } from './losses.js';
-import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, type OptimizerSpec } from './optimizer.js';
+import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, setLearningRate, type OptimizerSpec } from './optimizer.js';
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
 
@@ -86,6 +86,8 @@ export interface EpochReport {
   readonly loss: number;
   readonly seconds: number;
   readonly examplesPerSecond: number;
+  /** The learning rate of the epoch, when the optimizer spec has a `schedule`. */
+  readonly learningRate?: number;
   readonly validation?: EvalReport;
 }
 
@@ -141,6 +143,7 @@ export class Trainer<L extends string, S extends string> {
   readonly #params: Params;
   readonly #optimizer: tf.Optimizer;
   readonly #ownsOptimizer: boolean;
+  readonly #rate: ((epoch: number, epochs: number) => number) | undefined;
   readonly #batchSize: number;
   #epoch = 0;
   #step = 0;
@@ -155,9 +158,10 @@ export class Trainer<L extends string, S extends string> {
     this.#batchSize = options.batchSize ?? 32;
     this.trainable = Object.freeze(trainable);
     // First the optimizer (its options may still be wrong), then the variables: a throw leaks nothing.
-    const { optimizer, owned } = makeOptimizer(options.optimizer, 'options.optimizer');
+    const { optimizer, owned, rate } = makeOptimizer(options.optimizer, 'options.optimizer');
     this.#optimizer = optimizer;
     this.#ownsOptimizer = owned;
+    this.#rate = rate;
     const id = trainers++;
     const chosen = new Set(trainable);
     const variables: tf.Variable[] = [];
@@ -309,6 +313,8 @@ export class Trainer<L extends string, S extends string> {
     const reports: EpochReport[] = [];
     while (this.#epoch < options.epochs) {
       const epoch = this.#epoch + 1;
+      const learningRate = this.#rate?.(epoch, options.epochs);
+      if (learningRate !== undefined) setLearningRate(this.#optimizer, learningRate);
       const order = this.options.shuffle === false
         ? Int32Array.from({ length: n }, (_, i) => i)
         : permutation(n, deriveKey(this.options.seed, `shuffle.${epoch}`));
@@ -345,6 +351,7 @@ export class Trainer<L extends string, S extends string> {
         loss: lossSum / seen,
         seconds,
         examplesPerSecond: seen / Math.max(seconds, 1e-9),
+        ...(learningRate !== undefined ? { learningRate } : {}),
         ...(validation ? { validation } : {}),
       };
       reports.push(report);

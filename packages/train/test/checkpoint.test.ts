@@ -27,11 +27,12 @@ const optimizers: OptimizerSpec[] = [
   { name: 'sgd', learningRate: 0.1 },
   { name: 'momentum', learningRate: 0.05, momentum: 0.9 },
   { name: 'rmsprop', learningRate: 0.01, momentum: 0.5 },
+  { name: 'sgd', learningRate: 0.1, schedule: 'cosine' },
 ];
 
 describe('checkpoints', () => {
   for (const optimizer of optimizers) {
-    it(`${optimizer.name}: resuming from epoch 2 reproduces the uninterrupted run bit for bit`, async () => {
+    it(`${optimizer.name}${optimizer.schedule ? ` (${optimizer.schedule} schedule)` : ''}: resuming from epoch 2 reproduces the uninterrupted run bit for bit`, async () => {
       // 13 batches per epoch, the last one smaller. Enough steps that Adam's β₂ᵗ kept as a running
       // product differs from tfjs's pow(β₂, t) (it does from t = 18 on): without restoring the
       // products themselves, this comparison fails.

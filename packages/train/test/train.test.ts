@@ -115,6 +115,46 @@ describe('training through the unrolled descent', () => {
     ham.dispose();
   });
 
+  it("a cosine schedule anneals each epoch's learning rate: plain SGD moves by −lr_e · ∂loss/∂θ", async () => {
+    const ham = xorGraph();
+    const data = xor(16, 3);
+    const lr = 0.5, epochs = 4;
+    const trainer = new Trainer(ham, {
+      seed: 0, steps: 2, batchSize: 16, shuffle: false, // one batch per epoch, and clampedInput draws nothing
+      prepare: clampedInput({ layer: 'v', field: 'x' }),
+      loss: crossEntropy({ layer: 'y', field: 'y' }),
+      optimizer: { name: 'sgd', learningRate: lr, schedule: 'cosine' },
+    });
+    /** The parameters and the gradient at the start of the next epoch. */
+    const snapshot = () => {
+      const { loss, grads } = trainer.gradients(data, 0);
+      const g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
+      tf.dispose([loss, ...Object.values(grads)]);
+      return { params: flatParams(trainer.params), g };
+    };
+    let start = snapshot();
+    const reports = await trainer.fit(data, {
+      epochs,
+      onEpochEnd: (r) => {
+        const rate = lr * 0.5 * (1 + Math.cos((Math.PI * (r.epoch - 1)) / epochs));
+        expect(r.learningRate).toBeCloseTo(rate, 12);
+        const now = flatParams(trainer.params);
+        for (const [k, g] of Object.entries(start.g)) {
+          const b = start.params[k]!, a = now[k]!;
+          g.forEach((v, i) => expect(Math.abs(a[i]! - (b[i]! - rate * v))).toBeLessThan(1e-6 * (1 + Math.abs(b[i]!))));
+        }
+        start = snapshot();
+      },
+    });
+    // ½(1 + cos(π(e − 1)/4)) for e = 1…4: 1, (1 + √½)/2, ½, (1 − √½)/2.
+    const want = [1, (1 + Math.SQRT1_2) / 2, 0.5, (1 - Math.SQRT1_2) / 2].map((f) => lr * f);
+    expect(reports).toHaveLength(epochs);
+    reports.forEach((r, i) => expect(r.learningRate).toBeCloseTo(want[i]!, 12));
+    trainer.dispose();
+    tf.dispose(Object.values(data));
+    ham.dispose();
+  });
+
   it('trains only the chosen parameters', async () => {
     const ham = xorGraph();
     const data = blobs(32, 1, { dim: 4, classes: 2 });

@@ -59,6 +59,7 @@ describe('input validation', () => {
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'lion', learningRate: 1 } as never }))).toEqual(['options.optimizer.name']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 0 } }))).toEqual(['options.optimizer.learningRate']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 1, beta1: 1 } }))).toEqual(['options.optimizer.beta1']);
+    expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 1, schedule: 'linear' as never } }))).toEqual(['options.optimizer.schedule']);
     expect(tf.memory().numTensors).toBe(before);
     ham.dispose();
   });

@@ -1,4 +1,5 @@
 import type { Lagrangian } from '@hamux-ts/core';
+import { jsLayernormRows, SMALL_ROWS, type RowRoutines } from './row-kernels.js';
 
 /**
  * Closed forms of the built-in Lagrangians on host arrays: the activation `x̂ = ∇L(x)` and the
@@ -8,8 +9,8 @@ import type { Lagrangian } from '@hamux-ts/core';
  */
 export interface LeanLagrangian {
   readonly kind: string;
-  /** Writes x̂ into `xhat` and returns nothing; `out[b]` gets L of sample b. */
-  run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues): void;
+  /** Writes x̂ into `xhat` and returns nothing; `L[b]` gets L of sample b. `k`: the row routines (native where the gemm has them). */
+  run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues, k: RowRoutines): void;
   /** x̂ is x itself (identity): the lean step skips the copy. */
   readonly isIdentity?: boolean;
 }
@@ -49,7 +50,24 @@ function elementwise(kind: string, f: (x: number, beta: number) => number, df: (
 
 function repu(n: number): LeanLagrangian {
   // L = (1/n) Σ max(x,0)ⁿ, x̂ = max(x,0)ⁿ⁻¹
-  return elementwise('repu', (x) => (x > 0 ? x ** n / n : 0), (x) => (x > 0 ? (n === 2 ? x : x ** (n - 1)) : 0), false);
+  if (n === 2) {
+    // relu: one loop with no calls in it (the common case)
+    return {
+      kind: 'repu',
+      run: (x, xhat, L, B, size) => {
+        for (let b = 0; b < B; b++) {
+          let s = 0;
+          for (let i = b * size, end = i + size; i < end; i++) {
+            const v = x[i]! > 0 ? x[i]! : 0;
+            xhat[i] = v;
+            s += v * v;
+          }
+          L[b] = 0.5 * s;
+        }
+      },
+    };
+  }
+  return elementwise('repu', (x) => (x > 0 ? x ** n / n : 0), (x) => (x > 0 ? x ** (n - 1) : 0), false);
 }
 
 /** Row-wise Lagrangians along the last axis (rows of D): softmax, ghostmax, layer norm, spherical. */
@@ -66,20 +84,30 @@ function rows(kind: string, row: (x: Float32Array, xhat: Float32Array, o: number
   });
 }
 
-// softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx)
-const softmaxRow = rows('softmax', (x, xhat, o, D, p) => {
-  const beta = scalar(p, 'beta');
-  let m = -Infinity;
-  for (let i = 0; i < D; i++) m = Math.max(m, beta * x[o + i]!);
-  let z = 0;
-  for (let i = 0; i < D; i++) {
-    const e = Math.exp(beta * x[o + i]! - m);
-    xhat[o + i] = e;
-    z += e;
-  }
-  for (let i = 0; i < D; i++) xhat[o + i]! /= z;
-  return (m + Math.log(z)) / beta;
-});
+// softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx), per row of D: the gemm's softmax rows on a copy
+// of x, their log-sum-exps summed per sample (in place in L when a sample is one row)
+const softmaxRow = (D: number): LeanLagrangian => {
+  let lse = new Float64Array(0);
+  return {
+    kind: 'softmax',
+    run: (x, xhat, L, B, n, p, k) => {
+      const beta = scalar(p, 'beta'), R = n / D, rows = B * R;
+      xhat.set(x);
+      if (R === 1) {
+        k.softmax(xhat, 0, rows, D, beta, L, 0, 0);
+        for (let b = 0; b < B; b++) L[b]! /= beta;
+        return;
+      }
+      if (lse.length < rows) lse = new Float64Array(rows);
+      k.softmax(xhat, 0, rows, D, beta, lse, 0, 0);
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let r = b * R; r < (b + 1) * R; r++) s += lse[r]!;
+        L[b] = s / beta;
+      }
+    },
+  };
+};
 
 // ghostmax: L = log(1 + Σ e^x), x̂ = e^x / (1 + Σ e^x), shifted by m = max(0, max x)
 const ghostmaxRow = rows('ghostmax', (x, xhat, o, D) => {
@@ -95,23 +123,15 @@ const ghostmaxRow = rows('ghostmax', (x, xhat, o, D) => {
   return m + Math.log(z);
 });
 
-// layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε)
-const layernormRow = (eps: number) =>
-  rows('layernorm', (x, xhat, o, D, p) => {
-    const gamma = scalar(p, 'gamma'), delta = p['delta']!;
-    let mean = 0;
-    for (let i = 0; i < D; i++) mean += x[o + i]!;
-    mean /= D;
-    let v = 0, shift = 0;
-    for (let i = 0; i < D; i++) {
-      const c = x[o + i]! - mean;
-      v += c * c;
-      shift += delta[i]! * x[o + i]!;
-    }
-    const sd = Math.sqrt(v / D + eps);
-    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * (x[o + i]! - mean)) / sd + delta[i]!;
-    return D * gamma * sd + shift;
-  });
+// layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε), per row of D
+// (row-kernels.ts, or the addon's version of it)
+const layernormRow = (eps: number) => (D: number): LeanLagrangian => ({
+  kind: 'layernorm',
+  run: (x, xhat, L, B, n, p, k) => {
+    const count = (B * n) / D;
+    (B * n > SMALL_ROWS ? k.layernormRows : jsLayernormRows)(x, xhat, 0, count, D, scalar(p, 'gamma'), p['delta']!, eps, L, 0, n / D);
+  },
+});
 
 // spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ
 const sphericalRow = (eps: number) =>

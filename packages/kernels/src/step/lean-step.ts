@@ -4,6 +4,7 @@ import type { Gemm } from '../gemm.js';
 import { activeGemm } from '../enable.js';
 import { leanLagrangian, type LeanLagrangian, type ParamValues } from './lagrangians.js';
 import { leanSynapse, type LeanSynapse } from './synapses.js';
+import { jsAxpy, jsDotRows, rowRoutines, SMALL_ROWS } from './row-kernels.js';
 
 export interface LeanStepOptions {
   /** Include the neuron layers' energies (default true); false gives the Energy Transformer's energy. */
@@ -95,6 +96,7 @@ export class LeanStep<L extends string> {
   energyAndDEdxhat(x: { readonly [K in L]: Float32Array }, B: number, params: Params = this.ham.params): LeanResult<L> {
     const buf = this.buffersFor(B);
     const gemm = this.gemm ?? activeGemm();
+    const k = rowRoutines(gemm);
     const { E, L } = buf;
     E.fill(0);
     const xhats: Float32Array[] = [];
@@ -104,17 +106,14 @@ export class LeanStep<L extends string> {
         throw new RangeError(`lean step: layer "${layer.name}" needs ${B}×${layer.size} values, got ${xi.length}`);
       }
       const xhat = layer.lag.isIdentity ? xi : buf.xhat[i]!;
-      layer.lag.run(xi, xhat, L, B, layer.size, paramValues(params.layers[layer.name]));
+      layer.lag.run(xi, xhat, L, B, layer.size, paramValues(params.layers[layer.name]), k);
       xhats.push(xhat);
       const g = buf.grad[i]!;
       if (this.neuron) {
         // E_layer = Σ x̂⊙x − L(x), ∂E_layer/∂x̂ = x
         g.set(xi);
-        for (let s = 0; s < B; s++) {
-          let dot = 0;
-          for (let j = s * layer.size, end = j + layer.size; j < end; j++) dot += xhat[j]! * xi[j]!;
-          E[s]! += dot - L[s]!;
-        }
+        (B * layer.size > SMALL_ROWS ? k.dotRows : jsDotRows)(xhat, 0, xi, 0, B, layer.size, E, 0, 1);
+        for (let s = 0; s < B; s++) E[s]! -= L[s]!;
       } else g.fill(0);
     });
     const index = new Map(this.layerNames.map((n, i) => [n, i]));
@@ -122,6 +121,7 @@ export class LeanStep<L extends string> {
       const ks = s.connects.map((c) => index.get(c)!);
       s.syn.run({
         gemm,
+        k,
         B,
         xhat: ks.map((k) => xhats[k]!),
         grad: ks.map((k) => buf.grad[k]!),
@@ -141,9 +141,10 @@ export class LeanStep<L extends string> {
    */
   step(x: { readonly [K in L]: Float32Array }, B: number, dt: number, params?: Params): Float64Array {
     const r = this.energyAndDEdxhat(x, B, params);
+    const k = rowRoutines(this.gemm ?? activeGemm());
     for (const layer of this.layers) {
-      const xi = x[layer.name], g = r.dEdxhat[layer.name], a = dt / layer.tau;
-      for (let j = 0; j < xi.length; j++) xi[j]! -= a * g[j]!;
+      const xi = x[layer.name], g = r.dEdxhat[layer.name];
+      (xi.length > SMALL_ROWS ? k.axpy : jsAxpy)(xi.length, -dt / layer.tau, g, 0, xi, 0);
     }
     return r.energy;
   }

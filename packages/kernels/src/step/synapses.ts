@@ -1,6 +1,7 @@
 import type { Hypersynapse } from '@hamux-ts/core';
 import type { Gemm } from '../gemm.js';
 import type { ParamValues } from './lagrangians.js';
+import { jsDenseRows, jsReluSquaredRows, SMALL_ROWS, type RowRoutines } from './row-kernels.js';
 
 /**
  * Closed forms of the built-in hypersynapses on host arrays: each adds its energy per sample to
@@ -19,6 +20,8 @@ export interface LeanSynapse {
 
 export interface SynapseContext {
   readonly gemm: Gemm;
+  /** The gemm's row routines (native where it has them, else JavaScript). */
+  readonly k: RowRoutines;
   readonly B: number;
   /** x̂ of each connected layer, `[B, size]`. */
   readonly xhat: readonly Float32Array[];
@@ -32,6 +35,7 @@ export interface SynapseContext {
 }
 
 const scalar = (p: ParamValues, name: string) => p[name]![0]!;
+const NO_BIAS = new Float32Array(0);
 
 /**
  * E = −x̂₁ᵀ W x̂₂ (− b·x̂₂ with a bias); W is [d1, d2]. R rows per sample: 1 when both layers are
@@ -41,20 +45,12 @@ function dense(d1: number, d2: number, withBias: boolean, R: number): LeanSynaps
   return {
     kind: withBias ? 'denseBias' : 'dense',
     scratch: (B) => B * R * d2,
-    run: ({ gemm, B, xhat: [a, c], grad: [ga, gc], E, p, work }) => {
-      const W = p['W']!, bias = withBias ? p['b']! : undefined;
+    run: ({ gemm, k, B, xhat: [a, c], grad: [ga, gc], E, p, work }) => {
+      const W = p['W']!, bias = withBias ? p['b']! : NO_BIAS;
       const rows = B * R;
-      // P = x̂₁ W; E −= Σ P ⊙ x̂₂; ∂/∂x̂₂ −= P (+ b); ∂/∂x̂₁ −= x̂₂ Wᵀ
+      // P = x̂₁ W; E −= Σ (P + b) ⊙ x̂₂; ∂/∂x̂₂ −= P + b; ∂/∂x̂₁ −= x̂₂ Wᵀ
       gemm.sgemm(false, false, rows, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
-      for (let r = 0; r < rows; r++) {
-        let e = 0;
-        for (let j = 0, o = r * d2; j < d2; j++, o++) {
-          const q = work[o]! + (bias ? bias[j]! : 0);
-          e += q * c![o]!;
-          gc![o]! -= q;
-        }
-        E[Math.floor(r / R)]! -= e;
-      }
+      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(work, c!, gc!, rows, d2, bias, E, 0, R);
       gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga!, 0, d1, 1, 0, 0, 0);
     },
   };
@@ -84,12 +80,12 @@ function bias(n: number): LeanSynapse {
  * token): overlaps `H = x̂ ξᵀ` (rows × K), then per row an energy and weights `F′(H)`, and the
  * signal `−F′(H) ξ`. `row` turns one row of overlaps into its weights, in place, and returns its energy.
  */
-function memory(kind: string, D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax'): LeanSynapse {
+function memory(kind: string, D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared'): LeanSynapse {
   return {
     kind,
     scratch: (B) => B * R * K,
     lseRows: (B) => B * R,
-    run: ({ gemm, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
       const xi = p['xi']!;
       const rowsN = B * R;
       gemm.sgemm(false, true, rowsN, K, D, 1, x!, 0, D, xi, 0, D, 0, work, 0, K, 1, 0, 0, 0);
@@ -102,6 +98,9 @@ function memory(kind: string, D: number, R: number, K: number, row: ((h: Float32
           for (let r = s * R; r < (s + 1) * R; r++) e += lse[r]!;
           E[s]! -= e / beta;
         }
+      } else if (row === 'reluSquared') {
+        // E += −½ Σ max(h, 0)² per sample, weights max(h, 0)
+        (rowsN * K > SMALL_ROWS ? k.reluSquaredRows : jsReluSquaredRows)(work, 0, rowsN, K, E, 0, R);
       } else {
         for (let s = 0; s < B; s++) {
           let e = 0;
@@ -113,17 +112,6 @@ function memory(kind: string, D: number, R: number, K: number, row: ((h: Float32
     },
   };
 }
-
-// −½ Σ max(h, 0)²; weights max(h, 0)
-const reluSquaredRow = (h: Float32Array, o: number, K: number) => {
-  let e = 0;
-  for (let k = o; k < o + K; k++) {
-    const r = h[k]! > 0 ? h[k]! : 0;
-    h[k] = r;
-    e += r * r;
-  }
-  return -0.5 * e;
-};
 
 // −(1/β) Σ e^{βh}; weights e^{βh}
 const exponentialRow = (h: Float32Array, o: number, K: number, p: ParamValues) => {
@@ -165,7 +153,7 @@ function energyAttention(N: number, D: number, H: number, Y: number, maskSelf: b
     kind: 'energyAttention',
     scratch: (B) => 5 * B * N * HY + B * H * N * N,
     lseRows: (B) => H * B * N,
-    run: ({ gemm, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
       const Wk = p['Wk']!, Wq = p['Wq']!, beta = scalar(p, 'beta');
       const BN = B * N, size = BN * HY, NY = N * Y, NN = N * N, HB = H * B;
       const Kh = 0, Qh = size, dQh = 2 * size, dKh = 3 * size, T = 4 * size, S = 5 * size;
@@ -185,12 +173,8 @@ function energyAttention(N: number, D: number, H: number, Y: number, maskSelf: b
       gemm.sgemm(true, false, N, Y, N, 1, work, S, N, work, Qh, Y, 0, work, dKh, Y, HB, NN, NY, NY);
       // [H, B·N, Y] → [B·N, H·Y], then ∂E/∂x̂ −= dQ Wᵠ (and dK Wᴷ), W as [H·Y, D]
       for (const [from, W] of [[dQh, Wq], [dKh, Wk]] as const) {
-        for (let h = 0; h < H; h++) {
-          for (let r = 0; r < BN; r++) {
-            const src = from + (h * BN + r) * Y, dst = T + r * HY + h * Y;
-            for (let y = 0; y < Y; y++) work[dst + y] = work[src + y]!;
-          }
-        }
+        // head h's [B·N, Y] block (from + h·B·N·Y, pitch Y) → columns h·Y.. of T (pitch H·Y)
+        k.copyBlocks(work, from, Y, work, T, HY, BN, Y, H, BN * Y, Y);
         gemm.sgemm(false, false, BN, D, HY, -1, work, T, HY, W, 0, D, 1, g!, 0, D, 1, 0, 0, 0);
       }
     },
@@ -223,7 +207,7 @@ export function leanSynapse(syn: Hypersynapse, shapes: readonly (readonly number
     }
     case 'reluSquaredMemory': {
       const { D, R, K } = memoryShape();
-      return memory('reluSquaredMemory', D, R, K, reluSquaredRow);
+      return memory('reluSquaredMemory', D, R, K, 'reluSquared');
     }
     case 'exponentialMemory': {
       const { D, R, K } = memoryShape();

@@ -1,0 +1,122 @@
+import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, SoftmaxRows } from '../gemm.js';
+
+/**
+ * The JavaScript twins of the optional native row routines (`RowKernels` in gemm.ts, native/blas.c):
+ * what the lean step runs when its gemm has no native version (wasm, js), and the reference the
+ * native ones are tested against. Sums are accumulated in float64.
+ */
+
+// layer norm per row of D: x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε); L_row = D γ sd + Σ δx
+export const jsLayernormRows: LayernormRows = (x, xhat, off, rows, D, gamma, delta, eps, L, lOff, group) => {
+  let acc = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * D;
+    let mean = 0;
+    for (let i = 0; i < D; i++) mean += x[o + i]!;
+    mean /= D;
+    let v = 0, shift = 0;
+    for (let i = 0; i < D; i++) {
+      const c = x[o + i]! - mean;
+      v += c * c;
+      shift += delta[i]! * x[o + i]!;
+    }
+    const sd = Math.sqrt(v / D + eps);
+    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * (x[o + i]! - mean)) / sd + delta[i]!;
+    acc += D * gamma * sd + shift;
+    if ((r + 1) % group === 0) {
+      L[lOff + (r + 1) / group - 1] = acc;
+      acc = 0;
+    }
+  }
+};
+
+// H ← max(H, 0); E[group] += −½ Σ max(H, 0)²
+export const jsReluSquaredRows: ReluSquaredRows = (H, off, rows, cols, E, eOff, group) => {
+  let acc = 0;
+  for (let r = 0; r < rows; r++) {
+    let e = 0;
+    for (let k = off + r * cols, end = k + cols; k < end; k++) {
+      const v = H[k]! > 0 ? H[k]! : 0;
+      H[k] = v;
+      e += v * v;
+    }
+    acc += e;
+    if ((r + 1) % group === 0) {
+      E[eOff + (r + 1) / group - 1]! -= 0.5 * acc;
+      acc = 0;
+    }
+  }
+};
+
+export const jsCopyBlocks: CopyBlocks = (src, sOff, sLd, dst, dOff, dLd, rows, cols, batch, sStride, dStride) => {
+  for (let t = 0; t < batch; t++) {
+    for (let r = 0; r < rows; r++) {
+      const s = sOff + t * sStride + r * sLd, d = dOff + t * dStride + r * dLd;
+      for (let k = 0; k < cols; k++) dst[d + k] = src[s + k]!;
+    }
+  }
+};
+
+export const jsDotRows: DotRows = (a, aOff, b, bOff, rows, cols, out, outOff, alpha) => {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = aOff + r * cols, j = bOff + r * cols, end = i + cols; i < end; i++, j++) s += a[i]! * b[j]!;
+    out[outOff + r]! += alpha * s;
+  }
+};
+
+export const jsDenseRows: DenseRows = (P, c, gc, rows, cols, bias, E, eOff, group) => {
+  const withBias = bias.length > 0;
+  let acc = 0;
+  for (let r = 0; r < rows; r++) {
+    let e = 0;
+    for (let j = 0, o = r * cols; j < cols; j++, o++) {
+      const q = P[o]! + (withBias ? bias[j]! : 0);
+      e += q * c[o]!;
+      gc[o]! -= q;
+    }
+    acc += e;
+    if ((r + 1) % group === 0) {
+      E[eOff + (r + 1) / group - 1]! -= acc;
+      acc = 0;
+    }
+  }
+};
+
+export const jsAxpy: Axpy = (n, alpha, x, xOff, y, yOff) => {
+  for (let i = 0; i < n; i++) y[yOff + i]! += alpha * x[xOff + i]!;
+};
+
+/** The row routines of `gemm`, each its native version where it has one, else the JavaScript twin. */
+export interface RowRoutines {
+  /** The gemm's softmax rows (native for the addon, `jsSoftmax` otherwise). */
+  softmax: SoftmaxRows;
+  layernormRows: LayernormRows;
+  reluSquaredRows: ReluSquaredRows;
+  copyBlocks: CopyBlocks;
+  dotRows: DotRows;
+  denseRows: DenseRows;
+  axpy: Axpy;
+}
+
+const cache = new WeakMap<Gemm, RowRoutines>();
+
+export function rowRoutines(gemm: Gemm): RowRoutines {
+  let r = cache.get(gemm);
+  if (!r) {
+    r = {
+      softmax: gemm.softmax,
+      layernormRows: gemm.layernormRows ?? jsLayernormRows,
+      reluSquaredRows: gemm.reluSquaredRows ?? jsReluSquaredRows,
+      copyBlocks: gemm.copyBlocks ?? jsCopyBlocks,
+      dotRows: gemm.dotRows ?? jsDotRows,
+      denseRows: gemm.denseRows ?? jsDenseRows,
+      axpy: gemm.axpy ?? jsAxpy,
+    };
+    cache.set(gemm, r);
+  }
+  return r;
+}
+
+/** Up to this many values a loop stays in JavaScript: a call into the addon costs more. */
+export const SMALL_ROWS = 512;
