@@ -14,7 +14,7 @@ import { trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
 await startBackend(options.backend);
-const sizes: Sizes = { hidden: 128, steps: 8, epochs: options.full ? 20 : 8, batchSize: 64, learningRate: 2e-3, seed: 1 };
+const sizes: Sizes = { hidden: 256, steps: 8, epochs: options.full ? 20 : 10, batchSize: 64, learningRate: 2e-3, seed: 1 };
 const { train, test } = split(loadMnist(), { test: 2000, seed: 0 });
 console.log(`train ${train.count}, test ${test.count}; hidden ${sizes.hidden}, ${sizes.steps} unrolled steps, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`);
 
