@@ -258,8 +258,8 @@ rmSync(dir, { recursive: true, force: true });
 // Where hamux-ts started: the tfjs cpu backend with its own kernels (a few runs: it is slow).
 const stockRows: Row[] = [];
 if (arg('stock', '1') !== '0') {
+  await useBackend('cpu', { fastKernels: false }); // useBackend turns our kernels on by default
   disableFastKernels();
-  await useBackend('cpu');
   for (const c of cases) {
     let s = Object.fromEntries(Object.entries(init[c.id]!).map(([k, v]) => [k, tf.tensor(v, [c.batch, ...c.ham.layers[k]!.shape])]));
     const t = timeIt(() => {

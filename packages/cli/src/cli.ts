@@ -2,6 +2,7 @@
 // The `hamux` command. Exit codes: 0 ok, 1 invalid input/config/file, 2 usage error.
 import { tf } from '@hamux-ts/core';
 import type { Command, Io } from './command.js';
+import { bench } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
 import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
@@ -9,7 +10,7 @@ import { schema } from './commands/schema.js';
 import { validate } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, errorLines, exitCodeOf } from './errors.js';
 
-const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema];
+const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema, bench];
 
 const usage = `Usage: hamux <command> [options]
 

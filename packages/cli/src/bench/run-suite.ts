@@ -1,0 +1,127 @@
+/**
+ * Runs every variant of a suite through the suite's one protocol and gathers the raw numbers:
+ * parameters, FLOPs per step, memory, the timed relaxation, and the task's quality measures.
+ */
+import type { BackendReport } from '@hamux-ts/backends';
+import { buildFromConfig } from '@hamux-ts/config';
+import { HamuxError, HamuxErrors } from '@hamux-ts/core';
+import { environment, loadAverage } from './environment.js';
+import { templateNumbers, variantConfig, type LoadedSuite } from './load-suite.js';
+import { DivergenceError } from '@hamux-ts/dynamics';
+import { REPORT_FORMAT, type BenchReport, type FailedVariant, type VariantResult } from './result.js';
+import type { Suite } from './suite-schema.js';
+import { capacityRunner } from './tasks/capacity.js';
+import { completionRunner } from './tasks/completion.js';
+import { relaxationRunner } from './tasks/relaxation.js';
+import type { TaskRunner } from './tasks/task.js';
+import { reportedOptions, schedulerOptions, summarise } from './variant.js';
+
+export interface RunSuiteOptions {
+  /** What `useBackend` reported for the backend the run uses (already current). */
+  readonly backend: BackendReport;
+  /** Progress lines (one per phase of each variant). */
+  readonly log?: (line: string) => void;
+  /** Run only these variants (by name). */
+  readonly only?: readonly string[];
+  /** The date written into the report (default: now). */
+  readonly date?: Date;
+}
+
+function runnerFor(suite: Suite): TaskRunner {
+  switch (suite.task.kind) {
+    case 'completion': return completionRunner(suite, suite.task);
+    case 'capacity': return capacityRunner(suite, suite.task);
+    case 'relaxation': return relaxationRunner(suite, suite.task);
+  }
+}
+
+/** Errors of a task, placed in the suite file (`suite.json: variants[2].input: …`). */
+function inFile(e: unknown, file: string): unknown {
+  if (e instanceof HamuxErrors) return new HamuxErrors(e.errors.map((x) => inFile(x, file) as HamuxError));
+  if (e instanceof HamuxError) return new HamuxError(e.path ? `${file}: ${e.path}` : file, e.path ? e.message.slice(e.path.length + 2) : e.message);
+  return e;
+}
+
+/** Whether `e` is the dynamics diverging or a training loss that is not finite. */
+function diverged(e: unknown): boolean {
+  return e instanceof DivergenceError || (e instanceof HamuxError && e.path === 'loss');
+}
+
+export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): Promise<BenchReport> {
+  const { suite } = loaded;
+  const log = options.log ?? (() => undefined);
+  const only = options.only;
+  if (only) {
+    const unknown = only.filter((n) => !loaded.variants.some((v) => v.name === n));
+    if (unknown.length > 0) throw new HamuxError('--only', `unknown variant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (variants are ${loaded.variants.map((v) => `"${v.name}"`).join(', ')})`);
+  }
+  const env = environment(options.backend);
+  const started = performance.now();
+  const numbers = templateNumbers(suite);
+  const variants: VariantResult[] = [];
+  const failed: FailedVariant[] = [];
+  let runner: TaskRunner | undefined;
+  try {
+    runner = runnerFor(suite);
+    for (const [index, variant] of loaded.variants.entries()) {
+      if (only && !only.includes(variant.name)) continue;
+      const t0 = performance.now();
+      const config = variantConfig(variant, numbers);
+      const ham = buildFromConfig(config);
+      try {
+        const scheduler = schedulerOptions(config, suite.protocol);
+        log(`${variant.name}: ${ham.layerNames.length} layer${ham.layerNames.length === 1 ? '' : 's'}, ${ham.numParams} parameters`);
+        let out;
+        try {
+          out = await runner.run({
+            variant, index, ham, config, options: scheduler,
+            configAt: (k) => variantConfig(variant, templateNumbers(suite, k)),
+            log: (line) => log(`${variant.name}: ${line}`),
+            load: () => loadAverage()[0]!,
+          });
+        } catch (e) {
+          // A variant whose dynamics diverge (or whose training loss blows up) is a result, not a
+          // mistake in the suite: it is reported and the others are still measured.
+          if (!diverged(e)) throw e;
+          const error = (e as Error).message;
+          log(`${variant.name}: failed: ${error}`);
+          failed.push({ name: variant.name, config: variant.origin, error, seconds: (performance.now() - t0) / 1000 });
+          continue;
+        }
+        variants.push({
+          name: variant.name,
+          ...(variant.description ? { description: variant.description } : {}),
+          ...(variant.tags ? { tags: variant.tags } : {}),
+          config: variant.origin,
+          ...summarise(config),
+          scheduler: reportedOptions(scheduler),
+          params: ham.numParams,
+          paramBytes: 4 * ham.numParams,
+          ...out,
+          seconds: (performance.now() - t0) / 1000,
+        });
+      } finally {
+        ham.dispose();
+      }
+    }
+  } catch (e) {
+    throw inFile(e, loaded.file);
+  } finally {
+    runner?.dispose();
+  }
+  const { full: _full, ...rest } = suite;
+  return {
+    format: REPORT_FORMAT,
+    suite: { name: rest.name, title: rest.title, ...(rest.description ? { description: rest.description } : {}), file: loaded.file },
+    size: loaded.full ? 'full' : 'default',
+    date: (options.date ?? new Date()).toISOString(),
+    seed: suite.seed,
+    environment: env,
+    protocol: { task: suite.task, protocol: suite.protocol, text: runner.text },
+    plots: suite.plots,
+    variants,
+    failed,
+    loadAverageEnd: loadAverage()[0]!,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,61 @@
+/** Writes a report: `<suite>-<backend>.json` (the raw numbers), `.md`, and one SVG per plot. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HamuxError } from '@hamux-ts/core';
+import { markdownReport } from './markdown.js';
+import { reportPlots, type Plot } from './plots.js';
+import { REPORT_FORMAT, type BenchReport } from './result.js';
+
+export interface WrittenReport {
+  readonly json: string;
+  readonly markdown: string;
+  readonly svgs: readonly string[];
+}
+
+/** The stem of a report's files: `<suite>-<backend>` (`-full` at full size). */
+export function reportStem(report: BenchReport): string {
+  return `${report.suite.name}-${report.environment.backend.name}${report.size === 'full' ? '-full' : ''}`;
+}
+
+/** JSON text of a report: numbers as measured, non-finite ones as null. */
+export function reportJson(report: BenchReport): string {
+  return `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+}
+
+export function writeReport(report: BenchReport, outDir: string, command: string): WrittenReport {
+  const stem = reportStem(report);
+  const plots = reportPlots(report);
+  const plotFile = (p: Plot) => `${stem}-${p.name}.svg`;
+  const files = {
+    json: join(outDir, `${stem}.json`),
+    markdown: join(outDir, `${stem}.md`),
+    svgs: plots.map((p) => join(outDir, plotFile(p))),
+  };
+  try {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(files.json, reportJson(report));
+    writeFileSync(files.markdown, markdownReport(report, plots, plotFile, command));
+    plots.forEach((p, i) => writeFileSync(files.svgs[i]!, p.svg));
+  } catch (e) {
+    throw new HamuxError('--out', `cannot write the report into "${outDir}": ${(e as Error).message}`);
+  }
+  return files;
+}
+
+/** Reads a report back from its JSON text, checking it is one. */
+export function parseReport(text: string, file: string): BenchReport {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new HamuxError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  const r = data as Partial<BenchReport> | null;
+  if (typeof r !== 'object' || r === null || r.format !== REPORT_FORMAT) {
+    throw new HamuxError(file, `not a hamux bench report (expected "format": "${REPORT_FORMAT}")`);
+  }
+  if (!Array.isArray(r.variants) || typeof r.environment !== 'object' || typeof r.suite !== 'object') {
+    throw new HamuxError(file, 'a bench report needs "suite", "environment" and "variants"');
+  }
+  return r as BenchReport;
+}
