@@ -1,5 +1,6 @@
 import { HamuxError } from '@hamux-ts/core';
 import { enableFastKernels } from '@hamux-ts/kernels';
+import { registerConv2DBackpropFilter } from './conv2d-filter.js';
 import { startCpu } from './cpu.js';
 import type { BackendAttempt, BackendChoice, BackendReport, GpuAdapterReport } from './types.js';
 import { startWasm } from './wasm.js';
@@ -19,7 +20,8 @@ export interface UseBackendOptions {
   /**
    * On cpu and wasm, replace tfjs's matrix-product kernels with `@hamux-ts/kernels`' (OpenBLAS when
    * its addon was built at install time, else WebAssembly SIMD): the same products, 10–100× faster.
-   * Default true; results agree with the stock kernels to float32 rounding (tested).
+   * On cpu also replace tfjs's `Conv2DBackpropFilter` (a scalar loop) by one matrix product over the
+   * unrolled windows. Default true; results agree with the stock kernels to float32 rounding (tested).
    */
   readonly fastKernels?: boolean;
 }
@@ -57,7 +59,11 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
     if (!result.ok) continue;
     const report: BackendReport = result.adapter ? { chosen: name, tried, adapter: result.adapter } : { chosen: name, tried };
     // On the CPU backends the matrix products go to OpenBLAS (when built) or a WebAssembly SIMD kernel.
-    if (name !== 'webgpu' && (options.fastKernels ?? true)) report.kernels = await enableFastKernels();
+    if (name !== 'webgpu' && (options.fastKernels ?? true)) {
+      report.kernels = await enableFastKernels();
+      // And the conv filter gradient as one product (tfjs's cpu kernel is a scalar loop).
+      if (name === 'cpu') registerConv2DBackpropFilter('cpu');
+    }
     return report;
   }
   const why = tried.map((t) => `${t.name}: ${t.reason ?? 'unknown'}`).join('; ');

@@ -1,6 +1,6 @@
 import { tf } from '@hamux-ts/core';
 import { isNode } from './node.js';
-import { registerWasmConv2DBackpropFilter } from './wasm-conv2d-filter.js';
+import { registerConv2DBackpropFilter } from './conv2d-filter.js';
 
 const BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
@@ -36,7 +36,7 @@ export async function startWasm(): Promise<void> {
   const ok = await tf.setBackend('wasm');
   dropListenersSince(before);
   if (!ok) throw new Error('the wasm backend failed to initialise');
-  registerWasmConv2DBackpropFilter();
+  registerConv2DBackpropFilter('wasm');
 }
 
 type Listeners = { exception: Function[]; rejection: Function[] } | undefined;
