@@ -1,14 +1,8 @@
-import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Axpy, type CopyBlocks, type DenseRows, type DotRows, type Gemm, type LayernormRows, type ReluSquaredRows, type Sgemm, type SoftmaxRows } from './gemm.js';
+import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Axpy, type CopyBlocks, type DenseRows, type DotRows, type Gemm, type LayernormRows, type ReluSquaredRows, type RowKernels, type Sgemm, type SoftmaxRows } from './gemm.js';
 
-interface BlasAddon {
+interface BlasAddon extends Required<RowKernels> {
   sgemm: Sgemm;
   softmax: SoftmaxRows;
-  layernormRows: LayernormRows;
-  reluSquaredRows: ReluSquaredRows;
-  copyBlocks: CopyBlocks;
-  dotRows: DotRows;
-  denseRows: DenseRows;
-  axpy: Axpy;
   threads(n?: number): number;
   config(): string;
 }

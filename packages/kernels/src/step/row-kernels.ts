@@ -1,4 +1,4 @@
-import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, SoftmaxRows } from '../gemm.js';
+import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels } from '../gemm.js';
 
 /**
  * The JavaScript twins of the optional native row routines (`RowKernels` in gemm.ts, native/blas.c):
@@ -88,16 +88,7 @@ export const jsAxpy: Axpy = (n, alpha, x, xOff, y, yOff) => {
 };
 
 /** The row routines of `gemm`, each its native version where it has one, else the JavaScript twin. */
-export interface RowRoutines {
-  /** The gemm's softmax rows (native for the addon, `jsSoftmax` otherwise). */
-  softmax: SoftmaxRows;
-  layernormRows: LayernormRows;
-  reluSquaredRows: ReluSquaredRows;
-  copyBlocks: CopyBlocks;
-  dotRows: DotRows;
-  denseRows: DenseRows;
-  axpy: Axpy;
-}
+export type RowRoutines = Required<RowKernels> & Pick<Gemm, 'softmax'>;
 
 const cache = new WeakMap<Gemm, RowRoutines>();
 
