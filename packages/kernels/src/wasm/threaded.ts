@@ -13,6 +13,17 @@ const THREADED = 1 << 21;
 /** How long the main thread waits for the worker before notifying it again (see `join`). */
 const RENOTIFY_MS = 2;
 
+export interface ThreadedGemmOptions {
+  /** How long `join` waits before notifying the worker again, in ms (default 2). */
+  renotifyMs?: number;
+  /**
+   * Fault injection for tests: after every product, notify the (finished, idle) worker once more,
+   * as a timed re-notify that lands just after the worker's last store does. The protocol must
+   * shrug it off; the worker once re-ran its old job then, writing into the next product's operands.
+   */
+  wakeIdleWorker?: boolean;
+}
+
 interface SharedExports {
   __heap_base: WebAssembly.Global;
   __stack_pointer: WebAssembly.Global;
@@ -37,7 +48,10 @@ const f = new Float32Array(memory.buffer, ctrlOff, ${CTRL_BYTES / 4});
 parentPort.postMessage('ready');
 let seq = 0;
 for (;;) {
-  Atomics.wait(ctrl, 0, seq);
+  // Sleep until a new job is posted. A wake-up with the sequence number unchanged (the main
+  // thread's timed re-notify reaching a worker that has already finished) is not a job: running
+  // the old one again would write into a heap the main thread is already reusing.
+  while (Atomics.load(ctrl, 0) === seq) Atomics.wait(ctrl, 0, seq);
   seq = Atomics.load(ctrl, 0);
   const [tA, tB, M, N, K, A, lda, B, ldb, C, ldc, count, sA, sB, sC, quit] = ctrl.subarray(${JOB}, ${JOB} + 16);
   if (quit) break;
@@ -48,7 +62,7 @@ for (;;) {
 `;
 
 /** Two-thread wasm gemm, or why not (not Node, no shared memory, the worker does not start). */
-export async function loadThreadedWasmGemm(): Promise<(Gemm & { close(): Promise<void> }) | string> {
+export async function loadThreadedWasmGemm(options: ThreadedGemmOptions = {}): Promise<(Gemm & { close(): Promise<void> }) | string> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (typeof proc?.versions?.node !== 'string') return 'two threads only under Node';
   if (typeof SharedArrayBuffer === 'undefined') return 'no SharedArrayBuffer';
@@ -108,10 +122,12 @@ export async function loadThreadedWasmGemm(): Promise<(Gemm & { close(): Promise
   // spawned numpy and memory growth) both threads were found asleep for good with a job
   // posted, in every run: the worker in Atomics.wait on a sequence number that had already moved on, a notify
   // lost. Not reproduced in isolation; so the wait here is timed, and each time it runs out the job
-  // is notified again (a no-op for a worker that is busy), which turns a hang into a 2 ms delay.
+  // is notified again, which turns a hang into a 2 ms delay. The notify is harmless to a busy worker
+  // and to an idle one alike: the worker only runs a job whose sequence number it has not seen.
+  const renotifyMs = options.renotifyMs ?? RENOTIFY_MS;
   const join = () => {
     for (let done = Atomics.load(ctrl, 1); done !== seq; done = Atomics.load(ctrl, 1)) {
-      if (Atomics.wait(ctrl, 1, done, RENOTIFY_MS) === 'timed-out') Atomics.notify(ctrl, 0);
+      if (Atomics.wait(ctrl, 1, done, renotifyMs) === 'timed-out') Atomics.notify(ctrl, 0);
     }
   };
 
@@ -148,6 +164,7 @@ export async function loadThreadedWasmGemm(): Promise<(Gemm & { close(): Promise
       post(theirs, alpha, beta);
       runHere(mine, alpha, beta);
       join();
+      if (options.wakeIdleWorker) Atomics.notify(ctrl, 0);
     }
     C.set(h.subarray(c0, c0 + cSpan), cOff);
   };
