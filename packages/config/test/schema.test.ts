@@ -11,10 +11,15 @@ import {
   lagrangians as L,
   learnable,
   normalValues,
+  ones,
   sumPerSample,
   synapses as Y,
   tf,
   type HAM,
+  type Hypersynapse,
+  type ParamSpecs,
+  type Tensor,
+  type TensorMap,
 } from '@hamux-ts/core';
 import { descendSync } from '@hamux-ts/dynamics';
 import {
@@ -573,6 +578,53 @@ describe('user-defined kinds', () => {
     expect(problems(config2, { registry: failing })).toEqual([
       'synapses.link: the factory registered for "pairwise" made a hypersynapse of kind "dense"',
     ]);
+  });
+
+  it('applies init to a registered synapse through its own methods, and to a built-in keeping its spec', () => {
+    /** `E = −s g Σ x̂₁ ⊙ x̂₂`, a class whose methods read `this`. */
+    class Scaled implements Hypersynapse {
+      readonly kind = 'scaled';
+      readonly arity = 2;
+      readonly options = {};
+      constructor(private readonly s: number) {}
+      check(): undefined {
+        return undefined;
+      }
+      params(): ParamSpecs {
+        return { g: { shape: [], init: ones, learnable: true } };
+      }
+      energy([a, b]: readonly Tensor[], p: TensorMap): Tensor {
+        return tf.mul(-this.s, tf.mul(p['g']!, sumPerSample(tf.mul(a!, b!))));
+      }
+      dEdxhat([a, b]: readonly Tensor[], p: TensorMap): Tensor[] {
+        return [tf.mul(-this.s, tf.mul(p['g']!, b!)), tf.mul(-this.s, tf.mul(p['g']!, a!))];
+      }
+    }
+    const scaled = createRegistry().synapse('scaled', () => new Scaled(3));
+    const ham = buildFromConfig({
+      layers: { a: { shape: [3], lagrangian: { kind: 'identity' } }, b: { shape: [3], lagrangian: { kind: 'tanh' } } },
+      synapses: {
+        s: { kind: 'scaled', connects: ['a', 'b'], init: { g: { type: 'constant', value: 2 } } },
+        d: { kind: 'dense', connects: ['a', 'b'], init: { W: { type: 'normal', std: 0.3 } } },
+      },
+      seed: 0,
+    }, { registry: scaled });
+    expect(ham.synapses.s!.synapse).not.toHaveProperty('builtin');
+    expect(ham.synapses.d!.synapse.builtin).toEqual({ kind: 'dense', perToken: false });
+    expect(ham.paramSpecs.synapses.d!['W']!.init).toEqual({ type: 'normal', std: 0.3 });
+    const reference = hypergraph()
+      .layer('a', { shape: [3], lagrangian: L.identity() })
+      .layer('b', { shape: [3], lagrangian: L.tanh() })
+      .synapse('s', new Scaled(3), ['a', 'b'])
+      .synapse('d', Y.dense({ init: { W: { type: 'normal', std: 0.3 } } }), ['a', 'b'])
+      .build({ seed: 0, params: { synapses: { s: { g: tf.scalar(2) } } } });
+    const states = ham.randomStates(2, 5);
+    const [got, want] = [ham, reference].map((h) => h.energyAndDEdxhat(states));
+    expect(got!.energy.arraySync()).toEqual(want!.energy.arraySync());
+    for (const n of ['a', 'b'] as const) expect(got!.dEdxhat[n].arraySync()).toEqual(want!.dEdxhat[n].arraySync());
+    tf.dispose([...Object.values(states), got!.energy, want!.energy, ...Object.values(got!.dEdxhat), ...Object.values(want!.dEdxhat)]);
+    ham.dispose();
+    reference.dispose();
   });
 
   it('refuses to register a built-in, reserved or repeated kind', () => {

@@ -1,6 +1,7 @@
 import type { Tensor } from './tf.js';
 import type { ParamSpecs, TensorMap } from './params.js';
 import type { Shape } from './shape.js';
+import type { BuiltinSynapseSpec } from './builtin.js';
 
 /**
  * A hypersynapse: a differentiable scalar energy `E_syn(x̂_a, x̂_b, …; θ)` of the activations of the
@@ -30,9 +31,18 @@ export interface Hypersynapse {
    * with autodiff of `energy` (tested for every built-in).
    */
   dEdxhat?(xhats: readonly Tensor[], params: TensorMap): Tensor[];
+  /**
+   * Which built-in this is, set by the built-in factories only: fast paths with their own form of
+   * that built-in use it instead of `energy`. Carrying one promises that `energy` is exactly that
+   * built-in's, so a component derived from a built-in with another energy must drop it.
+   */
+  readonly builtin?: BuiltinSynapseSpec;
 }
 
-/** Builds a user-defined hypersynapse from its energy function: as first-class as a built-in. */
+/**
+ * Builds a user-defined hypersynapse from its energy function: as first-class as a built-in. It
+ * carries no `builtin` spec, so it runs through its own functions even under a built-in's kind.
+ */
 export function defineHypersynapse(def: {
   kind: string;
   arity: number;

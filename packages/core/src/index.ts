@@ -22,10 +22,11 @@ export {
 export { deriveKey, normalValues, uniformValues, uniformGenerator } from './random.js';
 export { sumPerSample, tidy } from './ops.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';
+export type { BuiltinLagrangianSpec, BuiltinSynapseSpec } from './builtin.js';
 export * as lagrangians from './lagrangians/index.js';
 export { type Hypersynapse, defineHypersynapse } from './hypersynapse.js';
 export * as synapses from './synapses/index.js';
 export { NeuronLayer, type LayerSpec } from './layer.js';
 export { GraphBuilder, hypergraph, type BuildOptions, type IsolatedLayerPolicy } from './graph.js';
 export { HAM, type States, type EnergyTree, type SynapseNode, type GradMethod, type EvalOptions } from './ham.js';
-export { type FastEvaluator, type FastEvaluatorProvider, setFastEvaluatorProvider, fastEvaluatorProvider } from './evaluator.js';
+export { type FastEvaluator, type FastEvaluatorProvider, type HostStates, setFastEvaluatorProvider, fastEvaluatorProvider } from './evaluator.js';

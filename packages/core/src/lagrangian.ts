@@ -1,6 +1,7 @@
 import type { Tensor } from './tf.js';
 import type { ParamSpecs, TensorMap } from './params.js';
 import type { Shape } from './shape.js';
+import type { BuiltinLagrangianSpec } from './builtin.js';
 
 /**
  * A Lagrangian: a convex scalar function of a whole neuron layer. Its gradient is the layer's
@@ -22,9 +23,18 @@ export interface Lagrangian {
   lagrangian(x: Tensor, params: TensorMap): Tensor;
   /** `∇L(x)` in closed form, `[B, ...shape]`; when absent, autodiff of `lagrangian` is used. */
   activation?(x: Tensor, params: TensorMap): Tensor;
+  /**
+   * Which built-in this is, set by the built-in factories only: fast paths with their own form of
+   * that built-in use it instead of `lagrangian`. Carrying one promises that `lagrangian` is exactly
+   * that built-in's, so a component derived from a built-in with another energy must drop it.
+   */
+  readonly builtin?: BuiltinLagrangianSpec;
 }
 
-/** Builds a user-defined Lagrangian from a scalar function of the state (autodiff gives `∇L`). */
+/**
+ * Builds a user-defined Lagrangian from a scalar function of the state (autodiff gives `∇L`). It
+ * carries no `builtin` spec, so it runs through its own functions even under a built-in's kind.
+ */
 export function defineLagrangian(def: {
   kind: string;
   lagrangian: (x: Tensor, params: TensorMap) => Tensor;

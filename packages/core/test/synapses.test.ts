@@ -996,15 +996,6 @@ describe('per-token dense synapses', () => {
     expect(p['embedBias.b']).toEqual(new Array(100).fill(0));
     ham.dispose();
   });
-
-  it('the flattened and per-token forms are different functions (tools that recognise built-ins by source can tell them apart)', () => {
-    const src = (s: Hypersynapse) => [String(s.energy), String(s.dEdxhat)];
-    for (const [flatForm, tokenForm] of [[Y.dense(), Y.dense({ perToken: true })], [Y.denseBias(), Y.denseBias({ perToken: true })]] as const) {
-      const [a, b] = [src(flatForm), src(tokenForm)];
-      expect(a[0]).not.toBe(b[0]);
-      expect(a[1]).not.toBe(b[1]);
-    }
-  });
 });
 
 // ---------------------------------------------------------------------------------------------

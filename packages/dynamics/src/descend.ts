@@ -1,5 +1,6 @@
-import { HamuxError, tf, type HAM, type States } from '@hamux-ts/core';
-import { engine, type DescendResult, type Readback } from './engine.js';
+import { HamuxError, type HAM, type States } from '@hamux-ts/core';
+import { canReadSync, driveAsync, driveSync } from './drive.js';
+import { engine, type DescendResult } from './engine.js';
 import { settingsFrom, type DescendOptions } from './options.js';
 
 /**
@@ -18,11 +19,13 @@ export function descendSync<L extends string, S extends string>(
   init: States<L>,
   options: DescendOptions<L> = {},
 ): DescendResult<L> {
-  assertSyncReadback();
-  const run = engine(ham, init, settingsFrom(options), options);
-  let next = run.next();
-  while (!next.done) next = run.next(readSync(next.value));
-  return next.value;
+  if (!canReadSync()) {
+    throw new HamuxError(
+      'descendSync',
+      'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await descend(ham, init, options)` instead',
+    );
+  }
+  return driveSync(engine(ham, init, settingsFrom(options), options));
 }
 
 /**
@@ -34,38 +37,5 @@ export async function descend<L extends string, S extends string>(
   init: States<L>,
   options: DescendOptions<L> = {},
 ): Promise<DescendResult<L>> {
-  const run = engine(ham, init, settingsFrom(options), options);
-  let next = run.next();
-  while (!next.done) {
-    let values: Float32Array[];
-    try {
-      values = await Promise.all(next.value.map(async (t) => Float32Array.from(await t.data())));
-      await yieldToEventLoop();
-    } catch (e) {
-      run.throw(e);
-      throw e;
-    }
-    next = run.next(values);
-  }
-  return next.value;
+  return driveAsync(engine(ham, init, settingsFrom(options), options));
 }
-
-/**
- * tfjs-backend-webgpu reads a GPU buffer synchronously by drawing it onto an `OffscreenCanvas`;
- * without one (Node, workers of some runtimes) `dataSync` fails deep inside tfjs. Say so up front.
- */
-function assertSyncReadback(): void {
-  if (tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
-    throw new HamuxError(
-      'descendSync',
-      'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await descend(ham, init, options)` instead',
-    );
-  }
-}
-
-function readSync(tensors: Readback): Float32Array[] {
-  return tensors.map((t) => Float32Array.from(t.dataSync()));
-}
-
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));

@@ -1,22 +1,30 @@
-import { fastEvaluatorProvider, tf, type EvalOptions, type HAM, type States, type Tensor } from '@hamux-ts/core';
-
-export interface Evaluator<L extends string> {
-  readonly name: string;
-  readonly evaluate: (states: States<L>) => { energy: Tensor; dEdxhat: States<L> };
-}
+import { fastEvaluatorProvider, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
+import type { DescendOptions } from './options.js';
+import { HostStepper } from './host-stepper.js';
+import { TensorStepper } from './tensor-stepper.js';
+import type { FreeMask, StepPlan, Stepper } from './stepper.js';
 
 const GENERAL = 'HAM.energyAndDEdxhat';
 
 /**
- * How a descent computes `E` and `∂E/∂x̂`: the installed fast evaluator when `fast` is allowed, the
- * caller did not ask for autodiff, the current backend is one it supports and the graph compiles;
- * otherwise `HAM.energyAndDEdxhat`. Chosen once per descent.
+ * How a descent steps: on host arrays with the installed fast evaluator when `fastPath` allows it,
+ * the caller did not ask for autodiff, the current backend is one it supports and the graph
+ * compiles; otherwise in tfjs ops with `HAM.energyAndDEdxhat`. Chosen once per descent.
  */
-export function evaluatorFor<L extends string, S extends string>(ham: HAM<L, S>, options: EvalOptions, fast: boolean): Evaluator<L> {
-  const general: Evaluator<L> = { name: GENERAL, evaluate: (states) => ham.energyAndDEdxhat(states, options) };
+export function stepperFor<L extends string, S extends string>(
+  ham: HAM<L, S>,
+  init: States<L>,
+  plan: StepPlan<L>,
+  masks: ReadonlyMap<L, FreeMask<Tensor>>,
+  options: DescendOptions<L>,
+  neuronEnergy: boolean,
+): Stepper<L> {
   const provider = fastEvaluatorProvider();
-  if (!fast || options.method === 'autodiff' || provider === undefined || !provider.supports(tf.getBackend())) return general;
-  const compiled = provider.compile(ham, { neuronEnergy: options.neuronEnergy ?? true });
-  if (typeof compiled === 'string') return general;
-  return { name: provider.name, evaluate: (states) => compiled(states, options.params) };
+  if ((options.fastPath ?? true) && options.method !== 'autodiff' && provider !== undefined && provider.supports(tf.getBackend())) {
+    const compiled = provider.compile(ham, { neuronEnergy });
+    if (typeof compiled !== 'string') return new HostStepper(plan, init, masks, compiled, provider.name, options.params);
+  }
+  const evaluate = (states: Record<L, Tensor>, params: Params | undefined) =>
+    ham.energyAndDEdxhat(states as States<L>, { neuronEnergy, ...(params ? { params } : {}), ...(options.method ? { method: options.method } : {}) }) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
+  return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);
 }

@@ -54,6 +54,8 @@ export interface DescendOptions<L extends string> {
   readonly tolerance?: Tolerance;
   /** Read values back to the host (convergence, progress) every this many steps. Default 10. */
   readonly checkEvery?: number;
+  /** Time constants by layer, over the graph's own. */
+  readonly tau?: { readonly [K in L]?: number };
   /** Layers, or parts of layers, held fixed. */
   readonly clamp?: { readonly [K in L]?: Clamp };
   /** Record every state every this many steps into the result (host memory). Default: never. */

@@ -2,8 +2,9 @@
 // and compiles the graph, the result says so, and `fastPath: false`, `method: 'autodiff'`, an
 // unsupported backend or a graph it refuses all fall back to HAM.energyAndDEdxhat.
 import { afterEach, describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, setFastEvaluatorProvider, synapses as Y, tf, type FastEvaluatorProvider, type Tensor } from '@hamux-ts/core';
+import { hypergraph, lagrangians as L, setFastEvaluatorProvider, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { descendSync } from '@hamux-ts/dynamics';
+import { hamProvider } from './support.js';
 
 const ham = () =>
   hypergraph()
@@ -15,18 +16,7 @@ const ham = () =>
 /** A provider that evaluates with the HAM itself and counts its calls (or refuses, or skips the backend). */
 function counting(options: { refuse?: string; backend?: string } = {}) {
   const calls = { compile: 0, evaluate: 0 };
-  const provider: FastEvaluatorProvider = {
-    name: 'counting evaluator',
-    supports: (b) => b === (options.backend ?? tf.getBackend()),
-    compile(h, { neuronEnergy }) {
-      calls.compile++;
-      if (options.refuse) return options.refuse;
-      return (states, params) => {
-        calls.evaluate++;
-        return h.energyAndDEdxhat(states, { neuronEnergy, ...(params ? { params } : {}) });
-      };
-    },
-  };
+  const provider = hamProvider('counting evaluator', options, calls);
   return { provider, calls };
 }
 

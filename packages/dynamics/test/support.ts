@@ -2,7 +2,7 @@
  * Shared helpers of the scheduler tests: small conversions between tensors and host arrays, and
  * disposal of state records. Not a test file itself.
  */
-import { tf, type HAM, type States, type Tensor } from '@hamux-ts/core';
+import { tf, type FastEvaluatorProvider, type HAM, type States, type Tensor } from '@hamux-ts/core';
 
 export function disposeStates(...records: (Readonly<Record<string, Tensor>> | undefined)[]): void {
   for (const r of records) if (r) for (const t of Object.values(r)) if (!t.isDisposed) t.dispose();
@@ -75,4 +75,37 @@ export async function rejected(p: Promise<unknown>): Promise<unknown> {
     return e;
   }
   throw new Error('expected a rejection, the promise resolved');
+}
+
+/**
+ * A fast-evaluator provider whose host evaluation is the HAM's own, on tensors made from the host
+ * arrays and read straight back: with it the scheduler runs its host-array loop on exactly the
+ * values the tensor loop sees, so the two must agree to the bit. Counts its calls in `calls`.
+ */
+export function hamProvider(
+  name: string,
+  options: { refuse?: string; backend?: string } = {},
+  calls = { compile: 0, evaluate: 0 },
+): FastEvaluatorProvider {
+  return {
+    name,
+    supports: (b) => b === (options.backend ?? tf.getBackend()),
+    compile(h, { neuronEnergy }) {
+      calls.compile++;
+      if (options.refuse) return options.refuse;
+      return (x, batch, params) => {
+        calls.evaluate++;
+        const [energy, ...signals] = tf.tidy(() => {
+          const r = h.energyAndDEdxhat(statesFrom(h, x, batch), { neuronEnergy, ...(params ? { params } : {}) });
+          return [r.energy, ...h.layerNames.map((n) => r.dEdxhat[n])];
+        });
+        const out = {
+          energy: Float64Array.from(energy!.dataSync()),
+          dEdxhat: Object.fromEntries(h.layerNames.map((n, i) => [n, signals[i]!.dataSync() as Float32Array])) as typeof x,
+        };
+        tf.dispose([energy!, ...signals]);
+        return out;
+      };
+    },
+  };
 }

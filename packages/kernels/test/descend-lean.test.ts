@@ -3,7 +3,7 @@
 // general tfjs path to float32 accuracy, still never lets an energy rise, and leaks no tensor.
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineHypersynapse, hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
-import { descend } from '@hamux-ts/dynamics';
+import { descend, descendSync } from '@hamux-ts/dynamics';
 import { useBackend } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { compileLeanStep, disableFastKernels, enableFastKernels } from '../src/index.js';
@@ -82,6 +82,28 @@ describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (bac
     const init = ham.randomStates(2, 1);
     const r = await descend(ham, init, { maxSteps: 5 });
     expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
+    tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
+    ham.dispose();
+  });
+
+  it('a config with initialisers on built-in synapses takes the lean step (descendSync)', async () => {
+    await useBackend(backend, { fastKernels: false });
+    await enableFastKernels();
+    const ham = buildFromConfig({
+      layers: {
+        v: { shape: [12], lagrangian: { kind: 'identity' } },
+        h: { shape: [6], lagrangian: { kind: 'softmax', beta: 2 }, tau: 0.2 },
+      },
+      synapses: {
+        W: { kind: 'denseBias', connects: ['v', 'h'], init: { W: { type: 'normal', std: 0.3 }, b: { type: 'constant', value: 0.1 } } },
+        mem: { kind: 'modernHopfield', connects: ['v'], memories: 5, init: { xi: { type: 'uniform', low: -0.5, high: 0.5 } } },
+      },
+      seed: 1,
+    });
+    expect(ham.synapses.W!.synapse.builtin).toEqual({ kind: 'denseBias', perToken: false });
+    const init = ham.randomStates(3, 2, 0.5);
+    const r = descendSync(ham, init, { mode: 'fixed', dt: 0.05, maxSteps: 10 });
+    expect(r.evaluator).toMatch(/^lean step/);
     tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
     ham.dispose();
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, learnable, synapses as Y, tf,
-  type HAM, type Tensor,
+  type HAM, type Hypersynapse, type Lagrangian, type Params, type Tensor,
 } from '@hamux-ts/core';
 import { compileLeanStep, jsGemm, LeanStep, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm } from '../src/index.js';
 
@@ -208,7 +208,42 @@ describe('lean step', () => {
     expect(compileLeanStep(g2)).toMatch(/layer "a": the Lagrangian "identity" is not a built-in/);
     const g3 = hypergraph().layer('a', { shape: [3, 4], lagrangian: L.softmax({ axis: 0 }) }).synapse('s', Y.bias(), ['a']).build({ seed: 1 });
     expect(compileLeanStep(g3)).toMatch(/softmax along an axis other than the last/);
-    [g1, g2, g3].forEach((g) => g.dispose());
+    const g4 = hypergraph().layer('a', { shape: [4, 4, 1], lagrangian: L.identity() }).layer('b', { shape: [2, 2, 1], lagrangian: L.identity() })
+      .synapse('p', Y.avgPool({ size: 2 }), ['a', 'b']).build({ seed: 1 });
+    expect(compileLeanStep(g4)).toMatch(/synapse "p": no lean form for the synapse "avgPool"/);
+    [g1, g2, g3, g4].forEach((g) => g.dispose());
+  });
+
+  it("refuses a user-defined component made of a built-in's very functions, and a built-in under another kind", () => {
+    const softmax = L.softmax({ beta: 2 }), dense = Y.dense();
+    // the same kind, the same functions (the same source text): still not a built-in, so autodiff
+    const sameLag = defineLagrangian({ kind: 'softmax', params: softmax.params, lagrangian: softmax.lagrangian, activation: softmax.activation! });
+    const sameSyn = defineHypersynapse({ kind: 'dense', arity: 2, params: dense.params, energy: dense.energy, dEdxhat: dense.dEdxhat! });
+    const graph = (lag: Lagrangian, syn: Hypersynapse) =>
+      hypergraph().layer('a', { shape: [4], lagrangian: L.identity() }).layer('b', { shape: [3], lagrangian: lag })
+        .synapse('s', syn, ['a', 'b']).build({ seed: 2 });
+    const g1 = graph(sameLag, dense), g2 = graph(softmax, sameSyn);
+    expect(compileLeanStep(g1)).toMatch(/layer "b": the Lagrangian "softmax" is not a built-in/);
+    expect(compileLeanStep(g2)).toMatch(/synapse "s": "dense" is not a built-in/);
+    // a built-in copied under a kind of its own is that kind's, not the built-in's
+    const g3 = graph(softmax, { ...dense, kind: 'myDense' });
+    expect(compileLeanStep(g3)).toMatch(/synapse "s": "myDense" is not a built-in/);
+    const g4 = graph(softmax, dense);
+    expect(compileLeanStep(g4)).toBeInstanceOf(LeanStep);
+    [g1, g2, g3, g4].forEach((g) => g.dispose());
+  });
+
+  it('a HAM given new parameters (withParams) keeps the lean step, and computes with them', () => {
+    const ham = everyLagrangian();
+    const halve = (m: Params['layers']) =>
+      Object.fromEntries(Object.entries(m).map(([k, ps]) => [k, Object.fromEntries(Object.entries(ps).map(([p, t]) => [p, tf.mul(t, 0.5)]))]));
+    const params = { layers: halve(ham.params.layers), synapses: halve(ham.params.synapses) };
+    const trained = ham.withParams(params);
+    expect(trained.layers.soft.lagrangian.builtin).toEqual({ kind: 'softmax', axis: -1 });
+    compare(trained, 3, jsGemm);
+    tf.dispose([...Object.values(params.layers), ...Object.values(params.synapses)].flatMap((m) => Object.values(m)));
+    ham.dispose();
+    trained.dispose();
   });
 
   it('checks the size of the states it is given', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
+import { defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { jsGemm, leanTrainStep, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm, type LeanTrainStep } from '../src/index.js';
 
 const graph = (tau = 1) =>
@@ -56,6 +56,20 @@ describe('leanTrainStep', () => {
     const g = hypergraph().layer('v', { shape: [4], lagrangian: L.tanh() }).synapse('mem', Y.modernHopfield({ memories: 3 }), ['v']).build({ seed: 1 });
     expect(leanTrainStep(g, { layer: 'v', synapse: 'mem', steps: 2, dt: 0.1 })).toMatch(/identity Lagrangian/);
     expect(leanTrainStep(g, { layer: 'w', synapse: 'mem', steps: 2, dt: 0.1 })).toMatch(/no layer "w"/);
+    // the same kinds and functions, user-defined: not the built-ins
+    const mh = Y.modernHopfield({ memories: 3 }), id = L.identity();
+    const own = hypergraph()
+      .layer('v', { shape: [4], lagrangian: defineLagrangian({ kind: 'identity', lagrangian: id.lagrangian, activation: id.activation! }) })
+      .synapse('mem', mh, ['v']).build({ seed: 1 });
+    expect(leanTrainStep(own, { layer: 'v', synapse: 'mem', steps: 2, dt: 0.1 })).toMatch(/built-in identity Lagrangian/);
+    const ownMemory = hypergraph().layer('v', { shape: [4], lagrangian: id })
+      .synapse('mem', defineHypersynapse({ kind: 'modernHopfield', arity: 1, params: mh.params, energy: mh.energy, dEdxhat: mh.dEdxhat! }), ['v'])
+      .build({ seed: 1 });
+    expect(leanTrainStep(ownMemory, { layer: 'v', synapse: 'mem', steps: 2, dt: 0.1 })).toMatch(/must be a built-in modernHopfield/);
+    const perToken = hypergraph().layer('v', { shape: [2, 4], lagrangian: id })
+      .synapse('mem', Y.modernHopfield({ memories: 3, perToken: true }), ['v']).build({ seed: 1 });
+    expect(leanTrainStep(perToken, { layer: 'v', synapse: 'mem', steps: 2, dt: 0.1 })).toMatch(/per-token memories/);
+    [own, ownMemory, perToken].forEach((h) => h.dispose());
     const h = graph();
     expect(leanTrainStep(h, { layer: 'v', synapse: 'mem', steps: 0, dt: 0.1 })).toMatch(/steps must be an integer/);
     const lean = leanTrainStep(h, { layer: 'v', synapse: 'mem', steps: 1, dt: 0.1 }) as LeanTrainStep;

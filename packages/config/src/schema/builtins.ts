@@ -1,4 +1,4 @@
-import { lagrangians as L, synapses as Y, type Hypersynapse, type Init, type Lagrangian, type ParamSpecs } from '@hamux-ts/core';
+import { lagrangians as L, synapses as Y, type Hypersynapse, type Init, type Lagrangian } from '@hamux-ts/core';
 import type { BuiltinLagrangianConfig, BuiltinLagrangianKind } from './lagrangians.js';
 import type { BuiltinSynapseConfig, BuiltinSynapseKind } from './synapses.js';
 import type { LagrangianConfig, SynapseConfig } from './config.js';
@@ -51,7 +51,7 @@ export function makeSynapse(config: SynapseConfig, registry: AnyRegistry): Hyper
   const make = builtin(synapseFactories as Readonly<Record<string, (c: SynapseConfig) => Hypersynapse>>, config.kind);
   const synapse = make ? make(config) : checkKind(config.kind, registry.synapses.get(config.kind)!.build(config), 'hypersynapse');
   const init = initOf(config);
-  return Object.keys(init).length > 0 ? withInit(synapse, init, make !== undefined) : synapse;
+  return Object.keys(init).length > 0 ? withInit(synapse, init) : synapse;
 }
 
 /** The initialisers an entry gives (none for a kind without parameters). */
@@ -68,23 +68,22 @@ function checkKind<T extends { readonly kind: string }>(kind: string, made: T, w
   return made;
 }
 
-/** The synapse with some parameters initialised by the config instead of by default. */
-function withInit(synapse: Hypersynapse, init: Readonly<Record<string, Init>>, builtIn: boolean): Hypersynapse {
-  const params = (shapes: Parameters<Hypersynapse['params']>[0]): ParamSpecs =>
-    Object.fromEntries(
-      Object.entries(synapse.params(shapes)).map(([p, spec]) => [p, Object.hasOwn(init, p) ? { ...spec, init: init[p]! } : spec]),
-    );
-  // A built-in keeps its own energy and closed form (plain functions that do not use `this`), so that
-  // @hamux-ts/kernels still recognises it and the fast step applies; a registered component's
-  // methods are called on the component itself.
-  if (builtIn) return { ...synapse, params };
+/**
+ * The synapse with some parameters initialised by the config instead of by default. Its methods
+ * are called on the synapse itself, and a built-in keeps its `builtin` spec: the energy is the same.
+ */
+function withInit(synapse: Hypersynapse, init: Readonly<Record<string, Init>>): Hypersynapse {
   const dEdxhat = synapse.dEdxhat;
   return {
     kind: synapse.kind,
     options: synapse.options,
     arity: synapse.arity,
+    ...(synapse.builtin ? { builtin: synapse.builtin } : {}),
     check: (shapes) => synapse.check(shapes),
-    params,
+    params: (shapes) =>
+      Object.fromEntries(
+        Object.entries(synapse.params(shapes)).map(([p, spec]) => [p, Object.hasOwn(init, p) ? { ...spec, init: init[p]! } : spec]),
+      ),
     energy: (xhats, p) => synapse.energy(xhats, p),
     ...(dEdxhat ? { dEdxhat: (xhats, p) => dEdxhat.call(synapse, xhats, p) } : {}),
   };

@@ -34,6 +34,7 @@ export function softmax(options: { beta?: ParamOption; axis?: number } = {}): La
   return {
     kind: 'softmax',
     options: { beta: options.beta ?? 1, axis },
+    builtin: { kind: 'softmax', axis },
     params: () => ({ beta: paramFromOption(options.beta, 1, []) }),
     check: axisCheck('softmax', axis),
     lagrangian: (x, p) => {
@@ -67,6 +68,7 @@ export function ghostmax(options: { axis?: number } = {}): Lagrangian {
   return {
     kind: 'ghostmax',
     options: { axis },
+    builtin: { kind: 'ghostmax', axis },
     params: () => ({}),
     check: axisCheck('ghostmax', axis),
     lagrangian: (x) => {
@@ -142,6 +144,7 @@ export function layernorm(options: NormOptions = {}): Lagrangian {
   return {
     kind: 'layernorm',
     options: n.options,
+    builtin: { kind: 'layernorm', eps: n.eps, axis: n.axis },
     params: n.params,
     check: n.check,
     lagrangian: (x, p) => {
@@ -164,6 +167,7 @@ export function spherical(options: NormOptions = {}): Lagrangian {
   return {
     kind: 'spherical',
     options: n.options,
+    builtin: { kind: 'spherical', eps: n.eps, axis: n.axis },
     params: n.params,
     check: n.check,
     lagrangian: (x, p) => tf.add(tf.mul(p['gamma']!, sumPerSample(norm(x))), n.shift(x, p)),

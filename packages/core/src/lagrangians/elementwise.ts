@@ -9,7 +9,7 @@ const LOG2 = Math.log(2);
 
 /** A scalar inverse temperature β, fixed unless given as `learnable(β)`. */
 function betaLagrangian(
-  kind: string,
+  kind: 'exp' | 'rexp' | 'tanh' | 'sigmoid',
   options: { beta?: ParamOption },
   lagrangian: (x: Tensor, beta: Tensor) => Tensor,
   activation: (x: Tensor, beta: Tensor) => Tensor,
@@ -19,6 +19,7 @@ function betaLagrangian(
   return {
     kind,
     options: { beta: options.beta ?? 1 },
+    builtin: { kind },
     params: () => ({ beta: paramFromOption(options.beta, 1, []) }),
     lagrangian: (x, p) => sumPerSample(lagrangian(x, beta(p))),
     activation: (x, p) => activation(x, beta(p)),
@@ -30,6 +31,7 @@ export function identity(): Lagrangian {
   return {
     kind: 'identity',
     options: {},
+    builtin: { kind: 'identity' },
     params: () => ({}),
     lagrangian: (x) => tf.mul(0.5, sumPerSample(tf.square(x))),
     activation: (x) => x,
@@ -45,6 +47,7 @@ export function repu(options: { n: number }): Lagrangian {
   return {
     kind: 'repu',
     options: { n },
+    builtin: { kind: 'repu', n },
     params: () => ({}),
     lagrangian: (x) => tf.div(sumPerSample(rectifiedPower(x, n)), n),
     activation: (x) => (n === 2 ? tf.relu(x) : rectifiedPower(x, n - 1)),
@@ -67,7 +70,7 @@ function rectifiedPower(x: Tensor, p: number): Tensor {
 
 /** `L = ½ Σ max(x, 0)²`, activation `max(x, 0)` (repu with n = 2). */
 export function relu(): Lagrangian {
-  return { ...repu({ n: 2 }), kind: 'relu', options: {} };
+  return { ...repu({ n: 2 }), kind: 'relu', options: {}, builtin: { kind: 'relu' } };
 }
 
 /** `L = (1/β) Σ e^{βx}`, activation `e^{βx}`. */

@@ -63,6 +63,7 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
     kind: 'energyAttention',
     arity: 1,
     options: { heads, headDim, beta: options.beta ?? defaultBeta, maskSelf },
+    builtin: { kind: 'energyAttention', heads, headDim, maskSelf },
     check: ([s]) => {
       if (s!.length !== 2) return `needs a layer of tokens [N, D], got ${formatShape(s!)}`;
       if (maskSelf && s![0]! < 2) return `maskSelf needs at least 2 tokens, got ${formatShape(s!)}`;

@@ -97,6 +97,7 @@ export function conv2d(options: Conv2dOptions): Hypersynapse {
     kind: 'conv2d',
     arity: 2,
     options: { kernel, stride, padding },
+    builtin: { kind: 'conv2d', kernel, stride, padding },
     check: (shapes) =>
       spatialCheck(
         `a ${kernel[0]}×${kernel[1]} convolution with stride ${formatShape(stride)} and padding ${padding}`,
@@ -176,6 +177,7 @@ export function avgPool(options: PoolOptions): Hypersynapse {
     kind: 'avgPool',
     arity: 2,
     options: { size, stride, padding },
+    builtin: { kind: 'avgPool', size, stride, padding },
     check: (shapes) =>
       spatialCheck(
         `${size[0]}×${size[1]} average pooling with stride ${formatShape(stride)} and padding ${padding}`,

@@ -1,7 +1,7 @@
 import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
 import { normal, zeros, type Init } from '../params.js';
-import { flatten, sumPerSample } from '../ops.js';
+import { sumPerSample } from '../ops.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
 
@@ -13,9 +13,6 @@ import { learnableParam } from './common.js';
  * With `perToken: true` the last axis of each layer is its feature axis and the leading (token)
  * axes must match: layers `[N, D₁]` and `[N, D₂]` meet token by token through one `W [D₁, D₂]`
  * shared by every token, `E = −Σ_n x̂₁[n]ᵀ W x̂₂[n]` (a patch embedding as an energy).
- *
- * The flattened and per-token forms are written as separate functions on purpose: other packages
- * (the kernels' lean step) recognise a built-in by the source of its functions.
  */
 export interface DenseOptions {
   /** Last axes are the feature axes, the leading (token) axes match; one `W [D₁, D₂]` acts on every token. */
@@ -31,33 +28,23 @@ export interface DenseBiasOptions {
   init?: { W?: Init; b?: Init };
 }
 
-/** `x̂₁ᵀ W x̂₂` per sample, both layers flattened: `[B]`. */
-function flatOverlap(a: Tensor, b: Tensor, W: Tensor): Tensor {
-  return tf.sum(tf.mul(tf.matMul(flatten(a), W), flatten(b)), 1);
-}
-
-/** `[−x̂₂Wᵀ, −x̂₁W]` in the layers' shapes: `∂(−x̂₁ᵀWx̂₂)/∂x̂₁` and `/∂x̂₂`. */
-function flatSignals(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
-  const bWt = tf.matMul(flatten(b), W, false, true); // [B, D1]
-  const aW = tf.matMul(flatten(a), W); // [B, D2]
-  return [tf.reshape(tf.neg(bWt), a.shape), tf.reshape(tf.neg(aW), b.shape)];
-}
-
-/** `[B, …, D]` → `[B·tokens, D]` (explicit sizes, so an empty batch works too). */
-function tokenRows(x: Tensor): Tensor {
-  const d = x.shape[x.rank - 1]!;
+/**
+ * `[B, …]` → rows of d features, `[B·R, d]`: R = 1 when d is the whole sample, the tokens when d is
+ * the last axis (explicit sizes, so an empty batch works too).
+ */
+function rows(x: Tensor, d: number): Tensor {
   return tf.reshape(x, [x.size / d, d]);
 }
 
-/** `Σ_n x̂₁[n]ᵀ W x̂₂[n]` per sample: `[B]`. */
-function tokenOverlap(a: Tensor, b: Tensor, W: Tensor): Tensor {
-  return sumPerSample(tf.mul(tf.reshape(tf.matMul(tokenRows(a), W), b.shape), b));
+/** `Σ_rows x̂₁ᵀ W x̂₂` per sample, `[B]`: W `[D₁, D₂]` sets the rows of each layer. */
+function overlap(a: Tensor, b: Tensor, W: Tensor): Tensor {
+  return sumPerSample(tf.mul(tf.reshape(tf.matMul(rows(a, W.shape[0]!), W), b.shape), b));
 }
 
-/** `[−x̂₂[n]Wᵀ, −x̂₁[n]W]` token by token, in the layers' shapes. */
-function tokenSignals(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
-  const bWt = tf.matMul(tokenRows(b), W, false, true); // [B·N, D1]
-  const aW = tf.matMul(tokenRows(a), W); // [B·N, D2]
+/** `[−x̂₂Wᵀ, −x̂₁W]` row by row, in the layers' shapes: `∂(−Σ_rows x̂₁ᵀWx̂₂)/∂x̂₁` and `/∂x̂₂`. */
+function signals(a: Tensor, b: Tensor, W: Tensor): [Tensor, Tensor] {
+  const bWt = tf.matMul(rows(b, W.shape[1]!), W, false, true); // [B·R, D₁]
+  const aW = tf.matMul(rows(a, W.shape[0]!), W); // [B·R, D₂]
   return [tf.reshape(tf.neg(bWt), a.shape), tf.reshape(tf.neg(aW), b.shape)];
 }
 
@@ -92,17 +79,14 @@ export function dense(options: DenseOptions = {}): Hypersynapse {
     kind: 'dense',
     arity: 2,
     options: { perToken },
+    builtin: { kind: 'dense', perToken },
     check: perToken ? checkTokens : () => undefined,
     params: (shapes) => {
       const [d1, d2] = featureSizes(shapes, perToken);
       return { W: learnableParam([d1, d2], options.init?.W, defaultW(d1, d2)) };
     },
-    energy: perToken
-      ? ([a, b], p) => tf.neg(tokenOverlap(a!, b!, p['W']!))
-      : ([a, b], p) => tf.neg(flatOverlap(a!, b!, p['W']!)),
-    dEdxhat: perToken
-      ? ([a, b], p) => tokenSignals(a!, b!, p['W']!)
-      : ([a, b], p) => flatSignals(a!, b!, p['W']!),
+    energy: ([a, b], p) => tf.neg(overlap(a!, b!, p['W']!)),
+    dEdxhat: ([a, b], p) => signals(a!, b!, p['W']!),
   };
 }
 
@@ -116,6 +100,7 @@ export function denseBias(options: DenseBiasOptions = {}): Hypersynapse {
     kind: 'denseBias',
     arity: 2,
     options: { perToken },
+    builtin: { kind: 'denseBias', perToken },
     check: perToken ? checkTokens : () => undefined,
     params: (shapes) => {
       const [d1, d2] = featureSizes(shapes, perToken);
@@ -125,18 +110,11 @@ export function denseBias(options: DenseBiasOptions = {}): Hypersynapse {
       };
     },
     // b broadcasts along the leading axes of x̂₂: `[D₂]` against `[B, …, D₂]`, or `shape₂` against `[B, …shape₂]`.
-    energy: perToken
-      ? ([a, b], p) => tf.neg(tf.add(tokenOverlap(a!, b!, p['W']!), sumPerSample(tf.mul(b!, p['b']!))))
-      : ([a, b], p) => tf.neg(tf.add(flatOverlap(a!, b!, p['W']!), sumPerSample(tf.mul(b!, p['b']!)))),
-    dEdxhat: perToken
-      ? ([a, b], p) => {
-          const [ga, gb] = tokenSignals(a!, b!, p['W']!);
-          return [ga, tf.sub(gb, p['b']!)];
-        }
-      : ([a, b], p) => {
-          const [ga, gb] = flatSignals(a!, b!, p['W']!);
-          return [ga, tf.sub(gb, p['b']!)];
-        },
+    energy: ([a, b], p) => tf.neg(tf.add(overlap(a!, b!, p['W']!), sumPerSample(tf.mul(b!, p['b']!)))),
+    dEdxhat: ([a, b], p) => {
+      const [ga, gb] = signals(a!, b!, p['W']!);
+      return [ga, tf.sub(gb, p['b']!)];
+    },
   };
 }
 
@@ -146,6 +124,7 @@ export function bias(options: { init?: { b?: Init } } = {}): Hypersynapse {
     kind: 'bias',
     arity: 1,
     options: {},
+    builtin: { kind: 'bias' },
     check: () => undefined,
     params: ([s]) => ({ b: learnableParam(s!, options.init?.b, zeros) }),
     energy: ([x], p) => tf.neg(sumPerSample(tf.mul(x!, p['b']!))),

@@ -3,6 +3,7 @@ import type { Hypersynapse } from '../hypersynapse.js';
 import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOption, type ParamSpec, type TensorMap } from '../params.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
+import type { MemorySpec } from '../builtin.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -39,8 +40,13 @@ function signal(x: Tensor, xi: Tensor, dF: Tensor): Tensor {
   return tf.reshape(tf.neg(tf.matMul(tf.reshape(dF, [-1, k]), xi)), x.shape);
 }
 
+/** The memory count K (checked) and the layout every memory shares. */
+function memoryLayout(kind: MemorySpec['kind'], options: MemoryOptions): { memories: number; perToken: boolean } {
+  return { memories: positiveInteger(kind, 'memories', options.memories), perToken: options.perToken ?? false };
+}
+
 function memorySynapse(
-  kind: string,
+  builtin: MemorySpec,
   options: MemoryOptions,
   extraOptions: Record<string, unknown>,
   extraParams: Record<string, ParamSpec>,
@@ -49,12 +55,12 @@ function memorySynapse(
   /** `F′(h)`, the weight of each memory in the signal. */
   dF: (h: Tensor, p: TensorMap) => Tensor,
 ): Hypersynapse {
-  const k = positiveInteger(kind, 'memories', options.memories);
-  const perToken = options.perToken ?? false;
+  const { kind, memories: k, perToken } = builtin;
   return {
     kind,
     arity: 1,
     options: { memories: k, perToken, ...extraOptions },
+    builtin,
     check: ([s]) => (perToken && s!.length < 1 ? `needs a layer with a feature axis, got ${formatShape(s!)}` : undefined),
     params: ([s]) => {
       const d = featureSize(s!, perToken);
@@ -82,7 +88,7 @@ export function polynomialMemory(options: MemoryOptions & { degree: number; rect
   }
   const base = (h: Tensor) => (rectified ? tf.relu(h) : h);
   return memorySynapse(
-    'polynomialMemory',
+    { kind: 'polynomialMemory', ...memoryLayout('polynomialMemory', options), degree: n, rectified },
     options,
     { degree: n, rectified },
     {},
@@ -95,7 +101,7 @@ export function polynomialMemory(options: MemoryOptions & { degree: number; rect
 export function exponentialMemory(options: MemoryOptions & { beta?: ParamOption }): Hypersynapse {
   checkPositiveOption('exponentialMemory', 'beta', options.beta);
   return memorySynapse(
-    'exponentialMemory',
+    { kind: 'exponentialMemory', ...memoryLayout('exponentialMemory', options) },
     options,
     { beta: options.beta ?? 1 },
     { beta: paramFromOption(options.beta, 1, []) },
@@ -111,7 +117,7 @@ export function exponentialMemory(options: MemoryOptions & { beta?: ParamOption 
 export function modernHopfield(options: MemoryOptions & { beta?: ParamOption }): Hypersynapse {
   checkPositiveOption('modernHopfield', 'beta', options.beta);
   return memorySynapse(
-    'modernHopfield',
+    { kind: 'modernHopfield', ...memoryLayout('modernHopfield', options) },
     options,
     { beta: options.beta ?? 1 },
     { beta: paramFromOption(options.beta, 1, []) },
@@ -123,7 +129,7 @@ export function modernHopfield(options: MemoryOptions & { beta?: ParamOption }):
 /** ReLU² memory (the Energy Transformer's Hopfield part): `E = −½ Σ_μ max(ξ_μ·x̂, 0)²`. */
 export function reluSquaredMemory(options: MemoryOptions): Hypersynapse {
   return memorySynapse(
-    'reluSquaredMemory',
+    { kind: 'reluSquaredMemory', ...memoryLayout('reluSquaredMemory', options) },
     options,
     {},
     {},

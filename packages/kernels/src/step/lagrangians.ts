@@ -1,4 +1,4 @@
-import type { Lagrangian } from '@hamux-ts/core';
+import type { BuiltinLagrangianSpec } from '@hamux-ts/core';
 import { jsLayernormRows, SMALL_ROWS, type RowRoutines } from './row-kernels.js';
 
 /**
@@ -8,7 +8,7 @@ import { jsLayernormRows, SMALL_ROWS, type RowRoutines } from './row-kernels.js'
  * definition in @hamux-ts/core/lagrangians (math.md §1); test/lean-step.test.ts holds them to it.
  */
 export interface LeanLagrangian {
-  readonly kind: string;
+  readonly kind: BuiltinLagrangianSpec['kind'];
   /** Writes x̂ into `xhat` and returns nothing; `L[b]` gets L of sample b. `k`: the row routines (native where the gemm has them). */
   run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues, k: RowRoutines): void;
   /** x̂ is x itself (identity): the lean step skips the copy. */
@@ -30,7 +30,7 @@ const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z
 const scalar = (p: ParamValues, name: string) => p[name]![0]!;
 
 /** Elementwise Lagrangians: `L = Σ f(x)`, `x̂ = f′(x)`. */
-function elementwise(kind: string, f: (x: number, beta: number) => number, df: (x: number, beta: number) => number, usesBeta: boolean): LeanLagrangian {
+function elementwise(kind: LeanLagrangian['kind'], f: (x: number, beta: number) => number, df: (x: number, beta: number) => number, usesBeta: boolean): LeanLagrangian {
   return {
     kind,
     run: (x, xhat, L, B, n, p) => {
@@ -71,7 +71,7 @@ function repu(n: number): LeanLagrangian {
 }
 
 /** Row-wise Lagrangians along the last axis (rows of D): softmax, ghostmax, layer norm, spherical. */
-function rows(kind: string, row: (x: Float32Array, xhat: Float32Array, o: number, D: number, p: ParamValues) => number): (D: number) => LeanLagrangian {
+function rows(kind: LeanLagrangian['kind'], row: (x: Float32Array, xhat: Float32Array, o: number, D: number, p: ParamValues) => number): (D: number) => LeanLagrangian {
   return (D) => ({
     kind,
     run: (x, xhat, L, B, n, p) => {
@@ -148,14 +148,12 @@ const sphericalRow = (eps: number) =>
   });
 
 /** The lean form of a built-in Lagrangian on a layer of this shape, or why there is none. */
-export function leanLagrangian(lag: Lagrangian, shape: readonly number[]): LeanLagrangian | string {
-  const o = lag.options as Record<string, unknown>;
-  const lastAxis = () => {
-    const axis = (o['axis'] as number | undefined) ?? -1;
-    return axis === -1 || axis === shape.length - 1;
-  };
+export function leanLagrangian(spec: BuiltinLagrangianSpec, shape: readonly number[]): LeanLagrangian | string {
   const D = shape[shape.length - 1] ?? 1;
-  switch (lag.kind) {
+  // collective Lagrangians act on rows along the last axis only
+  const lastAxis = (axis: number) => axis === -1 || axis === shape.length - 1;
+  const offAxis = `${spec.kind} along an axis other than the last`;
+  switch (spec.kind) {
     case 'identity':
       return {
         kind: 'identity',
@@ -171,7 +169,7 @@ export function leanLagrangian(lag: Lagrangian, shape: readonly number[]): LeanL
     case 'relu':
       return { ...repu(2), kind: 'relu' };
     case 'repu':
-      return repu(o['n'] as number);
+      return repu(spec.n);
     case 'exp':
       return elementwise('exp', (x, b) => Math.exp(b * x) / b, (x, b) => Math.exp(b * x), true);
     case 'rexp':
@@ -184,14 +182,16 @@ export function leanLagrangian(lag: Lagrangian, shape: readonly number[]): LeanL
     case 'sigmoid':
       return elementwise('sigmoid', (x, b) => softplus(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true);
     case 'softmax':
-      return lastAxis() ? softmaxRow(D) : 'softmax along an axis other than the last';
+      return lastAxis(spec.axis) ? softmaxRow(D) : offAxis;
     case 'ghostmax':
-      return lastAxis() ? ghostmaxRow(D) : 'ghostmax along an axis other than the last';
+      return lastAxis(spec.axis) ? ghostmaxRow(D) : offAxis;
     case 'layernorm':
-      return lastAxis() ? layernormRow(o['eps'] as number)(D) : 'layernorm along an axis other than the last';
+      return lastAxis(spec.axis) ? layernormRow(spec.eps)(D) : offAxis;
     case 'spherical':
-      return lastAxis() ? sphericalRow(o['eps'] as number)(D) : 'spherical along an axis other than the last';
-    default:
-      return `no lean form for the Lagrangian "${lag.kind}"`;
+      return lastAxis(spec.axis) ? sphericalRow(spec.eps)(D) : offAxis;
+    default: {
+      const unknown: never = spec; // every kind is handled above (a compile error otherwise)
+      return `no lean form for the Lagrangian "${(unknown as { kind: string }).kind}"`;
+    }
   }
 }

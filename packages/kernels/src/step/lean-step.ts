@@ -1,5 +1,4 @@
 import { tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
-import { isBuiltinLagrangian, isBuiltinSynapse } from './builtins.js';
 import type { Gemm } from '../gemm.js';
 import { activeGemm } from '../enable.js';
 import { leanLagrangian, type LeanLagrangian, type ParamValues } from './lagrangians.js';
@@ -164,21 +163,25 @@ export class LeanStep<L extends string> {
 /**
  * Compiles the lean step of a graph, or returns why it cannot (a user-defined component, or a
  * collective Lagrangian along an axis other than the last): then use `HAM.energyAndDEdxhat`.
+ * A component is a built-in when it carries a `builtin` spec of its own kind (only the built-in
+ * factories attach one); the spec, not its functions, chooses the lean form.
  */
 export function compileLeanStep<L extends string, S extends string>(ham: HAM<L, S>, options: LeanStepOptions = {}): LeanStep<L> | string {
   const layers: LayerPlan<L>[] = [];
   for (const name of ham.layerNames) {
     const layer = ham.layers[name];
-    if (!isBuiltinLagrangian(layer.lagrangian)) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
-    const lag = leanLagrangian(layer.lagrangian, layer.shape);
+    const spec = layer.lagrangian.builtin;
+    if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
+    const lag = leanLagrangian(spec, layer.shape);
     if (typeof lag === 'string') return `layer "${name}": ${lag}`;
     layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), tau: layer.tau, lag });
   }
   const synapses: SynapsePlan<L>[] = [];
   for (const name of ham.synapseNames) {
     const node = ham.synapses[name];
-    if (!isBuiltinSynapse(node.synapse)) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
-    const syn = leanSynapse(node.synapse, node.shapes);
+    const spec = node.synapse.builtin;
+    if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
+    const syn = leanSynapse(spec, node.shapes);
     if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
     synapses.push({ name, connects: node.connects, syn });
   }

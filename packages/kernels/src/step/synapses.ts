@@ -1,4 +1,4 @@
-import type { Hypersynapse } from '@hamux-ts/core';
+import type { BuiltinSynapseSpec } from '@hamux-ts/core';
 import type { Gemm } from '../gemm.js';
 import type { ParamValues } from './lagrangians.js';
 import { jsDenseRows, jsReluSquaredRows, SMALL_ROWS, type RowRoutines } from './row-kernels.js';
@@ -10,7 +10,7 @@ import { jsDenseRows, jsReluSquaredRows, SMALL_ROWS, type RowRoutines } from './
  * mirror @hamux-ts/core/synapses (math.md §2); test/lean-step.test.ts holds them to autodiff.
  */
 export interface LeanSynapse {
-  readonly kind: string;
+  readonly kind: BuiltinSynapseSpec['kind'];
   /** Scratch floats it needs for a batch of B. */
   scratch(B: number): number;
   /** Rows of log-sum-exp scratch (float64) it needs for a batch of B. */
@@ -80,7 +80,7 @@ function bias(n: number): LeanSynapse {
  * token): overlaps `H = x̂ ξᵀ` (rows × K), then per row an energy and weights `F′(H)`, and the
  * signal `−F′(H) ξ`. `row` turns one row of overlaps into its weights, in place, and returns its energy.
  */
-function memory(kind: string, D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared'): LeanSynapse {
+function memory(kind: LeanSynapse['kind'], D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared'): LeanSynapse {
   return {
     kind,
     scratch: (B) => B * R * K,
@@ -184,44 +184,46 @@ function energyAttention(N: number, D: number, H: number, Y: number, maskSelf: b
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** The lean form of a built-in synapse between layers of these shapes, or why there is none. */
-export function leanSynapse(syn: Hypersynapse, shapes: readonly (readonly number[])[]): LeanSynapse | string {
-  const o = syn.options as Record<string, unknown>;
-  const memoryShape = () => {
-    const s = shapes[0]!;
-    const perToken = o['perToken'] === true;
+export function leanSynapse(spec: BuiltinSynapseSpec, shapes: readonly (readonly number[])[]): LeanSynapse | string {
+  // R rows of D features per sample: the whole layer, or its tokens
+  const rowsOf = (s: readonly number[], perToken: boolean) => {
     const D = perToken ? s[s.length - 1]! : sizeOf(s);
-    return { D, R: sizeOf(s) / D, K: o['memories'] as number };
+    return { D, R: sizeOf(s) / D };
   };
-  switch (syn.kind) {
+  switch (spec.kind) {
     case 'dense':
     case 'denseBias': {
-      const [s1, s2] = shapes as [readonly number[], readonly number[]];
-      const [d1, d2] = o['perToken'] === true ? [s1[s1.length - 1]!, s2[s2.length - 1]!] : [sizeOf(s1), sizeOf(s2)];
-      return dense(d1, d2, syn.kind === 'denseBias', sizeOf(s1) / d1);
+      const a = rowsOf(shapes[0]!, spec.perToken), b = rowsOf(shapes[1]!, spec.perToken);
+      return dense(a.D, b.D, spec.kind === 'denseBias', a.R);
     }
     case 'bias':
       return bias(sizeOf(shapes[0]!));
     case 'modernHopfield': {
-      const { D, R, K } = memoryShape();
-      return memory('modernHopfield', D, R, K, 'softmax');
+      const { D, R } = rowsOf(shapes[0]!, spec.perToken);
+      return memory('modernHopfield', D, R, spec.memories, 'softmax');
     }
     case 'reluSquaredMemory': {
-      const { D, R, K } = memoryShape();
-      return memory('reluSquaredMemory', D, R, K, 'reluSquared');
+      const { D, R } = rowsOf(shapes[0]!, spec.perToken);
+      return memory('reluSquaredMemory', D, R, spec.memories, 'reluSquared');
     }
     case 'exponentialMemory': {
-      const { D, R, K } = memoryShape();
-      return memory('exponentialMemory', D, R, K, exponentialRow);
+      const { D, R } = rowsOf(shapes[0]!, spec.perToken);
+      return memory('exponentialMemory', D, R, spec.memories, exponentialRow);
     }
     case 'polynomialMemory': {
-      const { D, R, K } = memoryShape();
-      return memory('polynomialMemory', D, R, K, polynomialRow(o['degree'] as number, o['rectified'] === true));
+      const { D, R } = rowsOf(shapes[0]!, spec.perToken);
+      return memory('polynomialMemory', D, R, spec.memories, polynomialRow(spec.degree, spec.rectified));
     }
     case 'energyAttention': {
       const [N, D] = shapes[0] as [number, number];
-      return energyAttention(N, D, o['heads'] as number, o['headDim'] as number, o['maskSelf'] === true);
+      return energyAttention(N, D, spec.heads, spec.headDim, spec.maskSelf);
     }
-    default:
-      return `no lean form for the synapse "${syn.kind}"`;
+    case 'conv2d':
+    case 'avgPool':
+      return `no lean form for the synapse "${spec.kind}"`;
+    default: {
+      const unknown: never = spec; // every kind is handled above (a compile error otherwise)
+      return `no lean form for the synapse "${(unknown as { kind: string }).kind}"`;
+    }
   }
 }

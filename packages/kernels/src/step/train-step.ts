@@ -1,7 +1,6 @@
 import type { HAM } from '@hamux-ts/core';
 import { activeGemm } from '../enable.js';
 import type { Gemm } from '../gemm.js';
-import { isBuiltinLagrangian, isBuiltinSynapse } from './builtins.js';
 
 export interface LeanTrainOptions {
   /** The layer the memory acts on (identity Lagrangian). */
@@ -108,10 +107,11 @@ export function leanTrainStep<L extends string, S extends string>(ham: HAM<L, S>
   const node = ham.synapses[options.synapse as S];
   if (!layer) return `no layer "${options.layer}"`;
   if (!node) return `no synapse "${options.synapse}"`;
-  if (layer.lagrangian.kind !== 'identity' || !isBuiltinLagrangian(layer.lagrangian)) return `layer "${options.layer}" must have the built-in identity Lagrangian`;
-  if (node.synapse.kind !== 'modernHopfield' || !isBuiltinSynapse(node.synapse)) return `synapse "${options.synapse}" must be a built-in modernHopfield`;
+  const lag = layer.lagrangian, memory = node.synapse;
+  if (lag.kind !== 'identity' || lag.builtin?.kind !== 'identity') return `layer "${options.layer}" must have the built-in identity Lagrangian`;
+  if (memory.kind !== 'modernHopfield' || memory.builtin?.kind !== 'modernHopfield') return `synapse "${options.synapse}" must be a built-in modernHopfield`;
   if (node.connects[0] !== options.layer) return `synapse "${options.synapse}" does not act on "${options.layer}"`;
-  if ((node.synapse.options as { perToken?: boolean }).perToken) return 'per-token memories are not supported';
+  if (memory.builtin.perToken) return 'per-token memories are not supported';
   if (ham.synapseNames.length !== 1 || ham.layerNames.length !== 1) return 'the graph must be that one layer and that one memory';
   if (!(Number.isInteger(options.steps) && options.steps >= 1)) return `steps must be an integer >= 1, got ${options.steps}`;
   const [K, D] = ham.params.synapses[options.synapse]!['xi']!.shape as [number, number];

@@ -1,0 +1,193 @@
+import { tf, tidy, type Params, type States, type Tensor } from '@hamux-ts/core';
+import type { Readback } from './engine.js';
+import type { CheckValues, FreeMask, StepPlan, Stepper, Values } from './stepper.js';
+
+/** Evaluates `E` and `∂E/∂x̂` on tensors (new tensors, the caller's), with the graph's parameters or `params`. */
+export type TensorEvaluate<L extends string> = (states: Record<L, Tensor>, params: Params | undefined) => { energy: Tensor; dEdxhat: Record<L, Tensor> };
+
+const perSample = (t: Tensor): Tensor => (t.rank === 1 ? t : tf.max(t, t.shape.slice(1).map((_, i) => i + 1)));
+/** Broadcasts a `[B]` vector against a `[B, ...]` tensor. */
+const column = (v: Tensor, rank: number): Tensor => (rank === 1 ? v : tf.reshape(v, [-1, ...Array(rank - 1).fill(1)]));
+const notFinitePerSample = (t: Tensor, batch: number) => tf.cast(tf.logicalNot(tf.all(tf.isFinite(tf.reshape(t, [batch, -1])), 1)), 'float32');
+
+/** Reads tensors made just for the host (disposing them), through the driver. */
+function* read(ts: Tensor[]): Generator<Readback, Values, Values> {
+  try { return yield ts; } finally { ts.forEach((t) => t.dispose()); }
+}
+
+/**
+ * The descent's arithmetic in tfjs ops: the general path, for every backend and every component
+ * (autodiff included), and the reference the host stepper is tested against. The state stays on
+ * the backend (on the GPU with webgpu); the host reads it only at checks.
+ */
+export class TensorStepper<L extends string> implements Stepper<L> {
+  readonly evaluator: string;
+  private x: Record<L, Tensor>;
+  private xAtCheck: Record<L, Tensor>;
+  private g: Record<L, Tensor>;
+  private E: Tensor;
+  private dts: Tensor[];
+  private active: Tensor;
+  private accepted: Tensor;
+  private rejected: Tensor;
+  private history: Tensor[];
+  private done = false;
+
+  constructor(
+    private plan: StepPlan<L>,
+    init: States<L>,
+    private readonly masks: ReadonlyMap<L, FreeMask<Tensor>>,
+    private readonly evaluate: TensorEvaluate<L>,
+    name: string,
+    private params: Params | undefined,
+  ) {
+    this.evaluator = name;
+    const { names, batch } = plan;
+    this.x = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
+    this.xAtCheck = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
+    this.g = {} as Record<L, Tensor>;
+    this.E = tf.zeros([batch]);
+    this.dts = [];
+    this.active = tf.ones([batch]);
+    this.accepted = tf.zeros([batch]);
+    this.rejected = tf.zeros([batch]);
+    this.history = [];
+    try {
+      const out = evaluate(this.x, params);
+      this.E.dispose();
+      this.E = out.energy;
+      this.g = out.dEdxhat;
+      this.dts = plan.startDt.map((d) => tf.fill([batch], d));
+      this.history = [tf.clone(this.E)];
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private freeSignal(n: L, t: Tensor): Tensor {
+    const m = this.masks.get(n);
+    return m instanceof tf.Tensor ? tf.mul(t, m) : t;
+  }
+
+  step(level: number, movers: ReadonlySet<L>): void {
+    const { names, mode, tau } = this.plan;
+    const xOld = this.x, gOld = this.g, dtOld = this.dts, EOld = this.E, activeNow = this.active, acceptedOld = this.accepted, rejectedOld = this.rejected;
+    const next = tidy(() => {
+      const scale = tf.mul(dtOld[level]!, activeNow);
+      const xNew = Object.fromEntries(names.map((n) => {
+        if (!movers.has(n)) return [n, xOld[n]];
+        const alpha = column(tf.div(scale, tau[n]), xOld[n].rank);
+        return [n, tf.sub(xOld[n], tf.mul(alpha, this.freeSignal(n, gOld[n])))];
+      })) as Record<L, Tensor>;
+      const out = this.evaluate(xNew, this.params);
+      if (mode === 'fixed') return { x: xNew, E: out.energy, g: out.dEdxhat, dts: dtOld, accepted: tf.add(acceptedOld, activeNow), rejected: rejectedOld };
+      // Accept a sample's step only if its energy did not rise; otherwise keep it and halve its dt.
+      const ok = tf.logicalAnd(tf.cast(activeNow, 'bool'), tf.lessEqual(out.energy, EOld));
+      const pick = (a: Tensor, b: Tensor) => tf.where(column(ok, a.rank), a, b);
+      const cap = this.plan.levelCap[level]!;
+      const isActive = tf.cast(activeNow, 'bool');
+      const okF = tf.cast(ok, 'float32');
+      return {
+        x: Object.fromEntries(names.map((n) => [n, movers.has(n) ? pick(xNew[n], xOld[n]) : xOld[n]])) as Record<L, Tensor>,
+        E: pick(out.energy, EOld),
+        g: Object.fromEntries(names.map((n) => [n, pick(out.dEdxhat[n], gOld[n])])) as Record<L, Tensor>,
+        dts: dtOld.map((d, k) =>
+          k !== level ? d : tf.where(ok, tf.minimum(tf.mul(d, this.plan.grow), cap), tf.where(isActive, tf.mul(d, this.plan.shrink), d)),
+        ),
+        accepted: tf.add(acceptedOld, okF),
+        rejected: tf.add(rejectedOld, tf.sub(activeNow, okF)),
+      };
+    });
+    const swap = <T extends Tensor>(old: T, t: T): T => {
+      if (old !== t) old.dispose();
+      return t;
+    };
+    this.x = Object.fromEntries(names.map((n) => [n, swap(xOld[n], next.x[n])])) as Record<L, Tensor>;
+    this.E = swap(EOld, next.E);
+    this.g = Object.fromEntries(names.map((n) => [n, swap(gOld[n], next.g[n])])) as Record<L, Tensor>;
+    this.dts = dtOld.map((d, k) => swap(d, next.dts[k]!));
+    this.accepted = swap(acceptedOld, next.accepted);
+    this.rejected = swap(rejectedOld, next.rejected);
+    this.history.push(tf.clone(next.E));
+  }
+
+  *check(): Generator<Readback, CheckValues, Values> {
+    const { names, moving, batch, levelDt, underflowBelow } = this.plan;
+    const rows = this.history.length;
+    // One readback: the energies since the last check, then the per-sample diagnostics.
+    const [flat] = yield* read([tf.tidy(() => {
+      const most = (f: (n: L) => Tensor) => (moving.length === 0 ? tf.zeros([batch]) : tf.max(tf.stack(moving.map((n) => perSample(f(n)))), 0));
+      const gradNorm = most((n) => tf.abs(this.freeSignal(n, this.g[n])));
+      const dx = most((n) => tf.abs(tf.sub(this.x[n], this.xAtCheck[n])));
+      const shrunk = tf.min(tf.stack(this.dts.map((d, k) => tf.div(d, levelDt[k]!))), 0);
+      const underflow = tf.cast(tf.less(shrunk, underflowBelow), 'float32');
+      const nonFinite = tf.max(tf.stack([tf.cast(tf.logicalNot(tf.isFinite(this.E)), 'float32'), ...names.map((n) => notFinitePerSample(this.x[n], batch))]), 0);
+      const rows = [...this.history, gradNorm, dx, underflow, nonFinite, this.accepted, this.rejected, this.dts[this.dts.length - 1]!];
+      return tf.concat(rows.map((t) => tf.reshape(t, [1, batch])), 0);
+    })]);
+    const row = (r: number) => Float32Array.from(flat!.subarray(r * batch, (r + 1) * batch));
+    for (const t of this.history) t.dispose();
+    this.history = [];
+    for (const n of names) {
+      this.xAtCheck[n].dispose();
+      this.xAtCheck[n] = tf.clone(this.x[n]);
+    }
+    return {
+      energies: Array.from({ length: rows }, (_, r) => row(r)),
+      gradNorm: row(rows),
+      dx: row(rows + 1),
+      underflow: row(rows + 2),
+      nonFinite: row(rows + 3),
+      accepted: row(rows + 4),
+      rejected: row(rows + 5),
+      dt: row(rows + 6),
+    };
+  }
+
+  *nonFinite(): Generator<Readback, readonly Float32Array[], Values> {
+    return yield* read(this.plan.names.map((n) => tf.tidy(() => notFinitePerSample(this.x[n], this.plan.batch))));
+  }
+
+  *record(): Generator<Readback, Record<L, Float32Array>, Values> {
+    const values = yield* read(this.plan.names.map((n) => tf.clone(this.x[n])));
+    return Object.fromEntries(this.plan.names.map((n, i) => [n, Float32Array.from(values[i]!)])) as Record<L, Float32Array>;
+  }
+
+  stop(stopped: ArrayLike<number>): void {
+    this.active.dispose();
+    this.active = tf.tensor1d(Float32Array.from({ length: this.plan.batch }, (_, b) => (stopped[b] ? 0 : 1)));
+  }
+
+  states(): States<L> {
+    return Object.fromEntries(this.plan.names.map((n) => [n, tf.clone(this.x[n])])) as States<L>;
+  }
+
+  replan(plan: StepPlan<L>): void {
+    this.plan = plan;
+    tf.dispose(this.dts);
+    this.dts = plan.startDt.map((d) => tf.fill([plan.batch], d));
+  }
+
+  setParams(params: Params | undefined): void {
+    this.params = params;
+    const out = this.evaluate(this.x, params);
+    tf.dispose([this.E, ...Object.values<Tensor>(this.g), ...this.history]);
+    this.E = out.energy;
+    this.g = out.dEdxhat;
+    this.history = [tf.clone(this.E)];
+  }
+
+  finish(): States<L> {
+    const states = this.x;
+    this.dispose(new Set(Object.values<Tensor>(states)));
+    return states as States<L>;
+  }
+
+  dispose(keep: ReadonlySet<Tensor> = new Set()): void {
+    if (this.done) return;
+    this.done = true;
+    const all = [...Object.values<Tensor>(this.x), ...Object.values<Tensor>(this.xAtCheck), ...Object.values<Tensor>(this.g), this.E, ...this.dts, this.active, this.accepted, this.rejected, ...this.history];
+    for (const t of new Set(all)) if (!keep.has(t) && !t.isDisposed) t.dispose();
+  }
+}
