@@ -29,4 +29,7 @@ export * as synapses from './synapses/index.js';
 export { NeuronLayer, type LayerSpec } from './layer.js';
 export { GraphBuilder, hypergraph, type BuildOptions, type IsolatedLayerPolicy } from './graph.js';
 export { HAM, type States, type EnergyTree, type SynapseNode, type GradMethod, type EvalOptions } from './ham.js';
-export { type FastEvaluator, type FastEvaluatorProvider, type HostStates, setFastEvaluatorProvider, fastEvaluatorProvider } from './evaluator.js';
+export { LeanStep, compileLeanStep, type LeanStepOptions, type LeanResult } from './host/step.js';
+export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './host/train-step.js';
+export type { HostLagrangian, HostSynapse, SynapseContext, ParamValues } from './host/types.js';
+export { hostLagrangian, hostSynapse } from './host/forms.js';

@@ -1,4 +1,5 @@
-import { fastEvaluatorProvider, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
+import { tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
+import { leanEvaluator } from './evaluator.js';
 import type { DescendOptions } from './options.js';
 import { HostStepper } from './host-stepper.js';
 import { TensorStepper } from './tensor-stepper.js';
@@ -7,7 +8,7 @@ import type { FreeMask, StepPlan, Stepper } from './stepper.js';
 const GENERAL = 'HAM.energyAndDEdxhat';
 
 /**
- * How a descent steps: on host arrays with the installed fast evaluator when `fastPath` allows it,
+ * How a descent steps: on host arrays with the fast evaluator (the lean step, or the caller's) when `fastPath` allows it,
  * the caller did not ask for autodiff, the current backend is one it supports and the graph
  * compiles; otherwise in tfjs ops with `HAM.energyAndDEdxhat`. Chosen once per descent.
  */
@@ -19,8 +20,8 @@ export function stepperFor<L extends string, S extends string>(
   options: DescendOptions<L>,
   neuronEnergy: boolean,
 ): Stepper<L> {
-  const provider = fastEvaluatorProvider();
-  if ((options.fastPath ?? true) && options.method !== 'autodiff' && provider !== undefined && provider.supports(tf.getBackend())) {
+  const provider = options.fastEvaluator ?? leanEvaluator;
+  if ((options.fastPath ?? true) && options.method !== 'autodiff' && provider.supports(tf.getBackend())) {
     const compiled = provider.compile(ham, { neuronEnergy });
     if (typeof compiled !== 'string') return new HostStepper(plan, init, masks, compiled, provider.name, options.params);
   }

@@ -1,4 +1,5 @@
-import { tf, type FastEvaluator, type HostStates, type Params, type States, type Tensor } from '@hamux-ts/core';
+import { tf, type Params, type States, type Tensor } from '@hamux-ts/core';
+import type { FastEvaluator } from './evaluator.js';
 import type { CheckValues, FreeMask, StepPlan, Stepper } from './stepper.js';
 
 /** A free mask on the host: 0/1 per neuron, for every sample (`[B, n]`) or shared (`[n]`). */

@@ -1,4 +1,5 @@
 import { HamuxError, HamuxErrors, type GradMethod, type Params, type Tensor } from '@hamux-ts/core';
+import type { FastEvaluatorProvider } from './evaluator.js';
 
 /** Hold a whole layer fixed (`true`), or the entries where a mask is 1 (`[B, ...shape]` or `[...shape]`). */
 export type Clamp = true | Tensor;
@@ -66,12 +67,14 @@ export interface DescendOptions<L extends string> {
   readonly params?: Params;
   readonly method?: GradMethod;
   /**
-   * Evaluate `E` and `∂E/∂x̂` with a fast evaluator when one is installed and takes the graph
-   * (@hamux-ts/kernels' fused step on host arrays, installed by `useBackend` on cpu and wasm, for
-   * graphs of built-in components), else with `HAM.energyAndDEdxhat`. Default true; `false`, or
+   * Run on host arrays with a fast evaluator when it takes the graph and backend (the lean step,
+   * on cpu and wasm once `useBackend` has enabled the fast kernels, for graphs of built-in
+   * components), else in tfjs ops with `HAM.energyAndDEdxhat`. Default true; `false`, or
    * `method: 'autodiff'`, always uses `HAM.energyAndDEdxhat`. The result says which ran.
    */
   readonly fastPath?: boolean;
+  /** The host-array evaluator to use when the fast path applies (default `leanEvaluator`). */
+  readonly fastEvaluator?: FastEvaluatorProvider;
   /** Adaptive step control: growth after an accepted step (1.5), shrink after a rejected one (0.5), bounds. */
   readonly grow?: number;
   readonly shrink?: number;

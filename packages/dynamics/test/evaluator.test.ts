@@ -1,9 +1,10 @@
-// The scheduler's fast-evaluator hook: an installed provider is used when it supports the backend
-// and compiles the graph, the result says so, and `fastPath: false`, `method: 'autodiff'`, an
-// unsupported backend or a graph it refuses all fall back to HAM.energyAndDEdxhat.
-import { afterEach, describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, setFastEvaluatorProvider, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
-import { descendSync } from '@hamux-ts/dynamics';
+// The scheduler's fast-evaluator option: a given provider is used when it supports the backend and
+// compiles the graph, the result says so, and `fastPath: false`, `method: 'autodiff'`, an
+// unsupported backend or a graph it refuses all fall back to HAM.energyAndDEdxhat. Without fast
+// kernels enabled (nothing set up by useBackend), the default lean evaluator stays out of the way.
+import { describe, expect, it } from 'vitest';
+import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
+import { descendSync, leanEvaluator } from '@hamux-ts/dynamics';
 import { hamProvider } from './support.js';
 
 const ham = () =>
@@ -20,18 +21,16 @@ function counting(options: { refuse?: string; backend?: string } = {}) {
   return { provider, calls };
 }
 
-afterEach(() => setFastEvaluatorProvider(undefined));
-
 describe('fast evaluator hook', () => {
-  it('is used for every evaluation when installed, with the same trajectory as the general path', () => {
+  it('is used for every evaluation when given, with the same trajectory as the general path', () => {
     const h = ham();
     const init = h.randomStates(3, 5);
+    expect(leanEvaluator.supports(tf.getBackend())).toBe(false);
     const plain = descendSync(h, init, { maxSteps: 50 });
     expect(plain.evaluator).toBe('HAM.energyAndDEdxhat');
     const { provider, calls } = counting();
-    setFastEvaluatorProvider(provider);
     const before = tf.memory().numTensors;
-    const fast = descendSync(h, init, { maxSteps: 50 });
+    const fast = descendSync(h, init, { maxSteps: 50, fastEvaluator: provider });
     expect(fast.evaluator).toBe('counting evaluator');
     expect(calls.compile).toBe(1);
     expect(calls.evaluate).toBe(fast.steps + 1); // the initial state and one per step
@@ -52,8 +51,7 @@ describe('fast evaluator hook', () => {
       [counting({ refuse: 'a user-defined part' }), {}],
     ];
     for (const [{ provider, calls }, options] of cases) {
-      setFastEvaluatorProvider(provider);
-      const r = descendSync(h, init, { maxSteps: 5, ...options });
+      const r = descendSync(h, init, { maxSteps: 5, ...options, fastEvaluator: provider });
       expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
       expect(calls.evaluate).toBe(0);
       tf.dispose(Object.values<Tensor>(r.states));

@@ -2,8 +2,8 @@
 // HAM's own evaluation, the two steppers see the same energies and signals, so every trajectory,
 // report and final state must agree to the bit: fixed and adaptive steps, multi-rate levels, whole
 // and masked clamps (shared and per sample), samples that stop early, and recording.
-import { afterEach, describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, setFastEvaluatorProvider, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
+import { describe, expect, it } from 'vitest';
+import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { descend, descendSync, type DescendOptions } from '@hamux-ts/dynamics';
 import { disposeStates, hamProvider, hostStates } from './support.js';
 
@@ -15,8 +15,6 @@ const ham = () =>
     .synapse('vh', Y.denseBias(), ['v', 'h'])
     .synapse('hm', Y.dense(), ['h', 'm'])
     .build({ seed: 11 });
-
-afterEach(() => setFastEvaluatorProvider(undefined));
 
 type Case = [string, (h: ReturnType<typeof ham>) => DescendOptions<'v' | 'h' | 'm'>];
 const cases: Case[] = [
@@ -36,10 +34,10 @@ describe('host-array stepper against the tensor stepper', () => {
     const options = optionsFor(h);
     const tensors = descendSync(h, init, options);
     expect(tensors.evaluator).toBe('HAM.energyAndDEdxhat');
-    setFastEvaluatorProvider(hamProvider('host'));
     const before = tf.memory().numTensors;
-    const host = descendSync(h, init, options);
-    const hostAsync = await descend(h, init, options);
+    const onHost = { ...options, fastEvaluator: hamProvider('host') };
+    const host = descendSync(h, init, onHost);
+    const hostAsync = await descend(h, init, onHost);
     expect(host.evaluator).toBe('host');
     for (const r of [host, hostAsync]) {
       expect(r.steps).toBe(tensors.steps);
@@ -65,9 +63,9 @@ describe('host-array stepper against the tensor stepper', () => {
     };
     const wantNaN = message(() => descendSync(h, bad, {}));
     const wantRise = message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50 }));
-    setFastEvaluatorProvider(hamProvider('host'));
-    expect(message(() => descendSync(h, bad, {}))).toBe(wantNaN);
-    expect(message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50 }))).toBe(wantRise);
+    const fastEvaluator = hamProvider('host');
+    expect(message(() => descendSync(h, bad, { fastEvaluator }))).toBe(wantNaN);
+    expect(message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50, fastEvaluator }))).toBe(wantRise);
     expect(wantNaN).toMatch(/initial states\.h.*sample 1/);
     expect(wantRise).toMatch(/rose|diverged/);
     disposeStates(init, { h: bad.h });

@@ -2,7 +2,8 @@
  * Shared helpers of the scheduler tests: small conversions between tensors and host arrays, and
  * disposal of state records. Not a test file itself.
  */
-import { tf, type FastEvaluatorProvider, type HAM, type States, type Tensor } from '@hamux-ts/core';
+import { tf, type HAM, type States, type Tensor } from '@hamux-ts/core';
+import type { FastEvaluatorProvider } from '@hamux-ts/dynamics';
 
 export function disposeStates(...records: (Readonly<Record<string, Tensor>> | undefined)[]): void {
   for (const r of records) if (r) for (const t of Object.values(r)) if (!t.isDisposed) t.dispose();

@@ -1,10 +1,8 @@
-import { setFastEvaluatorProvider } from '@hamux-ts/core';
 import { jsGemm, type Gemm, type GemmName } from './gemm.js';
 import { loadNativeGemm, type NativeGemm } from './native.js';
 import { installMatMulKernels, uninstallMatMulKernels } from './tfjs-kernels.js';
 import { loadWasmGemm, wasmSimdSupported } from './wasm/gemm.js';
 import { loadThreadedWasmGemm } from './wasm/threaded.js';
-import { leanEvaluatorProvider } from './step/provider.js';
 
 export interface FastKernelsOptions {
   /**
@@ -22,7 +20,7 @@ export interface FastKernelsOptions {
   wasmThreads?: boolean;
   /**
    * Let the scheduler (`descend`) evaluate graphs of built-in components with the lean step on the
-   * cpu and wasm backends (default true): see `leanEvaluatorProvider`.
+   * cpu and wasm backends (default true): see `leanStepGemm`.
    */
   leanStep?: boolean;
 }
@@ -44,6 +42,7 @@ export interface FastKernelsReport {
 }
 
 let current: Gemm = jsGemm;
+let leanStepOn = false;
 let nativeCache: Promise<NativeGemm | string> | undefined;
 let wasmCache: Promise<Gemm | string> | undefined;
 let wasmThreadedCache: Promise<Gemm | string> | undefined;
@@ -107,7 +106,7 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
   if (typeof w === 'string') reasons.wasm = w;
   else if (chosen === jsGemm) chosen = w;
   current = chosen;
-  setFastEvaluatorProvider(options.leanStep === false ? undefined : leanEvaluatorProvider);
+  leanStepOn = options.leanStep !== false;
   const kernels = options.registerTfjs === false ? (uninstallMatMulKernels(), []) : installMatMulKernels(chosen);
   return {
     gemm: chosen.name,
@@ -123,11 +122,19 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
 /** Restores the stock tfjs kernels; `activeGemm()` goes back to plain JS. */
 export function disableFastKernels(): void {
   uninstallMatMulKernels();
-  setFastEvaluatorProvider(undefined);
+  leanStepOn = false;
   current = jsGemm;
 }
 
 /** The matrix product that `enableFastKernels` chose (plain JS before it is called). */
 export function activeGemm(): Gemm {
   return current;
+}
+
+/**
+ * The matrix product the scheduler's lean step runs on (cpu and wasm, graphs of built-in parts),
+ * or undefined when `enableFastKernels` has not turned the lean step on.
+ */
+export function leanStepGemm(): Gemm | undefined {
+  return leanStepOn ? current : undefined;
 }

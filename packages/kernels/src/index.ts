@@ -4,6 +4,7 @@ export {
   enableFastKernels,
   disableFastKernels,
   activeGemm,
+  leanStepGemm,
   nativeGemm,
   wasmGemm,
   wasmThreadedGemm,
@@ -12,6 +13,14 @@ export {
 } from './enable.js';
 export { installMatMulKernels, uninstallMatMulKernels, installedGemm } from './tfjs-kernels.js';
 export { wasmSimdSupported } from './wasm/gemm.js';
-export { LeanStep, compileLeanStep, type LeanStepOptions, type LeanResult } from './step/lean-step.js';
-export { leanEvaluatorProvider } from './step/provider.js';
-export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './step/train-step.js';
+export {
+  type RowRoutines,
+  rowRoutines,
+  SMALL_ROWS,
+  jsAxpy,
+  jsCopyBlocks,
+  jsDenseRows,
+  jsDotRows,
+  jsLayernormRows,
+  jsReluSquaredRows,
+} from './rows.js';

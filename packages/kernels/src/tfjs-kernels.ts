@@ -1,4 +1,4 @@
-import { tf } from '@hamux-ts/core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { Gemm } from './gemm.js';
 

@@ -3,6 +3,8 @@ import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, optionValue, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { alongAxis, sumPerSample } from '../ops.js';
 import { formatShape, resolveAxis, type Shape } from '../shape.js';
+import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import { scalarOf, type HostLagrangian, type ParamValues } from '../host/types.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -174,3 +176,90 @@ export function spherical(options: NormOptions = {}): Lagrangian {
     activation: (x, p) => tf.add(tf.div(tf.mul(p['gamma']!, x), norm(x)), n.delta(x, p)),
   };
 }
+
+// ---- Host forms: the same Lagrangians on host arrays, rows along the last axis ----
+
+/** Row-wise Lagrangians along the last axis (rows of D): softmax, ghostmax, layer norm, spherical. */
+function hostRows(kind: HostLagrangian['kind'], row: (x: Float32Array, xhat: Float32Array, o: number, D: number, p: ParamValues) => number): (D: number) => HostLagrangian {
+  return (D) => ({
+    kind,
+    run: (x, xhat, L, B, n, p) => {
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let o = b * n, end = o + n; o < end; o += D) s += row(x, xhat, o, D, p);
+        L[b] = s;
+      }
+    },
+  });
+}
+
+// softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx), per row of D: the gemm's softmax rows on a copy
+// of x, their log-sum-exps summed per sample (in place in L when a sample is one row)
+const hostSoftmax = (D: number): HostLagrangian => {
+  let lse = new Float64Array(0);
+  return {
+    kind: 'softmax',
+    run: (x, xhat, L, B, n, p, k) => {
+      const beta = scalarOf(p, 'beta'), R = n / D, rows = B * R;
+      xhat.set(x);
+      if (R === 1) {
+        k.softmax(xhat, 0, rows, D, beta, L, 0, 0);
+        for (let b = 0; b < B; b++) L[b]! /= beta;
+        return;
+      }
+      if (lse.length < rows) lse = new Float64Array(rows);
+      k.softmax(xhat, 0, rows, D, beta, lse, 0, 0);
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let r = b * R; r < (b + 1) * R; r++) s += lse[r]!;
+        L[b] = s / beta;
+      }
+    },
+  };
+};
+
+// ghostmax: L = log(1 + Σ e^x), x̂ = e^x / (1 + Σ e^x), shifted by m = max(0, max x)
+const hostGhostmax = hostRows('ghostmax', (x, xhat, o, D) => {
+  let m = 0;
+  for (let i = 0; i < D; i++) m = Math.max(m, x[o + i]!);
+  let z = Math.exp(-m);
+  for (let i = 0; i < D; i++) {
+    const e = Math.exp(x[o + i]! - m);
+    xhat[o + i] = e;
+    z += e;
+  }
+  for (let i = 0; i < D; i++) xhat[o + i]! /= z;
+  return m + Math.log(z);
+});
+
+// layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε), per row of D
+// (row-kernels.ts, or the addon's version of it)
+const hostLayernorm = (eps: number) => (D: number): HostLagrangian => ({
+  kind: 'layernorm',
+  run: (x, xhat, L, B, n, p, k) => {
+    const count = (B * n) / D;
+    (B * n > SMALL_ROWS ? k.layernormRows : jsLayernormRows)(x, xhat, 0, count, D, scalarOf(p, 'gamma'), p['delta']!, eps, L, 0, n / D);
+  },
+});
+
+// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ
+const hostSpherical = (eps: number) =>
+  hostRows('spherical', (x, xhat, o, D, p) => {
+    const gamma = scalarOf(p, 'gamma'), delta = p['delta']!;
+    let ss = 0, shift = 0;
+    for (let i = 0; i < D; i++) {
+      ss += x[o + i]! * x[o + i]!;
+      shift += delta[i]! * x[o + i]!;
+    }
+    const norm = Math.sqrt(ss + eps);
+    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * x[o + i]!) / norm + delta[i]!;
+    return gamma * norm + shift;
+  });
+
+/** The host forms of the collective built-ins along the last axis, rows of D (host/forms.ts picks one by spec). */
+export const collectiveHost = {
+  softmax: (D: number): HostLagrangian => hostSoftmax(D),
+  ghostmax: (D: number): HostLagrangian => hostGhostmax(D),
+  layernorm: (eps: number, D: number): HostLagrangian => hostLayernorm(eps)(D),
+  spherical: (eps: number, D: number): HostLagrangian => hostSpherical(eps)(D),
+};

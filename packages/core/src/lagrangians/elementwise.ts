@@ -2,6 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
+import { scalarOf, type HostLagrangian } from '../host/types.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -126,3 +127,80 @@ export function sigmoid(options: { beta?: ParamOption } = {}): Lagrangian {
     (x, b) => tf.sigmoid(tf.mul(b, x)),
   );
 }
+
+// ---- Host forms: the same Lagrangians on host arrays (the lean step on cpu and wasm) ----
+
+/** `log cosh z` without overflow. */
+const logCoshOf = (z: number) => {
+  const a = Math.abs(z);
+  return a + Math.log1p(Math.exp(-2 * a)) - LOG2;
+};
+/** `log(1 + e^z)` without overflow. */
+const softplusOf = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+
+/** Elementwise Lagrangians: `L = Σ f(x)`, `x̂ = f′(x)`. */
+function hostElementwise(kind: HostLagrangian['kind'], f: (x: number, beta: number) => number, df: (x: number, beta: number) => number, usesBeta: boolean): HostLagrangian {
+  return {
+    kind,
+    run: (x, xhat, L, B, n, p) => {
+      const beta = usesBeta ? scalarOf(p, 'beta') : 1;
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let i = b * n, end = i + n; i < end; i++) {
+          const v = x[i]!;
+          xhat[i] = df(v, beta);
+          s += f(v, beta);
+        }
+        L[b] = s;
+      }
+    },
+  };
+}
+
+function hostRepu(n: number): HostLagrangian {
+  // L = (1/n) Σ max(x,0)ⁿ, x̂ = max(x,0)ⁿ⁻¹
+  if (n === 2) {
+    // relu: one loop with no calls in it (the common case)
+    return {
+      kind: 'repu',
+      run: (x, xhat, L, B, size) => {
+        for (let b = 0; b < B; b++) {
+          let s = 0;
+          for (let i = b * size, end = i + size; i < end; i++) {
+            const v = x[i]! > 0 ? x[i]! : 0;
+            xhat[i] = v;
+            s += v * v;
+          }
+          L[b] = 0.5 * s;
+        }
+      },
+    };
+  }
+  return hostElementwise('repu', (x) => (x > 0 ? x ** n / n : 0), (x) => (x > 0 ? x ** (n - 1) : 0), false);
+}
+
+/** The host forms of the elementwise built-ins (host/forms.ts picks one by spec). */
+export const elementwiseHost = {
+  // L = ½ Σ x², x̂ = x
+  identity: (): HostLagrangian => ({
+    kind: 'identity',
+    isIdentity: true,
+    run: (x, _xhat, L, B, n) => {
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let i = b * n, end = i + n; i < end; i++) s += x[i]! * x[i]!;
+        L[b] = 0.5 * s;
+      }
+    },
+  }),
+  relu: (): HostLagrangian => ({ ...hostRepu(2), kind: 'relu' }),
+  repu: (n: number): HostLagrangian => hostRepu(n),
+  exp: (): HostLagrangian => hostElementwise('exp', (x, b) => Math.exp(b * x) / b, (x, b) => Math.exp(b * x), true),
+  rexp: (): HostLagrangian =>
+    hostElementwise('rexp', (x, b) => {
+      const r = Math.max(x, 0);
+      return Math.exp(b * r) / b - r;
+    }, (x, b) => Math.exp(b * Math.max(x, 0)) - 1, true),
+  tanh: (): HostLagrangian => hostElementwise('tanh', (x, b) => logCoshOf(b * x) / b, (x, b) => Math.tanh(b * x), true),
+  sigmoid: (): HostLagrangian => hostElementwise('sigmoid', (x, b) => softplusOf(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true),
+};

@@ -3,6 +3,7 @@ import type { Hypersynapse } from '../hypersynapse.js';
 import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOption, type TensorMap } from '../params.js';
 import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
+import { scalarOf, type HostSynapse } from '../host/types.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -94,3 +95,51 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
     },
   };
 }
+
+// ---- Host form: the same energy and signal on host arrays (the lean step on cpu and wasm) ----
+
+/**
+ * Energy attention on tokens [N, D] with H heads of width Y (Wᴷ, Wᵠ of shape [H, Y, D]):
+ * K = x̂ Wᴷᵀ, Q = x̂ Wᵠᵀ per head; per sample and head, scores S = β Q Kᵀ, A = softmax over keys
+ * (the diagonal left out when self is masked), E = −(1/β) Σ_C log Σ_B e^{S}, and
+ * ∂E/∂x̂ = −(A K) Wᵠ − (Aᵀ Q) Wᴷ. Everything per head is laid out head-major, [H, B, N, Y], so that
+ * each stage is one batched product over all H·B (head, sample) pairs.
+ */
+function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSelf: boolean): HostSynapse {
+  const HY = H * Y;
+  return {
+    kind: 'energyAttention',
+    scratch: (B) => 5 * B * N * HY + B * H * N * N,
+    lseRows: (B) => H * B * N,
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+      const Wk = p['Wk']!, Wq = p['Wq']!, beta = scalarOf(p, 'beta');
+      const BN = B * N, size = BN * HY, NY = N * Y, NN = N * N, HB = H * B;
+      const Kh = 0, Qh = size, dQh = 2 * size, dKh = 3 * size, T = 4 * size, S = 5 * size;
+      // K_h = x̂ W_hᵀ for every head h: [B·N, Y] each, head after head
+      gemm.sgemm(false, true, BN, Y, D, 1, x!, 0, D, Wk, 0, D, 0, work, Kh, Y, H, 0, Y * D, BN * Y);
+      gemm.sgemm(false, true, BN, Y, D, 1, x!, 0, D, Wq, 0, D, 0, work, Qh, Y, H, 0, Y * D, BN * Y);
+      gemm.sgemm(false, true, N, N, Y, beta, work, Qh, Y, work, Kh, Y, 0, work, S, N, HB, NY, NY, NN);
+      gemm.softmax(work, S, HB * N, N, 1, lse, 0, maskSelf ? N : 0);
+      for (let h = 0; h < H; h++) {
+        for (let s = 0; s < B; s++) {
+          let e = 0;
+          for (let r = (h * B + s) * N, end = r + N; r < end; r++) e += lse[r]!;
+          E[s]! -= e / beta;
+        }
+      }
+      gemm.sgemm(false, false, N, Y, N, 1, work, S, N, work, Kh, Y, 0, work, dQh, Y, HB, NN, NY, NY);
+      gemm.sgemm(true, false, N, Y, N, 1, work, S, N, work, Qh, Y, 0, work, dKh, Y, HB, NN, NY, NY);
+      // [H, B·N, Y] → [B·N, H·Y], then ∂E/∂x̂ −= dQ Wᵠ (and dK Wᴷ), W as [H·Y, D]
+      for (const [from, W] of [[dQh, Wq], [dKh, Wk]] as const) {
+        // head h's [B·N, Y] block (from + h·B·N·Y, pitch Y) → columns h·Y.. of T (pitch H·Y)
+        k.copyBlocks(work, from, Y, work, T, HY, BN, Y, H, BN * Y, Y);
+        gemm.sgemm(false, false, BN, D, HY, -1, work, T, HY, W, 0, D, 1, g!, 0, D, 1, 0, 0, 0);
+      }
+    },
+  };
+}
+
+/** The host form of energy attention on N tokens of D features, H heads of width Y (host/forms.ts picks it by spec). */
+export const attentionHost = {
+  energyAttention: (N: number, D: number, H: number, Y: number, maskSelf: boolean): HostSynapse => hostEnergyAttention(N, D, H, Y, maskSelf),
+};

@@ -4,6 +4,8 @@ import { normal, zeros, type Init } from '../params.js';
 import { sumPerSample } from '../ops.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
+import { jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import type { HostSynapse } from '../host/types.js';
 
 /**
  * Dense synapses between two layers: the energy analogue of a linear layer. By default each layer
@@ -131,3 +133,52 @@ export function bias(options: { init?: { b?: Init } } = {}): Hypersynapse {
     dEdxhat: ([x], p) => [tf.neg(tf.broadcastTo(p['b']!, x!.shape))],
   };
 }
+
+// ---- Host forms: the same energies and signals on host arrays (the lean step on cpu and wasm) ----
+
+const NO_BIAS = new Float32Array(0);
+
+/**
+ * E = −x̂₁ᵀ W x̂₂ (− b·x̂₂ with a bias); W is [d1, d2]. R rows per sample: 1 when both layers are
+ * flattened, the tokens with `perToken` (one W, and one b, shared by every token).
+ */
+function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSynapse {
+  return {
+    kind: withBias ? 'denseBias' : 'dense',
+    scratch: (B) => B * R * d2,
+    run: ({ gemm, k, B, xhat: [a, c], grad: [ga, gc], E, p, work }) => {
+      const W = p['W']!, bias = withBias ? p['b']! : NO_BIAS;
+      const rows = B * R;
+      // P = x̂₁ W; E −= Σ (P + b) ⊙ x̂₂; ∂/∂x̂₂ −= P + b; ∂/∂x̂₁ −= x̂₂ Wᵀ
+      gemm.sgemm(false, false, rows, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
+      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(work, c!, gc!, rows, d2, bias, E, 0, R);
+      gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga!, 0, d1, 1, 0, 0, 0);
+    },
+  };
+}
+
+/** E = −b·x̂. */
+function hostBias(n: number): HostSynapse {
+  return {
+    kind: 'bias',
+    scratch: () => 0,
+    run: ({ B, xhat: [x], grad: [g], E, p }) => {
+      const b = p['b']!;
+      for (let s = 0; s < B; s++) {
+        let e = 0;
+        for (let j = 0, o = s * n; j < n; j++, o++) {
+          e += b[j]! * x![o]!;
+          g![o]! -= b[j]!;
+        }
+        E[s]! -= e;
+      }
+    },
+  };
+}
+
+/** The host forms of dense, denseBias and bias between layers of these sizes (host/forms.ts picks one by spec). */
+export const denseHost = {
+  /** d1, d2: feature sizes; R: rows per sample (1 flattened, the tokens per token). */
+  dense: (d1: number, d2: number, withBias: boolean, R: number): HostSynapse => hostDense(d1, d2, withBias, R),
+  bias: (n: number): HostSynapse => hostBias(n),
+};

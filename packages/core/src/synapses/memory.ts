@@ -4,6 +4,8 @@ import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOpti
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import type { MemorySpec } from '../builtin.js';
+import { jsReluSquaredRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -137,3 +139,79 @@ export function reluSquaredMemory(options: MemoryOptions): Hypersynapse {
     (h) => tf.relu(h),
   );
 }
+
+// ---- Host forms: the same energies and signals on host arrays (the lean step on cpu and wasm) ----
+
+/**
+ * Dense memories on rows of D features (R rows per sample: 1 when flattened, the tokens when per
+ * token): overlaps `H = x̂ ξᵀ` (rows × K), then per row an energy and weights `F′(H)`, and the
+ * signal `−F′(H) ξ`. `row` turns one row of overlaps into its weights, in place, and returns its energy.
+ */
+function hostMemory(kind: HostSynapse['kind'], D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared'): HostSynapse {
+  return {
+    kind,
+    scratch: (B) => B * R * K,
+    lseRows: (B) => B * R,
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+      const xi = p['xi']!;
+      const rowsN = B * R;
+      gemm.sgemm(false, true, rowsN, K, D, 1, x!, 0, D, xi, 0, D, 0, work, 0, K, 1, 0, 0, 0);
+      if (row === 'softmax') {
+        // modern Hopfield: E = −(1/β) log Σ e^{βh} per row, weights softmax(βh)
+        const beta = scalarOf(p, 'beta');
+        gemm.softmax(work, 0, rowsN, K, beta, lse, 0, 0);
+        for (let s = 0; s < B; s++) {
+          let e = 0;
+          for (let r = s * R; r < (s + 1) * R; r++) e += lse[r]!;
+          E[s]! -= e / beta;
+        }
+      } else if (row === 'reluSquared') {
+        // E += −½ Σ max(h, 0)² per sample, weights max(h, 0)
+        (rowsN * K > SMALL_ROWS ? k.reluSquaredRows : jsReluSquaredRows)(work, 0, rowsN, K, E, 0, R);
+      } else {
+        for (let s = 0; s < B; s++) {
+          let e = 0;
+          for (let r = 0; r < R; r++) e += row(work, (s * R + r) * K, K, p);
+          E[s]! += e;
+        }
+      }
+      gemm.sgemm(false, false, rowsN, D, K, -1, work, 0, K, xi, 0, D, 1, g!, 0, D, 1, 0, 0, 0);
+    },
+  };
+}
+
+// −(1/β) Σ e^{βh}; weights e^{βh}
+const hostExponentialRow = (h: Float32Array, o: number, K: number, p: ParamValues) => {
+  const beta = scalarOf(p, 'beta');
+  let e = 0;
+  for (let k = o; k < o + K; k++) {
+    const v = Math.exp(beta * h[k]!);
+    h[k] = v;
+    e += v;
+  }
+  return -e / beta;
+};
+
+// −(1/n) Σ base(h)ⁿ; weights base(h)ⁿ⁻¹ (base = h, or max(h, 0) when rectified)
+const hostPolynomialRow = (n: number, rectified: boolean) => (h: Float32Array, o: number, K: number) => {
+  let e = 0;
+  for (let k = o; k < o + K; k++) {
+    const v = h[k]!;
+    if (rectified && v <= 0) {
+      h[k] = 0;
+      continue;
+    }
+    e += v ** n;
+    h[k] = n === 1 ? 1 : v ** (n - 1);
+  }
+  return -e / n;
+};
+
+/** The host forms of the memories on rows of D features, R rows per sample, K memories (host/forms.ts picks one by spec). */
+export const memoryHost = {
+  modernHopfield: (D: number, R: number, K: number): HostSynapse => hostMemory('modernHopfield', D, R, K, 'softmax'),
+  reluSquaredMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('reluSquaredMemory', D, R, K, 'reluSquared'),
+  exponentialMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('exponentialMemory', D, R, K, hostExponentialRow),
+  polynomialMemory: (D: number, R: number, K: number, degree: number, rectified: boolean): HostSynapse =>
+    hostMemory('polynomialMemory', D, R, K, hostPolynomialRow(degree, rectified)),
+};

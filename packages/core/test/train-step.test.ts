@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
-import { jsGemm, leanTrainStep, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm, type LeanTrainStep } from '../src/index.js';
+import { defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, leanTrainStep, synapses as Y, tf, type LeanTrainStep, type Tensor } from '../src/index.js';
+import { jsGemm, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm } from '@hamux-ts/kernels';
 
 const graph = (tau = 1) =>
   hypergraph()

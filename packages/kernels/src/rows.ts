@@ -1,4 +1,4 @@
-import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels } from '../gemm.js';
+import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels } from './gemm.js';
 
 /**
  * The JavaScript twins of the optional native row routines (`RowKernels` in gemm.ts, native/blas.c):

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { useBackend } from '@hamux-ts/backends';
-import { disableFastKernels, enableFastKernels } from '../src/index.js';
+import { disableFastKernels, enableFastKernels } from '@hamux-ts/kernels';
 
 afterAll(() => disableFastKernels());
 

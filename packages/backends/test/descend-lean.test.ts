@@ -2,11 +2,11 @@
 // built-in components with the lean step on cpu and wasm, follows the same trajectory as the
 // general tfjs path to float32 accuracy, still never lets an energy rise, and leaks no tensor.
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineHypersynapse, hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
+import { compileLeanStep, defineHypersynapse, hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { descend, descendSync } from '@hamux-ts/dynamics';
 import { useBackend } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
-import { compileLeanStep, disableFastKernels, enableFastKernels } from '../src/index.js';
+import { disableFastKernels, enableFastKernels } from '@hamux-ts/kernels';
 
 afterAll(async () => {
   disableFastKernels();

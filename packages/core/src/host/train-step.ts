@@ -1,6 +1,5 @@
-import type { HAM } from '@hamux-ts/core';
-import { activeGemm } from '../enable.js';
-import type { Gemm } from '../gemm.js';
+import { jsGemm, type Gemm } from '@hamux-ts/kernels';
+import type { HAM } from '../ham.js';
 
 export interface LeanTrainOptions {
   /** The layer the memory acts on (identity Lagrangian). */
@@ -62,7 +61,7 @@ export class LeanTrainStep {
     if (x0.length !== B * D || target.length !== B * D || xi.length !== K * D) {
       throw new RangeError(`lean training step: expected x0 and target of ${B}×${D} and ξ of ${K}×${D} values`);
     }
-    const g = this.gemm ?? activeGemm();
+    const g = this.gemm ?? jsGemm;
     const { xs, ps, u, r, dxi, lse } = this.buffers(B);
     xs[0]!.set(x0);
     for (let t = 0; t < steps; t++) {
@@ -114,7 +113,7 @@ export function leanTrainStep<L extends string, S extends string>(ham: HAM<L, S>
   if (memory.builtin.perToken) return 'per-token memories are not supported';
   if (ham.synapseNames.length !== 1 || ham.layerNames.length !== 1) return 'the graph must be that one layer and that one memory';
   if (!(Number.isInteger(options.steps) && options.steps >= 1)) return `steps must be an integer >= 1, got ${options.steps}`;
-  const [K, D] = ham.params.synapses[options.synapse]!['xi']!.shape as [number, number];
-  const beta = ham.params.synapses[options.synapse]!['beta']!.dataSync()[0]!;
+  const [K, D] = ham.params.synapses[options.synapse as S]!['xi']!.shape as [number, number];
+  const beta = ham.params.synapses[options.synapse as S]!['beta']!.dataSync()[0]!;
   return new LeanTrainStep(D, K, beta, options.dt / layer.tau, options.steps, options.gemm);
 }

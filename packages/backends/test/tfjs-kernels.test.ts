@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
-import { disableFastKernels, enableFastKernels, type FastKernelsOptions } from '../src/index.js';
+import { disableFastKernels, enableFastKernels, type FastKernelsOptions } from '@hamux-ts/kernels';
 
 afterAll(() => disableFastKernels());
 

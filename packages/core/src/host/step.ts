@@ -1,14 +1,14 @@
-import { tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
-import type { Gemm } from '../gemm.js';
-import { activeGemm } from '../enable.js';
-import { leanLagrangian, type LeanLagrangian, type ParamValues } from './lagrangians.js';
-import { leanSynapse, type LeanSynapse } from './synapses.js';
-import { jsAxpy, jsDotRows, rowRoutines, SMALL_ROWS } from './row-kernels.js';
+import { jsAxpy, jsDotRows, jsGemm, rowRoutines, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
+import { tf, type Tensor } from '../tf.js';
+import type { HAM, States } from '../ham.js';
+import type { Params } from '../params.js';
+import { hostLagrangian, hostSynapse } from './forms.js';
+import type { HostLagrangian, HostSynapse, ParamValues } from './types.js';
 
 export interface LeanStepOptions {
   /** Include the neuron layers' energies (default true); false gives the Energy Transformer's energy. */
   neuronEnergy?: boolean;
-  /** The matrix product to use (default: `activeGemm()` at each call, so `enableFastKernels` applies). */
+  /** The matrix product and row routines to use (default: plain JavaScript; pass a fast one, see @hamux-ts/kernels). */
   gemm?: Gemm;
 }
 
@@ -39,8 +39,8 @@ function paramValues(map: Readonly<Record<string, Tensor>> | undefined): ParamVa
   return out;
 }
 
-interface LayerPlan<L> { name: L; size: number; tau: number; lag: LeanLagrangian }
-interface SynapsePlan<L> { name: string; connects: readonly L[]; syn: LeanSynapse }
+interface LayerPlan<L> { name: L; size: number; tau: number; lag: HostLagrangian }
+interface SynapsePlan<L> { name: string; connects: readonly L[]; syn: HostSynapse }
 interface Buffers { B: number; xhat: Float32Array[]; grad: Float32Array[]; L: Float64Array; E: Float64Array; work: Float32Array; lse: Float64Array }
 
 /**
@@ -57,7 +57,7 @@ export class LeanStep<L extends string> {
   private readonly layers: LayerPlan<L>[];
   private readonly synapses: SynapsePlan<L>[];
   private readonly neuron: boolean;
-  private readonly gemm: Gemm | undefined;
+  private readonly gemm: Gemm;
   private buffers: Buffers | undefined;
 
   constructor(private readonly ham: HAM<L, string>, layers: LayerPlan<L>[], synapses: SynapsePlan<L>[], options: LeanStepOptions) {
@@ -65,7 +65,7 @@ export class LeanStep<L extends string> {
     this.layers = layers;
     this.synapses = synapses;
     this.neuron = options.neuronEnergy ?? true;
-    this.gemm = options.gemm;
+    this.gemm = options.gemm ?? jsGemm;
   }
 
   /** The size of each layer's state per sample. */
@@ -94,7 +94,7 @@ export class LeanStep<L extends string> {
    */
   energyAndDEdxhat(x: { readonly [K in L]: Float32Array }, B: number, params: Params = this.ham.params): LeanResult<L> {
     const buf = this.buffersFor(B);
-    const gemm = this.gemm ?? activeGemm();
+    const gemm = this.gemm;
     const k = rowRoutines(gemm);
     const { E, L } = buf;
     E.fill(0);
@@ -140,7 +140,7 @@ export class LeanStep<L extends string> {
    */
   step(x: { readonly [K in L]: Float32Array }, B: number, dt: number, params?: Params): Float64Array {
     const r = this.energyAndDEdxhat(x, B, params);
-    const k = rowRoutines(this.gemm ?? activeGemm());
+    const k = rowRoutines(this.gemm);
     for (const layer of this.layers) {
       const xi = x[layer.name], g = r.dEdxhat[layer.name];
       (xi.length > SMALL_ROWS ? k.axpy : jsAxpy)(xi.length, -dt / layer.tau, g, 0, xi, 0);
@@ -172,7 +172,7 @@ export function compileLeanStep<L extends string, S extends string>(ham: HAM<L, 
     const layer = ham.layers[name];
     const spec = layer.lagrangian.builtin;
     if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
-    const lag = leanLagrangian(spec, layer.shape);
+    const lag = hostLagrangian(spec, layer.shape);
     if (typeof lag === 'string') return `layer "${name}": ${lag}`;
     layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), tau: layer.tau, lag });
   }
@@ -181,7 +181,7 @@ export function compileLeanStep<L extends string, S extends string>(ham: HAM<L, 
     const node = ham.synapses[name];
     const spec = node.synapse.builtin;
     if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
-    const syn = leanSynapse(spec, node.shapes);
+    const syn = hostSynapse(spec, node.shapes);
     if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
     synapses.push({ name, connects: node.connects, syn });
   }

@@ -1,0 +1,58 @@
+import { compileLeanStep, type HAM, type LeanStep, type Params } from '@hamux-ts/core';
+import { leanStepGemm, type Gemm } from '@hamux-ts/kernels';
+
+/** Every layer's values on the host, `[B, size]` row-major. */
+export type HostStates<L extends string> = { readonly [K in L]: Float32Array };
+
+/**
+ * Energy per sample `[B]` and `∂E/∂x̂` of every layer for states `x` on host arrays, with the
+ * graph's parameters or `params`. The returned arrays are the evaluator's own, overwritten by its
+ * next call: a caller copies what it keeps.
+ */
+export type FastEvaluator<L extends string> = (x: HostStates<L>, batch: number, params?: Params) => { energy: Float64Array; dEdxhat: HostStates<L> };
+
+/**
+ * What lets a descent run on host arrays: an evaluator of `E` and `∂E/∂x̂` for the graphs and
+ * backends it takes. The default is the lean step (`leanEvaluator`); `descend`'s `fastEvaluator`
+ * option passes another (a test's, or your own kernels').
+ */
+export interface FastEvaluatorProvider {
+  /** Shown in reports, e.g. `"lean step (native gemm)"`. */
+  readonly name: string;
+  /** Whether it runs on this tfjs backend now (it reads states back synchronously). */
+  supports(backend: string): boolean;
+  /** The evaluator of one graph, or why it has none (a user-defined component, say). */
+  compile<L extends string, S extends string>(ham: HAM<L, S>, options: { readonly neuronEnergy: boolean }): FastEvaluator<L> | string;
+}
+
+/** Compiled lean steps by graph, gemm and neuron-energy setting: a descent after the first reuses its buffers. */
+const compiled = new WeakMap<object, Map<string, LeanStep<string> | string>>();
+
+function leanStepOf<L extends string, S extends string>(ham: HAM<L, S>, gemm: Gemm, neuronEnergy: boolean): LeanStep<L> | string {
+  let byGraph = compiled.get(ham);
+  if (!byGraph) compiled.set(ham, (byGraph = new Map()));
+  const key = `${gemm.name}/${neuronEnergy}`;
+  let lean = byGraph.get(key);
+  if (lean === undefined) byGraph.set(key, (lean = compileLeanStep(ham, { gemm, neuronEnergy }) as LeanStep<string> | string));
+  return lean as LeanStep<L> | string;
+}
+
+/**
+ * The lean step of @hamux-ts/core (one fused host-array routine per built-in component) on the
+ * matrix product that `enableFastKernels` chose (`useBackend` calls it): on the cpu and wasm
+ * backends, whose tensors read back synchronously, a descent over a graph of built-in components
+ * runs on host arrays instead of 30–80 tfjs kernels a step.
+ */
+export const leanEvaluator: FastEvaluatorProvider = {
+  get name() {
+    return `lean step (${leanStepGemm()?.name ?? 'no'} gemm)`;
+  },
+  supports: (backend) => (backend === 'cpu' || backend === 'wasm') && leanStepGemm() !== undefined,
+  compile<L extends string, S extends string>(ham: HAM<L, S>, { neuronEnergy }: { readonly neuronEnergy: boolean }): FastEvaluator<L> | string {
+    const gemm = leanStepGemm();
+    if (!gemm) return 'the fast kernels are not enabled';
+    const lean = leanStepOf(ham, gemm, neuronEnergy);
+    if (typeof lean === 'string') return lean;
+    return (x, batch, params) => lean.energyAndDEdxhat(x, batch, params);
+  },
+};
