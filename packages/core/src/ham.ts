@@ -56,8 +56,11 @@ export class HAM<L extends string, S extends string> {
   readonly synapses: { readonly [K in S]: SynapseNode<L> };
   readonly layerNames: readonly L[];
   readonly synapseNames: readonly S[];
-  /** The graph's parameters (owned by the graph; `dispose()` frees them). */
-  readonly params: Params;
+  /**
+   * The graph's parameters by owner, typed by the graph's names: `ham.params.synapses.enc.W`
+   * (owned by the graph; `dispose()` frees them).
+   */
+  readonly params: Params<L, S>;
   readonly paramSpecs: { readonly layers: Record<L, ParamSpecs>; readonly synapses: Record<S, ParamSpecs> };
   /** Non-fatal findings of the build, such as layers that no synapse touches. */
   readonly warnings: readonly string[];
@@ -67,7 +70,7 @@ export class HAM<L extends string, S extends string> {
   private constructor(
     layers: Map<L, NeuronLayer>,
     synapses: Map<S, SynapseNode<L>>,
-    params: Params,
+    params: Params<L, S>,
     paramSpecs: HAM<L, S>['paramSpecs'],
     warnings: readonly string[],
     seed: number,
@@ -105,7 +108,8 @@ export class HAM<L extends string, S extends string> {
       layers: Object.freeze(Object.fromEntries(Object.entries(specs.layers).map(([n, s]) => [n, materialise('layers', n, s as ParamSpecs)]))),
       synapses: Object.freeze(Object.fromEntries(Object.entries(specs.synapses).map(([n, s]) => [n, materialise('synapses', n, s as ParamSpecs)]))),
     }));
-    return new HAM(layers, synapses, Object.freeze(params), specs, warnings, options.seed);
+    // One entry per layer and per synapse, by construction: the names of `L` and `S`.
+    return new HAM(layers, synapses, Object.freeze(params) as Params<L, S>, specs, warnings, options.seed);
   }
 
   /**
@@ -136,7 +140,7 @@ export class HAM<L extends string, S extends string> {
 
   /** Total number of parameter entries (learnable and fixed). */
   get numParams(): number {
-    return [...Object.values(this.params.layers), ...Object.values(this.params.synapses)]
+    return [...Object.values<TensorMap>(this.params.layers), ...Object.values<TensorMap>(this.params.synapses)]
       .flatMap((m) => Object.values(m))
       .reduce((n, t) => n + t.size, 0);
   }

@@ -7,6 +7,7 @@ export {
   type ParamSpec,
   type ParamSpecs,
   type Params,
+  type ParamPath,
   type TensorMap,
   type ParamOption,
   type ParamTree,
@@ -19,7 +20,7 @@ export {
   normal,
   uniform,
 } from './params.js';
-export { deriveKey, normalValues, uniformValues, uniformGenerator } from './random.js';
+export { deriveKey, normalValues, uniformValues, uniformGenerator, permutation } from './random.js';
 export { sumPerSample, tidy } from './ops.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';
 export type { BuiltinLagrangianSpec, BuiltinSynapseSpec } from './builtin.js';

@@ -21,11 +21,24 @@ export interface ParamSpec {
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 export type TensorMap = Readonly<Record<string, Tensor>>;
 
-/** The parameters of a whole graph: `params.layers.hidden.beta`, `params.synapses.enc.W`. */
-export interface Params {
-  readonly layers: Readonly<Record<string, TensorMap>>;
-  readonly synapses: Readonly<Record<string, TensorMap>>;
+/**
+ * The parameters of a whole graph: `params.layers.hidden.beta`, `params.synapses.enc.W`. Typed by
+ * the graph's layer names `L` and synapse names `S` (`ham.params.synapses.encod` is a compile error
+ * on a graph whose synapse is `enc`); `Params` alone, with names from data, takes any names.
+ */
+export interface Params<L extends string = string, S extends string = string> {
+  readonly layers: { readonly [K in L]: TensorMap };
+  readonly synapses: { readonly [K in S]: TensorMap };
 }
+
+/**
+ * The path of one parameter, `synapses.enc.W` or `layers.hidden.beta`, for a graph with layer names
+ * `L` and synapse names `S`: a misspelt owner (`synapses.encod.W`) is a compile error. The parameter's
+ * own name is any string (checked at run time). With names from data (`string`), any string.
+ */
+export type ParamPath<L extends string = string, S extends string = string> = string extends L | S
+  ? string
+  : `layers.${L}.${string}` | `synapses.${S}.${string}`;
 
 /** A Lagrangian parameter given by the user: a value (fixed), or `learnable(value)`. */
 export type ParamOption = number | readonly number[] | LearnableValue;

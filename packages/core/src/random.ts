@@ -69,3 +69,24 @@ export function uniformValues(key: number, shape: Shape, low = 0, high = 1): Flo
   for (let i = 0; i < n; i++) out[i] = low + (high - low) * u();
   return out;
 }
+
+/**
+ * `0 … n−1` in a seeded random order: a Fisher–Yates shuffle (from the last position down, position
+ * i swapped with `⌊u·(i+1)⌋`) driven by `uniformGenerator(seed)`, sfc32 seeded through splitmix32,
+ * whose uniforms are 32-bit fractions in double precision. The same seed gives the same order on
+ * every backend and platform. `seed` is any integer (a user's seed, or a key from `deriveKey`).
+ */
+export function permutation(n: number, seed: number): Int32Array {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`permutation: n must be an integer >= 0, got ${String(n)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new RangeError(`permutation: seed must be an integer, got ${String(seed)}`);
+  const u = uniformGenerator(seed >>> 0);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}

@@ -55,13 +55,8 @@ export function shuffle(items: Int32Array, r: Rng): Int32Array {
   return items;
 }
 
-/** `0 … n−1` in a seeded random order. */
-export function permutation(n: number, seed: number): Int32Array {
-  checkSeed('permutation', seed);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return shuffle(out, rng(seed));
-}
+/** `0 … n−1` in a seeded random order: core's `permutation`, the one every package shares. */
+export { permutation } from '@hamux-ts/core';
 
 /**
  * Chooses `k` distinct indices of `0 … n−1` (a partial Fisher–Yates on `scratch`, which must hold

@@ -1,4 +1,4 @@
-import { HamuxError, HamuxErrors, formatShape, tf, uniformValues, type Tensor } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, formatShape, tf, type Tensor } from '@hamux-ts/core';
 import type { Batch } from './batch.js';
 
 /**
@@ -28,19 +28,6 @@ export function checkData(data: unknown, path: string): number {
   if (errors.length > 0) throw new HamuxErrors(errors);
   if (n === 0) throw new HamuxError(path, 'the data set is empty');
   return n!;
-}
-
-/** A seeded permutation of `0…n−1` (Fisher–Yates on host uniforms): the same order on every backend. */
-export function permutation(n: number, key: number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const u = uniformValues(key, [n]);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(u[i]! * (i + 1)));
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
 }
 
 /** The examples at `indices` of every field (new tensors, the caller's to dispose). */

@@ -17,6 +17,8 @@ export {
   correctCount,
   type Loss,
   type LossContext,
+  type LossLayers,
+  type LossTerm,
   type MseOptions,
   type CrossEntropyOptions,
   type AccuracyOptions,
@@ -26,13 +28,13 @@ export {
   corruptedInput,
   maskedInput,
   type Prepare,
+  type InputPrepare,
   type PrepareContext,
   type InputOptions,
   type CorruptedInputOptions,
   type MaskedInputOptions,
   type RestInit,
 } from './prepare.js';
-export { permutation } from './data.js';
 export { clipGradients, scheduledRate, setLearningRate, type LearningRateSchedule, type OptimizerSpec, type ClipOptions } from './optimizer.js';
 export {
   decodeCheckpoint,

@@ -12,8 +12,18 @@ export interface LossContext<L extends string> {
 /**
  * A training loss: a scalar tensor from the final activations `x̂(T)` and the batch, averaged over
  * the batch. Any differentiable tfjs expression works: `(acts, batch) => tf.losses.meanSquaredError(batch.x, acts.v)`.
+ *
+ * `L` names the layers the loss reads. A graph with more layers can use it: a `Loss<'labels'>` (what
+ * `crossEntropy({ layer: 'labels', … })` returns) is a `Loss<'pixels' | 'labels'>`, but not a
+ * `Loss<'pixels' | 'hidden'>`, so the `Trainer` of a graph without `labels` rejects it at compile time.
  */
 export type Loss<L extends string> = (activations: States<L>, batch: Batch, context: LossContext<L>) => Tensor;
+
+/**
+ * The layers a loss is known to read: `'labels'` for a `Loss<'labels'>`, none (`never`) for a
+ * `Loss<string>`, whose names are known only at run time (and checked there).
+ */
+export type LossLayers<F> = F extends Loss<infer N> ? (string extends N ? never : N) : never;
 
 function checkName(kind: string, key: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new HamuxError(`${kind}.${key}`, `expected a layer or field name, got ${String(value)}`);
@@ -26,9 +36,9 @@ function layerOf<L extends string>(states: States<L>, layer: string, what: strin
   return t;
 }
 
-export interface MseOptions {
+export interface MseOptions<N extends string = string> {
   /** The layer whose final activation (or state) is compared. */
-  readonly layer: string;
+  readonly layer: N;
   /** The batch field holding the target, with as many values per example as the layer. */
   readonly field: string;
   /**
@@ -44,7 +54,7 @@ export interface MseOptions {
  * Reconstruction loss: the mean of `(x̂ − target)²` over the chosen entries of the batch,
  * `Σ m ⊙ (x̂ − t)² / Σ m` (m = 1 on every entry, or on the free ones). `[b, ...shape]` → scalar.
  */
-export function mse<L extends string = string>(options: MseOptions): Loss<L> {
+export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
   const layer = checkName('mse', 'layer', options?.layer);
   const name = checkName('mse', 'field', options.field);
   const on = options.on ?? 'all';
@@ -57,7 +67,7 @@ export function mse<L extends string = string>(options: MseOptions): Loss<L> {
     if (sizeOf(target.shape) !== sizeOf(out.shape)) {
       throw new HamuxError('mse.field', `field "${name}" of shape ${formatShape(target.shape)} does not match layer "${layer}" of shape ${formatShape(out.shape)}`);
     }
-    const clamp = on === 'free' ? prepared.clamp?.[layer as L] : undefined;
+    const clamp = on === 'free' ? prepared.clamp?.[layer as N] : undefined;
     if (clamp === true) throw new HamuxError('mse.on', `layer "${layer}" is clamped whole: it has no free entries to score`);
     return tf.tidy(() => {
       const sq = tf.square(tf.sub(out, tf.reshape(tf.cast(target, 'float32'), out.shape)));
@@ -69,9 +79,9 @@ export function mse<L extends string = string>(options: MseOptions): Loss<L> {
   };
 }
 
-export interface CrossEntropyOptions {
+export interface CrossEntropyOptions<N extends string = string> {
   /** The label layer, of shape `[C]`. */
-  readonly layer: string;
+  readonly layer: N;
   /** The batch field with the labels: one-hot / probabilities `[b, C]` or class indices `[b]`. */
   readonly field: string;
   /**
@@ -89,7 +99,7 @@ const TINY = 1e-30;
  * Cross-entropy on a label layer, averaged over the batch: `−(1/b) Σ_b Σ_c y_bc log p_bc`, with
  * `p = x̂` (`from: 'activation'`) or `p = softmax(x)` (`from: 'state'`). Labels `[b, C]` or `[b]`.
  */
-export function crossEntropy<L extends string = string>(options: CrossEntropyOptions): Loss<L> {
+export function crossEntropy<const N extends string>(options: CrossEntropyOptions<N>): Loss<N> {
   const layer = checkName('crossEntropy', 'layer', options?.layer);
   const name = checkName('crossEntropy', 'field', options.field);
   const from = options.from ?? 'activation';
@@ -112,8 +122,15 @@ export function crossEntropy<L extends string = string>(options: CrossEntropyOpt
   };
 }
 
-/** Adds losses with weights: `sumOf([crossEntropy(…), 1], [mse(…), 0.1])`. */
-export function sumOf<L extends string = string>(...terms: readonly (readonly [Loss<L>, number])[]): Loss<L> {
+/** One weighted term of `sumOf`: a loss and its weight. */
+export type LossTerm = readonly [Loss<string>, number];
+
+/**
+ * Adds losses with weights: `sumOf([crossEntropy(…), 1], [mse(…), 0.1])`. The sum reads the layers
+ * of all its terms: `Loss<'labels' | 'pixels'>` for a cross-entropy on `labels` and an MSE on `pixels`
+ * (terms written inline, or named from data, add no names: they are checked at run time).
+ */
+export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<LossLayers<T[number][0]>> {
   if (terms.length === 0) throw new HamuxError('sumOf', 'expected at least one [loss, weight] pair');
   terms.forEach(([l, w], i) => {
     if (typeof l !== 'function') throw new HamuxError(`sumOf[${i}]`, 'expected a loss function');
@@ -123,15 +140,15 @@ export function sumOf<L extends string = string>(...terms: readonly (readonly [L
     tf.tidy(() => tf.addN(terms.map(([l, w]) => tf.mul(l(activations, batch, context), w))));
 }
 
-export interface AccuracyOptions {
+export interface AccuracyOptions<N extends string = string> {
   /** The label layer, of shape `[C]`: the prediction is the argmax of its activation. */
-  readonly layer: string;
+  readonly layer: N;
   /** The batch field with the labels (one-hot `[b, C]` or indices `[b]`). */
   readonly field: string;
 }
 
 /** How many examples of the batch the label layer classifies right (argmax of `x̂` vs the label), a scalar. */
-export function correctCount<L extends string>(activations: States<L>, batch: Batch, options: AccuracyOptions): Tensor {
+export function correctCount<L extends string>(activations: States<L>, batch: Batch, options: AccuracyOptions<NoInfer<L>>): Tensor {
   const out = layerOf(activations, options.layer, 'accuracy.layer');
   if (out.rank !== 2) throw new HamuxError('accuracy.layer', `layer "${options.layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`);
   const labels = field(batch, options.field, 'accuracy.field');

@@ -20,19 +20,30 @@ export interface PrepareContext<L extends string, S extends string> {
  */
 export type Prepare<L extends string, S extends string = string> = (batch: Batch, context: PrepareContext<L, S>) => Prepared<L>;
 
+/**
+ * What `clampedInput`, `corruptedInput` and `maskedInput` return: a `Prepare` for any graph that has
+ * the input layer `N` (its other layers `L` and synapses `S` are whatever the graph's are). Made
+ * before it meets a graph, it is checked when it does: `new Trainer(ham, { prepare })` does not
+ * compile when `ham` has no layer `N`.
+ */
+export type InputPrepare<N extends string> = <L extends string, S extends string>(
+  batch: Batch,
+  context: PrepareContext<L | N, S>,
+) => Prepared<L | N>;
+
 /** How the layers other than the input start: at zero (default), or `N(0, std²)` seeded by the batch key. */
 export type RestInit = 'zeros' | { readonly std: number };
 
-export interface InputOptions {
+export interface InputOptions<N extends string = string> {
   /** The layer that receives the data as its initial state. */
-  readonly layer: string;
+  readonly layer: N;
   /** The batch field with the data, as many values per example as the layer has. */
   readonly field: string;
   /** How every other layer starts. Default `'zeros'`. */
   readonly rest?: RestInit;
 }
 
-function checkInput(kind: string, o: InputOptions): void {
+function checkInput(kind: string, o: InputOptions<string>): void {
   if (typeof o !== 'object' || o === null) throw new HamuxError(kind, 'expected an options object with layer and field');
   if (typeof o.layer !== 'string' || o.layer === '') throw new HamuxError(`${kind}.layer`, `expected a layer name, got ${String(o.layer)}`);
   if (typeof o.field !== 'string' || o.field === '') throw new HamuxError(`${kind}.field`, `expected a field name, got ${String(o.field)}`);
@@ -63,19 +74,19 @@ function statesWith<L extends string, S extends string>(ham: HAM<L, S>, input: s
  * The input is the data, clamped whole; every other layer starts from `rest` and is free: the
  * classifier's setting (pixels clamped, label layer free), or a feature extractor's.
  */
-export function clampedInput<L extends string, S extends string = string>(options: InputOptions): Prepare<L, S> {
+export function clampedInput<const N extends string>(options: InputOptions<N>): InputPrepare<N> {
   checkInput('clampedInput', options);
-  return (batch, { ham, key }) => {
+  return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
     const shape = layerShape(ham, options.layer, 'clampedInput.layer');
     const data = fieldAsLayer(batch, options.field, shape, 'clampedInput.field');
     return {
       states: statesWith(ham, options.layer, data, options.rest ?? 'zeros', key),
-      clamp: { [options.layer]: true } as ClampMap<L>,
+      clamp: { [options.layer]: true } as ClampMap<L | N>,
     };
   };
 }
 
-export interface CorruptedInputOptions extends InputOptions {
+export interface CorruptedInputOptions<N extends string = string> extends InputOptions<N> {
   /** Standard deviation of the Gaussian noise added to the input. */
   readonly std: number;
 }
@@ -84,12 +95,12 @@ export interface CorruptedInputOptions extends InputOptions {
  * The input is the data plus Gaussian noise `N(0, std²)` (seeded by the batch key) and is free to
  * move: the denoising setting, with `mse({ layer, field })` against the clean data.
  */
-export function corruptedInput<L extends string, S extends string = string>(options: CorruptedInputOptions): Prepare<L, S> {
+export function corruptedInput<const N extends string>(options: CorruptedInputOptions<N>): InputPrepare<N> {
   checkInput('corruptedInput', options);
   if (!(typeof options.std === 'number' && Number.isFinite(options.std) && options.std >= 0)) {
     throw new HamuxError('corruptedInput.std', `expected a number >= 0, got ${String(options.std)}`);
   }
-  return (batch, { ham, key }) => {
+  return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
     const shape = layerShape(ham, options.layer, 'corruptedInput.layer');
     const clean = fieldAsLayer(batch, options.field, shape, 'corruptedInput.field');
     const noisy = tf.tidy(() => tf.add(clean, tf.tensor(normalValues(deriveKey(key, 'noise'), clean.shape, 0, options.std), clean.shape)));
@@ -98,7 +109,7 @@ export function corruptedInput<L extends string, S extends string = string>(opti
   };
 }
 
-export interface MaskedInputOptions extends InputOptions {
+export interface MaskedInputOptions<N extends string = string> extends InputOptions<N> {
   /** Probability that an entry is hidden (drawn per entry and example, seeded by the batch key). */
   readonly fraction: number;
   /** Value the hidden entries start from. Default 0. */
@@ -110,12 +121,12 @@ export interface MaskedInputOptions extends InputOptions {
  * the visible ones: the inpainting setting, with `mse({ layer, field, on: 'free' })` scoring the
  * hidden entries only. The clamp mask is `[b, ...shape]`, 1 where visible.
  */
-export function maskedInput<L extends string, S extends string = string>(options: MaskedInputOptions): Prepare<L, S> {
+export function maskedInput<const N extends string>(options: MaskedInputOptions<N>): InputPrepare<N> {
   checkInput('maskedInput', options);
   const fraction = probability('maskedInput', 'fraction', options.fraction, false);
   const fill = options.fill ?? 0;
   if (!Number.isFinite(fill)) throw new HamuxError('maskedInput.fill', `expected a finite number, got ${String(fill)}`);
-  return (batch, { ham, key }) => {
+  return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
     const shape = layerShape(ham, options.layer, 'maskedInput.layer');
     const data = fieldAsLayer(batch, options.field, shape, 'maskedInput.field');
     const full = [data.shape[0]!, ...shape];
@@ -127,7 +138,7 @@ export function maskedInput<L extends string, S extends string = string>(options
     data.dispose();
     return {
       states: statesWith(ham, options.layer, start, options.rest ?? 'zeros', key),
-      clamp: { [options.layer]: mask } as ClampMap<L>,
+      clamp: { [options.layer]: mask } as ClampMap<L | N>,
     };
   };
 }

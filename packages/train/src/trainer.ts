@@ -2,20 +2,28 @@ import {
   HamuxError,
   HamuxErrors,
   deriveKey,
+  permutation,
   tf,
   type GradMethod,
   type HAM,
+  type ParamPath,
   type Params,
   type Tensor,
+  type TensorMap,
 } from '@hamux-ts/core';
 import type { Batch, Prepared } from './batch.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointInfo } from './checkpoint.js';
-import { checkData, disposeBatch, gatherBatch, permutation, sliceBatch } from './data.js';
+import { checkData, disposeBatch, gatherBatch, sliceBatch } from './data.js';
 import { correctCount, type AccuracyOptions, type Loss } from './losses.js';
 import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, setLearningRate, type OptimizerSpec } from './optimizer.js';
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
 
+/**
+ * What a `Trainer` of a graph with layers `L` and synapses `S` is told. Every name in it is checked
+ * against the graph's: a loss, initial-state builder, accuracy layer or trainable path that names a
+ * layer or synapse the graph lacks is a compile error (and, with names from data, a run-time error).
+ */
 export interface TrainerOptions<L extends string, S extends string> {
   /** Seed of the shuffles and of every batch's randomness (required: runs repeat exactly). */
   readonly seed: number;
@@ -46,12 +54,12 @@ export interface TrainerOptions<L extends string, S extends string> {
   /** Clip every gradient entry to `[−clipValue, clipValue]`. */
   readonly clipValue?: number;
   /** Also report accuracy of a label layer on held-out data. */
-  readonly accuracy?: AccuracyOptions;
+  readonly accuracy?: AccuracyOptions<L>;
   /**
    * Paths of the parameters to train (`'synapses.enc.W'`, `'layers.h.beta'`). Default: every
    * learnable parameter (synapse weights, and Lagrangian parameters declared with `learnable()`).
    */
-  readonly trainable?: readonly string[];
+  readonly trainable?: readonly ParamPath<L, S>[];
 }
 
 /** Reported after every mini-batch. */
@@ -140,7 +148,7 @@ export class Trainer<L extends string, S extends string> {
   readonly trainable: readonly string[];
   readonly options: TrainerOptions<L, S>;
   readonly #variables: readonly tf.Variable[];
-  readonly #params: Params;
+  readonly #params: Params<L, S>;
   readonly #optimizer: tf.Optimizer;
   readonly #ownsOptimizer: boolean;
   readonly #rate: ((epoch: number, epochs: number) => number) | undefined;
@@ -151,7 +159,8 @@ export class Trainer<L extends string, S extends string> {
   #restoredExamples: number | undefined;
   #disposed = false;
 
-  constructor(ham: HAM<L, S>, options: TrainerOptions<L, S>) {
+  /** `options` is checked against `ham`'s names (`L` and `S` are the graph's, never the options'). */
+  constructor(ham: HAM<L, S>, options: TrainerOptions<NoInfer<L>, NoInfer<S>>) {
     const trainable = checkTrainerOptions(ham, options);
     this.ham = ham;
     this.options = options;
@@ -166,7 +175,7 @@ export class Trainer<L extends string, S extends string> {
     const chosen = new Set(trainable);
     const variables: tf.Variable[] = [];
     const wrap = (group: 'layers' | 'synapses') =>
-      Object.freeze(Object.fromEntries(Object.entries(ham.params[group]).map(([owner, map]) => [
+      Object.freeze(Object.fromEntries(Object.entries<TensorMap>(ham.params[group]).map(([owner, map]) => [
         owner,
         Object.freeze(Object.fromEntries(Object.entries(map).map(([p, t]) => {
           const path = pathOf(group, owner, p);
@@ -176,14 +185,15 @@ export class Trainer<L extends string, S extends string> {
           return [p, v];
         }))),
       ])));
-    this.#params = Object.freeze({ layers: wrap('layers'), synapses: wrap('synapses') });
+    // The same owners as `ham.params`: those of `L` and `S`.
+    this.#params = Object.freeze({ layers: wrap('layers'), synapses: wrap('synapses') }) as Params<L, S>;
     // The optimizer's slots are matched to variables by position: keep the order of `trainable`.
     const byName = new Map(variables.map((v) => [v.name, v]));
     this.#variables = trainable.map((p) => byName.get(`hamux.train.${id}/${p}`)!);
   }
 
   /** The graph's parameters with the trained ones as `tf.Variable`s (owned by the trainer). */
-  get params(): Params {
+  get params(): Params<L, S> {
     return this.#params;
   }
 
@@ -293,8 +303,8 @@ export class Trainer<L extends string, S extends string> {
   }
 
   /**
-   * Trains until `epochs` epochs are complete. Each epoch shuffles the data with
-   * `deriveKey(seed, 'shuffle.<epoch>')`, takes one optimizer step per mini-batch (batch randomness
+   * Trains until `epochs` epochs are complete. Each epoch shuffles the data with core's
+   * `permutation(n, deriveKey(seed, 'shuffle.<epoch>'))`, takes one optimizer step per mini-batch (batch randomness
    * from `deriveKey(seed, 'batch.<epoch>.<index>')`), then evaluates `validation` and writes a
    * checkpoint when due. Returns one report per epoch trained by this call.
    */
@@ -545,9 +555,9 @@ function checkFitOptions(o: FitOptions): void {
 }
 
 /** What `train` returns. */
-export interface TrainResult {
+export interface TrainResult<L extends string = string, S extends string = string> {
   /** The trained parameters (every parameter of the graph, as new tensors: the caller's to dispose). */
-  readonly params: Params;
+  readonly params: Params<L, S>;
   readonly history: readonly EpochReport[];
 }
 
@@ -559,14 +569,16 @@ export interface TrainResult {
 export async function train<L extends string, S extends string>(
   ham: HAM<L, S>,
   data: Batch,
-  options: TrainerOptions<L, S> & FitOptions,
-): Promise<TrainResult> {
+  options: TrainerOptions<NoInfer<L>, NoInfer<S>> & FitOptions,
+): Promise<TrainResult<L, S>> {
   const trainer = new Trainer(ham, options);
   try {
     const history = await trainer.fit(data, options);
     const copy = (m: Params['layers']) =>
       Object.fromEntries(Object.entries(m).map(([o, ps]) => [o, Object.fromEntries(Object.entries(ps).map(([p, t]) => [p, tf.clone(t)]))]));
-    return { params: { layers: copy(trainer.params.layers), synapses: copy(trainer.params.synapses) }, history };
+    // The same owners as the trainer's parameters: those of `L` and `S`.
+    const params = { layers: copy(trainer.params.layers), synapses: copy(trainer.params.synapses) } as Params<L, S>;
+    return { params, history };
   } finally {
     trainer.dispose();
   }

@@ -66,7 +66,7 @@ const PATHS: Record<keyof RefParams, string> = {
   gamma: 'layers.h.gamma', delta: 'layers.h.delta', beta: 'layers.y.beta',
 };
 
-const loss = sumOf<Lv>([crossEntropy({ layer: 'y', field: 'labels' }), 1], [mse({ layer: 'v', field: 'target', on: 'free' }), LAMBDA]);
+const loss = sumOf([crossEntropy({ layer: 'y', field: 'labels' }), 1], [mse({ layer: 'v', field: 'target', on: 'free' }), LAMBDA]);
 
 function refParamsOf(params: Params): RefParams {
   const get = (path: string) => {
@@ -124,7 +124,7 @@ describe('gradient of the training loss through the unrolled descent', () => {
     //    plausible bug that gives gradients of the right sign and size.
     const vars = trainer.trainable.map((path) => {
       const [group, owner, p] = path.split('.') as ['layers' | 'synapses', string, string];
-      return trainer.params[group][owner]![p]! as tf.Variable;
+      return (trainer.params as Params)[group][owner]![p]! as tf.Variable;
     });
     const start = fromFields(batch, { ham, key: 0, training: true });
     const frozen = unroll(ham, start.states, { steps: STEPS - 1, dt: DT, clamp: start.clamp!, params: trainer.params });
@@ -174,7 +174,7 @@ describe('gradient with respect to every parameter kind (float32 central differe
       y: ham.zeros(3).y,
     },
   });
-  const lossW = sumOf<Lw>([mse({ layer: 'y', field: 'target' }), 1], [mse({ layer: 'v', field: 'x', of: 'state' }), 0.3]);
+  const lossW = sumOf([mse({ layer: 'y', field: 'target' }), 1], [mse({ layer: 'v', field: 'x', of: 'state' }), 0.3]);
 
   for (const method of ['auto', 'autodiff'] as const) {
     it(`${method}: every learnable parameter (synapse weights, tanh β, softmax β, spherical γ and δ)`, () => {
@@ -192,7 +192,7 @@ describe('gradient with respect to every parameter kind (float32 central differe
       const eps = 1e-2;
       for (const path of trainer.trainable) {
         const [group, owner, p] = path.split('.') as ['layers' | 'synapses', string, string];
-        const v = trainer.params[group][owner]![p]! as tf.Variable;
+        const v = (trainer.params as Params)[group][owner]![p]! as tf.Variable;
         const base = Float32Array.from(v.dataSync());
         const fd = Array.from(base, (_, j) => {
           const at = (delta: number) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveKey, hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
-import { clampedInput, correctCount, corruptedInput, crossEntropy, maskedInput, mse, permutation, sumOf, type Prepared } from '@hamux-ts/train';
+import { clampedInput, correctCount, corruptedInput, crossEntropy, maskedInput, mse, sumOf, type Prepared } from '@hamux-ts/train';
 
 /** A descent started from nothing in particular (the losses below do not look at it). */
 const none = { states: {} } as unknown as Prepared<string>;
@@ -94,15 +94,5 @@ describe('initial states from a batch', () => {
     expect(hidden / m.length).toBeGreaterThan(0.17);
     expect(hidden / m.length).toBeLessThan(0.33);
     tf.dispose([mask, ...Object.values(a.states), big.x]);
-  });
-
-  it('permutation is a seeded shuffle of 0…n−1', () => {
-    const a = permutation(100, deriveKey(1, 'p')), b = permutation(100, deriveKey(1, 'p')), c = permutation(100, deriveKey(2, 'p'));
-    expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
-    // Each position is roughly uniform: the first element over many seeds covers the range.
-    const firsts = new Set(Array.from({ length: 400 }, (_, s) => permutation(10, deriveKey(s, 'p'))[0]));
-    expect(firsts.size).toBe(10);
   });
 });

@@ -52,9 +52,12 @@ describe('input validation', () => {
       ...good, seed: 1.5, steps: -1, dt: -2, batchSize: 0, clipNorm: -1, method: 'exact' as 'auto',
       prepare: undefined as never, loss: 'ce' as never,
     }))).toEqual(['options.steps', 'options.dt', 'options.method', 'options.seed', 'options.prepare', 'options.loss', 'options.batchSize', 'options.clipNorm']);
+    // The misspelt names below are compile errors; the run-time checks are for names from data.
+    // @ts-expect-error: no synapse 'zz'
     expect(paths(() => new Trainer(ham, { ...good, trainable: ['synapses.vh.W', 'synapses.vh.W', 'synapses.zz.W', 'layers.y.beta'] })))
       .toEqual(['options.trainable[1]', 'options.trainable[2]', 'options.trainable[3]']);
     expect(paths(() => new Trainer(ham, { ...good, trainable: [] }))).toEqual(['options.trainable']);
+    // @ts-expect-error: no layer 'z'
     expect(paths(() => new Trainer(ham, { ...good, accuracy: { layer: 'z', field: 'y' } }))).toEqual(['options.accuracy.layer']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'lion', learningRate: 1 } as never }))).toEqual(['options.optimizer.name']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 0 } }))).toEqual(['options.optimizer.learningRate']);
@@ -89,12 +92,14 @@ describe('input validation', () => {
     };
     expect(await run({ loss: crossEntropy({ layer: 'y', field: 'label' }) })).toEqual(['crossEntropy.field']);
     expect(await run({ loss: crossEntropy({ layer: 'h', field: 'x' }) })).toEqual(['crossEntropy.field']); // [8, 4] labels, 5 units
+    // @ts-expect-error: no layer 'w' (the run-time check is for names from data)
     expect(await run({ loss: mse({ layer: 'w', field: 'x' }) })).toEqual(['mse.layer']);
     expect(await run({ loss: mse({ layer: 'h', field: 'x' }) })).toEqual(['mse.field']);
     expect(await run({ loss: mse({ layer: 'v', field: 'x', on: 'free' }) })).toEqual(['mse.on']); // v is clamped whole
     expect(await run({ loss: (acts) => acts.y })).toEqual(['options.loss']);
     expect(await run({ prepare: clampedInput({ layer: 'v', field: 'pixels' }) })).toEqual(['clampedInput.field']);
     expect(await run({ prepare: clampedInput({ layer: 'h', field: 'x' }) })).toEqual(['clampedInput.field']);
+    // @ts-expect-error: no layer 'q' (the run-time check is for names from data)
     expect(await run({ prepare: clampedInput({ layer: 'q', field: 'x' }) })).toEqual(['clampedInput.layer']);
     expect(await run({ prepare: () => ({ states: { v: tf.zeros([8, 4]) } }) as never })).toEqual(['initial states.h', 'initial states.y']);
     expect(paths(() => maskedInput({ layer: 'v', field: 'x', fraction: 2 }))).toEqual(['maskedInput.fraction']);
