@@ -1,4 +1,5 @@
 import { tf, type Tensor } from './tf.js';
+import { installSecondOrderGradients } from './second-order.js';
 import { HamuxError, HamuxErrors } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import type { NeuronLayer } from './layer.js';
@@ -294,6 +295,7 @@ export class HAM<L extends string, S extends string> {
       return totalOf(tree, neuron);
     };
     // A layer that no synapse touches has no path to the synapse-only energy: its signal is zero.
+    installSecondOrderGradients(); // the signal may be differentiated again (training)
     const { value, grads } = tf.engine().gradients(() => f(...names.map((n) => xhats[n])), names.map((n) => xhats[n]), undefined, true);
     return {
       energy: value,
@@ -323,6 +325,7 @@ export class HAM<L extends string, S extends string> {
         const local = { ...xhats, ...Object.fromEntries(involved.map((l, i) => [l, xh[i]!])) } as States<L>;
         return tf.addN(viaAutodiff.map((s) => this.synapseEnergy(s, local, params)));
       };
+      installSecondOrderGradients(); // the signal may be differentiated again (training)
       const { value, grads } = tf.engine().gradients(
         () => f(...involved.map((l) => xhats[l])),
         involved.map((l) => xhats[l]),

@@ -22,6 +22,7 @@ export {
 } from './params.js';
 export { deriveKey, normalValues, uniformValues, uniformGenerator, permutation } from './random.js';
 export { sumPerSample, tidy } from './ops.js';
+export { installSecondOrderGradients, secondOrderGradientsInstalled, SECOND_ORDER_TFJS_VERSION } from './second-order.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';
 export type { BuiltinLagrangianSpec, BuiltinSynapseSpec } from './builtin.js';
 export * as lagrangians from './lagrangians/index.js';

@@ -1,4 +1,5 @@
 import { tf, type Tensor } from './tf.js';
+import { installSecondOrderGradients } from './second-order.js';
 import type { Lagrangian } from './lagrangian.js';
 import type { TensorMap } from './params.js';
 import { sumPerSample } from './ops.js';
@@ -40,6 +41,7 @@ export class NeuronLayer {
   /** `x̂` by autodiff of the Lagrangian, the reference that closed forms are tested against. */
   activationByAutodiff(x: Tensor, params: TensorMap): Tensor {
     // Gradient of the batch sum: samples are independent, so this is every sample's own ∇L.
+    installSecondOrderGradients(); // x̂ may be differentiated again (training)
     return tf.tidy(() => tf.grad((s: Tensor) => tf.sum(this.lagrangian.lagrangian(s, params)))(x));
   }
 

@@ -15,12 +15,20 @@ import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
 type GradOf = (dy: Tensor, x: Tensor, attrs: NamedAttrMap) => Tensor;
 
+/** The tfjs-core version these replacements were written and tested for (test/second-order-pin.test.ts). */
+export const SECOND_ORDER_TFJS_VERSION = '4.22.0';
+
+// Marks our gradient functions in tfjs's registry (global, shared by every copy of this module).
+const MARK = Symbol.for('hamux-ts.secondOrderGradient');
+type GradFunc = tf.GradConfig['gradFunc'];
+const marked = (f: GradFunc): GradFunc => Object.assign(f, { [MARK]: true });
+
+function register(kernelName: string, inputsToSave: string[], gradFunc: GradFunc): void {
+  tf.registerGradient({ kernelName, inputsToSave, gradFunc: marked(gradFunc) });
+}
+
 function fromInput(kernelName: string, input: string, grad: GradOf): void {
-  tf.registerGradient({
-    kernelName,
-    inputsToSave: [input],
-    gradFunc: (dy, saved, attrs) => ({ [input]: () => grad(dy as Tensor, saved[0]!, attrs) }),
-  });
+  register(kernelName, [input], (dy, saved, attrs) => ({ [input]: () => grad(dy as Tensor, saved[0]!, attrs) }));
 }
 
 function axesOf(value: unknown, rank: number): number[] {
@@ -37,23 +45,30 @@ function extremumGrad(which: 'max' | 'min', axisAttr: string): GradOf {
   };
 }
 
-export function registerSecondOrderGradients(): void {
+/** Whether `installSecondOrderGradients` has run in this process (the registry says so). */
+export function secondOrderGradientsInstalled(): boolean {
+  const g = tf.getGradient('Tanh')?.gradFunc as (GradFunc & { [MARK]?: boolean }) | undefined;
+  return g?.[MARK] === true;
+}
+
+/**
+ * Replaces tfjs's gradients of the ops above with ones that can be differentiated again. Explicit
+ * and idempotent: importing hamux-ts changes no gradient; `useBackend`, training, and every
+ * autodiff path of `HAM` call this first, so a gradient of a gradient is right wherever hamux-ts
+ * takes it. Safe to call any number of times, from any copy of the package.
+ */
+export function installSecondOrderGradients(): void {
+  if (secondOrderGradientsInstalled()) return;
   for (const kernelName of ['Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual']) {
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: ['a', 'b'],
-      gradFunc: (_dy, [a, b]) => ({ a: () => tf.zerosLike(a!), b: () => tf.zerosLike(b!) }),
-    });
+    register(kernelName, ['a', 'b'], (_dy, [a, b]) => ({ a: () => tf.zerosLike(a!), b: () => tf.zerosLike(b!) }));
   }
   fromInput('Exp', 'x', (dy, x) => tf.mul(dy, tf.exp(x)));
-  // tanh′ = 1 − tanh²
-  fromInput('Tanh', 'x', (dy, x) => tf.mul(dy, tf.sub(1, tf.square(tf.tanh(x)))));
   // σ′ = σ(1 − σ)
   fromInput('Sigmoid', 'x', (dy, x) => {
     const s = tf.sigmoid(x);
     return tf.mul(dy, tf.mul(s, tf.sub(1, s)));
   });
-  // elu′ = 1 for x > 0, e^x otherwise
+  // elu′ = 1 for x > 0, e^x otherwise (tanh′ = 1 − tanh², registered last below)
   fromInput('Elu', 'x', (dy, x) => tf.mul(dy, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.exp(x))));
   // softmax: J·dy = y ⊙ (dy − Σ dy⊙y)
   fromInput('Softmax', 'logits', (dy, x, attrs) => {
@@ -68,4 +83,6 @@ export function registerSecondOrderGradients(): void {
   });
   fromInput('Max', 'x', extremumGrad('max', 'reductionIndices'));
   fromInput('Min', 'x', extremumGrad('min', 'axis'));
+  // Last, so that a partial install (an exception above) is retried: Tanh is the mark checked.
+  fromInput('Tanh', 'x', (dy, x) => tf.mul(dy, tf.sub(1, tf.square(tf.tanh(x)))));
 }

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   defineHypersynapse,
+  installSecondOrderGradients,
   hypergraph,
   lagrangians as L,
   learnable,
@@ -535,8 +536,9 @@ describe('second-order gradients (training through the dynamics)', () => {
 });
 
 describe('second-order gradients of the tfjs ops the library uses', () => {
-  // hamux-ts's `tf` is responsible for gradient registration, so it must also give correct
-  // gradients of gradients. Reference: central differences of the (correct) first-order gradient.
+  // With `installSecondOrderGradients()` (which every autodiff path of HAM calls first), tfjs gives
+  // correct gradients of gradients. Reference: central differences of the (correct) first-order gradient.
+  beforeAll(() => installSecondOrderGradients());
   const x0 = [[0.3, -0.5, 0.8, 0.1], [-1.2, 0.4, 0.05, 0.9]];
   const w0 = [[0.5, 1, -0.7, 0.2], [0.3, -0.4, 0.9, -1.1]];
   const ops: Record<string, (z: Tensor) => Tensor> = {
