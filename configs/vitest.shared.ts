@@ -10,12 +10,14 @@ export default defineConfig({
       '@hamux-ts/core': here('../packages/core/src/index.ts'),
       '@hamux-ts/dynamics': here('../packages/dynamics/src/index.ts'),
       '@hamux-ts/config': here('../packages/config/src/index.ts'),
-      '@hamux-ts/backends': here('../packages/backends/src/index.ts'),
+      // The Node build: the tests run under Node (the browser build is tested in Chromium, packages/browser).
+      '@hamux-ts/backends': here('../packages/backends/src/node/index.ts'),
       '@hamux-ts/train': here('../packages/train/src/index.ts'),
       '@hamux-ts/data': here('../packages/data/src/index.ts'),
       '@hamux-ts/kernels': here('../packages/kernels/src/index.ts'),
       '@hamux-ts/plot': here('../packages/plot/src/index.ts'),
       '@hamux-ts/browser': here('../packages/browser/src/index.ts'),
+      '@hamux-ts/test-support': here('../packages/test-support/src/index.ts'),
     },
   },
   test: {

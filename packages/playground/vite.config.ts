@@ -2,7 +2,7 @@
 // @hamux-ts/* resolve to their sources, as in the tests, so the page holds one copy of tfjs-core
 // (each package's dist inlines tfjs's gradient modules) and needs no prior build of the packages.
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 import { hamuxAssets } from './build/assets.js';
 
 const source = (pkg: string) => fileURLToPath(new URL(`../${pkg}/src/index.ts`, import.meta.url));
@@ -14,6 +14,9 @@ export default defineConfig(({ command }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: {
     alias: Object.fromEntries(['core', 'dynamics', 'config', 'browser', 'plot', 'train'].map((p) => [`@hamux-ts/${p}`, source(p)])),
+    // @hamux-ts/backends has a Node and a browser build: its package.json `exports` picks, by the
+    // `browser` condition, and by the repository's own `@hamux-ts/source`, that build's sources.
+    conditions: ['@hamux-ts/source', ...defaultClientConditions],
   },
   build: {
     target: 'es2022',

@@ -5,7 +5,8 @@ import { tf } from '@hamux-ts/core';
  * install tfjs-node, which cannot be followed here (its install downloads libtensorflow). We silence
  * exactly that message by marking this backend instance as already used (`firstUse = false`, the
  * only thing that flag gates in tfjs-backend-cpu 4.22.0), rather than setting the global `PROD`
- * flag, which would also hide every other tfjs warning for the whole process.
+ * flag, which would also hide every other tfjs warning for the whole process. (In a browser the
+ * flag gates nothing.)
  */
 export async function startCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');

@@ -1,5 +1,7 @@
 import type { FastKernelsReport } from '@hamux-ts/kernels';
 
+// One set of types for both builds of this package (the `node` and `browser` export conditions).
+
 /** A backend hamux-ts can run on; `'auto'` picks the fastest one that starts. */
 export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 
@@ -13,7 +15,7 @@ export interface GpuAdapterReport {
   isFallbackAdapter: boolean;
   /** A software rasteriser (fallback adapter, or llvmpipe, lavapipe, SwiftShader…): slower than wasm. */
   software: boolean;
-  /** `'compatibility'` on OpenGL ES (Mesa llvmpipe, say), `'core'` on Vulkan, Metal and D3D12. */
+  /** `'compatibility'` on OpenGL ES (Mesa llvmpipe under Node, say), `'core'` on Vulkan, Metal, D3D12 and in browsers. */
   featureLevel: 'core' | 'compatibility';
   /** Under Node, the Dawn backend in use: its platform default (Vulkan…) or OpenGL ES. Absent in browsers. */
   dawnBackend?: 'default' | 'opengles';
@@ -34,6 +36,27 @@ export interface BackendReport {
   tried: BackendAttempt[];
   /** When webgpu was chosen: the adapter it runs on. */
   adapter?: GpuAdapterReport;
-  /** On cpu and wasm: which matrix product the fast kernels use (`native`, `wasm` or `js`) and why. */
+  /** Under Node, on cpu and wasm: which matrix product the fast kernels use (`native`, `wasm` or `js`) and why. */
   kernels?: FastKernelsReport;
+}
+
+/** Where the wasm backend fetches its three `.wasm` files: a folder URL ending in `/`, or a URL per file name (tfjs's `setWasmPaths`). */
+export type WasmPaths = string | Readonly<Record<string, string>>;
+
+export interface UseBackendOptions {
+  /**
+   * Where the wasm backend's `.wasm` files are. Default: under Node, the installed
+   * `@tensorflow/tfjs-backend-wasm`; in a browser, the folder this module was loaded from (the
+   * browser bundle's `dist/`). Bundler users whose bundler moves this module elsewhere pass the
+   * folder they serve the binaries from. Once wasm has started, tfjs keeps the binaries it loaded.
+   */
+  readonly wasmPaths?: WasmPaths;
+  /**
+   * Under Node, on cpu and wasm, replace tfjs's matrix-product kernels with `@hamux-ts/kernels`'
+   * (OpenBLAS when its addon was built at install time, else WebAssembly SIMD): the same products,
+   * 10–100× faster; on cpu also tfjs's `Conv2DBackpropFilter` (a scalar loop) by one matrix product
+   * over the unrolled windows. Default true; results agree with the stock kernels to float32
+   * rounding (tested). Browsers have no fast kernels: there it changes nothing.
+   */
+  readonly fastKernels?: boolean;
 }

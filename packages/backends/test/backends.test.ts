@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HamuxError, tf } from '@hamux-ts/core';
-import { useBackend } from '@hamux-ts/backends';
-import { gpuDevicePresent } from '../src/webgpu-node.js';
+import { registerConv2DBackpropFilter, useBackend } from '@hamux-ts/backends';
+import { gpuDevicePresent } from '../src/node/dawn.js';
 
 const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
 /** CI builds the OpenBLAS addon and says so; elsewhere any of the fast matrix products will do. */
@@ -42,6 +42,14 @@ describe('useBackend', () => {
       expect(webgpu.adapter?.software).toBe(true);
       expect(webgpu.reason).toMatch(/only a software WebGPU adapter was found \(.*\), slower than wasm: 'auto' passes it over/);
     }
+  });
+
+  it('installs the conv filter gradient once, however often it is asked to', async () => {
+    await useBackend('cpu');
+    const kernel = tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc;
+    registerConv2DBackpropFilter('cpu');
+    await useBackend('cpu');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc).toBe(kernel);
   });
 
   it('a named backend that cannot start is a HamuxError saying why', async () => {

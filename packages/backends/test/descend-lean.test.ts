@@ -7,6 +7,7 @@ import { descend, descendSync } from '@hamux-ts/dynamics';
 import { useBackend } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { disableFastKernels, enableFastKernels } from '@hamux-ts/kernels';
+import { relErr } from '@hamux-ts/test-support';
 
 afterAll(async () => {
   disableFastKernels();
@@ -30,15 +31,6 @@ const graphs: Record<string, () => HAM<string, string>> = {
       .synapse('att', Y.energyAttention({ heads: 2, headDim: 4 }), ['t'])
       .synapse('hop', Y.reluSquaredMemory({ memories: 10, perToken: true }), ['t'])
       .build({ seed: 4 }) as unknown as HAM<string, string>,
-};
-
-const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
 };
 
 describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (backend) => {

@@ -19,4 +19,25 @@ describe('describeAdapter', () => {
     expect(adapterName(a)).toBe('nvidia hopper NVIDIA H100');
     expect(adapterName(describeAdapter({}, 'core'))).toBe('unnamed adapter');
   });
+
+  it('calls fallback adapters and software drivers software, and hardware not (as browsers describe them)', () => {
+    const swiftshader = describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } }, 'core');
+    expect(swiftshader).toEqual({
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: '',
+      description: '',
+      isFallbackAdapter: true,
+      software: true,
+      featureLevel: 'core',
+    });
+    expect(adapterName(swiftshader)).toBe('google swiftshader, software');
+    // Not calling itself a fallback, but named like a software rasteriser.
+    expect(describeAdapter({ info: { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' } }, 'core').software).toBe(true);
+    // The pre-`info` place of the flag.
+    expect(describeAdapter({ isFallbackAdapter: true }, 'core').software).toBe(true);
+    const nvidia = describeAdapter({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100' } }, 'core');
+    expect(nvidia.software).toBe(false);
+    expect(adapterName(nvidia)).toBe('nvidia hopper (NVIDIA H100)');
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 // The built packages must work from plain `node`, importing '@hamux-ts/backends' by name: the
 // wasm binaries are then found from the installed @tensorflow/tfjs-backend-wasm at run time, and
 // Dawn (the `webgpu` package) from wherever it is installed.
@@ -15,8 +15,9 @@ const repoRoot = resolve(here, '../..');
 // at the same time.
 beforeAll(() => {
   for (const pkg of ['core', 'dynamics', 'kernels', 'backends']) {
-    if (existsSync(join(repoRoot, 'packages', pkg, 'dist/index.d.ts'))) continue;
-    execFileSync(process.execPath, [join(repoRoot, 'scripts/build-package.mjs')], { cwd: join(repoRoot, 'packages', pkg), stdio: 'pipe' });
+    const dir = join(repoRoot, 'packages', pkg);
+    if (existsSync(join(dir, JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).types))) continue;
+    execFileSync(process.execPath, [join(repoRoot, 'scripts/build-package.mjs')], { cwd: dir, stdio: 'pipe' });
   }
 }, 180_000);
 

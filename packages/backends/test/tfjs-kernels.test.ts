@@ -1,22 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { disableFastKernels, enableFastKernels, type FastKernelsOptions } from '@hamux-ts/kernels';
+import { relErr } from '@hamux-ts/test-support';
 
 afterAll(() => disableFastKernels());
 
 function rand(shape: number[], seed: number): Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
-}
-
-/** Norm-wise relative error: max |a − b| / (1 + max |b|). */
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
 }
 
 // [shape of a, shape of b] before transposes are applied: leading batch axes, broadcasting, 1-row cases.

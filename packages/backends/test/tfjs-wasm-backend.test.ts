@@ -2,18 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { useBackend } from '@hamux-ts/backends';
 import { disableFastKernels, enableFastKernels } from '@hamux-ts/kernels';
+import { relErr } from '@hamux-ts/test-support';
 
 afterAll(() => disableFastKernels());
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
-}
 
 /** matMul in every transpose (sizes above the JS shortcut), its gradients, and a graph's ∂E/∂x̂. */
 function results(): Float32Array[] {

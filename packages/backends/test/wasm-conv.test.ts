@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '@hamux-ts/core';
 import { useBackend } from '@hamux-ts/backends';
 import { GRAPHS } from './graphs.js';
+import { uniformValues } from '@hamux-ts/test-support';
 
 afterAll(async () => { await useBackend('cpu'); });
 
@@ -19,12 +20,6 @@ const CASES: Case[] = [
   { x: [2, 12, 12, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same' },
 ];
 
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 31 - 1));
-}
-
 /** A numeric padding as explicit amounts (as @hamux-ts/core's conv2d passes it: tfjs 4.22 sizes a numeric padding's width from the kernel height). */
 const padOf = (c: Case) => (typeof c.pad === 'number' ? ([[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] as tf.backend_util.ExplicitPadding) : c.pad);
 
@@ -33,10 +28,10 @@ function filterGrad(c: Case): Float32Array {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const pad = padOf(c);
   return tf.tidy(() => {
-    const x = tf.tensor4d(values(size(c.x), 1), c.x);
-    const w = tf.tensor4d(values(size(c.filter), 2), c.filter);
+    const x = tf.tensor4d(uniformValues(size(c.x), 1), c.x);
+    const w = tf.tensor4d(uniformValues(size(c.filter), 2), c.filter);
     const y = tf.conv2d(x, w, c.strides, pad);
-    const r = tf.tensor(values(y.size, 3), y.shape);
+    const r = tf.tensor(uniformValues(y.size, 3), y.shape);
     return tf.grad((wv: Tensor) => tf.sum(tf.mul(r, tf.conv2d(x, wv as tf.Tensor4D, c.strides, pad))))(w).dataSync() as Float32Array;
   });
 }
@@ -44,7 +39,7 @@ function filterGrad(c: Case): Float32Array {
 /** The same gradient from the definition, in float64: dW[i,j,ci,co] = Σ x_pad[b, oh·sh + i, ow·sw + j, ci] r[b, oh, ow, co]. */
 function reference(c: Case): Float64Array {
   const [B, H, W, C] = c.x, [KH, KW, , CO] = c.filter, [sh, sw] = c.strides;
-  const x = values(B * H * W * C, 1);
+  const x = uniformValues(B * H * W * C, 1);
   let OH: number, OW: number, top: number, left: number;
   if (c.pad === 'valid') [OH, OW, top, left] = [Math.ceil((H - KH + 1) / sh), Math.ceil((W - KW + 1) / sw), 0, 0];
   else if (c.pad === 'same') {
@@ -52,7 +47,7 @@ function reference(c: Case): Float64Array {
     top = Math.floor(Math.max(0, (OH - 1) * sh + KH - H) / 2);
     left = Math.floor(Math.max(0, (OW - 1) * sw + KW - W) / 2);
   } else [OH, OW, top, left] = [Math.floor((H + 2 * c.pad - KH) / sh) + 1, Math.floor((W + 2 * c.pad - KW) / sw) + 1, c.pad, c.pad];
-  const r = values(B * OH * OW * CO, 3);
+  const r = uniformValues(B * OH * OW * CO, 3);
   const dW = new Float64Array(KH * KW * C * CO);
   for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++)
     for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HamuxError, hypergraph, lagrangians as L, synapses as Y, tf } from '@hamux-ts/core';
 import { descend, descendSync } from '@hamux-ts/dynamics';
-import { takeWebgpuErrors, useBackend, type BackendReport } from '@hamux-ts/backends';
+import { preferTiledMatMul, registerChunkedAddN, takeWebgpuErrors, useBackend, type BackendReport } from '@hamux-ts/backends';
 
 const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
 
@@ -54,6 +54,18 @@ describe.skipIf(SKIP_WEBGPU)('the webgpu backend under Node', () => {
     const again = await useBackend('webgpu');
     expect(again.adapter).toEqual(report.adapter);
     expect(tf.getBackend()).toBe('webgpu');
+  });
+
+  it('installs its fixes once, however often they are called', () => {
+    const addN = tf.getKernel('AddN', 'webgpu')!.kernelFunc;
+    registerChunkedAddN();
+    registerChunkedAddN();
+    expect(tf.getKernel('AddN', 'webgpu')!.kernelFunc).toBe(addN);
+    // Tiled matrix products (tfjs's program type 3) on a software adapter only; asking again keeps them.
+    const software = report.adapter!.software;
+    expect(tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE')).toBe(software ? 3 : -1);
+    if (software) preferTiledMatMul();
+    expect(tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE')).toBe(software ? 3 : -1);
   });
 
   it('tf.addN of more inputs than a shader may bind is exact (tfjs 4.22 drops such dispatches)', async () => {

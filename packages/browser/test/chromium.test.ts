@@ -5,33 +5,22 @@
 //
 // Without a GPU, Chromium's WebGPU is SwiftShader (a software adapter) behind --enable-unsafe-webgpu.
 // No WebGPU at all fails the test, unless HAMUX_SKIP_WEBGPU=1. HAMUX_CHROMIUM overrides the browser path.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, closeAll, launchChromium, relErrPerEntry, serveStatic, type StaticServer } from '@hamux-ts/test-support';
 import { bundleBrowser } from '../scripts/bundle.mjs';
-import { serveStatic } from '../scripts/serve.mjs';
-import type { Backend, BackendRun, ComparisonRow, GraphRun } from './page/parity.js';
+import type { Backend, BackendRun, ComparisonRow, GraphRun, TreeRun } from './page/parity.js';
 import type { BackendReport } from '../src/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(packageDir, 'test-artifacts');
-const CHROMIUM = process.env['HAMUX_CHROMIUM'] ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
-
-/** Flags from recipes.md: WebGPU without a GPU, and no attempt to reach the internet. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Float32 agreement after 40 steps, as |a − b| / (1 + |b|). Measured in Chromium 156 on SwiftShader:
@@ -42,7 +31,7 @@ const TOL = { energy: 1e-5, dEdxhat: 1e-5, final: 2e-5, autodiff: 1e-5 };
 const RISE = 1e-6;
 
 let work = '';
-let server: { url: string; close: () => Promise<void> } | undefined;
+let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let page: Page | undefined;
 let bundle: { bytes: number; inputs: string[]; outfile: string } | undefined;
@@ -63,23 +52,15 @@ async function runOn(backend: Backend): Promise<BackendRun> {
   }
 }
 
-/** Largest |a − b| / (1 + |b|) over two equally long lists. */
-function relDiff(a: readonly number[], b: readonly number[]): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  return Number.isNaN(worst) || a.some((x) => !Number.isFinite(x)) ? Infinity : worst;
-}
-
 const layerDiff = (a: Record<string, number[]>, b: Record<string, number[]>) => {
   expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  return Math.max(...Object.keys(b).map((k) => relDiff(a[k]!, b[k]!)));
+  return Math.max(...Object.keys(b).map((k) => relErrPerEntry(a[k]!, b[k]!)));
 };
 
 function compare(run: BackendRun, reference: BackendRun): ComparisonRow[] {
   return run.graphs.map((g) => {
     const ref = reference.graphs.find((r) => r.graph === g.graph)!;
-    const energy = Math.max(relDiff(g.energy0, ref.energy0), ...g.energies.map((e, b) => relDiff(e, ref.energies[b]!)));
+    const energy = Math.max(relErrPerEntry(g.energy0, ref.energy0), ...g.energies.map((e, b) => relErrPerEntry(e, ref.energies[b]!)));
     const dEdxhat = layerDiff(g.dEdxhat0, ref.dEdxhat0);
     const final = layerDiff(g.final, ref.final);
     const ok = energy <= TOL.energy && dEdxhat <= TOL.dEdxhat && final <= TOL.final;
@@ -133,17 +114,13 @@ async function bundlePage(outdir: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set HAMUX_CHROMIUM`);
-  }
   work = mkdtempSync(join(tmpdir(), 'hamux-browser-'));
   const t0 = performance.now();
   bundle = await bundleBrowser({ outdir: join(work, 'dist') });
   await bundlePage(join(work, 'page'));
   results['bundleMs'] = Math.round(performance.now() - t0);
   server = await serveStatic({ '/dist/': join(work, 'dist'), '/page/': join(work, 'page'), '/demo/': join(packageDir, 'demo') });
-  // launch() gives Chromium a fresh temporary --user-data-dir and removes it on close.
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('console', (m) => pageMessages.push(`console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => pageMessages.push(`page error: ${e.message}`));
@@ -165,15 +142,11 @@ afterAll(async () => {
     writeFileSync(join(artifacts, 'chromium-results.json'), JSON.stringify(results, null, 2));
     if (page) await page.screenshot({ path: join(artifacts, 'chromium.png'), fullPage: true });
   } finally {
-    try {
-      await browser?.close();
-    } finally {
-      try {
-        await server?.close();
-      } finally {
-        if (work) rmSync(work, { recursive: true, force: true });
-      }
-    }
+    await closeAll(
+      () => browser?.close(),
+      () => server?.close(),
+      () => work && rmSync(work, { recursive: true, force: true }),
+    );
   }
 }, 30_000);
 
@@ -232,6 +205,19 @@ describe('the browser bundle in headless Chromium', () => {
       expect(r.dEdxhat, `${where}: ∂E/∂x̂`).toBeLessThanOrEqual(TOL.dEdxhat);
       expect(r.final, `${where}: final states`).toBeLessThanOrEqual(TOL.final);
     }
+  });
+
+  it('sums an energy tree of 8 or more terms on webgpu as cpu does (tfjs 4.22 dropped AddN work past 7 inputs)', async (ctx) => {
+    if (SKIP_WEBGPU) ctx.skip('HAMUX_SKIP_WEBGPU=1');
+    const cpu: TreeRun = await page!.evaluate(() => window.hamuxParity!.energyTree('cpu'));
+    const webgpu: TreeRun = await page!.evaluate(() => window.hamuxParity!.energyTree('webgpu'));
+    results['energyTree'] = { cpu, webgpu };
+    expect(webgpu.backend).toBe('webgpu');
+    expect(Object.keys(cpu.terms).length, 'terms in the tree').toBeGreaterThanOrEqual(8);
+    expect(relErrPerEntry(webgpu.total, cpu.total), 'the tree\'s total').toBeLessThanOrEqual(TOL.energy);
+    expect(layerDiff(webgpu.terms, cpu.terms), 'every term').toBeLessThanOrEqual(TOL.energy);
+    expect(relErrPerEntry(webgpu.energy, cpu.energy), 'energyAndDEdxhat: E').toBeLessThanOrEqual(TOL.energy);
+    expect(layerDiff(webgpu.dEdxhat, cpu.dEdxhat), 'energyAndDEdxhat: ∂E/∂x̂').toBeLessThanOrEqual(TOL.dEdxhat);
   });
 
   it("'auto' passes a software adapter over for wasm, and says why", async () => {

@@ -3,18 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { HamuxError } from '@hamux-ts/core';
 import { decodeSafetensors, encodeSafetensors } from '@hamux-ts/config';
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 as prng } from '@hamux-ts/test-support';
 
 function rawFile(header: unknown, data: Uint8Array, headerLength?: number): Uint8Array {
   const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));

@@ -2,28 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { nativeGemm, type Gemm, type NativeGemm } from '@hamux-ts/kernels';
 import { compileLeanStep, hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '../src/index.js';
-
-/** Deterministic values in [−scale, scale). */
-function noise(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-/** max |a − b| / (1 + max |b|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
-}
+import { relErr } from '@hamux-ts/test-support';
 
 /** The addon; under CI it is built with --strict, so only a machine without a compiler lacks it. */
 async function addon(): Promise<NativeGemm | undefined> {

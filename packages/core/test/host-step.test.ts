@@ -4,17 +4,7 @@ import {
   type HAM, type Hypersynapse, type Lagrangian, type Params, type Tensor,
 } from '../src/index.js';
 import { jsGemm, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm } from '@hamux-ts/kernels';
-
-/** Norm-wise relative error: max |a − b| / (1 + max |b|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
-}
+import { relErr } from '@hamux-ts/test-support';
 
 /** Lean step against autodiff of the tfjs energy (the reference), same states and parameters. */
 function compare<Ls extends string>(ham: HAM<Ls, string>, batch: number, gemm: Gemm, neuronEnergy = true, tol = 2e-5) {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkGemmArgs, jsGemm, nativeGemm, wasmGemm, wasmThreadedGemm, type Gemm } from '../src/index.js';
-
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { uniformValues } from '@hamux-ts/test-support';
 
 /** The same product in float64, straight from the definition. */
 function reference(
@@ -60,8 +50,8 @@ describe.each(gemms)('sgemm (%s)', (name, load) => {
       for (const tA of [false, true]) {
         for (const tB of [false, true]) {
           const lda = (tA ? M : K) + 2, ldb = (tB ? K : N) + 1, ldc = N + 3;
-          const A = values(3 + (tA ? K : M) * lda, M + 7 * K), B = values(5 + (tB ? N : K) * ldb, N + 3);
-          const C = values(1 + M * ldc, 11);
+          const A = uniformValues(3 + (tA ? K : M) * lda, M + 7 * K), B = uniformValues(5 + (tB ? N : K) * ldb, N + 3);
+          const C = uniformValues(1 + M * ldc, 11);
           const want = reference(tA, tB, M, N, K, 0.5, A, 3, lda, B, 5, ldb, -2, C, 1, ldc, 1, 0, 0, 0);
           g.sgemm(tA, tB, M, N, K, 0.5, A, 3, lda, B, 5, ldb, -2, C, 1, ldc, 1, 0, 0, 0);
           let worst = 0;
@@ -78,7 +68,7 @@ describe.each(gemms)('sgemm (%s)', (name, load) => {
     // Above SMALL_GEMM (the kernel itself, not the JS shortcut); the second is split by batch entries on two threads.
     for (const [M, N, K, batch] of [[20, 30, 40, 3], [100, 90, 110, 3]] as const)
     for (const [sA, sB] of [[M * K, K * N], [0, K * N], [M * K, 0]] as const) {
-      const A = values(M * K * batch, 1), B = values(K * N * batch, 2);
+      const A = uniformValues(M * K * batch, 1), B = uniformValues(K * N * batch, 2);
       const C = new Float32Array(M * N * batch).fill(Number.NaN);
       const want = reference(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, new Float32Array(C.length), 0, N, batch, sA, sB, M * N);
       g.sgemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, C, 0, N, batch, sA, sB, M * N);
@@ -93,7 +83,7 @@ describe.each(gemms)('softmax rows (%s)', (name, load) => {
     if (typeof g === 'string') return expect(name).toBe('native');
     for (const period of [0, 5]) {
       const [rows, cols, beta] = [10, 7, 1.7];
-      const H = values(3 + rows * cols, 42).map((v) => 20 * v);
+      const H = uniformValues(3 + rows * cols, 42).map((v) => 20 * v);
       const lse = new Float64Array(rows + 2);
       const want = Float64Array.from(H), wantLse = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {

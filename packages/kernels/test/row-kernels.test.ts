@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsAxpy, jsCopyBlocks, jsDenseRows, jsDotRows, jsLayernormRows, jsReluSquaredRows, nativeGemm, type NativeGemm } from '../src/index.js';
-
-/** Deterministic values in [−scale, scale). */
-function noise(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-/** max |a − b| / (1 + max |b|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / (1 + scale);
-}
+import { relErr, uniformValues } from '@hamux-ts/test-support';
 
 /** The addon; under CI it is built with --strict, so only a machine without a compiler lacks it. */
 async function addon(): Promise<NativeGemm | undefined> {
@@ -34,8 +13,8 @@ describe('native row routines against their JavaScript twins', () => {
     const g = await addon();
     if (!g) return;
     const D = 37, rows = 12, group = 3, off = 5;
-    const x = noise(off + rows * D + 4, 1, 2);
-    const delta = noise(D, 2, 0.3);
+    const x = uniformValues(off + rows * D + 4, 1, 2);
+    const delta = uniformValues(D, 2, 0.3);
     const [ya, yb] = [new Float32Array(x.length).fill(7), new Float32Array(x.length).fill(7)];
     const [La, Lb] = [new Float64Array(6).fill(-1), new Float64Array(6).fill(-1)];
     g.layernormRows(x, ya, off, rows, D, 1.3, delta, 1e-5, La, 1, group);
@@ -52,7 +31,7 @@ describe('native row routines against their JavaScript twins', () => {
     const g = await addon();
     if (!g) return;
     const K = 53, rows = 8, group = 4, off = 3;
-    const H = noise(off + rows * K + 2, 3);
+    const H = uniformValues(off + rows * K + 2, 3);
     const [Ha, Hb] = [Float32Array.from(H), Float32Array.from(H)];
     const [Ea, Eb] = [Float64Array.from([0.5, 1, 2]), Float64Array.from([0.5, 1, 2])];
     g.reluSquaredRows(Ha, off, rows, K, Ea, 1, group);
@@ -68,7 +47,7 @@ describe('native row routines against their JavaScript twins', () => {
     if (!g) return;
     // [H, R, Y] head-major → [R, H·Y], as energy attention does, inside one array
     const H = 3, R = 5, Y = 4, src = 2, dst = 2 + H * R * Y + 1;
-    const a = noise(dst + R * H * Y + 3, 4), b = Float32Array.from(a);
+    const a = uniformValues(dst + R * H * Y + 3, 4), b = Float32Array.from(a);
     g.copyBlocks(a, src, Y, a, dst, H * Y, R, Y, H, R * Y, Y);
     jsCopyBlocks(b, src, Y, b, dst, H * Y, R, Y, H, R * Y, Y);
     expect(Array.from(a)).toEqual(Array.from(b));
@@ -79,16 +58,16 @@ describe('native row routines against their JavaScript twins', () => {
     const g = await addon();
     if (!g) return;
     const rows = 6, cols = 41;
-    const a = noise(rows * cols + 9, 5), b = noise(rows * cols + 4, 6);
+    const a = uniformValues(rows * cols + 9, 5), b = uniformValues(rows * cols + 4, 6);
     const [oa, ob] = [Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]), Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8])];
     g.dotRows(a, 9, b, 4, rows, cols, oa, 2, -0.5);
     jsDotRows(a, 9, b, 4, rows, cols, ob, 2, -0.5);
     expect(relErr(oa, ob)).toBeLessThan(1e-12);
     expect(oa[1]).toBe(2);
 
-    for (const bias of [new Float32Array(0), noise(cols, 7)]) {
-      const P = noise(rows * cols, 8), c = noise(rows * cols, 9);
-      const [ga, gb] = [noise(rows * cols, 10), noise(rows * cols, 10)];
+    for (const bias of [new Float32Array(0), uniformValues(cols, 7)]) {
+      const P = uniformValues(rows * cols, 8), c = uniformValues(rows * cols, 9);
+      const [ga, gb] = [uniformValues(rows * cols, 10), uniformValues(rows * cols, 10)];
       const [Ea, Eb] = [new Float64Array(4), new Float64Array(4)];
       g.denseRows(P, c, ga, rows, cols, bias, Ea, 1, 2);
       jsDenseRows(P, c, gb, rows, cols, bias, Eb, 1, 2);
@@ -98,7 +77,7 @@ describe('native row routines against their JavaScript twins', () => {
       expect(Ea[1]).not.toBe(0);
     }
 
-    const x = noise(100, 11), [ya, yb] = [noise(120, 12), noise(120, 12)];
+    const x = uniformValues(100, 11), [ya, yb] = [uniformValues(120, 12), uniformValues(120, 12)];
     g.axpy(90, -0.25, x, 10, ya, 20);
     jsAxpy(90, -0.25, x, 10, yb, 20);
     expect(relErr(ya, yb)).toBeLessThan(1e-6);

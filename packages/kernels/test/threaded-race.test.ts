@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jsGemm } from '../src/index.js';
 import { wasmSimdSupported } from '../src/wasm/gemm.js';
 import { loadThreadedWasmGemm } from '../src/wasm/threaded.js';
-
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { uniformValues } from '@hamux-ts/test-support';
 
 // The two-thread protocol under stress: products just large enough to be split between the threads,
 // back to back, with shapes that change from one to the next (so that a worker re-running a stale
@@ -28,8 +18,8 @@ describe('two-thread wasm gemm, stressed', () => {
       // [M, N, K, batch]: split by batch entries, by columns, by rows; all above the 2²¹ threshold.
       const shapes: Array<[number, number, number, number]> = [[64, 128, 272, 1], [96, 40, 560, 1], [12, 12, 8000, 1], [32, 64, 256, 4]];
       const problems = shapes.map(([M, N, K, batch], i) => {
-        const A = values(M * K * batch, 3 + i), B = values(K * N * batch, 17 + i);
-        const C0 = values(M * N * batch, 29 + i);
+        const A = uniformValues(M * K * batch, 3 + i), B = uniformValues(K * N * batch, 17 + i);
+        const C0 = uniformValues(M * N * batch, 29 + i);
         const want = Float32Array.from(C0);
         jsGemm.sgemm(false, i % 2 === 1, M, N, K, 1, A, 0, K, B, 0, i % 2 === 1 ? K : N, 0.5, want, 0, N, batch, M * K, K * N, M * N);
         return { M, N, K, batch, A, B, C0, want, tB: i % 2 === 1 };

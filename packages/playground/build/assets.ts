@@ -98,15 +98,6 @@ export function hamuxAssets(): Plugin {
     configResolved(config) {
       publicDir = config.publicDir;
     },
-    // @hamux-ts/browser's default wasm folder, `new URL('./', import.meta.url)`, would make Vite copy
-    // that source file as an asset; the page passes its own wasmPaths, so leave the expression alone.
-    transform: {
-      order: 'pre',
-      handler(code, id) {
-        if (!/[\\/]browser[\\/]src[\\/]backend\.ts$/.test(id)) return undefined;
-        return { code: code.replace("new URL('./', import.meta.url)", "new URL(/* @vite-ignore */ './', import.meta.url)"), map: null };
-      },
-    },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const path = (req.url ?? '').split('?')[0] ?? '';

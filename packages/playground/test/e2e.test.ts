@@ -8,32 +8,22 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveFolder } from '../scripts/serve.mjs';
+import { closeAll, launchChromium, serveFolder, type StaticServer } from '@hamux-ts/test-support';
 import type { PlaygroundState } from '../src/ui/api.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repoDir = join(packageDir, '../..');
 const artifacts = join(packageDir, 'test-artifacts');
-const CHROMIUM = process.env['HAMUX_CHROMIUM'] ?? '/usr/bin/chromium';
 const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** An energy may not rise by more than float32 rounding between steps: 1e-6 · (1 + |E|). */
 const RISE = 1e-6;
 
 let work = '';
 let dist = '';
-let server: Awaited<ReturnType<typeof serveFolder>> | undefined;
+let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let page: Page | undefined;
@@ -81,7 +71,6 @@ async function waitStopped(p: Page): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set HAMUX_CHROMIUM`);
   work = mkdtempSync(join(tmpdir(), 'hamux-playground-'));
   dist = join(work, 'dist');
   const t0 = performance.now();
@@ -95,7 +84,7 @@ beforeAll(async () => {
   }
   results['buildMs'] = Math.round(performance.now() - t0);
   server = await serveFolder(dist);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
   const t1 = performance.now();
   page = await open(context);
@@ -111,15 +100,11 @@ afterAll(async () => {
     if (wasmPage && !wasmPage.isClosed()) await wasmPage.screenshot({ path: join(artifacts, 'playground-wasm.png'), fullPage: true });
     writeFileSync(join(artifacts, 'playground-results.json'), JSON.stringify(results, null, 2));
   } finally {
-    try {
-      await browser?.close();
-    } finally {
-      try {
-        await server?.close();
-      } finally {
-        if (work) rmSync(work, { recursive: true, force: true });
-      }
-    }
+    await closeAll(
+      () => browser?.close(),
+      () => server?.close(),
+      () => work && rmSync(work, { recursive: true, force: true }),
+    );
   }
 }, 60_000);
 

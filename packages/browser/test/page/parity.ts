@@ -52,8 +52,20 @@ export interface ComparisonRow {
   readonly ok: boolean;
 }
 
+/** One energy tree of many terms, read back: tfjs 4.22's webgpu AddN dropped work past 7 inputs. */
+export interface TreeRun {
+  readonly backend: string;
+  /** Every term of the tree (each layer's and each synapse's energy), per sample. */
+  readonly terms: Record<string, number[]>;
+  /** The tree's total, and the energy and ∂E/∂x̂ of `energyAndDEdxhat` (sums of the same terms). */
+  readonly total: number[];
+  readonly energy: number[];
+  readonly dEdxhat: Record<string, number[]>;
+}
+
 export interface ParityApi {
   run(backend: Backend): Promise<BackendRun>;
+  energyTree(backend: Backend): Promise<TreeRun>;
   auto(): Promise<BackendReport>;
   showComparison(rows: ComparisonRow[], verdict: string): void;
 }
@@ -172,6 +184,37 @@ async function run(backend: Backend): Promise<BackendRun> {
   return { backend, report, tfBackend: tf.getBackend(), graphs };
 }
 
+/** Four layers and five synapses: nine terms in one sum, more than a webgpu shader may bind at once. */
+const manyTerms = () =>
+  hypergraph()
+    .layer('a', { shape: [6], lagrangian: L.identity() })
+    .layer('b', { shape: [5], lagrangian: L.tanh() })
+    .layer('c', { shape: [4], lagrangian: L.softmax() })
+    .layer('d', { shape: [3], lagrangian: L.sigmoid() })
+    .synapse('ab', Y.dense(), ['a', 'b'])
+    .synapse('bc', Y.dense(), ['b', 'c'])
+    .synapse('cd', Y.dense(), ['c', 'd'])
+    .synapse('ad', Y.dense(), ['a', 'd'])
+    .synapse('memory', Y.modernHopfield({ memories: 3 }), ['a'])
+    .build({ seed: 7 }) as unknown as HAM<string, string>;
+
+async function energyTree(backend: Backend): Promise<TreeRun> {
+  await useBackend(backend);
+  const ham = manyTerms();
+  const states = ham.randomStates(BATCH, 3);
+  const tree = ham.energyTree(states);
+  const terms = await values({ ...tree.layers, ...tree.synapses });
+  const total = Array.from(await tree.total.data());
+  const both = ham.energyAndDEdxhat(states);
+  const energy = Array.from(await both.energy.data());
+  const dEdxhat = await values(both.dEdxhat);
+  tf.dispose([...Object.values(tree.layers), ...Object.values(tree.synapses), tree.total, both.energy, ...Object.values(both.dEdxhat)]);
+  disposeAll(states);
+  ham.dispose();
+  print(`<h2>energy tree on ${backend}</h2><p>${Object.keys(terms).length} terms, total ${total.map(fmt).join(', ')}</p>`);
+  return { backend: tf.getBackend(), terms, total, energy, dEdxhat };
+}
+
 async function auto(): Promise<BackendReport> {
   const report = await useBackend('auto');
   print(`<h2>auto</h2><p>${describeReport(report)}</p>`);
@@ -192,4 +235,4 @@ function showComparison(rows: ComparisonRow[], verdict: string): void {
   );
 }
 
-window.hamuxParity = { run, auto, showComparison };
+window.hamuxParity = { run, energyTree, auto, showComparison };

@@ -5,6 +5,12 @@
  * A batched state is a flat row-major array with its batched shape `[B, ...layerShape]`.
  */
 
+import { centralDiff, mulberry32 as uniformRng } from '@hamux-ts/test-support';
+
+// The seeded generator (mulberry32, uniform in [0, 1)) and the central finite difference are
+// every package's tests' (@hamux-ts/test-support).
+export { centralDiff, uniformRng };
+
 export interface Nd {
   readonly data: readonly number[];
   /** Batched shape: `[B, ...layerShape]`. */
@@ -212,18 +218,6 @@ export function energyScale(r: RefLagrangian, x: Nd): number[] {
   return dot.map((d, b) => d + Math.abs(l[b]!));
 }
 
-/** A seeded generator (mulberry32) of uniform numbers in [0, 1). */
-export function uniformRng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seeded normal numbers (Box–Muller), rounded to float32 so tfjs sees exactly the same inputs. */
 export function randomNd(shape: readonly number[], seed: number, std = 1): Nd {
   const u = uniformRng(seed);
@@ -240,9 +234,4 @@ export function randomNd(shape: readonly number[], seed: number, std = 1): Nd {
 export function nd(data: readonly number[], shape: readonly number[]): Nd {
   if (data.length !== size(shape)) throw new Error(`reference: ${data.length} values for shape ${JSON.stringify(shape)}`);
   return { data: data.map(Math.fround), shape: [...shape] };
-}
-
-/** Central finite difference of a scalar function of one number, in float64. */
-export function centralDiff(f: (v: number) => number, v: number, h = 1e-5): number {
-  return (f(v + h) - f(v - h)) / (2 * h);
 }

@@ -4,6 +4,11 @@
  * calls tfjs or the library: these are what the library is checked against.
  */
 
+import { centralDifferences } from '@hamux-ts/test-support';
+
+// Float64 central differences are every package's tests' (@hamux-ts/test-support).
+export { centralDifferences };
+
 export type Pad = 'valid' | 'same' | number;
 
 /** Row-major flat index helpers. */
@@ -294,27 +299,6 @@ export function attentionEnergy(
   return e;
 }
 
-/**
- * Float64 central differences of `f` with respect to every entry of every named input:
- * `(f(x + h eᵢ) − f(x − h eᵢ)) / 2h`.
- */
-export function centralDifferences(
-  f: (x: Record<string, number[]>) => number,
-  x: Readonly<Record<string, readonly number[]>>,
-  h = 1e-6,
-): Record<string, number[]> {
-  const copy = (): Record<string, number[]> => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, [...v]]));
-  const out: Record<string, number[]> = {};
-  for (const [name, values] of Object.entries(x)) {
-    out[name] = values.map((_, i) => {
-      const plus = copy(), minus = copy();
-      plus[name]![i]! += h;
-      minus[name]![i]! -= h;
-      return (f(plus) - f(minus)) / (2 * h);
-    });
-  }
-  return out;
-}
 
 /**
  * Largest `|got − want| / (atol + rtol·|want|)` over two arrays (≤ 1 means every entry is within

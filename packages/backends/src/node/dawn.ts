@@ -1,7 +1,7 @@
-// WebGPU under Node through Dawn (the `webgpu` npm package). Only ever imported dynamically, and
-// only under Node, so that browser bundles of this package never see `node:*` or Dawn.
-import { describeAdapter, type GpuAdapterLike, type GpuLike } from './gpu-adapter.js';
-import type { GpuAdapterReport } from './types.js';
+// WebGPU under Node through Dawn (the `webgpu` npm package). Part of the Node build only, and
+// imported lazily by its platform, so that Dawn loads when WebGPU is asked for and not before.
+import { describeAdapter, type GpuAdapterLike, type GpuLike } from '../gpu-adapter.js';
+import type { GpuAdapterReport } from '../types.js';
 
 interface DawnModule {
   create(flags: string[]): GpuLike;
