@@ -8,7 +8,7 @@ import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
 import { schema } from './commands/schema.js';
 import { validate } from './commands/validate.js';
-import { EXIT_OK, EXIT_USAGE, errorLines, exitCodeOf } from './errors.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, errorLines, exitCodeOf } from './errors.js';
 
 const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema, bench];
 
@@ -45,6 +45,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 tf.env().set('PROD', true); // no advice to install tfjs-node on stdout
+// A reader that went away (`hamux inspect … | head`) ends the command quietly, as for any Unix
+// tool; a full disk (`hamux schema > /dev/full`) is an error that says so, not a stack trace.
+for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']] as const) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+    if (stream !== process.stderr) process.stderr.write(`hamux: cannot write to ${name}: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message}\n`);
+    process.exit(EXIT_INPUT);
+  });
+}
 const io: Io = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),

@@ -1,23 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { buildFromConfig, loadParams, loadStates } from '@hamux-ts/config';
 import type { HAM, States, Tensor } from '@hamux-ts/core';
 import { InputError } from './errors.js';
-
-/** A file's bytes, or an input error naming the file. */
-export function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputError(`cannot read ${what} "${path}": ${why}`);
-  }
-}
+import type { Files } from './files.js';
 
 /** A config file parsed as JSON (not yet validated). */
-export function readConfig(path: string): unknown {
-  const text = new TextDecoder().decode(readBytes(path, 'config'));
+export function readConfig(files: Files, path: string): unknown {
+  const text = new TextDecoder().decode(files.read(path, 'config'));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -26,10 +14,10 @@ export function readConfig(path: string): unknown {
 }
 
 /** Builds the config's HAM, with the parameters of a safetensors file when one is given. */
-export function buildHam(config: unknown, weightsPath?: string): HAM<string, string> {
+export function buildHam(files: Files, config: unknown, weightsPath?: string): HAM<string, string> {
   const ham = buildFromConfig(config);
   if (weightsPath === undefined) return ham;
-  const bytes = readBytes(weightsPath, 'weights');
+  const bytes = files.read(weightsPath, 'weights');
   let params;
   try {
     params = loadParams(ham, bytes);
@@ -44,17 +32,8 @@ export function buildHam(config: unknown, weightsPath?: string): HAM<string, str
 }
 
 /** States from a safetensors file, checked against the graph. */
-export function readStates(ham: HAM<string, string>, path: string): States<string> {
-  return loadStates(readBytes(path, 'states'), ham) as States<string>;
-}
-
-export function writeOutput(path: string, data: Uint8Array | string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
-  } catch (e) {
-    throw new InputError(`cannot write "${path}": ${(e as Error).message}`);
-  }
+export function readStates(files: Files, ham: HAM<string, string>, path: string): States<string> {
+  return loadStates(files.read(path, 'states'), ham) as States<string>;
 }
 
 export const disposeAll = (tensors: Iterable<Tensor>): void => {

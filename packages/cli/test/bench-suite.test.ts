@@ -56,7 +56,7 @@ describe('suite files', () => {
     const p = problems(() => loadSuite(file));
     expect(p).toHaveLength(2);
     expect(p[0]).toBe(`${file}: variants[0].config ("models/bad.json").layers.b.tau: expected a positive number, got -1`);
-    expect(p[1]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: variants\\[1\\]\\.config: cannot read ".*missing\\.json": no such file$`));
+    expect(p[1]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: variants\\[1\\]\\.config: cannot read config ".*missing\\.json": no such file$`));
   });
 
   it('reports every problem at once, each at its path inside the suite', () => {

@@ -3,7 +3,7 @@
  * variant's config read (a path relative to the suite file, or inline) and validated, so that every
  * problem is reported at once with where it is: `suite.json: variants[2].config.layers.h.tau: …`.
  */
-import { readFileSync } from 'node:fs';
+import { Files } from '../files.js';
 import { dirname, resolve } from 'node:path';
 import { parseConfig, type Config } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
@@ -62,13 +62,12 @@ export function variantConfig(variant: LoadedVariant, numbers: Readonly<Record<s
   return { ...parsed, scheduler: checked.scheduler };
 }
 
-function readJson(path: string, what: string): unknown {
+function readJson(path: string, what: string, kind: 'suite' | 'config'): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = new TextDecoder().decode(new Files().read(path, kind));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new HamuxError(what, `cannot read "${path}": ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    throw new HamuxError(what, (e as Error).message);
   }
   try {
     return JSON.parse(text);
@@ -115,7 +114,7 @@ export function checkSuite(data: unknown, file: string, options: { readonly full
     if (typeof v.config === 'string') {
       origin = v.config;
       try {
-        source = readJson(resolve(dirname(file), v.config), at(path));
+        source = readJson(resolve(dirname(file), v.config), at(path), 'config');
       } catch (e) {
         errors.push(e instanceof HamuxError ? e : new HamuxError(at(path), String(e)));
         return;
@@ -143,5 +142,5 @@ export function checkSuite(data: unknown, file: string, options: { readonly full
 
 /** Reads and checks a suite file (see `checkSuite`). */
 export function loadSuite(file: string, options: { readonly full?: boolean } = {}): LoadedSuite {
-  return checkSuite(readJson(file, file), file, options);
+  return checkSuite(readJson(file, file, 'suite'), file, options);
 }

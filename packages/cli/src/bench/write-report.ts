@@ -1,7 +1,7 @@
 /** Writes a report: `<suite>-<backend>.json` (the raw numbers), `.md`, and one SVG per plot. */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HamuxError } from '@hamux-ts/core';
+import { Files } from '../files.js';
 import { markdownReport } from './markdown.js';
 import { reportPlots, type Plot } from './plots.js';
 import { REPORT_FORMAT, type BenchReport } from './result.js';
@@ -31,11 +31,13 @@ export function writeReport(report: BenchReport, outDir: string, command: string
     markdown: join(outDir, `${stem}.md`),
     svgs: plots.map((p) => join(outDir, plotFile(p))),
   };
+  // Staged and written together: the report's files are all new, or none is.
+  const out = new Files();
   try {
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(files.json, reportJson(report));
-    writeFileSync(files.markdown, markdownReport(report, plots, plotFile, command));
-    plots.forEach((p, i) => writeFileSync(files.svgs[i]!, p.svg));
+    out.write(files.json, reportJson(report));
+    out.write(files.markdown, markdownReport(report, plots, plotFile, command));
+    plots.forEach((p, i) => out.write(files.svgs[i]!, p.svg));
+    out.commit();
   } catch (e) {
     throw new HamuxError('--out', `cannot write the report into "${outDir}": ${(e as Error).message}`);
   }

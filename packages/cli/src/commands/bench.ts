@@ -10,7 +10,7 @@ import { suiteJsonSchema } from '../bench/suite-schema.js';
 import { parseReport, writeReport } from '../bench/write-report.js';
 import type { Command } from '../command.js';
 import { InputError, UsageError } from '../errors.js';
-import { readBytes } from '../io.js';
+import { Files } from '../files.js';
 import { table } from '../table.js';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
@@ -23,7 +23,7 @@ function findSuite(name: string): string {
   throw new InputError(`bench: no suite "${name}": not a file, and no ${shipped}`);
 }
 
-const readText = (path: string, what: string) => new TextDecoder().decode(readBytes(path, what));
+const readText = (files: Files, path: string) => new TextDecoder().decode(files.read(path, 'report'));
 
 export const bench: Command = {
   name: 'bench',
@@ -61,7 +61,8 @@ Options:
     if (mode === 'schema') return io.stdout(`${JSON.stringify(suiteJsonSchema(), null, 2)}\n`);
     if (mode === 'compare') {
       const [a, b] = positionals as [string, string];
-      return io.stdout(comparisonText(parseReport(readText(a, 'report'), a), parseReport(readText(b, 'report'), b), a, b));
+      const files = new Files(); // reads only
+      return io.stdout(comparisonText(parseReport(readText(files, a), a), parseReport(readText(files, b), b), a, b));
     }
     const backend = (typeof values['backend'] === 'string' ? values['backend'] : 'auto') as BackendChoice;
     if (!BACKENDS.includes(backend)) throw new UsageError(`bench: unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);

@@ -2,7 +2,8 @@ import { encodeSafetensors, type SafeTensor } from '@hamux-ts/config';
 import type { HAM, States, Tensor } from '@hamux-ts/core';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
-import { buildHam, disposeAll, readConfig, readStates, writeOutput } from '../io.js';
+import { withFiles } from '../files.js';
+import { buildHam, disposeAll, readConfig, readStates } from '../io.js';
 
 /**
  * The outputs of `eval`, by their stable names: `activation.<layer>`, `energy.layer.<layer>`,
@@ -56,18 +57,20 @@ Options:
     const statesPath = required('eval', values, 'states');
     const outPath = required('eval', values, 'out');
     const weights = values['weights'];
-    const ham = buildHam(readConfig(positionals[0]!), typeof weights === 'string' ? weights : undefined);
-    try {
-      const states = readStates(ham, statesPath);
-      let outputs: Record<string, SafeTensor>;
+    return withFiles((files) => {
+      const ham = buildHam(files, readConfig(files, positionals[0]!), typeof weights === 'string' ? weights : undefined);
       try {
-        outputs = evaluate(ham, states);
+        const states = readStates(files, ham, statesPath);
+        let outputs: Record<string, SafeTensor>;
+        try {
+          outputs = evaluate(ham, states);
+        } finally {
+          disposeAll(Object.values(states));
+        }
+        files.write(outPath, values['json'] ? toJson(outputs) : encodeSafetensors(outputs));
       } finally {
-        disposeAll(Object.values(states));
+        ham.dispose();
       }
-      writeOutput(outPath, values['json'] ? toJson(outputs) : encodeSafetensors(outputs));
-    } finally {
-      ham.dispose();
-    }
+    });
   },
 };

@@ -2,7 +2,8 @@ import { parseConfig } from '@hamux-ts/config';
 import { formatShape, type HAM } from '@hamux-ts/core';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
-import { buildHam, readConfig, writeOutput } from '../io.js';
+import { withFiles } from '../files.js';
+import { buildHam, readConfig } from '../io.js';
 import { graphSvg } from '../svg.js';
 import { formatOptions, table } from '../table.js';
 
@@ -57,23 +58,26 @@ Options:
   run(args, io) {
     const { values, positionals } = parse('inspect', args, { svg: { type: 'string' } }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
-    const config = readConfig(positionals[0]!);
-    const ham = buildHam(config);
-    try {
-      const parsed = parseConfig(config);
-      const clamped = new Set(Object.entries(parsed.layers).filter(([, l]) => l.clamp).map(([n]) => n));
-      io.stdout(describeHam(ham, clamped));
-      const svgPath = values['svg'];
-      if (typeof svgPath === 'string') {
-        const svg = graphSvg(
-          ham.layerNames.map((name) => ({ name, shape: ham.layers[name]!.shape, kind: ham.layers[name]!.lagrangian.kind })),
-          ham.synapseNames.map((name) => ({ name, kind: ham.synapses[name]!.synapse.kind, connects: ham.synapses[name]!.connects })),
-        );
-        writeOutput(svgPath, svg);
-        io.stdout(`wrote ${svgPath}\n`);
+    const svgPath = values['svg'];
+    return withFiles((files) => {
+      const config = readConfig(files, positionals[0]!);
+      const ham = buildHam(files, config);
+      try {
+        const parsed = parseConfig(config);
+        const clamped = new Set(Object.entries(parsed.layers).filter(([, l]) => l.clamp).map(([n]) => n));
+        io.stdout(describeHam(ham, clamped));
+        if (typeof svgPath === 'string') {
+          const svg = graphSvg(
+            ham.layerNames.map((name) => ({ name, shape: ham.layers[name]!.shape, kind: ham.layers[name]!.lagrangian.kind })),
+            ham.synapseNames.map((name) => ({ name, kind: ham.synapses[name]!.synapse.kind, connects: ham.synapses[name]!.connects })),
+          );
+          files.write(svgPath, svg);
+        }
+      } finally {
+        ham.dispose();
       }
-    } finally {
-      ham.dispose();
-    }
+    }).then(() => {
+      if (typeof svgPath === 'string') io.stdout(`wrote ${svgPath}\n`);
+    });
   },
 };

@@ -5,7 +5,8 @@ import { descend, type Progress } from '@hamux-ts/dynamics';
 import { integer, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { buildHam, disposeAll, readConfig, readStates, writeOutput } from '../io.js';
+import { withFiles } from '../files.js';
+import { buildHam, disposeAll, readConfig, readStates } from '../io.js';
 import { energySvg } from '../svg.js';
 import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 
@@ -44,11 +45,13 @@ Options:
     if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError('run: --batch applies to random states only; the batch of --input is its own');
     const { chosen } = await useBackend(backend);
 
-    const config = readConfig(positionals[0]!);
+    // Every output is written at the end, together: a run that fails leaves --out as it was.
+    return withFiles(async (files) => {
+    const config = readConfig(files, positionals[0]!);
     const weights = values['weights'];
-    const ham = buildHam(config, typeof weights === 'string' ? weights : undefined);
+    const ham = buildHam(files, config, typeof weights === 'string' ? weights : undefined);
     try {
-      const init: States<string> = typeof input === 'string' ? readStates(ham, input) : ham.randomStates(batch, seed);
+      const init: States<string> = typeof input === 'string' ? readStates(files, ham, input) : ham.randomStates(batch, seed);
       const onProgress = io.stderrIsTTY
         ? (p: Progress) => {
             const e = Array.from(p.energies);
@@ -67,7 +70,7 @@ Options:
         // Read the states back asynchronously first: tfjs keeps what it read on the host, so the
         // synchronous reads of saveStates then need no GPU readback (which webgpu lacks under Node).
         await Promise.all(Object.values<Tensor>(result.states).map((t) => t.data()));
-        writeOutput(join(outDir, 'states.safetensors'), saveStates(result.states));
+        files.write(join(outDir, 'states.safetensors'), saveStates(result.states));
       } finally {
         disposeAll(Object.values(result.states));
       }
@@ -76,12 +79,13 @@ Options:
         steps: result.steps,
         samples: result.report.map((r, sample) => ({ sample, converged: r.converged, reason: r.reason, steps: r.steps, energy: r.energy, gradNorm: r.gradNorm, energies: Array.from(result.energies[sample] ?? []) })),
       };
-      writeOutput(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      writeOutput(join(outDir, 'energy.svg'), energySvg(result.energies));
+      files.write(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      files.write(join(outDir, 'energy.svg'), energySvg(result.energies));
       const done = result.report.filter((r) => r.converged).length;
-      io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps on ${chosen}; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
+      return () => io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps on ${chosen}; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
     } finally {
       ham.dispose();
     }
+    }).then((say) => say());
   },
 };
