@@ -15,7 +15,7 @@ describe('useBackend (browser build) outside a browser', () => {
   it('rejects an unknown backend with a HamuxError naming the choices', async () => {
     const e = await useBackend('tpu' as 'cpu').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(HamuxError);
-    expect((e as HamuxError).path).toBe('backend');
+    expect((e as HamuxError).where).toBe('backend');
     expect((e as Error).message).toMatch(/expected 'auto', 'cpu', 'wasm' or 'webgpu', got "tpu"/);
   });
 

@@ -102,7 +102,7 @@ describe.skipIf(SKIP_WEBGPU)('the webgpu backend under Node', () => {
     const init = ham.randomStates(2, 0);
     const err = (() => { try { descendSync(ham, init); } catch (e) { return e; } })();
     expect(err).toBeInstanceOf(HamuxError);
-    expect((err as HamuxError).path).toBe('descendSync');
+    expect((err as HamuxError).where).toBe('descendSync');
     expect((err as Error).message).toMatch(/webgpu backend cannot read values back synchronously.*await descend\(/);
     const { states, report: r } = await descend(ham, init, { maxSteps: 200 });
     expect(r.every((s) => s.converged)).toBe(true);

@@ -127,7 +127,7 @@ describe('decodeSafetensors under random corruption', () => {
         result = decodeSafetensors(bytes);
       } catch (e) {
         if (!(e instanceof HamuxError)) throw new Error(`case ${i}: ${String(e)} is not a HamuxError (file ${Buffer.from(bytes).toString('hex')})`);
-        expect(e.path).toMatch(/^safetensors(\.|$)/);
+        expect(e.where).toMatch(/^safetensors(\.|$)/);
         failed++;
       }
       if (!result) continue;

@@ -151,7 +151,7 @@ describe('other dtypes', () => {
 
   it('rejects other dtypes, naming the tensor', () => {
     const e = decodeError(rawFile({ counts: { dtype: 'I32', shape: [1], data_offsets: [0, 4] } }, [1, 0, 0, 0]));
-    expect(e.path).toBe('safetensors.counts');
+    expect(e.where).toBe('safetensors.counts');
     expect(e.message).toContain('dtype I32 is not supported (expected F32, F16, BF16 or F64)');
     expect(decodeError(rawFile({ x: { dtype: 'F99', shape: [], data_offsets: [0, 4] } }, f32(1))).message).toMatch(/unknown dtype "F99"/);
   });
@@ -163,7 +163,7 @@ describe('malformed files', () => {
 
   it('file shorter than 8 bytes', () => {
     const e = decodeError(new Uint8Array(5));
-    expect(e.path).toBe('safetensors');
+    expect(e.where).toBe('safetensors');
     expect(e.message).toContain('file is 5 bytes long; expected at least 8');
   });
 
@@ -176,7 +176,7 @@ describe('malformed files', () => {
     new DataView(huge.buffer).setBigUint64(0, 2n ** 63n, true);
     expect(decodeError(huge).message).toMatch(/header length 9223372036854776000 exceeds the limit of 100000000 bytes/);
     expect(decodeError(rawFile(good, data), { maxHeaderBytes: 16 }).message).toMatch(/exceeds the limit of 16 bytes/);
-    expect(catchHamux(() => decodeSafetensors(rawFile(good, data), { maxHeaderBytes: -1 })).path).toBe('options.maxHeaderBytes');
+    expect(catchHamux(() => decodeSafetensors(rawFile(good, data), { maxHeaderBytes: -1 })).where).toBe('options.maxHeaderBytes');
   });
 
   it('invalid UTF-8 in the header', () => {
@@ -213,7 +213,7 @@ describe('malformed files', () => {
     ];
     for (const [entry, message] of cases) {
       const e = decodeError(rawFile({ t: entry }, data));
-      expect(e.path).toBe('safetensors.t');
+      expect(e.where).toBe('safetensors.t');
       expect(e.message).toMatch(message);
     }
   });
@@ -239,21 +239,21 @@ describe('malformed files', () => {
   it('overlapping tensors', () => {
     const h = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } };
     const e = decodeError(rawFile(h, f32(1, 2, 3)));
-    expect(e.path).toBe('safetensors.b');
+    expect(e.where).toBe('safetensors.b');
     expect(e.message).toContain('overlaps tensor "a": starts at byte 4, expected 8');
   });
 
   it('gaps between tensors', () => {
     const h = { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } };
     const e = decodeError(rawFile(h, f32(1, 2, 3)));
-    expect(e.path).toBe('safetensors.b');
+    expect(e.where).toBe('safetensors.b');
     expect(e.message).toContain('gap in the data buffer: starts at byte 8, expected 4 (the end of tensor "a")');
     expect(decodeError(rawFile({ b: h.b }, f32(1, 2, 3))).message).toContain('starts at byte 8, expected 0 (the start of the data buffer)');
   });
 
   it('tensors that do not cover the data buffer exactly', () => {
     const e = decodeError(rawFile(good, f32(1, 2, 3)));
-    expect(e.path).toBe('safetensors');
+    expect(e.where).toBe('safetensors');
     expect(e.message).toContain('the tensors cover 8 bytes of the data buffer, but it has 12');
   });
 
@@ -324,15 +324,15 @@ describe('HAM parameters', () => {
     const wider = graph(5).build({ seed: 1 });
 
     const missing = loadErrors(noMemory, full);
-    expect(missing.errors.map((x) => x.path).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);
+    expect(missing.errors.map((x) => x.where).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);
     expect(missing.message).toContain('synapses.mem.xi: missing: expected a tensor of shape [5, 4]');
 
     const extra = loadErrors(full, noMemory);
-    expect(extra.errors.map((x) => x.path).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);
+    expect(extra.errors.map((x) => x.where).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);
     expect(extra.message).toContain('synapses.mem.xi: unexpected tensor of shape [5, 4]');
 
     const shape = loadErrors(wider, full);
-    expect(shape.errors.map((x) => x.path)).toEqual(['synapses.enc.W']);
+    expect(shape.errors.map((x) => x.where)).toEqual(['synapses.enc.W']);
     expect(shape.message).toMatch(/synapses\.enc\.W: expected shape \[\d, \d\], got \[\d, \d\]/);
     expect(shape.message).toContain('5');
     [full, noMemory, wider].forEach((h) => h.dispose());
@@ -369,7 +369,7 @@ describe('states', () => {
     const e = catchHamux(() => loadStates(bytes, h));
     expect(e.message).toContain('states.hidden: expected shape [batch, 2, 3], got [2, 5]');
     expect(tf.memory().numTensors).toBe(before);
-    expect(catchHamux(() => saveStates({ x: 3 as unknown as Tensor })).path).toBe('states.x');
+    expect(catchHamux(() => saveStates({ x: 3 as unknown as Tensor })).where).toBe('states.x');
     h.dispose();
   });
 });

@@ -23,12 +23,12 @@ function catchErrors(f: () => unknown): HamuxErrors {
   return caught as HamuxErrors;
 }
 
-const paths = (e: HamuxErrors): string[] => e.errors.map((x) => x.path).sort();
+const paths = (e: HamuxErrors): string[] => e.errors.map((x) => x.where).sort();
 
 /** The one sub-error at `path` (fails if there is none or several). */
 function at(e: HamuxErrors, path: string): HamuxError {
-  const found = e.errors.filter((x) => x.path === path);
-  expect(found.map((x) => x.path), `errors: ${e.message}`).toEqual([path]);
+  const found = e.errors.filter((x) => x.where === path);
+  expect(found.map((x) => x.where), `errors: ${e.message}`).toEqual([path]);
   return found[0]!;
 }
 

@@ -760,7 +760,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .build({ seed: 0 }),
     );
     expect(e.errors).toHaveLength(1);
-    expect(e.errors[0]!.path).toBe('synapses.enc');
+    expect(e.errors[0]!.where).toBe('synapses.enc');
     expect(e.message).toContain('synapses.enc');
     expect(e.message).toContain('"img" [5, 5, 2]');
     expect(e.message).toContain('"feat" [4, 4, 3]');
@@ -788,7 +788,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .synapse('pool', Y.avgPool({ size: 2 }), ['img', 'pooled'])
         .build({ seed: 0 }),
     );
-    expect(e.errors[0]!.path).toBe('synapses.pool');
+    expect(e.errors[0]!.where).toBe('synapses.pool');
     expect(e.message).toContain('"img" [4, 4, 3]');
     expect(e.message).toContain('"pooled" [2, 2, 2]');
     expect(e.message).toContain('gives [2, 2, 3]');
@@ -816,7 +816,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .synapse('self', Y.energyAttention({ heads: 1, headDim: 2, maskSelf: true }), ['one'])
         .build({ seed: 0 }),
     );
-    expect(e.errors.map((x) => x.path)).toEqual(['synapses.att', 'synapses.self']);
+    expect(e.errors.map((x) => x.where)).toEqual(['synapses.att', 'synapses.self']);
     expect(e.errors[0]!.message).toContain('"v" [5]');
     expect(e.errors[0]!.message).toContain('needs a layer of tokens [N, D], got [5]');
     expect(e.errors[1]!.message).toContain('at least 2 tokens, got [1, 4]');
@@ -833,9 +833,9 @@ describe('wrong connections are rejected when the graph is built', () => {
         .build({ seed: 0 }),
     );
     expect(e.errors).toHaveLength(2);
-    expect(e.errors[0]!.path).toBe('synapses.one.connects');
+    expect(e.errors[0]!.where).toBe('synapses.one.connects');
     expect(e.errors[0]!.message).toContain('dense connects 2 layer(s), got 1 (v)');
-    expect(e.errors[1]!.path).toBe('synapses.three.connects');
+    expect(e.errors[1]!.where).toBe('synapses.three.connects');
     expect(e.errors[1]!.message).toContain('dense connects 2 layer(s), got 3 (v, h, w)');
   });
 
@@ -861,7 +861,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .synapse('enc', Y.dense(), ['v', 'hiden' as 'h'])
         .build({ seed: 0 }),
     );
-    expect(e.errors[0]!.path).toBe('synapses.enc.connects');
+    expect(e.errors[0]!.where).toBe('synapses.enc.connects');
     expect(e.message).toContain('unknown layer "hiden"');
     expect(e.message).toContain('(layers are "v", "h")');
   });
@@ -890,7 +890,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .synapse('d', Y.dense({ init: { W: { type: 'values', values: [1, 2, 3] } } }), ['v', 'v'])
         .build({ seed: 0 }),
     );
-    expect(e.errors.map((x) => x.path)).toEqual(['synapses.pool', 'synapses.att', 'synapses.d.W']);
+    expect(e.errors.map((x) => x.where)).toEqual(['synapses.pool', 'synapses.att', 'synapses.d.W']);
     expect(e.errors[2]!.message).toContain('expected 25 values for shape [5, 5], got 3');
   });
 
@@ -908,7 +908,7 @@ describe('wrong connections are rejected when the graph is built', () => {
         .synapse('flat', Y.dense(), ['patches', 'tokens'])
         .build({ seed: 0 }),
     );
-    expect(e.errors.map((x) => x.path)).toEqual(['synapses.embed', 'synapses.grid', 'synapses.rank']);
+    expect(e.errors.map((x) => x.where)).toEqual(['synapses.embed', 'synapses.grid', 'synapses.rank']);
     expect(e.errors.map((x) => x.message)).toEqual([
       'synapses.embed: dense between "patches" [4, 12] and "tokens" [5, 8]: perToken needs the same leading (token) axes in both layers, got [4] and [5]',
       'synapses.grid: denseBias between "patches" [4, 12] and "grid" [2, 2, 8]: perToken needs the same leading (token) axes in both layers, got [4] and [2, 2]',

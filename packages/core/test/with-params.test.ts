@@ -153,7 +153,7 @@ describe('HAM.withParams', () => {
       'synapses.vh.b: the tensor has been disposed',
       'synapses.cross.W: expected a tensor',
     ]);
-    expect(e.errors.map((x) => x.path)).toContain('synapses.vh.W');
+    expect(e.errors.map((x) => x.where)).toContain('synapses.vh.W');
     // Nothing was allocated by the failed call.
     expect(tf.memory().numTensors).toBe(before + 7);
     for (const g of [bad.layers!, bad.synapses!]) {

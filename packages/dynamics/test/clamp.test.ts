@@ -172,7 +172,7 @@ describe('clamping', () => {
         let progressed = false;
         const e = thrown(() => descendSync(ham, init, { ...(clamp ? { clamp } : {}), onProgress: () => { progressed = true; } }));
         expect(e).toBeInstanceOf(HamuxErrors);
-        expect((e as HamuxErrors).errors.map((x) => x.path)).toEqual(paths);
+        expect((e as HamuxErrors).errors.map((x) => x.where)).toEqual(paths);
         expect(progressed, 'nothing ran').toBe(false);
         expect(tf.memory().numTensors).toBe(before);
         tf.dispose(tensors);

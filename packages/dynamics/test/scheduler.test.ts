@@ -200,7 +200,7 @@ describe('divergence and bad input', () => {
     const d = e as DivergenceError;
     expect(d.sample).toBe(1);
     expect(d.layer).toBe('x');
-    expect(d.path).toBe('layers.x');
+    expect(d.where).toBe('layers.x');
     expect(d.step).toBeGreaterThanOrEqual(1);
     expect(d.step).toBeLessThanOrEqual(10);
     expect(tf.memory().numTensors).toBe(before);
@@ -218,11 +218,11 @@ describe('divergence and bad input', () => {
     const onProgress = () => { progressed = true; };
     const e1 = thrown(() => descendSync(ham, bad, { onProgress }));
     expect(e1).toBeInstanceOf(HamuxErrors);
-    expect((e1 as HamuxErrors).errors.map((x) => x.path)).toEqual(['initial states.v']);
+    expect((e1 as HamuxErrors).errors.map((x) => x.where)).toEqual(['initial states.v']);
     expect((e1 as HamuxErrors).message).toMatch(/sample 1/);
     const e2 = await rejected(descend(ham, worse, { onProgress }));
     expect(e2).toBeInstanceOf(HamuxErrors);
-    expect((e2 as HamuxErrors).errors.map((x) => x.path)).toEqual(['initial states.v', 'initial states.h']);
+    expect((e2 as HamuxErrors).errors.map((x) => x.where)).toEqual(['initial states.v', 'initial states.h']);
     expect((e2 as HamuxErrors).errors[1]!.message).toMatch(/sample 0/);
     expect(progressed, 'no step and no progress report').toBe(false);
     expect(tf.memory().numTensors).toBe(before);
@@ -247,7 +247,7 @@ describe('divergence and bad input', () => {
       let progressed = false;
       const e = thrown(() => descendSync(ham, states as unknown as States<'v' | 'h'>, { onProgress: () => { progressed = true; } }));
       expect(e).toBeInstanceOf(HamuxErrors);
-      expect((e as HamuxErrors).errors.map((x) => x.path), JSON.stringify(Object.keys(states))).toEqual(paths);
+      expect((e as HamuxErrors).errors.map((x) => x.where), JSON.stringify(Object.keys(states))).toEqual(paths);
       expect(progressed).toBe(false);
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -282,7 +282,7 @@ describe('divergence and bad input', () => {
     for (const [options, paths] of cases) {
       const e = thrown(() => descendSync(ham, init, options));
       expect(e, JSON.stringify(options)).toBeInstanceOf(HamuxErrors);
-      expect((e as HamuxErrors).errors.map((x) => x.path), JSON.stringify(options)).toEqual(paths);
+      expect((e as HamuxErrors).errors.map((x) => x.where), JSON.stringify(options)).toEqual(paths);
     }
     expect(tf.memory().numTensors).toBe(before);
     disposeStates(init);

@@ -105,7 +105,7 @@ describe('checkpoints', () => {
     const paths = async (p: Promise<unknown>) => {
       const e = await p.then(() => { throw new Error('expected a rejection'); }, (x: unknown) => x);
       expect(e).toBeInstanceOf(HamuxError);
-      return e instanceof HamuxErrors ? e.errors.map((x) => x.path) : [(e as HamuxError).path];
+      return e instanceof HamuxErrors ? e.errors.map((x) => x.where) : [(e as HamuxError).where];
     };
     const before = tf.memory().numTensors;
 

@@ -146,7 +146,7 @@ describe('typing of names in training', () => {
     // @ts-expect-error no layer 'inptu'
     const t3 = new Trainer(ham, { ...base, prepare: clampedInput({ layer: 'input', field: 'x' }), evalPrepare: corruptedInput({ layer: 'inptu', field: 'x', std: 1 }) });
     const batch = { x: tf.zeros([2, 4]), y: tf.zeros([2], 'int32') };
-    expect(hamuxError(() => t1.lossOf(batch)).path).toBe('clampedInput.layer');
+    expect(hamuxError(() => t1.lossOf(batch)).where).toBe('clampedInput.layer');
     for (const t of [t1, t2, t3]) t.dispose();
     // @ts-expect-error no layer 'lables'
     const e = hamuxError(() => new Trainer(ham, { ...base, prepare: clampedInput({ layer: 'input', field: 'x' }), accuracy: { layer: 'lables', field: 'y' } }));
@@ -202,11 +202,11 @@ describe('typing of names in training', () => {
       prepare: clampedInput({ layer: names.input, field: 'x' }),
       loss: crossEntropy({ layer: names.typo, field: 'y' }),
     };
-    expect(hamuxError(() => new Trainer(ham, { ...options, trainable: [names.path] })).path).toBe('options.trainable[0]');
+    expect(hamuxError(() => new Trainer(ham, { ...options, trainable: [names.path] })).where).toBe('options.trainable[0]');
     const trainer = new Trainer(ham, options);
     const batch = { x: tf.zeros([2, 4]), y: tf.zeros([2], 'int32') };
     const e = hamuxError(() => trainer.lossOf(batch));
-    expect(e.path).toBe('crossEntropy.layer');
+    expect(e.where).toBe('crossEntropy.layer');
     expect(e.message).toContain('unknown layer "lable"');
     trainer.dispose();
     // Names from data also fit a graph whose names are known.

@@ -145,7 +145,7 @@ describe('unroll', () => {
     const ham = graph();
     const x0 = ham.randomStates(2, 10);
     const problems = (f: () => unknown) => {
-      try { f(); } catch (e) { return (e as HamuxErrors).errors?.map((x) => x.path) ?? [(e as { path: string }).path]; }
+      try { f(); } catch (e) { return (e as HamuxErrors).errors?.map((x) => x.where) ?? [(e as { where: string }).where]; }
       throw new Error('expected an error');
     };
     expect(problems(() => unroll(ham, x0, { steps: -1, dt: 0 }))).toEqual(['options.steps', 'options.dt']);

@@ -34,14 +34,14 @@ const good: TrainerOptions<Lx, 'vh' | 'hy'> = {
 function paths(f: () => unknown): string[] {
   try { f(); } catch (e) {
     expect(e).toBeInstanceOf(HamuxError);
-    return e instanceof HamuxErrors ? e.errors.map((x) => x.path) : [(e as HamuxError).path];
+    return e instanceof HamuxErrors ? e.errors.map((x) => x.where) : [(e as HamuxError).where];
   }
   throw new Error('expected an error');
 }
 async function rejected(p: Promise<unknown>): Promise<string[]> {
   const e = await p.then(() => { throw new Error('expected a rejection'); }, (x: unknown) => x);
   expect(e).toBeInstanceOf(HamuxError);
-  return e instanceof HamuxErrors ? e.errors.map((x) => x.path) : [(e as HamuxError).path];
+  return e instanceof HamuxErrors ? e.errors.map((x) => x.where) : [(e as HamuxError).where];
 }
 
 describe('input validation', () => {

@@ -79,7 +79,7 @@ function readJson(path: string, what: string, kind: 'suite' | 'config'): unknown
 /** Prefixes each problem of `e` with `prefix` (a config's problems, placed inside the suite). */
 function placed(e: unknown, prefix: string): HamuxError[] {
   if (e instanceof HamuxErrors) return e.errors.flatMap((x) => placed(x, prefix));
-  if (e instanceof HamuxError) return [new HamuxError(e.path ? `${prefix}.${e.path}` : prefix, e.path ? e.message.slice(e.path.length + 2) : e.message)];
+  if (e instanceof HamuxError) return [new HamuxError(e.where ? `${prefix}.${e.where}` : prefix, e.detail, e.code)];
   return [new HamuxError(prefix, e instanceof Error ? e.message : String(e))];
 }
 

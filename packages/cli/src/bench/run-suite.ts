@@ -38,13 +38,13 @@ function runnerFor(suite: Suite): TaskRunner {
 /** Errors of a task, placed in the suite file (`suite.json: variants[2].input: …`). */
 function inFile(e: unknown, file: string): unknown {
   if (e instanceof HamuxErrors) return new HamuxErrors(e.errors.map((x) => inFile(x, file) as HamuxError));
-  if (e instanceof HamuxError) return new HamuxError(e.path ? `${file}: ${e.path}` : file, e.path ? e.message.slice(e.path.length + 2) : e.message);
+  if (e instanceof HamuxError) return new HamuxError(e.where ? `${file}: ${e.where}` : file, e.detail, e.code);
   return e;
 }
 
 /** Whether `e` is the dynamics diverging or a training loss that is not finite. */
 function diverged(e: unknown): boolean {
-  return e instanceof DivergenceError || (e instanceof HamuxError && e.path === 'loss');
+  return e instanceof DivergenceError || (e instanceof HamuxError && e.where === 'loss');
 }
 
 export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): Promise<BenchReport> {

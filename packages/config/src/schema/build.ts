@@ -90,7 +90,7 @@ function compile(checked: Checked, parts: Parts, given: ParamTree | undefined): 
   } catch (e) {
     if (!(e instanceof HamuxErrors)) throw e;
     const paths = configPaths(checked);
-    errors.push(...e.errors.map((err) => rehome(err, paths.get(err.path))));
+    errors.push(...e.errors.map((err) => rehome(err, paths.get(err.where))));
   } finally {
     for (const owner of Object.values(seeded)) for (const t of Object.values(owner)) t.dispose();
   }
@@ -114,6 +114,5 @@ function configPaths(checked: Checked): Map<string, string> {
 
 function rehome(error: HamuxError, path: string | undefined): HamuxError {
   if (path === undefined) return error;
-  const message = error.path ? error.message.slice(error.path.length + 2) : error.message;
-  return new HamuxError(path, message);
+  return new HamuxError(path, error.detail, error.code);
 }
