@@ -8,6 +8,7 @@ export {
   type ParamSpecs,
   type Params,
   type ParamPath,
+  splitParamPath,
   type TensorMap,
   type ParamOption,
   type ParamTree,
@@ -32,6 +33,7 @@ export { NeuronLayer, type LayerSpec } from './layer.js';
 export { GraphBuilder, hypergraph, type BuildOptions, type IsolatedLayerPolicy } from './graph.js';
 export { HAM, type States, type EnergyTree, type SynapseNode, type GradMethod, type EvalOptions } from './ham.js';
 export { LeanStep, compileLeanStep, type LeanStepOptions, type LeanResult } from './host/step.js';
+export { LeanUnroll, compileLeanUnroll, type LeanUnrollOptions, type LeanUnrollRun, type LossSeed, type HostFreedom } from './host/unroll.js';
 export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './host/train-step.js';
-export type { HostLagrangian, HostSynapse, SynapseContext, ParamValues } from './host/types.js';
+export type { HostLagrangian, HostLagrangianAdjoint, HostSynapse, HostSynapseAdjoint, SynapseContext, SynapseAdjointContext, ParamValues, ParamGrads } from './host/types.js';
 export { hostLagrangian, hostSynapse } from './host/forms.js';

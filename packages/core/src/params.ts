@@ -40,6 +40,14 @@ export type ParamPath<L extends string = string, S extends string = string> = st
   ? string
   : `layers.${L}.${string}` | `synapses.${S}.${string}`;
 
+/** `'synapses.enc.W'` → `['synapses', 'enc', 'W']`: group, owner (which may contain dots) and parameter name. */
+export function splitParamPath(path: string): ['layers' | 'synapses', string, string] {
+  const group = path.startsWith('layers.') ? 'layers' : 'synapses';
+  const rest = path.slice(group.length + 1);
+  const dot = rest.lastIndexOf('.');
+  return [group, rest.slice(0, dot), rest.slice(dot + 1)];
+}
+
 /** A Lagrangian parameter given by the user: a value (fixed), or `learnable(value)`. */
 export type ParamOption = number | readonly number[] | LearnableValue;
 export interface LearnableValue {

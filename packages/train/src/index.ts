@@ -53,4 +53,5 @@ export {
   type EvalReport,
   type TrainResult,
 } from './trainer.js';
+export type { GradientPath } from './host-path.js';
 export { progressBar, formatProgress, formatEpoch, type TextSink, type ProgressBarOptions } from './progress.js';

@@ -61,7 +61,7 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
   const of = options.of ?? 'activation';
   if (on !== 'all' && on !== 'free') throw new HamuxError('mse.on', `expected 'all' or 'free', got ${String(on)}`);
   if (of !== 'activation' && of !== 'state') throw new HamuxError('mse.of', `expected 'activation' or 'state', got ${String(of)}`);
-  return (activations, batch, { states, prepared }) => {
+  return withHostForm<N>((activations, batch, { states, prepared }) => {
     const out = layerOf(of === 'activation' ? activations : states, layer, 'mse.layer');
     const target = field(batch, name, 'mse.field');
     if (sizeOf(target.shape) !== sizeOf(out.shape)) {
@@ -76,7 +76,7 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
       // A batch with nothing masked scores 0 rather than 0/0.
       return tf.div(tf.sum(tf.mul(free, sq)), tf.maximum(tf.sum(free), 1));
     });
-  };
+  }, mseHost(layer, name, on, of));
 }
 
 export interface CrossEntropyOptions<N extends string = string> {
@@ -106,7 +106,7 @@ export function crossEntropy<const N extends string>(options: CrossEntropyOption
   if (from !== 'activation' && from !== 'state') {
     throw new HamuxError('crossEntropy.from', `expected 'activation' or 'state', got ${String(from)}`);
   }
-  return (activations, batch, { states }) => {
+  return withHostForm<N>((activations, batch, { states }) => {
     const out = layerOf(from === 'activation' ? activations : states, layer, 'crossEntropy.layer');
     if (out.rank !== 2) throw new HamuxError('crossEntropy.layer', `layer "${layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`);
     const classes = out.shape[1]!;
@@ -119,7 +119,7 @@ export function crossEntropy<const N extends string>(options: CrossEntropyOption
       const logP = from === 'state' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, TINY));
       return tf.neg(tf.div(tf.sum(tf.mul(y, logP)), out.shape[0]!));
     });
-  };
+  }, crossEntropyHost(layer, name, from));
 }
 
 /** One weighted term of `sumOf`: a loss and its weight. */
@@ -136,8 +136,10 @@ export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<Lo
     if (typeof l !== 'function') throw new HamuxError(`sumOf[${i}]`, 'expected a loss function');
     if (!Number.isFinite(w)) throw new HamuxError(`sumOf[${i}]`, `weight must be a finite number, got ${w}`);
   });
-  return (activations, batch, context) =>
+  const loss: Loss<LossLayers<T[number][0]>> = (activations, batch, context) =>
     tf.tidy(() => tf.addN(terms.map(([l, w]) => tf.mul(l(activations, batch, context), w))));
+  const hosts = terms.map(([l, w]) => [hostLossOf(l), w] as const);
+  return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withHostForm(loss, sumHost(hosts)) : loss;
 }
 
 export interface AccuracyOptions<N extends string = string> {
@@ -153,4 +155,144 @@ export function correctCount<L extends string>(activations: States<L>, batch: Ba
   if (out.rank !== 2) throw new HamuxError('accuracy.layer', `layer "${options.layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`);
   const labels = field(batch, options.field, 'accuracy.field');
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), classIndices(labels, 'accuracy.field')), 'float32')));
+}
+
+// ---- Host forms: the same losses on host arrays, for training on the fast path (host-path.ts) ----
+
+/** What a loss's host form reads: the final states and activations, `[B, size]` per layer. */
+export interface HostLossInput {
+  readonly states: Readonly<Record<string, Float32Array>>;
+  readonly activations: Readonly<Record<string, Float32Array>>;
+  /** Each layer's shape (without the batch). */
+  readonly shapes: Readonly<Record<string, readonly number[]>>;
+  readonly B: number;
+  readonly batch: Batch;
+  readonly prepared: Prepared<string>;
+}
+
+/** A loss's value and its gradient on the final states and/or activations (new arrays). */
+export interface HostLossValue {
+  readonly value: number;
+  readonly seed: { readonly state: Record<string, Float32Array>; readonly activation: Record<string, Float32Array> };
+}
+
+/** A loss on host arrays: its value and gradient, or why not here (then the tfjs form runs, and reports any mistake). */
+export type HostLoss = (input: HostLossInput) => HostLossValue | string;
+
+const hostLosses = new WeakMap<object, HostLoss>();
+
+/** The host form of a built-in loss (`crossEntropy`, `mse`, `sumOf` of them), or undefined for any other. */
+export function hostLossOf(loss: Loss<string>): HostLoss | undefined {
+  return hostLosses.get(loss);
+}
+
+function withHostForm<N extends string>(loss: Loss<N>, host: HostLoss): Loss<N> {
+  hostLosses.set(loss, host);
+  return loss;
+}
+
+/** A batch field's values as float32 (a copy), or undefined when the batch has no such field. */
+function hostField(batch: Batch, name: string): Float32Array | undefined {
+  const t = Object.hasOwn(batch, name) ? batch[name] : undefined;
+  return t === undefined ? undefined : Float32Array.from(t.dataSync());
+}
+
+// crossEntropy: ℓ = −(1/B) Σ y log p. From the activation p = x̂: ∂ℓ/∂x̂ = −y/(B x̂) where x̂ ≥ TINY (0 below,
+// as tf.maximum's gradient). From the state, p = softmax(x): ∂ℓ/∂x = (p Σ_c y − y)/B.
+function crossEntropyHost(layer: string, name: string, from: 'activation' | 'state'): HostLoss {
+  return ({ states, activations, shapes, B, batch }) => {
+    const shape = shapes[layer];
+    if (shape?.length !== 1) return `crossEntropy: layer "${layer}" is not a layer of shape [C]`;
+    const C = shape[0]!;
+    const labels = Object.hasOwn(batch, name) ? batch[name] : undefined;
+    if (labels === undefined || labels.shape[0] !== B || !(labels.rank === 1 || (labels.rank === 2 && labels.shape[1] === C))) {
+      return `crossEntropy: field "${name}" does not hold ${B} labels of ${C} classes`;
+    }
+    const y = tf.tidy(() => oneHotLabels(labels, C, 'crossEntropy.field').dataSync() as Float32Array);
+    const out = (from === 'activation' ? activations : states)[layer]!;
+    const g = new Float32Array(B * C);
+    let value = 0;
+    for (let b = 0; b < B; b++) {
+      const o = b * C;
+      if (from === 'activation') {
+        for (let c = o; c < o + C; c++) {
+          const p = out[c]!;
+          value -= y[c]! * Math.log(Math.max(p, TINY));
+          g[c] = p >= TINY ? -y[c]! / (B * p) : 0;
+        }
+      } else {
+        let m = -Infinity;
+        for (let c = o; c < o + C; c++) m = Math.max(m, out[c]!);
+        let z = 0, ySum = 0;
+        for (let c = o; c < o + C; c++) {
+          z += Math.exp(out[c]! - m);
+          ySum += y[c]!;
+        }
+        const lse = m + Math.log(z);
+        for (let c = o; c < o + C; c++) {
+          value -= y[c]! * (out[c]! - lse);
+          g[c] = (Math.exp(out[c]! - lse) * ySum - y[c]!) / B;
+        }
+      }
+    }
+    return { value: value / B, seed: from === 'activation' ? { state: {}, activation: { [layer]: g } } : { state: { [layer]: g }, activation: {} } };
+  };
+}
+
+// mse: ℓ = Σ f (o − t)² / N with f = 1 and N the count of entries, or f the free mask and N = max(Σ f, 1);
+// ∂ℓ/∂o = 2 f (o − t)/N
+function mseHost(layer: string, name: string, on: 'all' | 'free', of: 'activation' | 'state'): HostLoss {
+  return ({ states, activations, shapes, B, batch, prepared }) => {
+    const shape = shapes[layer];
+    if (shape === undefined) return `mse: unknown layer "${layer}"`;
+    const n = B * sizeOf(shape);
+    const target = hostField(batch, name);
+    if (target === undefined || target.length !== n) return `mse: field "${name}" does not match layer "${layer}"`;
+    let free: Float32Array | undefined;
+    if (on === 'free') {
+      const clamp = prepared.clamp?.[layer];
+      if (clamp === true) return `mse: layer "${layer}" is clamped whole`;
+      if (clamp instanceof tf.Tensor) {
+        const c = clamp.dataSync();
+        if (n % c.length !== 0) return `mse: the clamp mask of layer "${layer}" does not fit its states`;
+        free = new Float32Array(n);
+        for (let i = 0; i < n; i++) free[i] = c[i % c.length] !== 0 ? 0 : 1;
+      }
+    }
+    const out = (of === 'activation' ? activations : states)[layer]!;
+    let count = n;
+    if (free) {
+      count = 0;
+      for (let i = 0; i < n; i++) count += free[i]!;
+      count = Math.max(count, 1);
+    }
+    const g = new Float32Array(n);
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const f = free ? free[i]! : 1, d = out[i]! - target[i]!;
+      value += f * d * d;
+      g[i] = (2 * f * d) / count;
+    }
+    return { value: value / count, seed: of === 'activation' ? { state: {}, activation: { [layer]: g } } : { state: { [layer]: g }, activation: {} } };
+  };
+}
+
+// sumOf: Σ w_k ℓ_k, seeds added with the same weights
+function sumHost(terms: readonly (readonly [HostLoss, number])[]): HostLoss {
+  return (input) => {
+    let value = 0;
+    const seed = { state: {} as Record<string, Float32Array>, activation: {} as Record<string, Float32Array> };
+    for (const [host, w] of terms) {
+      const r = host(input);
+      if (typeof r === 'string') return r;
+      value += w * r.value;
+      for (const part of ['state', 'activation'] as const) {
+        for (const [layer, g] of Object.entries(r.seed[part])) {
+          const acc = (seed[part][layer] ??= new Float32Array(g.length));
+          for (let i = 0; i < g.length; i++) acc[i]! += w * g[i]!;
+        }
+      }
+    }
+    return { value, seed };
+  };
 }

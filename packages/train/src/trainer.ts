@@ -3,6 +3,7 @@ import {
   HamuxErrors,
   deriveKey,
   permutation,
+  splitParamPath,
   tf,
   type GradMethod,
   type HAM,
@@ -18,6 +19,7 @@ import { correctCount, type AccuracyOptions, type Loss } from './losses.js';
 import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, setLearningRate, type OptimizerSpec } from './optimizer.js';
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
+import { HostPath, type GradientPath } from './host-path.js';
 
 /**
  * What a `Trainer` of a graph with layers `L` and synapses `S` is told. Every name in it is checked
@@ -158,6 +160,8 @@ export class Trainer<L extends string, S extends string> {
   /** Training-set size recorded in a restored checkpoint, checked by the next `fit`. */
   #restoredExamples: number | undefined;
   #disposed = false;
+  readonly #host: HostPath<L>;
+  #path: GradientPath | undefined;
 
   /** `options` is checked against `ham`'s names (`L` and `S` are the graph's, never the options'). */
   constructor(ham: HAM<L, S>, options: TrainerOptions<NoInfer<L>, NoInfer<S>>) {
@@ -190,6 +194,25 @@ export class Trainer<L extends string, S extends string> {
     // The optimizer's slots are matched to variables by position: keep the order of `trainable`.
     const byName = new Map(variables.map((v) => [v.name, v]));
     this.#variables = trainable.map((p) => byName.get(`hamux.train.${id}/${p}`)!);
+    this.#host = new HostPath({
+      ham: ham as HAM<L, string>,
+      steps: options.steps,
+      dt: options.dt ?? 0.1,
+      neuronEnergy: options.neuronEnergy ?? true,
+      method: options.method,
+      loss: options.loss,
+      trainable,
+    });
+  }
+
+  /**
+   * How the last gradient (`trainBatch`, `gradients`, `fit`) was computed: `'host'`, the adjoint of
+   * the unrolled lean step on host arrays (cpu and wasm with the fast kernels, a graph of built-in
+   * parts, a built-in loss, `method` not `'autodiff'`), or `'autodiff'` through tfjs, with why not
+   * the host path. Undefined before the first gradient.
+   */
+  get path(): GradientPath | undefined {
+    return this.#path;
   }
 
   /** The graph's parameters with the trained ones as `tf.Variable`s (owned by the trainer). */
@@ -400,7 +423,7 @@ export class Trainer<L extends string, S extends string> {
       if (errors.length > 0) throw new HamuxErrors(errors);
       await restoreOptimizer(this.#optimizer, decoded.optimizer);
       for (const [i, path] of this.trainable.entries()) {
-        const [group, owner, p] = splitPath(path);
+        const [group, owner, p] = splitParamPath(path);
         this.#variables[i]!.assign(decoded.params[group][owner]![p]!);
       }
       // Fixed parameters are not trained: the checkpoint must agree with the graph's own.
@@ -456,8 +479,17 @@ export class Trainer<L extends string, S extends string> {
     });
   }
 
-  /** Loss and the gradient of every trainable variable, in `trainable` order (zeros where none reaches it). */
+  /**
+   * Loss and the gradient of every trainable variable, in `trainable` order (zeros where none reaches
+   * it): on host arrays when the host path applies, else by tfjs autodiff through `unroll`.
+   */
   #gradients(batch: Batch, prepared: Prepared<L>): { value: Tensor; grads: Tensor[] } {
+    const host = this.#host.gradients(batch, prepared, this.#params);
+    if (!('kind' in host)) {
+      this.#path = host.path;
+      return host;
+    }
+    this.#path = host;
     const { value, grads } = tf.variableGrads(() => this.#lossFrom(batch, prepared) as tf.Scalar, [...this.#variables]);
     return { value, grads: this.#variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
   }
@@ -476,13 +508,6 @@ function scalarLoss(t: unknown): Tensor {
 function disposePrepared<L extends string>(prepared: Prepared<L>): void {
   tf.dispose(Object.values<Tensor>(prepared.states));
   for (const c of Object.values(prepared.clamp ?? {})) if (c instanceof tf.Tensor) c.dispose();
-}
-
-function splitPath(path: string): ['layers' | 'synapses', string, string] {
-  const group = path.startsWith('layers.') ? 'layers' : 'synapses';
-  const rest = path.slice(group.length + 1);
-  const dot = rest.lastIndexOf('.');
-  return [group, rest.slice(0, dot), rest.slice(dot + 1)];
 }
 
 /** Every parameter path of the graph with its spec's `learnable` flag. */

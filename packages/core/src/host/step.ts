@@ -33,15 +33,102 @@ function valuesOf(t: Tensor): Float32Array {
   }
   return v;
 }
-function paramValues(map: Readonly<Record<string, Tensor>> | undefined): ParamValues {
+export function paramValues(map: Readonly<Record<string, Tensor>> | undefined): ParamValues {
   const out: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(map ?? {})) out[k] = valuesOf(t);
   return out;
 }
 
-interface LayerPlan<L> { name: L; size: number; tau: number; lag: HostLagrangian }
-interface SynapsePlan<L> { name: string; connects: readonly L[]; syn: HostSynapse }
-interface Buffers { B: number; xhat: Float32Array[]; grad: Float32Array[]; L: Float64Array; E: Float64Array; work: Float32Array; lse: Float64Array }
+/** A layer of a compiled graph: its host Lagrangian. */
+export interface LayerPlan<L> { readonly name: L; readonly size: number; readonly tau: number; readonly lag: HostLagrangian }
+/** A synapse of a compiled graph: its host form and the indices of the layers it connects. */
+export interface SynapsePlan<L> { readonly name: string; readonly connects: readonly L[]; readonly index: readonly number[]; readonly syn: HostSynapse }
+/** A graph of built-ins compiled to host forms, layers and synapses in the graph's order. */
+export interface LeanPlan<L> { readonly layers: readonly LayerPlan<L>[]; readonly synapses: readonly SynapsePlan<L>[] }
+
+/** What one evaluation writes: per layer x̂ (unused for identity layers) and ∂E/∂x̂, the energies, scratch. */
+export interface EvalBuffers {
+  readonly xhat: readonly Float32Array[];
+  /** ∂E/∂x̂ per layer; undefined for a layer whose signal nobody reads (skips its products). */
+  readonly grad: readonly (Float32Array | undefined)[];
+  readonly L: Float64Array;
+  readonly E: Float64Array;
+  readonly work: Float32Array;
+  readonly lse: Float64Array;
+  /** Per synapse, where to keep what its adjoint needs (training). */
+  readonly save?: readonly (Float32Array | undefined)[];
+}
+
+/**
+ * One evaluation of a compiled graph on host arrays: every layer's activation and Lagrangian, then
+ * every synapse's energy and signals. Returns x̂ per layer (x itself for identity layers).
+ */
+export function evaluatePlan<L>(
+  plan: LeanPlan<L>, x: readonly Float32Array[], B: number, params: Params, buf: EvalBuffers, gemm: Gemm, neuron: boolean,
+): Float32Array[] {
+  const k = rowRoutines(gemm);
+  const { E, L } = buf;
+  E.fill(0);
+  const xhats: Float32Array[] = [];
+  plan.layers.forEach((layer, i) => {
+    const xi = x[i]!;
+    const xhat = layer.lag.isIdentity ? xi : buf.xhat[i]!;
+    layer.lag.run(xi, xhat, L, B, layer.size, paramValues(params.layers[layer.name as string]), k);
+    xhats.push(xhat);
+    const g = buf.grad[i];
+    if (neuron) {
+      // E_layer = Σ x̂⊙x − L(x), ∂E_layer/∂x̂ = x
+      g?.set(xi);
+      (B * layer.size > SMALL_ROWS ? k.dotRows : jsDotRows)(xhat, 0, xi, 0, B, layer.size, E, 0, 1);
+      for (let s = 0; s < B; s++) E[s]! -= L[s]!;
+    } else g?.fill(0);
+  });
+  plan.synapses.forEach((s, j) => {
+    const save = buf.save?.[j];
+    s.syn.run({
+      gemm,
+      k,
+      B,
+      xhat: s.index.map((i) => xhats[i]!),
+      grad: s.index.map((i) => buf.grad[i]),
+      E,
+      p: paramValues(params.synapses[s.name]),
+      work: buf.work,
+      lse: buf.lse,
+      ...(save ? { save } : {}),
+    });
+  });
+  return xhats;
+}
+
+/**
+ * The host forms of a graph made only of built-ins, or why not (a user-defined component, or a
+ * collective Lagrangian along an axis other than the last). A component is a built-in when it
+ * carries a `builtin` spec of its own kind (only the built-in factories attach one).
+ */
+export function leanPlan<L extends string, S extends string>(ham: HAM<L, S>): LeanPlan<L> | string {
+  const layers: LayerPlan<L>[] = [];
+  for (const name of ham.layerNames) {
+    const layer = ham.layers[name];
+    const spec = layer.lagrangian.builtin;
+    if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
+    const lag = hostLagrangian(spec, layer.shape);
+    if (typeof lag === 'string') return `layer "${name}": ${lag}`;
+    layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), tau: layer.tau, lag });
+  }
+  const synapses: SynapsePlan<L>[] = [];
+  for (const name of ham.synapseNames) {
+    const node = ham.synapses[name];
+    const spec = node.synapse.builtin;
+    if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
+    const syn = hostSynapse(spec, node.shapes);
+    if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
+    synapses.push({ name, connects: node.connects, index: node.connects.map((c) => ham.layerNames.indexOf(c)), syn });
+  }
+  return { layers, synapses };
+}
+
+interface Buffers extends EvalBuffers { readonly B: number; readonly grad: readonly Float32Array[] }
 
 /**
  * One evaluation of a graph's energy and `∂E/∂x̂` (and an Euler update) on host arrays, with one
@@ -54,18 +141,20 @@ interface Buffers { B: number; xhat: Float32Array[]; grad: Float32Array[]; L: Fl
  */
 export class LeanStep<L extends string> {
   readonly layerNames: readonly L[];
-  private readonly layers: LayerPlan<L>[];
-  private readonly synapses: SynapsePlan<L>[];
+  private readonly plan: LeanPlan<L>;
   private readonly neuron: boolean;
   private readonly gemm: Gemm;
   private buffers: Buffers | undefined;
 
-  constructor(private readonly ham: HAM<L, string>, layers: LayerPlan<L>[], synapses: SynapsePlan<L>[], options: LeanStepOptions) {
-    this.layerNames = layers.map((l) => l.name);
-    this.layers = layers;
-    this.synapses = synapses;
+  constructor(private readonly ham: HAM<L, string>, plan: LeanPlan<L>, options: LeanStepOptions) {
+    this.layerNames = plan.layers.map((l) => l.name);
+    this.plan = plan;
     this.neuron = options.neuronEnergy ?? true;
     this.gemm = options.gemm ?? jsGemm;
+  }
+
+  private get layers(): readonly LayerPlan<L>[] {
+    return this.plan.layers;
   }
 
   /** The size of each layer's state per sample. */
@@ -75,15 +164,15 @@ export class LeanStep<L extends string> {
 
   private buffersFor(B: number): Buffers {
     if (this.buffers?.B === B) return this.buffers;
-    const work = Math.max(0, ...this.synapses.map((s) => s.syn.scratch(B)));
+    const synapses = this.plan.synapses;
     this.buffers = {
       B,
       xhat: this.layers.map((l) => (l.lag.isIdentity ? new Float32Array(0) : new Float32Array(B * l.size))),
       grad: this.layers.map((l) => new Float32Array(B * l.size)),
       L: new Float64Array(B),
       E: new Float64Array(B),
-      work: new Float32Array(work),
-      lse: new Float64Array(Math.max(0, ...this.synapses.map((s) => s.syn.lseRows?.(B) ?? 0))),
+      work: new Float32Array(Math.max(0, ...synapses.map((s) => s.syn.scratch(B)))),
+      lse: new Float64Array(Math.max(0, ...synapses.map((s) => s.syn.lseRows?.(B) ?? 0))),
     };
     return this.buffers;
   }
@@ -94,44 +183,16 @@ export class LeanStep<L extends string> {
    */
   energyAndDEdxhat(x: { readonly [K in L]: Float32Array }, B: number, params: Params = this.ham.params): LeanResult<L> {
     const buf = this.buffersFor(B);
-    const gemm = this.gemm;
-    const k = rowRoutines(gemm);
-    const { E, L } = buf;
-    E.fill(0);
-    const xhats: Float32Array[] = [];
-    this.layers.forEach((layer, i) => {
+    const xs = this.layers.map((layer) => {
       const xi = x[layer.name];
       if (xi.length !== B * layer.size) {
         throw new RangeError(`lean step: layer "${layer.name}" needs ${B}×${layer.size} values, got ${xi.length}`);
       }
-      const xhat = layer.lag.isIdentity ? xi : buf.xhat[i]!;
-      layer.lag.run(xi, xhat, L, B, layer.size, paramValues(params.layers[layer.name]), k);
-      xhats.push(xhat);
-      const g = buf.grad[i]!;
-      if (this.neuron) {
-        // E_layer = Σ x̂⊙x − L(x), ∂E_layer/∂x̂ = x
-        g.set(xi);
-        (B * layer.size > SMALL_ROWS ? k.dotRows : jsDotRows)(xhat, 0, xi, 0, B, layer.size, E, 0, 1);
-        for (let s = 0; s < B; s++) E[s]! -= L[s]!;
-      } else g.fill(0);
+      return xi;
     });
-    const index = new Map(this.layerNames.map((n, i) => [n, i]));
-    for (const s of this.synapses) {
-      const ks = s.connects.map((c) => index.get(c)!);
-      s.syn.run({
-        gemm,
-        k,
-        B,
-        xhat: ks.map((k) => xhats[k]!),
-        grad: ks.map((k) => buf.grad[k]!),
-        E,
-        p: paramValues(params.synapses[s.name]),
-        work: buf.work,
-        lse: buf.lse,
-      });
-    }
-    const named = <T>(arr: T[]) => Object.fromEntries(this.layerNames.map((n, i) => [n, arr[i]!])) as { [K in L]: T };
-    return { energy: E, dEdxhat: named(buf.grad), xhat: named(xhats) };
+    const xhats = evaluatePlan(this.plan, xs, B, params, buf, this.gemm, this.neuron);
+    const named = <T>(arr: readonly T[]) => Object.fromEntries(this.layerNames.map((n, i) => [n, arr[i]!])) as { [K in L]: T };
+    return { energy: buf.E, dEdxhat: named(buf.grad), xhat: named(xhats) };
   }
 
   /**
@@ -167,23 +228,6 @@ export class LeanStep<L extends string> {
  * factories attach one); the spec, not its functions, chooses the lean form.
  */
 export function compileLeanStep<L extends string, S extends string>(ham: HAM<L, S>, options: LeanStepOptions = {}): LeanStep<L> | string {
-  const layers: LayerPlan<L>[] = [];
-  for (const name of ham.layerNames) {
-    const layer = ham.layers[name];
-    const spec = layer.lagrangian.builtin;
-    if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
-    const lag = hostLagrangian(spec, layer.shape);
-    if (typeof lag === 'string') return `layer "${name}": ${lag}`;
-    layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), tau: layer.tau, lag });
-  }
-  const synapses: SynapsePlan<L>[] = [];
-  for (const name of ham.synapseNames) {
-    const node = ham.synapses[name];
-    const spec = node.synapse.builtin;
-    if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
-    const syn = hostSynapse(spec, node.shapes);
-    if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
-    synapses.push({ name, connects: node.connects, syn });
-  }
-  return new LeanStep(ham as HAM<L, string>, layers, synapses, options);
+  const plan = leanPlan(ham);
+  return typeof plan === 'string' ? plan : new LeanStep(ham as HAM<L, string>, plan, options);
 }

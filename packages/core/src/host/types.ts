@@ -18,7 +18,25 @@ export interface HostLagrangian {
   run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues, k: RowRoutines): void;
   /** x̂ is x itself (identity): the lean step skips the copy. */
   readonly isIdentity?: boolean;
+  /** Its adjoint, for training on host arrays (host/unroll.ts); absent, the fast training path refuses the layer. */
+  readonly adjoint?: HostLagrangianAdjoint;
 }
+
+/**
+ * The adjoint of a Lagrangian's activation `x̂ = ∇L(x)`: its Jacobian is the Hessian `∇²L(x)`, which
+ * is symmetric, so its transpose-vector product is a Hessian-vector product. `x̂` is `run`'s output for `x`.
+ */
+export interface HostLagrangianAdjoint {
+  /** `out = ∇²L(x) · w`, rows as in `run` (`out` is not `w`). */
+  hvp(x: Float32Array, xhat: Float32Array, w: Float32Array, out: Float32Array, B: number, n: number, p: ParamValues): void;
+  /** The parameters `paramVjp` differentiates (β, γ, δ); a learnable one not listed keeps training on autodiff. */
+  readonly params: readonly string[];
+  /** `d[θ] += (∂x̂/∂θ)ᵀ w` for every θ present in `d`. */
+  paramVjp?(x: Float32Array, xhat: Float32Array, w: Float32Array, B: number, n: number, p: ParamValues, d: ParamGrads): void;
+}
+
+/** Gradient accumulators of a component's parameters, by name; a parameter not wanted is absent. */
+export type ParamGrads = Readonly<Record<string, Float32Array | undefined>>;
 
 /** A component's parameters as host arrays (a scalar is an array of one). */
 export type ParamValues = Readonly<Record<string, Float32Array>>;
@@ -38,6 +56,42 @@ export interface HostSynapse {
   /** Rows of log-sum-exp scratch (float64) it needs for a batch of B. */
   lseRows?(B: number): number;
   run(ctx: SynapseContext): void;
+  /** Its adjoint, for training on host arrays (host/unroll.ts); absent, the fast training path refuses the synapse. */
+  readonly adjoint?: HostSynapseAdjoint;
+}
+
+/**
+ * The adjoint of a synapse's signal `s(x̂) = ∇E_syn(x̂)`, at the x̂ of one step, for a direction `v`
+ * (one array per connected layer): the Hessian-vector product `∇²E_syn · v` and the parameter
+ * gradient `∂(s · v)/∂θ`, sharing their products (both start from `ξ v` for a memory).
+ */
+export interface HostSynapseAdjoint {
+  /** Floats of the forward's intermediates `run` keeps in `ctx.save` for the adjoint (batch B); 0 when none. */
+  saved(B: number): number;
+  /** Scratch floats the adjoint needs for a batch of B. */
+  scratch(B: number): number;
+  /** The parameters it differentiates (W, b, ξ, β); a learnable one not listed keeps training on autodiff. */
+  readonly params: readonly string[];
+  run(ctx: SynapseAdjointContext): void;
+}
+
+export interface SynapseAdjointContext {
+  readonly gemm: Gemm;
+  readonly k: RowRoutines;
+  readonly B: number;
+  /** x̂ of each connected layer at this step. */
+  readonly xhat: readonly Float32Array[];
+  /** The direction on each connected layer; undefined where it is zero (a clamped layer). */
+  readonly v: readonly (Float32Array | undefined)[];
+  /** Accumulators of `∇²E_syn · v` on each connected layer (`+=`); undefined where nobody needs it. */
+  readonly hv: readonly (Float32Array | undefined)[];
+  readonly p: ParamValues;
+  /** `d[θ] += ∂(∇E_syn(x̂) · v)/∂θ` for every θ present. */
+  readonly d: ParamGrads;
+  /** What `run` kept in `save` at this step. */
+  readonly saved: Float32Array;
+  readonly work: Float32Array;
+  readonly lse: Float64Array;
 }
 
 export interface SynapseContext {
@@ -47,11 +101,16 @@ export interface SynapseContext {
   readonly B: number;
   /** x̂ of each connected layer, `[B, size]`. */
   readonly xhat: readonly Float32Array[];
-  /** ∂E/∂x̂ accumulators of each connected layer (the same array twice for a self-connection). */
-  readonly grad: readonly Float32Array[];
+  /**
+   * ∂E/∂x̂ accumulators of each connected layer (the same array twice for a self-connection);
+   * undefined for a layer whose signal nobody reads (a clamped layer in training), which skips its products.
+   */
+  readonly grad: readonly (Float32Array | undefined)[];
   /** Energy per sample, accumulated in float64. */
   readonly E: Float64Array;
   readonly p: ParamValues;
   readonly work: Float32Array;
   readonly lse: Float64Array;
+  /** Where to keep what the adjoint needs (`adjoint.saved(B)` floats), when training. */
+  readonly save?: Float32Array;
 }

@@ -4,7 +4,7 @@ import { checkPositiveOption, optionValue, paramFromOption, type ParamOption, ty
 import { alongAxis, sumPerSample } from '../ops.js';
 import { formatShape, resolveAxis, type Shape } from '../shape.js';
 import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
-import { scalarOf, type HostLagrangian, type ParamValues } from '../host/types.js';
+import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -193,8 +193,18 @@ function hostRows(kind: HostLagrangian['kind'], row: (x: Float32Array, xhat: Flo
   });
 }
 
+/** `out = c (p ⊙ w − p (p · w))` on every row of D: the softmax Jacobian `c (diag p − p pᵀ)` times w. */
+function softmaxJvpRows(p: Float32Array, w: Float32Array, out: Float32Array, count: number, D: number, c: number): void {
+  for (let o = 0, end = count * D; o < end; o += D) {
+    let pw = 0;
+    for (let i = o; i < o + D; i++) pw += p[i]! * w[i]!;
+    for (let i = o; i < o + D; i++) out[i] = c * p[i]! * (w[i]! - pw);
+  }
+}
+
 // softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx), per row of D: the gemm's softmax rows on a copy
-// of x, their log-sum-exps summed per sample (in place in L when a sample is one row)
+// of x, their log-sum-exps summed per sample (in place in L when a sample is one row).
+// Adjoint: ∇²L = β (diag x̂ − x̂ x̂ᵀ); ∂x̂/∂β = x̂ ⊙ x − x̂ (x̂ · x)
 const hostSoftmax = (D: number): HostLagrangian => {
   let lse = new Float64Array(0);
   return {
@@ -215,36 +225,119 @@ const hostSoftmax = (D: number): HostLagrangian => {
         L[b] = s / beta;
       }
     },
+    adjoint: {
+      params: ['beta'],
+      hvp: (_x, xhat, w, out, B, n, p) => softmaxJvpRows(xhat, w, out, (B * n) / D, D, scalarOf(p, 'beta')),
+      paramVjp: (x, xhat, w, B, n, _p, d) => {
+        const dBeta = d['beta'];
+        if (!dBeta) return;
+        // Σ_rows [Σ w x̂ x − (x̂ · w)(x̂ · x)]
+        let s = 0;
+        for (let o = 0, end = B * n; o < end; o += D) {
+          let pwx = 0, pw = 0, px = 0;
+          for (let i = o; i < o + D; i++) {
+            pwx += xhat[i]! * w[i]! * x[i]!;
+            pw += xhat[i]! * w[i]!;
+            px += xhat[i]! * x[i]!;
+          }
+          s += pwx - pw * px;
+        }
+        dBeta[0]! += s;
+      },
+    },
   };
 };
 
-// ghostmax: L = log(1 + Σ e^x), x̂ = e^x / (1 + Σ e^x), shifted by m = max(0, max x)
-const hostGhostmax = hostRows('ghostmax', (x, xhat, o, D) => {
-  let m = 0;
-  for (let i = 0; i < D; i++) m = Math.max(m, x[o + i]!);
-  let z = Math.exp(-m);
-  for (let i = 0; i < D; i++) {
-    const e = Math.exp(x[o + i]! - m);
-    xhat[o + i] = e;
-    z += e;
-  }
-  for (let i = 0; i < D; i++) xhat[o + i]! /= z;
-  return m + Math.log(z);
+// ghostmax: L = log(1 + Σ e^x), x̂ = e^x / (1 + Σ e^x), shifted by m = max(0, max x).
+// Adjoint: ∇²L = diag x̂ − x̂ x̂ᵀ (the ghost logit is a constant)
+const hostGhostmax = (D: number): HostLagrangian => ({
+  ...hostRows('ghostmax', (x, xhat, o, D) => {
+    let m = 0;
+    for (let i = 0; i < D; i++) m = Math.max(m, x[o + i]!);
+    let z = Math.exp(-m);
+    for (let i = 0; i < D; i++) {
+      const e = Math.exp(x[o + i]! - m);
+      xhat[o + i] = e;
+      z += e;
+    }
+    for (let i = 0; i < D; i++) xhat[o + i]! /= z;
+    return m + Math.log(z);
+  })(D),
+  adjoint: { params: [], hvp: (_x, xhat, w, out, B, n) => softmaxJvpRows(xhat, w, out, (B * n) / D, D, 1) },
 });
 
+/**
+ * `d[γ] += Σ w · y` and `d[δ]_i += Σ_rows w_i` over `count` rows of D, where `y = ∂x̂/∂γ` of the row
+ * at o is written into `y` by `yOf(o, y)` (only when γ is wanted).
+ */
+function normParamVjp(d: ParamGrads, w: Float32Array, count: number, D: number, yOf: (o: number, y: Float64Array) => void): void {
+  const dGamma = d['gamma'], dDelta = d['delta'];
+  const y = new Float64Array(D);
+  let s = 0;
+  for (let o = 0, end = count * D; o < end; o += D) {
+    if (dGamma) {
+      yOf(o, y);
+      for (let i = 0; i < D; i++) s += w[o + i]! * y[i]!;
+    }
+    if (dDelta) for (let i = 0; i < D; i++) dDelta[i]! += w[o + i]!;
+  }
+  if (dGamma) dGamma[0]! += s;
+}
+
+/** Mean and `sd = sqrt(mean((x − x̄)²) + ε)` of the row of D at o. */
+function rowMoments(x: Float32Array, o: number, D: number, eps: number): [number, number] {
+  let mean = 0;
+  for (let i = o; i < o + D; i++) mean += x[i]!;
+  mean /= D;
+  let v = 0;
+  for (let i = o; i < o + D; i++) v += (x[i]! - mean) ** 2;
+  return [mean, Math.sqrt(v / D + eps)];
+}
+
 // layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε), per row of D
-// (row-kernels.ts, or the addon's version of it)
+// (row-kernels.ts, or the addon's version of it).
+// Adjoint, with y = (x − x̄)/sd: ∇²L w = (γ/sd)(w − mean(w) − y (y · w)/D); ∂x̂/∂γ = y, ∂x̂/∂δ = I
 const hostLayernorm = (eps: number) => (D: number): HostLagrangian => ({
   kind: 'layernorm',
   run: (x, xhat, L, B, n, p, k) => {
     const count = (B * n) / D;
     (B * n > SMALL_ROWS ? k.layernormRows : jsLayernormRows)(x, xhat, 0, count, D, scalarOf(p, 'gamma'), p['delta']!, eps, L, 0, n / D);
   },
+  adjoint: {
+    params: ['gamma', 'delta'],
+    hvp: (x, _xhat, w, out, B, n, p) => {
+      const gamma = scalarOf(p, 'gamma');
+      for (let o = 0, end = B * n; o < end; o += D) {
+        const [mean, sd] = rowMoments(x, o, D, eps);
+        let mw = 0, yw = 0;
+        for (let i = o; i < o + D; i++) {
+          mw += w[i]!;
+          yw += ((x[i]! - mean) / sd) * w[i]!;
+        }
+        mw /= D;
+        yw /= D;
+        for (let i = o; i < o + D; i++) out[i] = (gamma / sd) * (w[i]! - mw - ((x[i]! - mean) / sd) * yw);
+      }
+    },
+    paramVjp: (x, _xhat, w, B, n, _p, d) =>
+      normParamVjp(d, w, (B * n) / D, D, (o, y) => {
+        const [mean, sd] = rowMoments(x, o, D, eps);
+        for (let i = 0; i < D; i++) y[i] = (x[o + i]! - mean) / sd;
+      }),
+  },
 });
 
-// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ
-const hostSpherical = (eps: number) =>
-  hostRows('spherical', (x, xhat, o, D, p) => {
+/** `sqrt(Σ x² + ε)` of the row of D at o. */
+function rowNorm(x: Float32Array, o: number, D: number, eps: number): number {
+  let ss = 0;
+  for (let i = o; i < o + D; i++) ss += x[i]! * x[i]!;
+  return Math.sqrt(ss + eps);
+}
+
+// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ.
+// Adjoint, with r = sqrt(Σx² + ε): ∇²L w = (γ/r)(w − x (x · w)/r²); ∂x̂/∂γ = x/r, ∂x̂/∂δ = I
+const hostSpherical = (eps: number) => (D: number): HostLagrangian => ({
+  ...hostRows('spherical', (x, xhat, o, D, p) => {
     const gamma = scalarOf(p, 'gamma'), delta = p['delta']!;
     let ss = 0, shift = 0;
     for (let i = 0; i < D; i++) {
@@ -254,7 +347,25 @@ const hostSpherical = (eps: number) =>
     const norm = Math.sqrt(ss + eps);
     for (let i = 0; i < D; i++) xhat[o + i] = (gamma * x[o + i]!) / norm + delta[i]!;
     return gamma * norm + shift;
-  });
+  })(D),
+  adjoint: {
+    params: ['gamma', 'delta'],
+    hvp: (x, _xhat, w, out, B, n, p) => {
+      const gamma = scalarOf(p, 'gamma');
+      for (let o = 0, end = B * n; o < end; o += D) {
+        const r = rowNorm(x, o, D, eps);
+        let xw = 0;
+        for (let i = o; i < o + D; i++) xw += x[i]! * w[i]!;
+        for (let i = o; i < o + D; i++) out[i] = (gamma / r) * (w[i]! - (x[i]! * xw) / (r * r));
+      }
+    },
+    paramVjp: (x, _xhat, w, B, n, _p, d) =>
+      normParamVjp(d, w, (B * n) / D, D, (o, y) => {
+        const r = rowNorm(x, o, D, eps);
+        for (let i = 0; i < D; i++) y[i] = x[o + i]! / r;
+      }),
+  },
+});
 
 /** The host forms of the collective built-ins along the last axis, rows of D (host/forms.ts picks one by spec). */
 export const collectiveHost = {

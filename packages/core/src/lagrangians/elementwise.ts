@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
-import { scalarOf, type HostLagrangian } from '../host/types.js';
+import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -138,12 +138,23 @@ const logCoshOf = (z: number) => {
 /** `log(1 + e^z)` without overflow. */
 const softplusOf = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 
-/** Elementwise Lagrangians: `L = Σ f(x)`, `x̂ = f′(x)`. */
-function hostElementwise(kind: HostLagrangian['kind'], f: (x: number, beta: number) => number, df: (x: number, beta: number) => number, usesBeta: boolean): HostLagrangian {
+/**
+ * Elementwise Lagrangians: `L = Σ f(x)`, `x̂ = f′(x)`. The adjoint: `∇²L(x) w = f″(x) ⊙ w`, and for
+ * β, `w · ∂x̂/∂β`; both are given in terms of x and x̂ (`f″` from the activation, as in `1 − x̂²`).
+ */
+function hostElementwise(
+  kind: HostLagrangian['kind'],
+  f: (x: number, beta: number) => number,
+  df: (x: number, beta: number) => number,
+  usesBeta: boolean,
+  d2f: (x: number, xhat: number, beta: number) => number,
+  dfdBeta?: (x: number, xhat: number, beta: number) => number,
+): HostLagrangian {
+  const betaOf = (p: ParamValues) => (usesBeta ? scalarOf(p, 'beta') : 1);
   return {
     kind,
     run: (x, xhat, L, B, n, p) => {
-      const beta = usesBeta ? scalarOf(p, 'beta') : 1;
+      const beta = betaOf(p);
       for (let b = 0; b < B; b++) {
         let s = 0;
         for (let i = b * n, end = i + n; i < end; i++) {
@@ -154,13 +165,33 @@ function hostElementwise(kind: HostLagrangian['kind'], f: (x: number, beta: numb
         L[b] = s;
       }
     },
+    adjoint: {
+      params: dfdBeta ? ['beta'] : [],
+      hvp: (x, xhat, w, out, B, n, p) => {
+        const beta = betaOf(p);
+        for (let i = 0, end = B * n; i < end; i++) out[i] = d2f(x[i]!, xhat[i]!, beta) * w[i]!;
+      },
+      ...(dfdBeta
+        ? {
+            paramVjp: (x: Float32Array, xhat: Float32Array, w: Float32Array, B: number, n: number, p: ParamValues, d: ParamGrads) => {
+              const dBeta = d['beta'];
+              if (!dBeta) return;
+              const beta = betaOf(p);
+              let s = 0;
+              for (let i = 0, end = B * n; i < end; i++) s += dfdBeta(x[i]!, xhat[i]!, beta) * w[i]!;
+              dBeta[0]! += s;
+            },
+          }
+        : {}),
+    },
   };
 }
 
+/** Rectified power, `x̂ = max(x, 0)ⁿ⁻¹`: `∇²L = (n − 1) max(x, 0)ⁿ⁻² ` (0 where x ≤ 0). */
 function hostRepu(n: number): HostLagrangian {
   // L = (1/n) Σ max(x,0)ⁿ, x̂ = max(x,0)ⁿ⁻¹
   if (n === 2) {
-    // relu: one loop with no calls in it (the common case)
+    // relu: one loop with no calls in it (the common case); ∇²L w = [x > 0] w
     return {
       kind: 'repu',
       run: (x, xhat, L, B, size) => {
@@ -174,14 +205,26 @@ function hostRepu(n: number): HostLagrangian {
           L[b] = 0.5 * s;
         }
       },
+      adjoint: {
+        params: [],
+        hvp: (x, _xhat, w, out, B, size) => {
+          for (let i = 0, end = B * size; i < end; i++) out[i] = x[i]! > 0 ? w[i]! : 0;
+        },
+      },
     };
   }
-  return hostElementwise('repu', (x) => (x > 0 ? x ** n / n : 0), (x) => (x > 0 ? x ** (n - 1) : 0), false);
+  return hostElementwise(
+    'repu',
+    (x) => (x > 0 ? x ** n / n : 0),
+    (x) => (x > 0 ? x ** (n - 1) : 0),
+    false,
+    (x) => (x > 0 ? (n - 1) * x ** (n - 2) : 0),
+  );
 }
 
 /** The host forms of the elementwise built-ins (host/forms.ts picks one by spec). */
 export const elementwiseHost = {
-  // L = ½ Σ x², x̂ = x
+  // L = ½ Σ x², x̂ = x, ∇²L = I
   identity: (): HostLagrangian => ({
     kind: 'identity',
     isIdentity: true,
@@ -192,15 +235,23 @@ export const elementwiseHost = {
         L[b] = 0.5 * s;
       }
     },
+    adjoint: { params: [], hvp: (_x, _xhat, w, out) => out.set(w) },
   }),
   relu: (): HostLagrangian => ({ ...hostRepu(2), kind: 'relu' }),
   repu: (n: number): HostLagrangian => hostRepu(n),
-  exp: (): HostLagrangian => hostElementwise('exp', (x, b) => Math.exp(b * x) / b, (x, b) => Math.exp(b * x), true),
+  // x̂ = e^{βx}: ∇²L = β x̂, ∂x̂/∂β = x x̂
+  exp: (): HostLagrangian =>
+    hostElementwise('exp', (x, b) => Math.exp(b * x) / b, (x, b) => Math.exp(b * x), true, (_x, e, b) => b * e, (x, e) => x * e),
+  // x̂ = e^{β max(x,0)} − 1: ∇²L = β (x̂ + 1) [x > 0], ∂x̂/∂β = max(x,0) (x̂ + 1)
   rexp: (): HostLagrangian =>
     hostElementwise('rexp', (x, b) => {
       const r = Math.max(x, 0);
       return Math.exp(b * r) / b - r;
-    }, (x, b) => Math.exp(b * Math.max(x, 0)) - 1, true),
-  tanh: (): HostLagrangian => hostElementwise('tanh', (x, b) => logCoshOf(b * x) / b, (x, b) => Math.tanh(b * x), true),
-  sigmoid: (): HostLagrangian => hostElementwise('sigmoid', (x, b) => softplusOf(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true),
+    }, (x, b) => Math.exp(b * Math.max(x, 0)) - 1, true, (x, e, b) => (x > 0 ? b * (e + 1) : 0), (x, e) => (x > 0 ? x * (e + 1) : 0)),
+  // x̂ = tanh(βx): ∇²L = β (1 − x̂²), ∂x̂/∂β = x (1 − x̂²)
+  tanh: (): HostLagrangian =>
+    hostElementwise('tanh', (x, b) => logCoshOf(b * x) / b, (x, b) => Math.tanh(b * x), true, (_x, t, b) => b * (1 - t * t), (x, t) => x * (1 - t * t)),
+  // x̂ = σ(βx): ∇²L = β x̂ (1 − x̂), ∂x̂/∂β = x x̂ (1 − x̂)
+  sigmoid: (): HostLagrangian =>
+    hostElementwise('sigmoid', (x, b) => softplusOf(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true, (_x, s, b) => b * s * (1 - s), (x, s) => x * s * (1 - s)),
 };

@@ -104,6 +104,12 @@ export function energyAttention(options: AttentionOptions): Hypersynapse {
  * (the diagonal left out when self is masked), E = −(1/β) Σ_C log Σ_B e^{S}, and
  * ∂E/∂x̂ = −(A K) Wᵠ − (Aᵀ Q) Wᴷ. Everything per head is laid out head-major, [H, B, N, Y], so that
  * each stage is one batched product over all H·B (head, sample) pairs.
+ *
+ * Adjoint for a direction v, with K̇ = v Wᴷᵀ, Q̇ = v Wᵠᵀ: `f = ∇E · v = −⟨A, M⟩`, `M = Q̇ Kᵀ + Q K̇ᵀ`
+ * per head and sample. Its gradient with respect to the scores is `G = −A ⊙ (M − rowsum(A ⊙ M))`
+ * (softmax's transpose), so `∂f/∂Q = −A K̇ + β G K`, `∂f/∂K = −Aᵀ Q̇ + β Gᵀ Q`, `∂f/∂Q̇ = −A K`,
+ * `∂f/∂K̇ = −Aᵀ Q`, `∂f/∂β = ⟨G K, Q⟩`; then `∇²E · v = (∂f/∂Q) Wᵠ + (∂f/∂K) Wᴷ` and
+ * `∂f/∂Wᵠ_h = (∂f/∂Q_h)ᵀ x̂ + (∂f/∂Q̇_h)ᵀ v` (Wᴷ alike). The forward keeps K, Q and A.
  */
 function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSelf: boolean): HostSynapse {
   const HY = H * Y;
@@ -111,7 +117,7 @@ function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSel
     kind: 'energyAttention',
     scratch: (B) => 5 * B * N * HY + B * H * N * N,
     lseRows: (B) => H * B * N,
-    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse, save }) => {
       const Wk = p['Wk']!, Wq = p['Wq']!, beta = scalarOf(p, 'beta');
       const BN = B * N, size = BN * HY, NY = N * Y, NN = N * N, HB = H * B;
       const Kh = 0, Qh = size, dQh = 2 * size, dKh = 3 * size, T = 4 * size, S = 5 * size;
@@ -120,6 +126,10 @@ function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSel
       gemm.sgemm(false, true, BN, Y, D, 1, x!, 0, D, Wq, 0, D, 0, work, Qh, Y, H, 0, Y * D, BN * Y);
       gemm.sgemm(false, true, N, N, Y, beta, work, Qh, Y, work, Kh, Y, 0, work, S, N, HB, NY, NY, NN);
       gemm.softmax(work, S, HB * N, N, 1, lse, 0, maskSelf ? N : 0);
+      if (save) {
+        save.set(work.subarray(Kh, Qh + size)); // K, Q
+        save.set(work.subarray(S, S + HB * NN), 2 * size); // A
+      }
       for (let h = 0; h < H; h++) {
         for (let s = 0; s < B; s++) {
           let e = 0;
@@ -127,14 +137,68 @@ function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSel
           E[s]! -= e / beta;
         }
       }
+      if (!g) return; // nobody reads this layer's signal
       gemm.sgemm(false, false, N, Y, N, 1, work, S, N, work, Kh, Y, 0, work, dQh, Y, HB, NN, NY, NY);
       gemm.sgemm(true, false, N, Y, N, 1, work, S, N, work, Qh, Y, 0, work, dKh, Y, HB, NN, NY, NY);
       // [H, B·N, Y] → [B·N, H·Y], then ∂E/∂x̂ −= dQ Wᵠ (and dK Wᴷ), W as [H·Y, D]
       for (const [from, W] of [[dQh, Wq], [dKh, Wk]] as const) {
         // head h's [B·N, Y] block (from + h·B·N·Y, pitch Y) → columns h·Y.. of T (pitch H·Y)
         k.copyBlocks(work, from, Y, work, T, HY, BN, Y, H, BN * Y, Y);
-        gemm.sgemm(false, false, BN, D, HY, -1, work, T, HY, W, 0, D, 1, g!, 0, D, 1, 0, 0, 0);
+        gemm.sgemm(false, false, BN, D, HY, -1, work, T, HY, W, 0, D, 1, g, 0, D, 1, 0, 0, 0);
       }
+    },
+    adjoint: {
+      saved: (B) => 2 * B * N * HY + H * B * N * N,
+      scratch: (B) => 7 * B * N * HY + H * B * N * N,
+      params: ['Wk', 'Wq', 'beta'],
+      run: ({ gemm, k, B, xhat: [x], v: [v], hv: [hv], p, d, saved, work }) => {
+        if (!v) return; // a zero direction adds nothing
+        const Wk = p['Wk']!, Wq = p['Wq']!, beta = scalarOf(p, 'beta');
+        const BN = B * N, size = BN * HY, NY = N * Y, NN = N * N, HB = H * B;
+        // saved: K, Q [H, B·N, Y], A [H·B, N, N]; scratch: K̇, Q̇, ∂f/∂Q, ∂f/∂K, A K, Aᵀ Q, T, G
+        const K = 0, Q = size, A = 2 * size;
+        const Kd = 0, Qd = size, PQ = 2 * size, PK = 3 * size, AK = 4 * size, AtQ = 5 * size, T = 6 * size, G = 7 * size;
+        gemm.sgemm(false, true, BN, Y, D, 1, v, 0, D, Wk, 0, D, 0, work, Kd, Y, H, 0, Y * D, BN * Y);
+        gemm.sgemm(false, true, BN, Y, D, 1, v, 0, D, Wq, 0, D, 0, work, Qd, Y, H, 0, Y * D, BN * Y);
+        // M = Q̇ Kᵀ + Q K̇ᵀ, then G = −A ⊙ (M − rowsum(A ⊙ M)) in place
+        gemm.sgemm(false, true, N, N, Y, 1, work, Qd, Y, saved, K, Y, 0, work, G, N, HB, NY, NY, NN);
+        gemm.sgemm(false, true, N, N, Y, 1, saved, Q, Y, work, Kd, Y, 1, work, G, N, HB, NY, NY, NN);
+        for (let o = 0, end = HB * NN; o < end; o += N) {
+          let am = 0;
+          for (let i = 0; i < N; i++) am += saved[A + o + i]! * work[G + o + i]!;
+          for (let i = 0; i < N; i++) work[G + o + i] = -saved[A + o + i]! * (work[G + o + i]! - am);
+        }
+        // ∂f/∂Q = −A K̇ + β G K (with ∂f/∂β = ⟨G K, Q⟩ on the way), ∂f/∂K = −Aᵀ Q̇ + β Gᵀ Q
+        gemm.sgemm(false, false, N, Y, N, 1, work, G, N, saved, K, Y, 0, work, PQ, Y, HB, NN, NY, NY);
+        const dBeta = d['beta'];
+        if (dBeta) {
+          let s = 0;
+          for (let i = 0; i < size; i++) s += work[PQ + i]! * saved[Q + i]!;
+          dBeta[0]! += s;
+        }
+        gemm.sgemm(false, false, N, Y, N, -1, saved, A, N, work, Kd, Y, beta, work, PQ, Y, HB, NN, NY, NY);
+        gemm.sgemm(true, false, N, Y, N, beta, work, G, N, saved, Q, Y, 0, work, PK, Y, HB, NN, NY, NY);
+        gemm.sgemm(true, false, N, Y, N, -1, saved, A, N, work, Qd, Y, 1, work, PK, Y, HB, NN, NY, NY);
+        // ∇²E · v = (∂f/∂Q) Wᵠ + (∂f/∂K) Wᴷ, through [B·N, H·Y] as in the forward
+        if (hv) {
+          for (const [from, W] of [[PQ, Wq], [PK, Wk]] as const) {
+            k.copyBlocks(work, from, Y, work, T, HY, BN, Y, H, BN * Y, Y);
+            gemm.sgemm(false, false, BN, D, HY, 1, work, T, HY, W, 0, D, 1, hv, 0, D, 1, 0, 0, 0);
+          }
+        }
+        // ∂f/∂W_h = (∂f/∂P_h)ᵀ x̂ + (∂f/∂Ṗ_h)ᵀ v for P = Q, K, with ∂f/∂Q̇ = −A K and ∂f/∂K̇ = −Aᵀ Q
+        const dWq = d['Wq'], dWk = d['Wk'];
+        if (dWq) {
+          gemm.sgemm(false, false, N, Y, N, 1, saved, A, N, saved, K, Y, 0, work, AK, Y, HB, NN, NY, NY);
+          gemm.sgemm(true, false, Y, D, BN, 1, work, PQ, Y, x!, 0, D, 1, dWq, 0, D, H, BN * Y, 0, Y * D);
+          gemm.sgemm(true, false, Y, D, BN, -1, work, AK, Y, v, 0, D, 1, dWq, 0, D, H, BN * Y, 0, Y * D);
+        }
+        if (dWk) {
+          gemm.sgemm(true, false, N, Y, N, 1, saved, A, N, saved, Q, Y, 0, work, AtQ, Y, HB, NN, NY, NY);
+          gemm.sgemm(true, false, Y, D, BN, 1, work, PK, Y, x!, 0, D, 1, dWk, 0, D, H, BN * Y, 0, Y * D);
+          gemm.sgemm(true, false, Y, D, BN, -1, work, AtQ, Y, v, 0, D, 1, dWk, 0, D, H, BN * Y, 0, Y * D);
+        }
+      },
     },
   };
 }

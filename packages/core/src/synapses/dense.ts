@@ -138,9 +138,17 @@ export function bias(options: { init?: { b?: Init } } = {}): Hypersynapse {
 
 const NO_BIAS = new Float32Array(0);
 
+/** `d[o..o+n) −= Σ_rows v[row]`: the gradient of `−b · v` summed over rows of n. */
+function subtractRowSums(d: Float32Array, v: Float32Array, rows: number, n: number): void {
+  for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++, o++) d[j]! -= v[o]!;
+}
+
 /**
  * E = −x̂₁ᵀ W x̂₂ (− b·x̂₂ with a bias); W is [d1, d2]. R rows per sample: 1 when both layers are
  * flattened, the tokens with `perToken` (one W, and one b, shared by every token).
+ *
+ * Adjoint for a direction (v₁, v₂): the energy is bilinear, so `∇²E · v = (−W v₂, −Wᵀ v₁)`, and
+ * `∂(∇E · v)/∂W = −(v₁ x̂₂ᵀ + x̂₁ v₂ᵀ)`, `∂(∇E · v)/∂b = −v₂`, summed over rows.
  */
 function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSynapse {
   return {
@@ -149,15 +157,29 @@ function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSy
     run: ({ gemm, k, B, xhat: [a, c], grad: [ga, gc], E, p, work }) => {
       const W = p['W']!, bias = withBias ? p['b']! : NO_BIAS;
       const rows = B * R;
-      // P = x̂₁ W; E −= Σ (P + b) ⊙ x̂₂; ∂/∂x̂₂ −= P + b; ∂/∂x̂₁ −= x̂₂ Wᵀ
+      // P = x̂₁ W; E −= Σ (P + b) ⊙ x̂₂; ∂/∂x̂₂ −= P + b; ∂/∂x̂₁ −= x̂₂ Wᵀ (each signal only where wanted)
       gemm.sgemm(false, false, rows, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
-      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(work, c!, gc!, rows, d2, bias, E, 0, R);
-      gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga!, 0, d1, 1, 0, 0, 0);
+      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(work, c!, gc ?? work, rows, d2, bias, E, 0, R);
+      if (ga) gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga, 0, d1, 1, 0, 0, 0);
+    },
+    adjoint: {
+      saved: () => 0,
+      scratch: () => 0,
+      params: withBias ? ['W', 'b'] : ['W'],
+      run: ({ gemm, B, xhat: [a, c], v: [v1, v2], hv: [h1, h2], p, d }) => {
+        const W = p['W']!, dW = d['W'], db = d['b'];
+        const rows = B * R;
+        if (h1 && v2) gemm.sgemm(false, true, rows, d1, d2, -1, v2, 0, d2, W, 0, d2, 1, h1, 0, d1, 1, 0, 0, 0);
+        if (h2 && v1) gemm.sgemm(false, false, rows, d2, d1, -1, v1, 0, d1, W, 0, d2, 1, h2, 0, d2, 1, 0, 0, 0);
+        if (dW && v1) gemm.sgemm(true, false, d1, d2, rows, -1, v1, 0, d1, c!, 0, d2, 1, dW, 0, d2, 1, 0, 0, 0);
+        if (dW && v2) gemm.sgemm(true, false, d1, d2, rows, -1, a!, 0, d1, v2, 0, d2, 1, dW, 0, d2, 1, 0, 0, 0);
+        if (db && v2) subtractRowSums(db, v2, rows, d2);
+      },
     },
   };
 }
 
-/** E = −b·x̂. */
+/** E = −b·x̂: a constant signal, so `∇²E = 0` and `∂(∇E · v)/∂b = −v`. */
 function hostBias(n: number): HostSynapse {
   return {
     kind: 'bias',
@@ -168,10 +190,18 @@ function hostBias(n: number): HostSynapse {
         let e = 0;
         for (let j = 0, o = s * n; j < n; j++, o++) {
           e += b[j]! * x![o]!;
-          g![o]! -= b[j]!;
+          if (g) g[o]! -= b[j]!;
         }
         E[s]! -= e;
       }
+    },
+    adjoint: {
+      saved: () => 0,
+      scratch: () => 0,
+      params: ['b'],
+      run: ({ B, v: [v], d }) => {
+        if (d['b'] && v) subtractRowSums(d['b'], v, B, n);
+      },
     },
   };
 }

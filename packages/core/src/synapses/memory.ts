@@ -4,7 +4,7 @@ import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOpti
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import type { MemorySpec } from '../builtin.js';
-import { jsReluSquaredRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 
 /**
@@ -143,19 +143,40 @@ export function reluSquaredMemory(options: MemoryOptions): Hypersynapse {
 // ---- Host forms: the same energies and signals on host arrays (the lean step on cpu and wasm) ----
 
 /**
+ * What a memory's adjoint needs of its per-row function F (E = −Σ F over each row's K overlaps h):
+ * the weights F′(h), the curvature `∇²F(h) r`, and for a learnable β, `∂(F′(h) · r)/∂β`.
+ */
+interface MemoryCurve {
+  /** `Fp ← F′(h)` on rows × K (`lse`: rows of float64 scratch). */
+  weights(h: Float32Array, Fp: Float32Array, rows: number, K: number, p: ParamValues, gemm: Gemm, lse: Float64Array): void;
+  /** `r ← ∇²F(h) r` in place, given `Fp = F′(h)`. */
+  curvature(h: Float32Array, Fp: Float32Array, r: Float32Array, rows: number, K: number, p: ParamValues): void;
+  /** `Σ_rows ∂(F′(h) · r)/∂β`, when F has a β. */
+  dBeta?(h: Float32Array, Fp: Float32Array, r: Float32Array, rows: number, K: number): number;
+}
+
+/**
  * Dense memories on rows of D features (R rows per sample: 1 when flattened, the tokens when per
  * token): overlaps `H = x̂ ξᵀ` (rows × K), then per row an energy and weights `F′(H)`, and the
  * signal `−F′(H) ξ`. `row` turns one row of overlaps into its weights, in place, and returns its energy.
+ *
+ * Adjoint for a direction v (rows × D), with `r = v ξᵀ` and `s = ∇²F(H) r`: `∇²E · v = −s ξ`,
+ * `∂(∇E · v)/∂ξ = −(F′(H)ᵀ v + sᵀ x̂)`, `∂(∇E · v)/∂β = −Σ ∂(F′(H) · r)/∂β`. The forward keeps H.
  */
-function hostMemory(kind: HostSynapse['kind'], D: number, R: number, K: number, row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared'): HostSynapse {
+function hostMemory(
+  kind: HostSynapse['kind'], D: number, R: number, K: number,
+  row: ((h: Float32Array, o: number, K: number, p: ParamValues) => number) | 'softmax' | 'reluSquared',
+  curve: MemoryCurve,
+): HostSynapse {
   return {
     kind,
     scratch: (B) => B * R * K,
     lseRows: (B) => B * R,
-    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse }) => {
+    run: ({ gemm, k, B, xhat: [x], grad: [g], E, p, work, lse, save }) => {
       const xi = p['xi']!;
       const rowsN = B * R;
       gemm.sgemm(false, true, rowsN, K, D, 1, x!, 0, D, xi, 0, D, 0, work, 0, K, 1, 0, 0, 0);
+      if (save) save.set(work.subarray(0, rowsN * K));
       if (row === 'softmax') {
         // modern Hopfield: E = −(1/β) log Σ e^{βh} per row, weights softmax(βh)
         const beta = scalarOf(p, 'beta');
@@ -175,7 +196,25 @@ function hostMemory(kind: HostSynapse['kind'], D: number, R: number, K: number, 
           E[s]! += e;
         }
       }
-      gemm.sgemm(false, false, rowsN, D, K, -1, work, 0, K, xi, 0, D, 1, g!, 0, D, 1, 0, 0, 0);
+      if (g) gemm.sgemm(false, false, rowsN, D, K, -1, work, 0, K, xi, 0, D, 1, g, 0, D, 1, 0, 0, 0);
+    },
+    adjoint: {
+      saved: (B) => B * R * K,
+      scratch: (B) => 2 * B * R * K,
+      params: curve.dBeta ? ['xi', 'beta'] : ['xi'],
+      run: ({ gemm, B, xhat: [x], v: [v], hv: [hv], p, d, saved: h, work, lse }) => {
+        if (!v) return; // a zero direction adds nothing
+        const xi = p['xi']!, dxi = d['xi'], dBeta = d['beta'];
+        const rows = B * R, n = rows * K;
+        const Fp = work.subarray(0, n), r = work.subarray(n, 2 * n);
+        curve.weights(h, Fp, rows, K, p, gemm, lse);
+        gemm.sgemm(false, true, rows, K, D, 1, v, 0, D, xi, 0, D, 0, r, 0, K, 1, 0, 0, 0);
+        if (dBeta && curve.dBeta) dBeta[0]! -= curve.dBeta(h, Fp, r, rows, K);
+        if (dxi) gemm.sgemm(true, false, K, D, rows, -1, Fp, 0, K, v, 0, D, 1, dxi, 0, D, 1, 0, 0, 0);
+        curve.curvature(h, Fp, r, rows, K, p);
+        if (dxi) gemm.sgemm(true, false, K, D, rows, -1, r, 0, K, x!, 0, D, 1, dxi, 0, D, 1, 0, 0, 0);
+        if (hv) gemm.sgemm(false, false, rows, D, K, -1, r, 0, K, xi, 0, D, 1, hv, 0, D, 1, 0, 0, 0);
+      },
     },
   };
 }
@@ -207,11 +246,81 @@ const hostPolynomialRow = (n: number, rectified: boolean) => (h: Float32Array, o
   return -e / n;
 };
 
+/** A curve with a diagonal Hessian: `F′(h)` and `F″(h)` entry by entry. */
+function diagonalCurve(
+  dF: (h: number, beta: number) => number,
+  d2F: (h: number, beta: number) => number,
+  usesBeta: boolean,
+  dFdBeta?: (h: number, Fp: number) => number,
+): MemoryCurve {
+  const betaOf = (p: ParamValues) => (usesBeta ? scalarOf(p, 'beta') : 1);
+  return {
+    weights: (h, Fp, rows, K, p) => {
+      const beta = betaOf(p);
+      for (let i = 0, end = rows * K; i < end; i++) Fp[i] = dF(h[i]!, beta);
+    },
+    curvature: (h, _Fp, r, rows, K, p) => {
+      const beta = betaOf(p);
+      for (let i = 0, end = rows * K; i < end; i++) r[i]! *= d2F(h[i]!, beta);
+    },
+    ...(dFdBeta
+      ? {
+          dBeta: (h: Float32Array, Fp: Float32Array, r: Float32Array, rows: number, K: number) => {
+            let s = 0;
+            for (let i = 0, end = rows * K; i < end; i++) s += dFdBeta(h[i]!, Fp[i]!) * r[i]!;
+            return s;
+          },
+        }
+      : {}),
+  };
+}
+
+// F = (1/β) log Σ e^{βh}: F′ = p = softmax(βh), ∇²F r = β p ⊙ (r − p · r), ∂(p · r)/∂β = Σ p h r − (p · h)(p · r)
+const softmaxCurve: MemoryCurve = {
+  weights: (h, Fp, rows, K, p, gemm, lse) => {
+    Fp.set(h);
+    gemm.softmax(Fp, 0, rows, K, scalarOf(p, 'beta'), lse, 0, 0);
+  },
+  curvature: (_h, Fp, r, rows, K, p) => {
+    const beta = scalarOf(p, 'beta');
+    for (let o = 0, end = rows * K; o < end; o += K) {
+      let pr = 0;
+      for (let k = o; k < o + K; k++) pr += Fp[k]! * r[k]!;
+      for (let k = o; k < o + K; k++) r[k] = beta * Fp[k]! * (r[k]! - pr);
+    }
+  },
+  dBeta: (h, Fp, r, rows, K) => {
+    let s = 0;
+    for (let o = 0, end = rows * K; o < end; o += K) {
+      let phr = 0, ph = 0, pr = 0;
+      for (let k = o; k < o + K; k++) {
+        phr += Fp[k]! * h[k]! * r[k]!;
+        ph += Fp[k]! * h[k]!;
+        pr += Fp[k]! * r[k]!;
+      }
+      s += phr - ph * pr;
+    }
+    return s;
+  },
+};
+
+// F = ½ max(h, 0)²: F′ = max(h, 0), F″ = [h > 0]
+const reluSquaredCurve = diagonalCurve((h) => (h > 0 ? h : 0), (h) => (h > 0 ? 1 : 0), false);
+// F = (1/β) e^{βh}: F′ = e^{βh}, F″ = β e^{βh}, ∂F′/∂β = h e^{βh}
+const exponentialCurve = diagonalCurve((h, b) => Math.exp(b * h), (h, b) => b * Math.exp(b * h), true, (h, e) => h * e);
+// F = base(h)ⁿ/n: F′ = base(h)ⁿ⁻¹, F″ = (n − 1) base(h)ⁿ⁻² (0 where a rectified h ≤ 0)
+const polynomialCurve = (n: number, rectified: boolean) =>
+  diagonalCurve(
+    (h) => (rectified && h <= 0 ? 0 : n === 1 ? 1 : h ** (n - 1)),
+    (h) => (n === 1 || (rectified && h <= 0) ? 0 : (n - 1) * h ** (n - 2)),
+    false,
+  );
+
 /** The host forms of the memories on rows of D features, R rows per sample, K memories (host/forms.ts picks one by spec). */
 export const memoryHost = {
-  modernHopfield: (D: number, R: number, K: number): HostSynapse => hostMemory('modernHopfield', D, R, K, 'softmax'),
-  reluSquaredMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('reluSquaredMemory', D, R, K, 'reluSquared'),
-  exponentialMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('exponentialMemory', D, R, K, hostExponentialRow),
+  modernHopfield: (D: number, R: number, K: number): HostSynapse => hostMemory('modernHopfield', D, R, K, 'softmax', softmaxCurve),
+  reluSquaredMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('reluSquaredMemory', D, R, K, 'reluSquared', reluSquaredCurve),
+  exponentialMemory: (D: number, R: number, K: number): HostSynapse => hostMemory('exponentialMemory', D, R, K, hostExponentialRow, exponentialCurve),
   polynomialMemory: (D: number, R: number, K: number, degree: number, rectified: boolean): HostSynapse =>
-    hostMemory('polynomialMemory', D, R, K, hostPolynomialRow(degree, rectified)),
+    hostMemory('polynomialMemory', D, R, K, hostPolynomialRow(degree, rectified), polynomialCurve(degree, rectified)),
 };
