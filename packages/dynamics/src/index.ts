@@ -3,5 +3,6 @@ export { Relaxation, type RelaxOptions, type Reading } from './relaxation.js';
 export type { DescendOptions, Clamp, Progress, Tolerance, Settings } from './options.js';
 export type { DescendResult, SampleReport, StopReason } from './engine.js';
 export { DivergenceError } from './errors.js';
+export { freeMasks, disposeMasks, type FreeMask } from './clamp.js';
 export { leanEvaluator, type FastEvaluator, type FastEvaluatorProvider, type HostStates } from './evaluator.js';
 export { rateLevels, levelSchedule } from './levels.js';

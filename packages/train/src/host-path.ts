@@ -1,7 +1,7 @@
 import { compileLeanUnroll, sizeOf, splitParamPath, tf, type HAM, type HostFreedom, type LeanUnroll, type Params, type Tensor } from '@hamux-ts/core';
 import { leanStepGemm, type Gemm } from '@hamux-ts/kernels';
 import type { Batch, Prepared } from './batch.js';
-import { disposeFreedom, freedomOf } from './clamp.js';
+import { disposeMasks, freeMasks } from '@hamux-ts/dynamics';
 import { hostLossOf, type Loss } from './losses.js';
 
 /**
@@ -64,18 +64,19 @@ export class HostPath<L extends string> {
     const { ham } = s;
     const B = ham.checkStates(prepared.states, 'initial states');
     const x0 = Object.fromEntries(ham.layerNames.map((n) => [n, prepared.states[n].dataSync() as Float32Array])) as Record<L, Float32Array>;
-    const freedom = freedomOf(ham, prepared.clamp, B);
+    const freedom = freeMasks(ham, prepared.clamp, B);
     let masks: Record<L, HostFreedom>;
     try {
       masks = Object.fromEntries(ham.layerNames.map((n) => {
-        const f = freedom.get(n)!;
-        if (typeof f === 'string') return [n, f];
+        const f = freedom.get(n);
+        if (f === undefined) return [n, 'free'];
+        if (f === 'clamped') return [n, f];
         // a mask [shape] holds every sample alike
         const m = f.dataSync(), size = B * sizeOf(ham.layers[n].shape);
         return [n, m.length === size ? Float32Array.from(m) : Float32Array.from({ length: size }, (_, i) => m[i % m.length]!)];
       })) as Record<L, HostFreedom>;
     } finally {
-      disposeFreedom(freedom);
+      disposeMasks(freedom);
     }
     const end = unroll.forward(x0, B, { steps: s.steps, dt: s.dt, freedom: masks, params });
     const shapes = Object.fromEntries(ham.layerNames.map((n) => [n, ham.layers[n].shape]));

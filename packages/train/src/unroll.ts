@@ -1,6 +1,6 @@
 import { HamuxError, HamuxErrors, tf, tidy, type GradMethod, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import type { Clamp } from '@hamux-ts/dynamics';
-import { disposeFreedom, freedomOf, type Freedom } from './clamp.js';
+import { disposeMasks, freeMasks, type FreeMask } from '@hamux-ts/dynamics';
 
 export interface UnrollOptions<L extends string> {
   /** Number of Euler steps T (an integer ≥ 0). */
@@ -73,18 +73,18 @@ export function unroll<L extends string, S extends string>(
   const errors = checkUnrollOptions(options);
   if (errors.length > 0) throw new HamuxErrors(errors);
   const batch = ham.checkStates(init, 'initial states');
-  const freedom = freedomOf(ham, options.clamp, batch);
+  const freedom = freeMasks(ham, options.clamp, batch);
   try {
     return runUnrolled(ham, init, freedom, options);
   } finally {
-    disposeFreedom(freedom);
+    disposeMasks(freedom);
   }
 }
 
 function runUnrolled<L extends string, S extends string>(
   ham: HAM<L, S>,
   init: States<L>,
-  freedom: ReadonlyMap<L, Freedom>,
+  freedom: ReadonlyMap<L, FreeMask>,
   options: UnrollOptions<L>,
 ): UnrollResult<L> {
   const names = ham.layerNames;
@@ -109,9 +109,9 @@ function runUnrolled<L extends string, S extends string>(
         const { energy, dEdxhat } = ham.energyAndDEdxhat(previous, evalOptions);
         if (options.energies) energies.push(tf.keep(energy));
         return Object.fromEntries(names.map((n) => {
-          const free = freedom.get(n)!;
+          const free = freedom.get(n);
           if (free === 'clamped') return [n, previous[n]];
-          const signal = free === 'free' ? dEdxhat[n] : tf.mul(free, dEdxhat[n]);
+          const signal = free === undefined ? dEdxhat[n] : tf.mul(free, dEdxhat[n]);
           return [n, tf.sub(previous[n], tf.mul(dt / ham.layers[n].tau, signal))];
         })) as States<L>;
       });
