@@ -1,5 +1,5 @@
-import { checkGemmArgs, extentOf, jsSgemm, jsSoftmax, SMALL_GEMM, type Gemm, type Sgemm } from '../gemm.js';
-import { decodeBase64 } from './gemm.js';
+import { checkGemmArgs, jsSgemm, jsSoftmax, SMALL_GEMM, type Gemm, type Sgemm } from '../gemm.js';
+import { decodeBase64, heapReserver, stageOperands } from './gemm.js';
 import { GEMM_WASM_SHARED_BASE64 } from './gemm-wasm.js';
 
 /**
@@ -93,15 +93,7 @@ export async function loadThreadedWasmGemm(options: ThreadedGemmOptions = {}): P
   worker.unref(); // never keeps the process alive
   let seq = 0;
 
-  let heapView = new Float32Array(memory.buffer);
-  const reserve = (floats: number): Float32Array => {
-    const need = base + floats * 4;
-    const have = memory.buffer.byteLength;
-    if (need > have) memory.grow(Math.ceil((need - have) / 65536));
-    if (heapView.buffer.byteLength !== memory.buffer.byteLength) heapView = new Float32Array(memory.buffer);
-    return heapView;
-  };
-  const align = (n: number) => (n + 3) & ~3;
+  const reserve = heapReserver(memory, base);
 
   /** Pointer arithmetic in bytes for one part of a product, run here (worker = false) or there. */
   type Part = [tA: number, tB: number, M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, count: number, sA: number, sB: number, sC: number];
@@ -135,14 +127,7 @@ export async function loadThreadedWasmGemm(options: ThreadedGemmOptions = {}): P
     if (batch === 0 || M === 0 || N === 0) return;
     checkGemmArgs(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, batch, sA, sB, sC);
     if (M * N * K <= SMALL_GEMM) return jsSgemm(tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC);
-    const aSpan = (batch - 1) * sA + extentOf(tA ? K : M, tA ? M : K, lda);
-    const bSpan = (batch - 1) * sB + extentOf(tB ? N : K, tB ? K : N, ldb);
-    const cSpan = (batch - 1) * sC + extentOf(M, N, ldc);
-    const a0 = base / 4, b0 = a0 + align(aSpan), c0 = b0 + align(bSpan);
-    const h = reserve(c0 - a0 + cSpan);
-    h.set(A.subarray(aOff, aOff + aSpan), a0);
-    h.set(B.subarray(bOff, bOff + bSpan), b0);
-    if (beta !== 0 || ldc !== N || (batch > 1 && sC !== M * N)) h.set(C.subarray(cOff, cOff + cSpan), c0);
+    const { a0, b0, c0, cSpan, heap: h } = stageOperands(reserve, base, tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, batch, sA, sB, sC);
     const pa = a0 * 4, pb = b0 * 4, pc = c0 * 4;
     const whole: Part = [+tA, +tB, M, N, K, pa, lda, pb, ldb, pc, ldc, batch, sA, sB, sC];
     if (M * N * K * batch < THREADED) runHere(whole, alpha, beta);
