@@ -1,9 +1,10 @@
-// One scheduler step (what `descend` does per step: the Euler update x ← x − (dt/τ) ∂E/∂x̂ and one
-// energyAndDEdxhat, with the energy read back to the host every `checkEvery` steps) on the cpu, wasm
-// and webgpu backends, for three models. Run (after building core, dynamics and backends):
+// One scheduler step, timed through the scheduler's own `Relaxation` (what `descend` runs: the
+// Euler update and the evaluation, read back every `checkEvery` steps) on the cpu, wasm and webgpu
+// backends, for three models. Run (after building core, dynamics and backends):
 //   npm run bench:backends -w @hamux-ts/benchmarks -- [--runs=5] [--check-every=10] [--backends=cpu,wasm,webgpu] [--models=small,mnist,et]
 import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { useBackend, takeWebgpuErrors, type BackendReport } from '@hamux-ts/backends';
+import { Relaxation } from '@hamux-ts/dynamics';
 import { machineLine, median } from '../machine.js';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -46,31 +47,13 @@ const MODELS: Model[] = [
   },
 ];
 
-/** The scheduler's state between steps, as in `descend` (fixed steps). */
-class Stepper {
-  private x: Record<string, Tensor>;
-  private E: Tensor;
-  private g: Record<string, Tensor>;
-  constructor(private readonly ham: AnyHam, batch: number, private readonly neuronEnergy: boolean, private readonly dt = 0.01) {
-    this.x = { ...ham.randomStates(batch, 2) };
-    ({ energy: this.E, dEdxhat: this.g } = ham.energyAndDEdxhat(this.x, { neuronEnergy }));
-  }
-  step(): void {
-    const { x, E, g, ham } = this;
-    const next = tf.tidy(() => {
-      const xNew = Object.fromEntries(ham.layerNames.map((n) => [n, tf.sub(x[n]!, tf.mul(this.dt / ham.layers[n]!.tau, g[n]!))]));
-      const out = ham.energyAndDEdxhat(xNew, { neuronEnergy: this.neuronEnergy });
-      return { x: xNew, E: out.energy, g: out.dEdxhat as Record<string, Tensor> };
-    });
-    tf.dispose([...Object.values(x), E, ...Object.values(g)]);
-    ({ x: this.x, E: this.E, g: this.g } = next);
-  }
-  /** The readback at a check: the energies to the host. */
-  async read(): Promise<Float32Array> {
-    return Float32Array.from(await this.E.data());
-  }
-  dispose(): void {
-    tf.dispose([...Object.values(this.x), this.E, ...Object.values(this.g)]);
+/** A fixed-step relaxation of the model from seeded random states: the scheduler's own loop (`Relaxation`, what `descend` runs). */
+function relaxation(model: Model, ham: AnyHam, fastPath = true): Relaxation<string> {
+  const init = ham.randomStates(model.batch, 2);
+  try {
+    return new Relaxation(ham, init, { mode: 'fixed', dt: 0.01, neuronEnergy: model.neuronEnergy, fastPath, tolerance: { grad: 0, energy: 0, state: 0 } });
+  } finally {
+    tf.dispose(Object.values<Tensor>(init));
   }
 }
 
@@ -82,8 +65,8 @@ class Stepper {
 async function matmulFlops(model: Model): Promise<number> {
   await useBackend('cpu');
   const ham = model.build();
-  const s = new Stepper(ham, model.batch, model.neuronEnergy);
-  const info = await tf.profile(() => { s.step(); });
+  const s = relaxation(model, ham, false); // the tfjs path, whose kernels the profiler sees
+  const info = await tf.profile(() => { s.advance(); });
   s.dispose();
   ham.dispose();
   let flops = 0;
@@ -103,11 +86,11 @@ interface Row { model: string; backend: string; ms: number; min: number; max: nu
 async function bench(model: Model, backend: (typeof backends)[number], flops: number): Promise<Row> {
   const report: BackendReport = await useBackend(backend);
   const ham = model.build();
-  const s = new Stepper(ham, model.batch, model.neuronEnergy);
-  // One window of `checkEvery` steps and its readback, as descend runs them.
+  const s = relaxation(model, ham);
+  // One window of `checkEvery` steps and its reading, as descend runs them.
   const window = async () => {
     const t0 = performance.now();
-    for (let i = 0; i < checkEvery; i++) s.step();
+    s.advance(checkEvery);
     await s.read();
     return (performance.now() - t0) / checkEvery;
   };
@@ -120,7 +103,7 @@ async function bench(model: Model, backend: (typeof backends)[number], flops: nu
   if (errors.length > 0) throw new Error(`WebGPU reported errors on ${model.name}: ${errors[0]}`);
   const ms = median(perStep);
   const a = report.adapter;
-  const note = a ? `${a.device || a.description}${a.software ? ' (software)' : ''}` : '';
+  const note = [a ? `${a.device || a.description}${a.software ? ' (software)' : ''}` : '', s.evaluator].filter((x) => x).join('; ');
   return { model: model.name, backend, ms, min: Math.min(...perStep), max: Math.max(...perStep), gflops: flops / (ms * 1e6), note };
 }
 
