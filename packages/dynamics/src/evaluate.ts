@@ -22,7 +22,9 @@ export function stepperFor<L extends string, S extends string>(
 ): Stepper<L> {
   const provider = options.fastEvaluator ?? leanEvaluator;
   if ((options.fastPath ?? true) && options.method !== 'autodiff' && provider.supports(tf.getBackend())) {
-    const compiled = provider.compile(ham, { neuronEnergy });
+    // Layers held whole: their signals are never read, so the products only they need are skipped.
+    const unread = plan.names.filter((n) => !plan.moving.includes(n));
+    const compiled = provider.compile(ham, { neuronEnergy, unread });
     if (typeof compiled !== 'string') return new HostStepper(plan, init, masks, compiled, provider.name, options.params);
   }
   const evaluate = (states: Record<L, Tensor>, params: Params | undefined) =>

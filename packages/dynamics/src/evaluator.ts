@@ -21,19 +21,22 @@ export interface FastEvaluatorProvider {
   readonly name: string;
   /** Whether it runs on this tfjs backend now (it reads states back synchronously). */
   supports(backend: string): boolean;
-  /** The evaluator of one graph, or why it has none (a user-defined component, say). */
-  compile<L extends string, S extends string>(ham: HAM<L, S>, options: { readonly neuronEnergy: boolean }): FastEvaluator<L> | string;
+  /**
+   * The evaluator of one graph, or why it has none (a user-defined component, say). `unread`: the
+   * layers held whole, whose `∂E/∂x̂` the descent never reads (an evaluator may leave them empty).
+   */
+  compile<L extends string, S extends string>(ham: HAM<L, S>, options: { readonly neuronEnergy: boolean; readonly unread?: readonly L[] }): FastEvaluator<L> | string;
 }
 
 /** Compiled lean steps by graph, gemm and neuron-energy setting: a descent after the first reuses its buffers. */
 const compiled = new WeakMap<object, Map<string, LeanStep<string> | string>>();
 
-function leanStepOf<L extends string, S extends string>(ham: HAM<L, S>, gemm: Gemm, neuronEnergy: boolean): LeanStep<L> | string {
+function leanStepOf<L extends string, S extends string>(ham: HAM<L, S>, gemm: Gemm, neuronEnergy: boolean, unread: readonly L[]): LeanStep<L> | string {
   let byGraph = compiled.get(ham);
   if (!byGraph) compiled.set(ham, (byGraph = new Map()));
-  const key = `${gemm.name}/${neuronEnergy}`;
+  const key = JSON.stringify([gemm.name, neuronEnergy, unread]);
   let lean = byGraph.get(key);
-  if (lean === undefined) byGraph.set(key, (lean = compileLeanStep(ham, { gemm, neuronEnergy }) as LeanStep<string> | string));
+  if (lean === undefined) byGraph.set(key, (lean = compileLeanStep(ham, { gemm, neuronEnergy, unread }) as LeanStep<string> | string));
   return lean as LeanStep<L> | string;
 }
 
@@ -48,10 +51,10 @@ export const leanEvaluator: FastEvaluatorProvider = {
     return `lean step (${leanStepGemm()?.name ?? 'no'} gemm)`;
   },
   supports: (backend) => (backend === 'cpu' || backend === 'wasm') && leanStepGemm() !== undefined,
-  compile<L extends string, S extends string>(ham: HAM<L, S>, { neuronEnergy }: { readonly neuronEnergy: boolean }): FastEvaluator<L> | string {
+  compile<L extends string, S extends string>(ham: HAM<L, S>, { neuronEnergy, unread = [] }: { readonly neuronEnergy: boolean; readonly unread?: readonly L[] }): FastEvaluator<L> | string {
     const gemm = leanStepGemm();
     if (!gemm) return 'the fast kernels are not enabled';
-    const lean = leanStepOf(ham, gemm, neuronEnergy);
+    const lean = leanStepOf(ham, gemm, neuronEnergy, unread);
     if (typeof lean === 'string') return lean;
     return (x, batch, params) => lean.energyAndDEdxhat(x, batch, params);
   },

@@ -69,6 +69,7 @@ export class HostStepper<L extends string> implements Stepper<L> {
     const B = this.plan.batch;
     for (const name of this.plan.names) {
       const src = r.dEdxhat[name], dst = this.g[name], n = this.n[name];
+      if (src.length === 0) continue; // a layer held whole: its signal was not computed
       if (!which) dst.set(src);
       else for (let b = 0; b < B; b++) if (which[b]) dst.set(src.subarray(b * n, (b + 1) * n), b * n);
     }

@@ -10,13 +10,20 @@ export interface LeanStepOptions {
   neuronEnergy?: boolean;
   /** The matrix product and row routines to use (default: plain JavaScript; pass a fast one, see @hamux-ts/kernels). */
   gemm?: Gemm;
+  /**
+   * Layers whose `∂E/∂x̂` nobody reads (held whole by a clamp): their signals are not computed,
+   * which skips the products that only they need, and their entries in the result are empty.
+   */
+  unread?: readonly string[];
 }
+
+const UNREAD = new Float32Array(0);
 
 /** The host-array result of one evaluation; the arrays are the step's own, overwritten by the next call. */
 export interface LeanResult<L extends string> {
   /** Total energy per sample, `[B]`. */
   energy: Float64Array;
-  /** `∂E/∂x̂` of each layer, `[B, size]`. */
+  /** `∂E/∂x̂` of each layer, `[B, size]` (empty for the layers in `unread`). */
   dEdxhat: { readonly [K in L]: Float32Array };
   /** `x̂` of each layer (for identity layers, the state array itself). */
   xhat: { readonly [K in L]: Float32Array };
@@ -128,7 +135,7 @@ export function leanPlan<L extends string, S extends string>(ham: HAM<L, S>): Le
   return { layers, synapses };
 }
 
-interface Buffers extends EvalBuffers { readonly B: number; readonly grad: readonly Float32Array[] }
+interface Buffers extends EvalBuffers { readonly B: number }
 
 /**
  * One evaluation of a graph's energy and `∂E/∂x̂` (and an Euler update) on host arrays, with one
@@ -144,6 +151,7 @@ export class LeanStep<L extends string> {
   private readonly plan: LeanPlan<L>;
   private readonly neuron: boolean;
   private readonly gemm: Gemm;
+  private readonly unread: ReadonlySet<string>;
   private buffers: Buffers | undefined;
 
   constructor(private readonly ham: HAM<L, string>, plan: LeanPlan<L>, options: LeanStepOptions) {
@@ -151,6 +159,7 @@ export class LeanStep<L extends string> {
     this.plan = plan;
     this.neuron = options.neuronEnergy ?? true;
     this.gemm = options.gemm ?? jsGemm;
+    this.unread = new Set(options.unread ?? []);
   }
 
   private get layers(): readonly LayerPlan<L>[] {
@@ -168,7 +177,7 @@ export class LeanStep<L extends string> {
     this.buffers = {
       B,
       xhat: this.layers.map((l) => (l.lag.isIdentity ? new Float32Array(0) : new Float32Array(B * l.size))),
-      grad: this.layers.map((l) => new Float32Array(B * l.size)),
+      grad: this.layers.map((l) => (this.unread.has(l.name) ? undefined : new Float32Array(B * l.size))),
       L: new Float64Array(B),
       E: new Float64Array(B),
       work: new Float32Array(Math.max(0, ...synapses.map((s) => s.syn.scratch(B)))),
@@ -192,7 +201,7 @@ export class LeanStep<L extends string> {
     });
     const xhats = evaluatePlan(this.plan, xs, B, params, buf, this.gemm, this.neuron);
     const named = <T>(arr: readonly T[]) => Object.fromEntries(this.layerNames.map((n, i) => [n, arr[i]!])) as { [K in L]: T };
-    return { energy: buf.E, dEdxhat: named(buf.grad), xhat: named(xhats) };
+    return { energy: buf.E, dEdxhat: named(buf.grad.map((g) => g ?? UNREAD)), xhat: named(xhats) };
   }
 
   /**
@@ -203,6 +212,7 @@ export class LeanStep<L extends string> {
     const r = this.energyAndDEdxhat(x, B, params);
     const k = rowRoutines(this.gemm);
     for (const layer of this.layers) {
+      if (this.unread.has(layer.name)) continue; // held: no signal, no move
       const xi = x[layer.name], g = r.dEdxhat[layer.name];
       (xi.length > SMALL_ROWS ? k.axpy : jsAxpy)(xi.length, -dt / layer.tau, g, 0, xi, 0);
     }
@@ -216,7 +226,7 @@ export class LeanStep<L extends string> {
     const r = this.energyAndDEdxhat(x, B, params);
     return {
       energy: tf.tensor1d(Float32Array.from(r.energy)),
-      dEdxhat: Object.fromEntries(this.layerNames.map((n) => [n, tf.tensor(Float32Array.from(r.dEdxhat[n]), states[n].shape)])) as States<L>,
+      dEdxhat: Object.fromEntries(this.layerNames.map((n) => [n, this.unread.has(n) ? tf.zerosLike(states[n]) : tf.tensor(Float32Array.from(r.dEdxhat[n]), states[n].shape)])) as States<L>,
     };
   }
 }
