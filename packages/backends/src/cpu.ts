@@ -1,4 +1,4 @@
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 
 /**
  * Makes the cpu backend current. Under Node the cpu backend prints, on its first tensor, advice to
@@ -9,7 +9,7 @@ import { tf } from '@hamux-ts/core';
  * flag gates nothing.)
  */
 export async function startCpu(): Promise<void> {
-  if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');
+  if (!(await tf.setBackend('cpu'))) throw new HamuxError(['backend'], 'tf.setBackend("cpu") failed', 'unsupported');
   const instance = tf.findBackend('cpu') as { firstUse?: boolean } | null;
   if (instance && typeof instance.firstUse === 'boolean') instance.firstUse = false;
 }

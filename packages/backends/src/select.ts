@@ -1,4 +1,4 @@
-import { HamuxError } from '@hamux-ts/core';
+import { HamuxError, installSecondOrderGradients } from '@hamux-ts/core';
 import { registerConv2DBackpropFilter } from './fixes/conv2d-filter.js';
 import { preferTiledMatMul } from './fixes/software-matmul.js';
 import { registerChunkedAddN } from './fixes/webgpu-addn.js';
@@ -41,7 +41,8 @@ async function attempt(platform: Platform, name: Name, auto: boolean, options: U
     installFixes(name, adapter ?? undefined);
     return adapter ? { name, ok: true, adapter } : { name, ok: true };
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    // A starter's own errors are at `backend`, which the report already names: their detail is the reason.
+    const reason = e instanceof HamuxError ? e.detail : e instanceof Error ? e.message : String(e);
     return e instanceof SoftwareAdapterError ? { name, ok: false, reason, adapter: e.adapter } : { name, ok: false, reason };
   }
 }
@@ -55,8 +56,10 @@ async function attempt(platform: Platform, name: Name, auto: boolean, options: U
  */
 export async function selectBackend(platform: Platform, choice: BackendChoice, options: UseBackendOptions): Promise<BackendReport> {
   if (choice !== 'auto' && !(AUTO_ORDER as readonly string[]).includes(choice)) {
-    throw new HamuxError('backend', `expected 'auto', 'cpu', 'wasm' or 'webgpu', got ${JSON.stringify(choice)}`);
+    throw new HamuxError(['backend'], `expected 'auto', 'cpu', 'wasm' or 'webgpu', got ${JSON.stringify(choice)}`, 'unknown_name');
   }
+  // Gradients of gradients (training through the dynamics) must be right on every backend.
+  installSecondOrderGradients();
   const names: readonly Name[] = choice === 'auto' ? AUTO_ORDER : [choice];
   const tried: BackendAttempt[] = [];
   for (const name of names) {
@@ -74,5 +77,5 @@ export async function selectBackend(platform: Platform, choice: BackendChoice, o
     return report;
   }
   const why = tried.map((t) => `${t.name}: ${t.reason ?? 'unknown'}`).join('; ');
-  throw new HamuxError('backend', `could not start ${choice === 'auto' ? 'any backend' : `the ${choice} backend`} (${why})`);
+  throw new HamuxError(['backend'], `could not start ${choice === 'auto' ? 'any backend' : `the ${choice} backend`} (${why})`, 'unsupported');
 }

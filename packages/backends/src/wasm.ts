@@ -1,4 +1,4 @@
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 import type { Platform } from './platform.js';
 import type { WasmPaths } from './types.js';
 
@@ -12,11 +12,11 @@ let started = false;
  * started once, each attempt points it at its binaries again (`paths`, else the platform's).
  */
 export async function startWasm(platform: Platform, paths: WasmPaths | undefined): Promise<void> {
-  if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
+  if (typeof WebAssembly === 'undefined') throw new HamuxError(['backend'], 'this JavaScript runtime has no WebAssembly', 'unsupported');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // (Not `tf.findBackend('wasm')` to ask: it would start initialising the backend, binaries unset.)
   if (!started) wasm.setWasmPaths(paths ?? (await platform.wasmPaths()));
   const ok = await platform.initWasm(() => tf.setBackend('wasm'));
-  if (!ok) throw new Error('the wasm backend failed to initialise (are its .wasm files at wasmPaths?)');
+  if (!ok) throw new HamuxError(['backend'], 'the wasm backend failed to initialise (are its .wasm files at wasmPaths?)', 'unsupported');
   started = true;
 }

@@ -1,16 +1,19 @@
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 import { adapterName } from './gpu-adapter.js';
 import type { Platform } from './platform.js';
 import type { GpuAdapterReport } from './types.js';
 import { watchDevice } from './webgpu-errors.js';
 
-/** Thrown when the only adapter is a software one and the caller asked for speed ('auto'). */
-export class SoftwareAdapterError extends Error {
+/** Thrown when the only adapter is a software one and the caller asked for speed ('auto'): code `'unsupported'`. */
+export class SoftwareAdapterError extends HamuxError {
+  override readonly name: string = 'SoftwareAdapterError';
   readonly adapter: GpuAdapterReport;
   constructor(adapter: GpuAdapterReport) {
     super(
+      ['backend'],
       `only a software WebGPU adapter was found (${adapterName(adapter)}), slower than wasm: ` +
         "'auto' passes it over; useBackend('webgpu') uses it",
+      'unsupported',
     );
     this.adapter = adapter;
   }
@@ -34,7 +37,7 @@ function findAdapter(platform: Platform, allowSoftware: boolean): Promise<GpuAda
 function registerWebgpu(): Promise<void> {
   registering ??= (async () => {
     await import('@tensorflow/tfjs-backend-webgpu');
-    if (tf.findBackendFactory('webgpu') === null) throw new Error('tfjs-backend-webgpu did not register a backend');
+    if (tf.findBackendFactory('webgpu') === null) throw new HamuxError(['backend'], 'tfjs-backend-webgpu did not register a backend', 'unsupported');
   })();
   registering.catch(() => { registering = undefined; });
   return registering;
@@ -49,7 +52,7 @@ export async function startWebgpu(platform: Platform, allowSoftware: boolean): P
   const adapter = await findAdapter(platform, allowSoftware);
   if (adapter.software && !allowSoftware) throw new SoftwareAdapterError(adapter);
   await registerWebgpu();
-  if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${adapterName(adapter)}`);
+  if (!(await tf.setBackend('webgpu'))) throw new HamuxError(['backend'], `the webgpu backend failed to initialise on ${adapterName(adapter)}`, 'unsupported');
   watchDevice((tf.backend() as unknown as { device: Parameters<typeof watchDevice>[0] }).device);
   return adapter;
 }

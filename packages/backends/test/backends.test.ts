@@ -58,6 +58,7 @@ describe('useBackend', () => {
       const err = await useBackend('wasm').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HamuxError);
       expect((err as Error).message).toMatch(/could not start the wasm backend \(wasm: this JavaScript runtime has no WebAssembly\)/);
+      expect([(err as HamuxError).code, (err as HamuxError).path]).toEqual(['unsupported', ['backend']]);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -65,5 +66,6 @@ describe('useBackend', () => {
 
   it('an unknown choice is a HamuxError', async () => {
     await expect(useBackend('gpu' as 'cpu')).rejects.toThrow(/expected 'auto', 'cpu', 'wasm' or 'webgpu', got "gpu"/);
+    await expect(useBackend('gpu' as 'cpu')).rejects.toThrow(expect.objectContaining({ name: 'HamuxError', code: 'unknown_name', path: ['backend'] }));
   });
 });

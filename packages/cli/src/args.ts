@@ -14,15 +14,15 @@ export function parse(command: string, args: readonly string[], options: Options
   try {
     parsed = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${command}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError([command], e instanceof Error ? e.message : String(e));
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values['help']) return { values, positionals: parsed.positionals };
   if (parsed.positionals.length < positionals.length) {
-    throw new UsageError(`${command}: missing argument ${positionals[parsed.positionals.length]} (see hamux ${command} --help)`);
+    throw new UsageError([command], `missing argument ${positionals[parsed.positionals.length]} (see hamux ${command} --help)`);
   }
   if (parsed.positionals.length > positionals.length) {
-    throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals.length]}" (see hamux ${command} --help)`);
+    throw new UsageError([command], `unexpected argument "${parsed.positionals[positionals.length]}" (see hamux ${command} --help)`);
   }
   return { values, positionals: parsed.positionals };
 }
@@ -30,7 +30,7 @@ export function parse(command: string, args: readonly string[], options: Options
 /** A required string option. */
 export function required(command: string, values: Parsed['values'], name: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`${command}: missing option --${name} (see hamux ${command} --help)`);
+  if (typeof v !== 'string' || v === '') throw new UsageError([command], `missing option --${name} (see hamux ${command} --help)`);
   return v;
 }
 
@@ -40,7 +40,7 @@ export function integer(command: string, values: Parsed['values'], name: string,
   if (v === undefined) return fallback;
   const n = Number(v);
   if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got "${String(v)}"`);
+    throw new UsageError([command], `--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
   }
   return n;
 }

@@ -1,13 +1,26 @@
-import { HamuxError, HamuxErrors } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, type ErrorPath, type HamuxErrorCode } from '@hamux-ts/core';
 
-/** A mistake in how the command was called (exit code 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/**
+ * A mistake in how the command was called (exit code 2): code `'usage'`, at the command
+ * (`['run']` reads `run: unknown backend "metal" …`).
+ */
+export class UsageError extends HamuxError {
+  override readonly name: string = 'UsageError';
+  constructor(path: string | ErrorPath, message: string) {
+    super(path, message, 'usage');
+  }
 }
 
-/** A bad input file, config or value (exit code 1). */
-export class InputError extends Error {
-  override readonly name = 'InputError';
+/**
+ * A bad input (exit code 1): a file that cannot be read or written (code `'io'`, the default), or
+ * one whose bytes are malformed (`'invalid_file'`), or a name that does not exist (`'unknown_name'`).
+ * Its path is the file when the message starts with it (`config.json: not valid JSON: …`), else empty.
+ */
+export class InputError extends HamuxError {
+  override readonly name: string = 'InputError';
+  constructor(path: string | ErrorPath, message: string, code: HamuxErrorCode = 'io') {
+    super(path, message, code);
+  }
 }
 
 export const EXIT_OK = 0;

@@ -42,23 +42,23 @@ export class Files {
     try {
       fd = openSync(path, 'r');
     } catch (e) {
-      throw new InputError(`cannot read ${kind} "${path}": ${why(e)}`);
+      throw new InputError([], `cannot read ${kind} "${path}": ${why(e)}`, 'io');
     }
     try {
       const st = fstatSync(fd);
-      if (!st.isFile()) throw new InputError(`cannot read ${kind} "${path}": not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`);
-      if (st.size > limit) throw new InputError(`cannot read ${kind} "${path}": ${mib(st.size)}, more than the ${mib(limit)} a ${kind} file may have`);
+      if (!st.isFile()) throw new InputError([], `cannot read ${kind} "${path}": not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, 'io');
+      if (st.size > limit) throw new InputError([], `cannot read ${kind} "${path}": ${mib(st.size)}, more than the ${mib(limit)} a ${kind} file may have`, 'io');
       this.#inputs.set(identity(st), path);
       const bytes = new Uint8Array(st.size);
       for (let at = 0; at < bytes.length; ) {
         const n = readSync(fd, bytes, at, bytes.length - at, at);
-        if (n === 0) throw new InputError(`cannot read ${kind} "${path}": it shrank while being read`);
+        if (n === 0) throw new InputError([], `cannot read ${kind} "${path}": it shrank while being read`, 'io');
         at += n;
       }
       return bytes;
     } catch (e) {
       if (e instanceof InputError) throw e;
-      throw new InputError(`cannot read ${kind} "${path}": ${why(e)}`);
+      throw new InputError([], `cannot read ${kind} "${path}": ${why(e)}`, 'io');
     } finally {
       closeSync(fd);
     }
@@ -70,10 +70,10 @@ export class Files {
     if (existsSync(target)) {
       const st = statSync(target);
       const input = this.#inputs.get(identity(st));
-      if (input !== undefined) throw new InputError(`refusing to write "${path}": it is the input "${input}" of this command`);
-      if (!st.isFile()) throw new InputError(`refusing to write "${path}": it exists and is not a regular file`);
+      if (input !== undefined) throw new InputError([], `refusing to write "${path}": it is the input "${input}" of this command`, 'io');
+      if (!st.isFile()) throw new InputError([], `refusing to write "${path}": it exists and is not a regular file`, 'io');
     }
-    if (this.#outputs.has(target)) throw new InputError(`refusing to write "${path}" twice in one command`);
+    if (this.#outputs.has(target)) throw new InputError([], `refusing to write "${path}" twice in one command`, 'io');
     this.#outputs.set(target, data);
   }
 
@@ -98,7 +98,7 @@ export class Files {
     } catch (e) {
       for (const t of temps) try { unlinkSync(t); } catch { /* already gone */ }
       for (const d of made.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
-      throw e instanceof InputError ? e : new InputError(`cannot write the outputs: ${(e as Error).message}`);
+      throw e instanceof InputError ? e : new InputError([], `cannot write the outputs: ${(e as Error).message}`, 'io');
     } finally {
       this.#outputs.clear();
     }
@@ -116,9 +116,9 @@ function makeFolder(dir: string, made: string[]): void {
     existing = up;
   }
   const real = realpathSync(existing);
-  if (!lstatSync(real).isDirectory()) throw new InputError(`cannot write into "${dir}": "${existing}" is not a folder`);
+  if (!lstatSync(real).isDirectory()) throw new InputError([], `cannot write into "${dir}": "${existing}" is not a folder`, 'io');
   if (real === '/dev' || real.startsWith(`/dev${sep}`) || SPECIAL_FS.has(Number(statfsSync(real).type))) {
-    throw new InputError(`refusing to write into "${dir}": it is inside a kernel filesystem (${real})`);
+    throw new InputError([], `refusing to write into "${dir}": it is inside a kernel filesystem (${real})`, 'io');
   }
   for (const d of missing) {
     mkdirSync(d);

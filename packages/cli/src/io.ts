@@ -9,7 +9,7 @@ export function readConfig(files: Files, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${path}: not valid JSON: ${(e as Error).message}`);
+    throw new InputError([path], `not valid JSON: ${(e as Error).message}`, 'invalid_file');
   }
 }
 

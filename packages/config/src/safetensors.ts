@@ -14,6 +14,7 @@
 import {
   HamuxError,
   HamuxErrors,
+  type HamuxErrorCode,
   formatShape,
   paramProblems,
   tf,
@@ -60,8 +61,9 @@ const DTYPE_SIZES: Readonly<Record<string, number>> = {
 };
 const READABLE: readonly string[] = ['F32', 'F16', 'BF16', 'F64'];
 
-function fail(name: string | undefined, message: string): never {
-  throw new HamuxError(name === undefined ? 'safetensors' : `safetensors.${name}`, message);
+/** A problem with the file (`name` undefined) or one of its entries: at `['safetensors', name]`, which may hold dots. */
+function fail(name: string | undefined, message: string, code: HamuxErrorCode): never {
+  throw new HamuxError(name === undefined ? ['safetensors'] : ['safetensors', name], message, code);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -107,23 +109,23 @@ export function encodeSafetensors(tensors: Readonly<Record<string, SafeTensor>>,
   const names = Object.keys(tensors).sort();
   const entries: string[] = [];
   if (metadata !== undefined) {
-    if (!isRecord(metadata)) fail(METADATA_KEY, 'expected an object of strings');
+    if (!isRecord(metadata)) fail(METADATA_KEY, 'expected an object of strings', 'invalid_argument');
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') fail(`${METADATA_KEY}.${k}`, `metadata values must be strings, got ${describe(v)}`);
+      if (typeof v !== 'string') throw new HamuxError(['safetensors', METADATA_KEY, k], `metadata values must be strings, got ${describe(v)}`, 'invalid_argument');
     }
     entries.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   }
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
-    if (name === METADATA_KEY) fail(name, `"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
-    if (t.dtype !== 'F32') fail(name, `only F32 tensors can be written, got dtype ${describe(t.dtype)}`);
+    if (name === METADATA_KEY) fail(name, `"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`, 'invalid_argument');
+    if (t.dtype !== 'F32') fail(name, `only F32 tensors can be written, got dtype ${describe(t.dtype)}`, 'unsupported');
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(name, `shape must be an array of non-negative integers, got ${describe(t.shape)}`);
+      fail(name, `shape must be an array of non-negative integers, got ${describe(t.shape)}`, 'invalid_argument');
     }
-    if (!(t.data instanceof Float32Array)) fail(name, 'data must be a Float32Array');
+    if (!(t.data instanceof Float32Array)) fail(name, 'data must be a Float32Array', 'invalid_argument');
     if (t.data.length !== elementCount(t.shape)) {
-      fail(name, `shape ${formatShape(t.shape)} has ${elementCount(t.shape)} elements, but data has ${t.data.length}`);
+      fail(name, `shape ${formatShape(t.shape)} has ${elementCount(t.shape)} elements, but data has ${t.data.length}`, 'shape_mismatch');
     }
     const end = offset + 4 * t.data.length;
     // Keys are written one by one so that their order is kept (JS objects reorder integer-like keys).
@@ -157,27 +159,27 @@ interface Entry {
 
 /** Checks one header entry (types, dtype, shape, byte size); offsets are checked against each other later. */
 function checkEntry(name: string, value: unknown, dataLength: number): Entry {
-  if (!isRecord(value)) return fail(name, `expected an object with dtype, shape and data_offsets, got ${describe(value)}`);
+  if (!isRecord(value)) return fail(name, `expected an object with dtype, shape and data_offsets, got ${describe(value)}`, 'invalid_file');
   const { dtype, shape, data_offsets: offsets } = value;
-  if (typeof dtype !== 'string') return fail(name, `dtype must be a string such as "F32", got ${describe(dtype)}`);
+  if (typeof dtype !== 'string') return fail(name, `dtype must be a string such as "F32", got ${describe(dtype)}`, 'invalid_file');
   if (!Object.hasOwn(DTYPE_SIZES, dtype)) {
-    return fail(name, `unknown dtype ${describe(dtype)} (safetensors dtypes are ${Object.keys(DTYPE_SIZES).join(', ')})`);
+    return fail(name, `unknown dtype ${describe(dtype)} (safetensors dtypes are ${Object.keys(DTYPE_SIZES).join(', ')})`, 'invalid_file');
   }
-  if (!READABLE.includes(dtype)) return fail(name, `dtype ${dtype} is not supported (expected F32, F16, BF16 or F64)`);
+  if (!READABLE.includes(dtype)) return fail(name, `dtype ${dtype} is not supported (expected F32, F16, BF16 or F64)`, 'unsupported');
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    return fail(name, `shape must be an array of non-negative integers, got ${describe(shape)}`);
+    return fail(name, `shape must be an array of non-negative integers, got ${describe(shape)}`, 'invalid_file');
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-    return fail(name, `data_offsets must be two non-negative integers [begin, end], got ${describe(offsets)}`);
+    return fail(name, `data_offsets must be two non-negative integers [begin, end], got ${describe(offsets)}`, 'invalid_file');
   }
   const [begin, end] = offsets as [number, number];
-  if (begin > end) return fail(name, `data_offsets [${begin}, ${end}] begin after they end`);
+  if (begin > end) return fail(name, `data_offsets [${begin}, ${end}] begin after they end`, 'invalid_file');
   if (end > dataLength) {
-    return fail(name, `data_offsets [${begin}, ${end}] are out of range: the data buffer has ${dataLength} bytes`);
+    return fail(name, `data_offsets [${begin}, ${end}] are out of range: the data buffer has ${dataLength} bytes`, 'invalid_file');
   }
   const needed = elementCount(shape) * DTYPE_SIZES[dtype]!;
   if (needed !== end - begin) {
-    return fail(name, `shape ${formatShape(shape)} of ${dtype} needs ${needed} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    return fail(name, `shape ${formatShape(shape)} of ${dtype} needs ${needed} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`, 'invalid_file');
   }
   return { name, dtype: dtype as ReadableDtype, shape: shape as number[], begin, end };
 }
@@ -189,13 +191,13 @@ function checkTiling(entries: Entry[], dataLength: number): void {
   let previous: string | undefined;
   for (const e of sorted) {
     const where = previous === undefined ? 'the start of the data buffer' : `the end of tensor "${previous}"`;
-    if (e.begin > end) fail(e.name, `gap in the data buffer: starts at byte ${e.begin}, expected ${end} (${where})`);
-    if (e.begin < end) fail(e.name, `overlaps tensor "${previous}": starts at byte ${e.begin}, expected ${end} (${where})`);
+    if (e.begin > end) fail(e.name, `gap in the data buffer: starts at byte ${e.begin}, expected ${end} (${where})`, 'invalid_file');
+    if (e.begin < end) fail(e.name, `overlaps tensor "${previous}": starts at byte ${e.begin}, expected ${end} (${where})`, 'invalid_file');
     end = e.end;
     previous = e.name;
   }
   if (end !== dataLength) {
-    fail(undefined, `the tensors cover ${end} bytes of the data buffer, but it has ${dataLength} (expected them to cover it exactly)`);
+    fail(undefined, `the tensors cover ${end} bytes of the data buffer, but it has ${dataLength} (expected them to cover it exactly)`, 'invalid_file');
   }
 }
 
@@ -221,32 +223,32 @@ function readValues(view: DataView, start: number, e: Entry): Float32Array {
 export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
   const maxHeader = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER;
   if (!Number.isSafeInteger(maxHeader) || maxHeader < 0) {
-    throw new HamuxError('options.maxHeaderBytes', `expected a non-negative integer, got ${describe(maxHeader)}`);
+    throw new HamuxError(['options', 'maxHeaderBytes'], `expected a non-negative integer, got ${describe(maxHeader)}`, 'invalid_argument');
   }
-  if (!(bytes instanceof Uint8Array)) fail(undefined, 'expected the file as a Uint8Array');
-  if (bytes.length < 8) fail(undefined, `file is ${bytes.length} bytes long; expected at least 8 (the header length)`);
+  if (!(bytes instanceof Uint8Array)) fail(undefined, 'expected the file as a Uint8Array', 'invalid_argument');
+  if (bytes.length < 8) fail(undefined, `file is ${bytes.length} bytes long; expected at least 8 (the header length)`, 'invalid_file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // u64 as two u32 words: exact below 2^53, and anything larger is rejected by the checks below anyway.
   const headerLength = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
-  if (headerLength > maxHeader) fail(undefined, `header length ${headerLength} exceeds the limit of ${maxHeader} bytes`);
+  if (headerLength > maxHeader) fail(undefined, `header length ${headerLength} exceeds the limit of ${maxHeader} bytes`, 'invalid_file');
   if (headerLength > bytes.length - 8) {
-    fail(undefined, `header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes after the length field)`);
+    fail(undefined, `header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes after the length field)`, 'invalid_file');
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (e) {
-    fail(undefined, `header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+    fail(undefined, `header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`, 'invalid_file');
   }
-  if (!isRecord(header)) fail(undefined, `header must be a JSON object mapping tensor names to entries, got ${describe(header)}`);
+  if (!isRecord(header)) fail(undefined, `header must be a JSON object mapping tensor names to entries, got ${describe(header)}`, 'invalid_file');
   const fields = header as Record<string, unknown>;
 
   const metadata: [string, string][] = [];
   if (Object.hasOwn(fields, METADATA_KEY)) {
     const m = fields[METADATA_KEY];
-    if (!isRecord(m)) fail(METADATA_KEY, `expected an object of strings, got ${describe(m)}`);
+    if (!isRecord(m)) fail(METADATA_KEY, `expected an object of strings, got ${describe(m)}`, 'invalid_file');
     for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail(METADATA_KEY, `value of "${k}" must be a string, got ${describe(v)}`);
+      if (typeof v !== 'string') fail(METADATA_KEY, `value of "${k}" must be a string, got ${describe(v)}`, 'invalid_file');
       metadata.push([k, v as string]);
     }
   }
@@ -313,9 +315,10 @@ export function loadParams(target: Pick<HAM<string, string>, 'paramSpecs'> | Par
       }),
     );
   const params: LoadedParams = { layers: collect('layers'), synapses: collect('synapses') };
-  const errors = paramProblems(specs, params, true);
+  // A parameter missing from the file is the file's problem, not the caller's: 'invalid_config'.
+  const errors = paramProblems(specs, params, true).map((e) => (e.code === 'invalid_argument' ? new HamuxError(e.path, e.detail, 'invalid_config') : e));
   for (const name of Object.keys(tensors).filter((n) => !used.has(n))) {
-    errors.push(new HamuxError(name, `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter`));
+    errors.push(new HamuxError([name], `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter`, 'unknown_name'));
   }
   if (errors.length > 0) {
     disposeTree(params);
@@ -327,7 +330,7 @@ export function loadParams(target: Pick<HAM<string, string>, 'paramSpecs'> | Par
 /** Named states (keys are layer names) as a safetensors file. */
 export function saveStates(states: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const out = Object.entries(states).map(([name, t]) => {
-    if (!(t instanceof tf.Tensor) || t.isDisposed) throw new HamuxError(`states.${name}`, 'expected a live tensor');
+    if (!(t instanceof tf.Tensor) || t.isDisposed) throw new HamuxError(['states', name], 'expected a live tensor', t instanceof tf.Tensor ? 'disposed' : 'invalid_argument');
     return [name, toSafeTensor(t)] as const;
   });
   return encodeSafetensors(Object.fromEntries(out), metadata);
@@ -350,7 +353,7 @@ export function loadStates(bytes: Uint8Array, ham?: Pick<HAM<string, string>, 'c
 }
 
 function toSafeTensor(t: Tensor): SafeTensor {
-  if (t.dtype === 'string' || t.dtype === 'complex64') throw new HamuxError('safetensors', `cannot write a ${t.dtype} tensor`);
+  if (t.dtype === 'string' || t.dtype === 'complex64') throw new HamuxError(['safetensors'], `cannot write a ${t.dtype} tensor`, 'unsupported');
   return { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.dataSync() as ArrayLike<number>) };
 }
 

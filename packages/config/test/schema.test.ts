@@ -628,7 +628,7 @@ describe('user-defined kinds', () => {
   });
 
   it('refuses to register a built-in, reserved or repeated kind', () => {
-    expect(() => createRegistry().lagrangian('softmax', cubic as never)).toThrow('registry: "softmax" is a built-in Lagrangian kind');
+    expect(() => createRegistry().lagrangian('softmax', cubic as never)).toThrow('registry.kind: "softmax" is a built-in Lagrangian kind');
     expect(() => createRegistry().synapse('__proto__', pairwise)).toThrow('is not a valid hypersynapse kind');
     expect(() => registry.synapse('pairwise', pairwise)).toThrow('hypersynapse kind "pairwise" is already registered');
   });

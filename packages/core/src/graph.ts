@@ -1,7 +1,7 @@
-import { HamuxError, HamuxErrors } from './errors.js';
+import { HamuxError, HamuxErrors, type ErrorPath } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import { NeuronLayer, type LayerSpec } from './layer.js';
-import { checkInit, paramProblems, type ParamSpecs, type ParamTree } from './params.js';
+import { checkInit, initProblemCode, paramProblems, type ParamSpecs, type ParamTree } from './params.js';
 import { formatShape, isValidShape, type Shape } from './shape.js';
 import { HAM, paramSpecsOf, type SynapseNode } from './ham.js';
 
@@ -65,10 +65,10 @@ export function hypergraph(): GraphBuilder {
   return new GraphBuilder();
 }
 
-function specProblems(path: string, specs: ParamSpecs): HamuxError[] {
+function specProblems(path: ErrorPath, specs: ParamSpecs): HamuxError[] {
   return Object.entries(specs).flatMap(([p, spec]) => {
     const problem = checkInit(spec.init, spec.shape);
-    return problem ? [new HamuxError(`${path}.${p}`, problem)] : [];
+    return problem ? [new HamuxError([...path, p], problem, initProblemCode(spec.init))] : [];
   });
 }
 
@@ -79,27 +79,27 @@ function compileGraph<L extends string, S extends string>(
 ): HAM<L, S> {
   const errors: HamuxError[] = [];
   const warnings: string[] = [];
-  if (!Number.isInteger(options.seed)) errors.push(new HamuxError('seed', `expected an integer, got ${options.seed}`));
+  if (!Number.isInteger(options.seed)) errors.push(new HamuxError(['seed'], `expected an integer, got ${options.seed}`, 'invalid_argument'));
 
   const layers = new Map<string, NeuronLayer>();
   const declaredLayers = new Set<string>();
   for (const [name, spec] of layerDecls) {
-    const path = `layers.${name}`;
+    const path = ['layers', name];
     const duplicate = declaredLayers.has(name);
     declaredLayers.add(name);
-    if (!name) errors.push(new HamuxError('layers', 'a layer has an empty name'));
-    else if (duplicate) errors.push(new HamuxError(path, `duplicate layer name "${name}"`));
+    if (!name) errors.push(new HamuxError(['layers'], 'a layer has an empty name', 'invalid_argument'));
+    else if (duplicate) errors.push(new HamuxError(path, `duplicate layer name "${name}"`, 'invalid_argument'));
     else if (!isValidShape(spec.shape) || spec.shape.length === 0) {
-      errors.push(new HamuxError(`${path}.shape`, `expected a non-empty array of positive integers, got ${JSON.stringify(spec.shape)}`));
+      errors.push(new HamuxError([...path, 'shape'], `expected a non-empty array of positive integers, got ${JSON.stringify(spec.shape)}`, 'invalid_argument'));
     } else if (spec.tau !== undefined && !(Number.isFinite(spec.tau) && spec.tau > 0)) {
-      errors.push(new HamuxError(`${path}.tau`, `expected a positive number, got ${spec.tau}`));
+      errors.push(new HamuxError([...path, 'tau'], `expected a positive number, got ${spec.tau}`, 'invalid_argument'));
     } else if (!spec.lagrangian || typeof spec.lagrangian.lagrangian !== 'function') {
-      errors.push(new HamuxError(`${path}.lagrangian`, 'expected a Lagrangian'));
+      errors.push(new HamuxError([...path, 'lagrangian'], 'expected a Lagrangian', 'invalid_argument'));
     } else {
       const problem = spec.lagrangian.check?.(spec.shape);
-      if (problem) errors.push(new HamuxError(`${path}.lagrangian`, problem));
+      if (problem) errors.push(new HamuxError([...path, 'lagrangian'], problem, 'shape_mismatch'));
       else {
-        errors.push(...specProblems(`${path}`, spec.lagrangian.params(spec.shape)));
+        errors.push(...specProblems(path, spec.lagrangian.params(spec.shape)));
         layers.set(name, new NeuronLayer(name, spec));
       }
     }
@@ -109,20 +109,20 @@ function compileGraph<L extends string, S extends string>(
   const declaredSynapses = new Set<string>();
   const touched = new Set<string>();
   for (const { name, synapse, connects } of synapseDecls) {
-    const path = `synapses.${name}`;
+    const path = ['synapses', name];
     const duplicate = declaredSynapses.has(name);
     declaredSynapses.add(name);
-    if (!name) { errors.push(new HamuxError('synapses', 'a synapse has an empty name')); continue; }
-    if (duplicate) { errors.push(new HamuxError(path, `duplicate synapse name "${name}"`)); continue; }
-    if (!synapse || typeof synapse.energy !== 'function') { errors.push(new HamuxError(path, 'expected a Hypersynapse')); continue; }
+    if (!name) { errors.push(new HamuxError(['synapses'], 'a synapse has an empty name', 'invalid_argument')); continue; }
+    if (duplicate) { errors.push(new HamuxError(path, `duplicate synapse name "${name}"`, 'invalid_argument')); continue; }
+    if (!synapse || typeof synapse.energy !== 'function') { errors.push(new HamuxError(path, 'expected a Hypersynapse', 'invalid_argument')); continue; }
     const unknown = connects.filter((l) => !declaredLayers.has(l));
     if (unknown.length > 0) {
       const known = [...new Set(layerDecls.map(([n]) => n))].map((n) => `"${n}"`).join(', ');
-      errors.push(new HamuxError(`${path}.connects`, `unknown layer ${unknown.map((u) => `"${u}"`).join(', ')} (layers are ${known || 'none'})`));
+      errors.push(new HamuxError([...path, 'connects'], `unknown layer ${unknown.map((u) => `"${u}"`).join(', ')} (layers are ${known || 'none'})`, 'unknown_name'));
       continue;
     }
     if (connects.length !== synapse.arity) {
-      errors.push(new HamuxError(`${path}.connects`, `${synapse.kind} connects ${synapse.arity} layer(s), got ${connects.length} (${connects.join(', ')})`));
+      errors.push(new HamuxError([...path, 'connects'], `${synapse.kind} connects ${synapse.arity} layer(s), got ${connects.length} (${connects.join(', ')})`, 'invalid_argument'));
       continue;
     }
     connects.forEach((l) => touched.add(l));
@@ -131,7 +131,7 @@ function compileGraph<L extends string, S extends string>(
     const described = connects.map((l, i) => `"${l}" ${formatShape(shapes[i]!)}`).join(' and ');
     const problem = synapse.check(shapes);
     if (problem) {
-      errors.push(new HamuxError(path, `${synapse.kind} between ${described}: ${problem}`));
+      errors.push(new HamuxError(path, `${synapse.kind} between ${described}: ${problem}`, 'shape_mismatch'));
       continue;
     }
     errors.push(...specProblems(path, synapse.params(shapes)));
@@ -142,7 +142,7 @@ function compileGraph<L extends string, S extends string>(
   for (const name of layers.keys()) {
     if (touched.has(name) || policy === 'allow') continue;
     const message = `layer "${name}" is not connected to any hypersynapse`;
-    if (policy === 'error') errors.push(new HamuxError(`layers.${name}`, message));
+    if (policy === 'error') errors.push(new HamuxError(['layers', name], message, 'invalid_argument'));
     else warnings.push(message);
   }
 

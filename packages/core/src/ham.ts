@@ -1,6 +1,6 @@
 import { tf, type Tensor } from './tf.js';
 import { installSecondOrderGradients } from './second-order.js';
-import { HamuxError, HamuxErrors } from './errors.js';
+import { HamuxError, HamuxErrors, parsePath, type ErrorPath } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import type { NeuronLayer } from './layer.js';
 import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type ParamTree, type Params, type TensorMap } from './params.js';
@@ -130,7 +130,7 @@ export class HAM<L extends string, S extends string> {
    */
   withParams(params: ParamTree): HAM<L, S> {
     if (typeof params !== 'object' || params === null) {
-      throw new HamuxError('params', `expected { layers, synapses } of tensors, got ${params === null ? 'null' : typeof params}`);
+      throw new HamuxError(['params'], `expected { layers, synapses } of tensors, got ${params === null ? 'null' : typeof params}`, 'invalid_argument');
     }
     const problems = paramProblems(this.paramSpecs, params, true);
     if (problems.length > 0) throw new HamuxErrors(problems);
@@ -148,37 +148,39 @@ export class HAM<L extends string, S extends string> {
 
   /**
    * Checks that `states` has exactly one tensor per layer, of shape `[B, ...shape]` with one B,
-   * and returns B. Throws a `HamuxErrors` naming each offending layer otherwise.
+   * and returns B. Throws a `HamuxErrors` naming each offending layer otherwise, at `[...what, layer]`
+   * (`what` is a path, or its text: `'states'`, `'initial states'`).
    */
-  checkStates(states: Readonly<Record<string, Tensor>>, what = 'states'): number {
+  checkStates(states: Readonly<Record<string, Tensor>>, what: string | ErrorPath = 'states'): number {
+    const at = typeof what === 'string' ? parsePath(what) : what;
     const errors: HamuxError[] = [];
     let batch: number | undefined;
     let batchFrom = '';
     for (const name of Object.keys(states)) {
       if (!Object.hasOwn(this.layers, name)) {
-        errors.push(new HamuxError(`${what}.${name}`, `unknown layer (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`));
+        errors.push(new HamuxError([...at, name], `unknown layer (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name'));
       }
     }
     for (const name of this.layerNames) {
       const t = states[name];
       const layer = this.layers[name];
-      const path = `${what}.${name}`;
+      const path = [...at, name];
       if (t === undefined) {
-        errors.push(new HamuxError(path, `missing: expected a tensor of shape [batch, ${layer.shape.join(', ')}]`));
+        errors.push(new HamuxError(path, `missing: expected a tensor of shape [batch, ${layer.shape.join(', ')}]`, 'invalid_argument'));
         continue;
       }
       if (!(t instanceof tf.Tensor) || t.isDisposed) {
-        errors.push(new HamuxError(path, t instanceof tf.Tensor ? 'the tensor has been disposed' : 'expected a tensor'));
+        errors.push(t instanceof tf.Tensor ? new HamuxError(path, 'the tensor has been disposed', 'disposed') : new HamuxError(path, 'expected a tensor', 'invalid_argument'));
         continue;
       }
       if (t.rank !== layer.shape.length + 1 || !sameShape(t.shape.slice(1), layer.shape)) {
-        errors.push(new HamuxError(path, `expected shape [batch, ${layer.shape.join(', ')}], got ${formatShape(t.shape)}`));
+        errors.push(new HamuxError(path, `expected shape [batch, ${layer.shape.join(', ')}], got ${formatShape(t.shape)}`, 'shape_mismatch'));
         continue;
       }
-      if (t.dtype !== 'float32') errors.push(new HamuxError(path, `expected dtype float32, got ${t.dtype}`));
+      if (t.dtype !== 'float32') errors.push(new HamuxError(path, `expected dtype float32, got ${t.dtype}`, 'invalid_argument'));
       if (batch === undefined) { batch = t.shape[0]; batchFrom = name; }
       else if (t.shape[0] !== batch) {
-        errors.push(new HamuxError(path, `batch size ${t.shape[0]} differs from ${batch} of layer "${batchFrom}"`));
+        errors.push(new HamuxError(path, `batch size ${t.shape[0]} differs from ${batch} of layer "${batchFrom}"`, 'shape_mismatch'));
       }
     }
     if (errors.length > 0) throw new HamuxErrors(errors);
@@ -252,10 +254,10 @@ export class HAM<L extends string, S extends string> {
   /** The parameters to evaluate with: the graph's own, or the caller's after checking them whole. */
   private paramsOf(options: EvalOptions): Params {
     if (options.method !== undefined && options.method !== 'auto' && options.method !== 'autodiff') {
-      throw new HamuxError('options.method', `expected 'auto' or 'autodiff', got ${String(options.method)}`);
+      throw new HamuxError(['options', 'method'], `expected 'auto' or 'autodiff', got ${String(options.method)}`, 'invalid_argument');
     }
     if (!options.params) return this.params;
-    const problems = paramProblems(this.paramSpecs, options.params, true, 'options.params.');
+    const problems = paramProblems(this.paramSpecs, options.params, true, ['options', 'params']);
     if (problems.length > 0) throw new HamuxErrors(problems);
     return options.params;
   }

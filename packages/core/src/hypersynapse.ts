@@ -1,3 +1,4 @@
+import { HamuxError } from './errors.js';
 import type { Tensor } from './tf.js';
 import type { ParamSpecs, TensorMap } from './params.js';
 import type { Shape } from './shape.js';
@@ -53,7 +54,7 @@ export function defineHypersynapse(def: {
   options?: Readonly<Record<string, unknown>>;
 }): Hypersynapse {
   if (!(Number.isInteger(def.arity) && def.arity >= 1)) {
-    throw new RangeError(`hypersynapse ${def.kind}: arity must be an integer >= 1, got ${def.arity}`);
+    throw new HamuxError(['defineHypersynapse', 'arity'], `must be an integer >= 1, got ${def.arity} (hypersynapse ${JSON.stringify(def.kind)})`, 'invalid_argument');
   }
   return {
     kind: def.kind,

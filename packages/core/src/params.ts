@@ -1,5 +1,5 @@
 import { tf, type Tensor } from './tf.js';
-import { HamuxError } from './errors.js';
+import { HamuxError, parsePath, type ErrorPath, type HamuxErrorCode } from './errors.js';
 import { normalValues, uniformValues } from './random.js';
 import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 
@@ -80,11 +80,14 @@ export function optionValue(option: ParamOption | undefined): number | readonly 
   return (option as LearnableValue).value;
 }
 
-/** Rejects an option that is not a finite positive number (β, say), at construction time. */
+/**
+ * Rejects an option that is not a finite positive number (β, say), at construction time: a
+ * `HamuxError` at `[kind, name]` (`exp.beta: must be a finite positive number, got -1`).
+ */
 export function checkPositiveOption(kind: string, name: string, option: ParamOption | undefined): void {
   const v = optionValue(option);
   if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new RangeError(`${kind}: ${name} must be a finite positive number, got ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`);
+    throw new HamuxError([kind, name], `must be a finite positive number, got ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`, 'invalid_argument');
   }
 }
 
@@ -103,10 +106,15 @@ export function checkInit(init: Init, shape: Shape): string | undefined {
   return undefined;
 }
 
+/** The code of `checkInit`'s problem: too many or too few values for the shape, or a bad distribution. */
+export function initProblemCode(init: Init): HamuxErrorCode {
+  return init.type === 'values' ? 'shape_mismatch' : 'invalid_argument';
+}
+
 /** Materialises a parameter from its spec; `key` comes from `deriveKey(seed, path)`. */
 export function initParam(path: string, spec: ParamSpec, key: number): Tensor {
   const problem = checkInit(spec.init, spec.shape);
-  if (problem) throw new HamuxError(path, problem);
+  if (problem) throw new HamuxError(path, problem, initProblemCode(spec.init));
   const init = spec.init;
   const shape = [...spec.shape];
   switch (init.type) {
@@ -136,29 +144,31 @@ export interface ParamSpecTree {
  * Everything wrong with `given` against the specs: unknown owners or parameters, non-tensors,
  * disposed tensors, wrong shapes, and (when `complete`) missing parameters. Paths start at `prefix`.
  */
-export function paramProblems(specs: ParamSpecTree, given: ParamTree, complete: boolean, prefix = ''): HamuxError[] {
+export function paramProblems(specs: ParamSpecTree, given: ParamTree, complete: boolean, prefix: string | ErrorPath = ''): HamuxError[] {
+  // A text prefix ends with a dot (`'options.params.'`); as keys it is `['options', 'params']`.
+  const pre = typeof prefix === 'string' ? parsePath(prefix.replace(/\.$/, '')) : prefix;
   const errors: HamuxError[] = [];
   for (const group of ['layers', 'synapses'] as const) {
     const owners = given[group] ?? {};
     for (const owner of Object.keys(owners)) {
       if (!Object.hasOwn(specs[group], owner)) {
-        errors.push(new HamuxError(`${prefix}${group}.${owner}`, `no such ${group === 'layers' ? 'layer' : 'synapse'} (${group} are ${Object.keys(specs[group]).map((n) => `"${n}"`).join(', ') || 'none'})`));
+        errors.push(new HamuxError([...pre, group, owner], `no such ${group === 'layers' ? 'layer' : 'synapse'} (${group} are ${Object.keys(specs[group]).map((n) => `"${n}"`).join(', ') || 'none'})`, 'unknown_name'));
       }
     }
     for (const [owner, ownerSpecs] of Object.entries(specs[group])) {
       const mine = Object.hasOwn(owners, owner) ? owners[owner]! : {};
       for (const extra of Object.keys(mine).filter((k) => !Object.hasOwn(ownerSpecs, k))) {
-        errors.push(new HamuxError(`${prefix}${group}.${owner}.${extra}`, `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`));
+        errors.push(new HamuxError([...pre, group, owner, extra], `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`, 'unknown_name'));
       }
       for (const [p, spec] of Object.entries(ownerSpecs)) {
-        const path = `${prefix}${group}.${owner}.${p}`;
+        const path = [...pre, group, owner, p];
         const t = Object.hasOwn(mine, p) ? mine[p] : undefined;
         if (t === undefined) {
-          if (complete) errors.push(new HamuxError(path, `missing: expected a tensor of shape ${formatShape(spec.shape)}`));
-        } else if (!(t instanceof tf.Tensor)) errors.push(new HamuxError(path, 'expected a tensor'));
-        else if (t.isDisposed) errors.push(new HamuxError(path, 'the tensor has been disposed'));
+          if (complete) errors.push(new HamuxError(path, `missing: expected a tensor of shape ${formatShape(spec.shape)}`, 'invalid_argument'));
+        } else if (!(t instanceof tf.Tensor)) errors.push(new HamuxError(path, 'expected a tensor', 'invalid_argument'));
+        else if (t.isDisposed) errors.push(new HamuxError(path, 'the tensor has been disposed', 'disposed'));
         else if (!sameShape(t.shape, spec.shape)) {
-          errors.push(new HamuxError(path, `expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`));
+          errors.push(new HamuxError(path, `expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`, 'shape_mismatch'));
         }
       }
     }

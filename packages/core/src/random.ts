@@ -1,3 +1,4 @@
+import { HamuxError } from './errors.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
 
@@ -27,7 +28,7 @@ function mix32(x: number): number {
 
 /** A key for one parameter: `deriveKey(seed, 'synapses.enc.W')`. */
 export function deriveKey(seed: number, path: string): number {
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new HamuxError(['deriveKey', 'seed'], `must be an integer, got ${seed}`, 'invalid_argument');
   return mix32(mix32(seed >>> 0) ^ hashString(path));
 }
 
@@ -77,8 +78,8 @@ export function uniformValues(key: number, shape: Shape, low = 0, high = 1): Flo
  * every backend and platform. `seed` is any integer (a user's seed, or a key from `deriveKey`).
  */
 export function permutation(n: number, seed: number): Int32Array {
-  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`permutation: n must be an integer >= 0, got ${String(n)}`);
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new RangeError(`permutation: seed must be an integer, got ${String(seed)}`);
+  if (!(Number.isInteger(n) && n >= 0)) throw new HamuxError(['permutation', 'n'], `must be an integer >= 0, got ${String(n)}`, 'invalid_argument');
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new HamuxError(['permutation', 'seed'], `must be an integer, got ${String(seed)}`, 'invalid_argument');
   const u = uniformGenerator(seed >>> 0);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

@@ -34,8 +34,9 @@ describe('permutation', () => {
   });
 
   it('rejects a seed that is not an integer and a bad length', () => {
-    expect(() => permutation(3, 1.5)).toThrow('permutation: seed must be an integer, got 1.5');
-    expect(() => permutation(-1, 0)).toThrow('permutation: n must be an integer >= 0, got -1');
-    expect(() => permutation(2.5, 0)).toThrow(RangeError);
+    expect(() => permutation(3, 1.5)).toThrow('permutation.seed: must be an integer, got 1.5');
+    expect(() => permutation(-1, 0)).toThrow('permutation.n: must be an integer >= 0, got -1');
+    expect(() => permutation(2.5, 0)).toThrow(expect.objectContaining({ name: 'HamuxError', code: 'invalid_argument', path: ['permutation', 'n'] }));
+    expect(() => deriveKey(0.5, 'p')).toThrow(expect.objectContaining({ code: 'invalid_argument', path: ['deriveKey', 'seed'] }));
   });
 });

@@ -1,3 +1,4 @@
+import { HamuxError } from '@hamux-ts/core';
 import { checkSeed, choose, rng, type Rng } from './random.js';
 
 /**
@@ -12,13 +13,13 @@ export interface Corrupted {
 }
 
 function checkBatch(what: string, data: ArrayLike<number>, size: number): number {
-  if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`${what}: size must be a positive integer, got ${size}`);
-  if (data.length % size !== 0) throw new RangeError(`${what}: data has ${data.length} values, not a multiple of size ${size}`);
+  if (!(Number.isInteger(size) && size > 0)) throw new HamuxError([what, 'size'], `must be a positive integer, got ${size}`, 'invalid_argument');
+  if (data.length % size !== 0) throw new HamuxError([what, 'data'], `has ${data.length} values, not a multiple of size ${size}`, 'shape_mismatch');
   return data.length / size;
 }
 
 function checkFraction(what: string, fraction: number): void {
-  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`${what}: fraction must be in [0, 1], got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1)) throw new HamuxError([what, 'fraction'], `must be in [0, 1], got ${fraction}`, 'invalid_argument');
 }
 
 /** Marks exactly `round(fraction · size)` entries of every sample, chosen at random. */
@@ -56,10 +57,10 @@ export function gaussianNoise(
   data: ArrayLike<number>,
   options: { readonly std: number; readonly seed: number; readonly clip?: readonly [number, number] },
 ): Corrupted {
-  if (!(options.std >= 0 && Number.isFinite(options.std))) throw new RangeError(`gaussianNoise: std must be a finite number >= 0, got ${options.std}`);
+  if (!(options.std >= 0 && Number.isFinite(options.std))) throw new HamuxError(['gaussianNoise', 'std'], `must be a finite number >= 0, got ${options.std}`, 'invalid_argument');
   const r = rng(checkSeed('gaussianNoise', options.seed));
   const [low, high] = options.clip ?? [-Infinity, Infinity];
-  if (!(low <= high)) throw new RangeError(`gaussianNoise: clip must be [low, high] with low <= high, got [${low}, ${high}]`);
+  if (!(low <= high)) throw new HamuxError(['gaussianNoise', 'clip'], `must be [low, high] with low <= high, got [${low}, ${high}]`, 'invalid_argument');
   const out = Float32Array.from(data, (v) => Math.min(high, Math.max(low, v + options.std * r.normal())));
   return { data: out, mask: new Uint8Array(data.length).fill(1) };
 }
@@ -99,15 +100,15 @@ export function blockMask(data: ArrayLike<number>, shape: readonly [number, numb
   const [H, W, C] = shape;
   const count = checkBatch('blockMask', data, H * W * C);
   const { height, width } = options;
-  if (!(Number.isInteger(height) && height >= 0 && height <= H)) throw new RangeError(`blockMask: height must be an integer in [0, ${H}], got ${height}`);
-  if (!(Number.isInteger(width) && width >= 0 && width <= W)) throw new RangeError(`blockMask: width must be an integer in [0, ${W}], got ${width}`);
+  if (!(Number.isInteger(height) && height >= 0 && height <= H)) throw new HamuxError(['blockMask', 'height'], `must be an integer in [0, ${H}], got ${height}`, 'invalid_argument');
+  if (!(Number.isInteger(width) && width >= 0 && width <= W)) throw new HamuxError(['blockMask', 'width'], `must be an integer in [0, ${W}], got ${width}`, 'invalid_argument');
   for (const [name, v, max] of [['top', options.top, H - height], ['left', options.left, W - width]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max)) {
-      throw new RangeError(`blockMask: ${name} must be an integer in [0, ${max}] for a block of ${height}×${width} in ${H}×${W}, got ${v}`);
+      throw new HamuxError(['blockMask', name], `must be an integer in [0, ${max}] for a block of ${height}×${width} in ${H}×${W}, got ${v}`, 'invalid_argument');
     }
   }
   const random = options.top === undefined || options.left === undefined;
-  if (random && options.seed === undefined) throw new RangeError('blockMask: give top and left, or a seed to place the block at random');
+  if (random && options.seed === undefined) throw new HamuxError(['blockMask', 'seed'], 'give top and left, or a seed to place the block at random', 'invalid_argument');
   const r = random ? rng(checkSeed('blockMask', options.seed)) : undefined;
   const mask = new Uint8Array(data.length);
   for (let s = 0; s < count; s++) {

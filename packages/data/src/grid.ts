@@ -1,3 +1,4 @@
+import { HamuxError, type ErrorPath } from '@hamux-ts/core';
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 
@@ -20,8 +21,8 @@ export interface GridOptions {
   readonly background?: number;
 }
 
-function positiveInteger(name: string, v: number): number {
-  if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`imageGrid: ${name} must be a positive integer, got ${v}`);
+function positiveInteger(path: ErrorPath, v: number): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new HamuxError(['imageGrid', ...path], `must be a positive integer, got ${v}`, 'invalid_argument');
   return v;
 }
 
@@ -35,20 +36,21 @@ function positiveInteger(name: string, v: number): number {
  */
 export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptions): Uint8Array {
   const [h, w, c = 1] = options.shape;
-  for (const [name, v] of [['height', h], ['width', w]] as const) positiveInteger(`shape ${name}`, v);
-  if (c !== 1 && c !== 3) throw new RangeError(`imageGrid: channels must be 1 (grey) or 3 (RGB), got ${c}`);
-  const scale = positiveInteger('scale', options.scale ?? 2);
+  positiveInteger(['shape', 0], h); // the height
+  positiveInteger(['shape', 1], w); // the width
+  if (c !== 1 && c !== 3) throw new HamuxError(['imageGrid', 'shape', 2], `channels must be 1 (grey) or 3 (RGB), got ${c}`, 'invalid_argument');
+  const scale = positiveInteger(['scale'], options.scale ?? 2);
   const padding = options.padding ?? 2;
-  if (!(Number.isInteger(padding) && padding >= 0)) throw new RangeError(`imageGrid: padding must be an integer >= 0, got ${padding}`);
+  if (!(Number.isInteger(padding) && padding >= 0)) throw new HamuxError(['imageGrid', 'padding'], `must be an integer >= 0, got ${padding}`, 'invalid_argument');
   const [lo, hi] = options.range ?? [0, 1];
-  if (!(hi > lo)) throw new RangeError(`imageGrid: range must be [low, high] with low < high, got [${lo}, ${hi}]`);
+  if (!(hi > lo)) throw new HamuxError(['imageGrid', 'range'], `must be [low, high] with low < high, got [${lo}, ${hi}]`, 'invalid_argument');
   const size = h * w * c;
   rows.forEach((row, r) => {
-    if (row.length % size !== 0) throw new RangeError(`imageGrid: row ${r} has ${row.length} values, not a multiple of ${h}·${w}·${c} = ${size}`);
+    if (row.length % size !== 0) throw new HamuxError(['imageGrid', 'rows', r], `has ${row.length} values, not a multiple of ${h}·${w}·${c} = ${size}`, 'shape_mismatch');
   });
   const longest = Math.max(0, ...rows.map((row) => row.length / size));
-  const columns = options.columns === undefined ? longest : Math.min(positiveInteger('columns', options.columns), longest);
-  if (rows.length === 0 || columns === 0) throw new RangeError('imageGrid: no images to draw');
+  const columns = options.columns === undefined ? longest : Math.min(positiveInteger(['columns'], options.columns), longest);
+  if (rows.length === 0 || columns === 0) throw new HamuxError(['imageGrid', 'rows'], 'no images to draw', 'invalid_argument');
   const background = options.background ?? 128;
 
   const width = padding + columns * (w * scale + padding);
@@ -76,5 +78,10 @@ export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptio
 
 /** Writes `imageGrid(rows, options)` to `path`. */
 export function writeImageGrid(path: string, rows: readonly ArrayLike<number>[], options: GridOptions): void {
-  writeFileSync(path, imageGrid(rows, options));
+  const png = imageGrid(rows, options);
+  try {
+    writeFileSync(path, png);
+  } catch (e) {
+    throw new HamuxError(['writeImageGrid', 'path'], `cannot write "${path}": ${e instanceof Error ? e.message : String(e)}`, 'io');
+  }
 }

@@ -1,3 +1,5 @@
+import { HamuxError } from '@hamux-ts/core';
+
 /**
  * A batch of labelled images as flat typed arrays: image `i` is
  * `images.subarray(i * size, (i + 1) * size)`, row-major `[height, width, channels]`.
@@ -22,7 +24,7 @@ export function pick(set: LabelledImages, indices: ArrayLike<number>): LabelledI
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i]!;
     if (!(Number.isInteger(j) && j >= 0 && j < set.count)) {
-      throw new RangeError(`pick: index ${j} is out of range for ${set.count} images`);
+      throw new HamuxError(['pick', 'indices', i], `index ${j} is out of range for ${set.count} images`, 'invalid_argument');
     }
     images.set(set.images.subarray(j * size, (j + 1) * size), i * size);
     labels[i] = set.labels[j]!;

@@ -1,3 +1,4 @@
+import { HamuxError } from '@hamux-ts/core';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { LabelledImages } from './images.js';
@@ -25,9 +26,22 @@ export function loadMnist(): LabelledImages {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const classes = Array.from({ length: 10 }, (_, digit) => {
-    const path = require.resolve(`mnist/src/digits/${digit}.json`);
-    const data = (JSON.parse(readFileSync(path, 'utf8')) as { data: number[] }).data;
-    if (data.length % size !== 0) throw new Error(`loadMnist: ${path} holds ${data.length} values, not a multiple of ${size}`);
+    let path = `mnist/src/digits/${digit}.json`;
+    let text: string;
+    try {
+      path = require.resolve(path);
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new HamuxError(['loadMnist'], `cannot read ${path} (is the mnist package installed?): ${e instanceof Error ? e.message : String(e)}`, 'io');
+    }
+    let data: number[];
+    try {
+      data = (JSON.parse(text) as { data: number[] }).data;
+    } catch (e) {
+      throw new HamuxError(['loadMnist'], `${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, 'invalid_file');
+    }
+    if (!Array.isArray(data)) throw new HamuxError(['loadMnist'], `${path} has no "data" array`, 'invalid_file');
+    if (data.length % size !== 0) throw new HamuxError(['loadMnist'], `${path} holds ${data.length} values, not a multiple of ${size}`, 'invalid_file');
     return data;
   });
   const count = classes.reduce((n, d) => n + d.length / size, 0);

@@ -1,3 +1,5 @@
+import { HamuxError } from '@hamux-ts/core';
+
 /**
  * Images to patches and back, for the Energy Transformer. An image `[H, W, C]` cut into square
  * patches of side p gives `N = (H/p)·(W/p)` patches of `P = p·p·C` entries: patch `n = i·(W/p) + j`
@@ -9,11 +11,12 @@ type Numbers = Float32Array | Uint8Array;
 
 function check(what: string, length: number, shape: readonly [number, number, number], patch: number): number {
   const [H, W, C] = shape;
-  for (const [name, v] of [['height', H], ['width', W], ['channels', C], ['patch', patch]] as const) {
-    if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`${what}: ${name} must be a positive integer, got ${v}`);
+  for (const [i, name, v] of [[0, 'height', H], [1, 'width', W], [2, 'channels', C]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) throw new HamuxError([what, 'shape', i], `the ${name} must be a positive integer, got ${v}`, 'invalid_argument');
   }
-  if (H % patch !== 0 || W % patch !== 0) throw new RangeError(`${what}: patch ${patch} does not tile an image of ${H}×${W}`);
-  if (length % (H * W * C) !== 0) throw new RangeError(`${what}: ${length} values are not a whole number of ${H}×${W}×${C} images`);
+  if (!(Number.isInteger(patch) && patch > 0)) throw new HamuxError([what, 'patch'], `must be a positive integer, got ${patch}`, 'invalid_argument');
+  if (H % patch !== 0 || W % patch !== 0) throw new HamuxError([what, 'patch'], `${patch} does not tile an image of ${H}×${W}`, 'shape_mismatch');
+  if (length % (H * W * C) !== 0) throw new HamuxError([what, 'data'], `${length} values are not a whole number of ${H}×${W}×${C} images`, 'shape_mismatch');
   return length / (H * W * C);
 }
 

@@ -1,10 +1,11 @@
+import { HamuxError } from '@hamux-ts/core';
 import { checkSeed, rng } from './random.js';
 
 /** Random ±1 patterns and conversions between bipolar (±1) and binary (0/1) values. */
 
 function checkShape(what: string, count: number, size: number): void {
   for (const [name, v] of [['count', count], ['size', size]] as const) {
-    if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`${what}: ${name} must be an integer >= 0, got ${v}`);
+    if (!(Number.isInteger(v) && v >= 0)) throw new HamuxError([what, name], `must be an integer >= 0, got ${v}`, 'invalid_argument');
   }
 }
 

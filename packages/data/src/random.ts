@@ -2,7 +2,7 @@
  * Seeded randomness for data: the same seed gives the same numbers on every platform. The uniform
  * stream is core's generator (sfc32 seeded through splitmix32, so nearby seeds give unrelated streams).
  */
-import { uniformGenerator } from '@hamux-ts/core';
+import { HamuxError, uniformGenerator } from '@hamux-ts/core';
 
 /** A stream of seeded random numbers. */
 export interface Rng {
@@ -14,10 +14,10 @@ export interface Rng {
   int(n: number): number;
 }
 
-/** Checks a seed is an integer; `what` names the function in the message. */
+/** Checks a seed is an integer; `what` names the function (the error is at `[what, 'seed']`). */
 export function checkSeed(what: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isInteger(seed)) {
-    throw new RangeError(`${what}: seed must be an integer, got ${String(seed)}`);
+    throw new HamuxError([what, 'seed'], `must be an integer, got ${String(seed)}`, 'invalid_argument');
   }
   return seed;
 }

@@ -1,3 +1,4 @@
+import { HamuxError } from '@hamux-ts/core';
 import { pick, type LabelledImages } from './images.js';
 import { checkSeed, rng, shuffle, type Rng } from './random.js';
 
@@ -8,7 +9,7 @@ import { checkSeed, rng, shuffle, type Rng } from './random.js';
 
 function checkCount(what: string, name: string, value: number, max: number): void {
   if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-    throw new RangeError(`${what}: ${name} must be an integer in [0, ${max}], got ${value}`);
+    throw new HamuxError([what, name], `must be an integer in [0, ${max}], got ${value}`, 'invalid_argument');
   }
 }
 

@@ -46,8 +46,8 @@ describe('imageGrid', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(() => imageGrid([new Float32Array(5)], { shape: [2, 2] })).toThrow('imageGrid: row 0 has 5 values, not a multiple of 2·2·1 = 4');
-    expect(() => imageGrid([], { shape: [2, 2] })).toThrow('imageGrid: no images to draw');
+    expect(() => imageGrid([new Float32Array(5)], { shape: [2, 2] })).toThrow('imageGrid.rows[0]: has 5 values, not a multiple of 2·2·1 = 4');
+    expect(() => imageGrid([], { shape: [2, 2] })).toThrow('imageGrid.rows: no images to draw');
   });
 });
 
@@ -80,7 +80,7 @@ describe('patchify / unpatchify', () => {
   });
 
   it('rejects a patch that does not tile the image', () => {
-    expect(() => patchify(new Float32Array(784), [28, 28, 1], 5)).toThrow('patchify: patch 5 does not tile an image of 28×28');
-    expect(() => unpatchify(new Float32Array(10), [28, 28, 1], 7)).toThrow('unpatchify: 10 values are not a whole number of 28×28×1 images');
+    expect(() => patchify(new Float32Array(784), [28, 28, 1], 5)).toThrow('patchify.patch: 5 does not tile an image of 28×28');
+    expect(() => unpatchify(new Float32Array(10), [28, 28, 1], 7)).toThrow('unpatchify.data: 10 values are not a whole number of 28×28×1 images');
   });
 });

@@ -68,8 +68,8 @@ describe('split', () => {
   });
 
   it('rejects a test size larger than the set', () => {
-    expect(() => split(set, { test: 10001, seed: 0 })).toThrow('split: test must be an integer in [0, 10000], got 10001');
-    expect(() => split(set, { test: 10, seed: 0.5 })).toThrow('split: seed must be an integer, got 0.5');
+    expect(() => split(set, { test: 10001, seed: 0 })).toThrow('split.test: must be an integer in [0, 10000], got 10001');
+    expect(() => split(set, { test: 10, seed: 0.5 })).toThrow('split.seed: must be an integer, got 0.5');
   });
 });
 
@@ -101,13 +101,13 @@ describe('subset and balancedSubset', () => {
     expect(b.count).toBe(30);
     expect(Array.from(b.labels)).toEqual(Array.from({ length: 30 }, (_, i) => Math.floor(i / 3)));
     expect(balancedSubset(set, 3, 0).images).toEqual(b.images);
-    expect(() => balancedSubset(set, 900, 0)).toThrow('balancedSubset: perClass must be an integer in [0, 863], got 900');
+    expect(() => balancedSubset(set, 900, 0)).toThrow('balancedSubset.perClass: must be an integer in [0, 863], got 900');
   });
 
   it('pick copies the images at the given indices', () => {
     const p = pick(set, [9999, 0]);
     expect(p.labels[0]).toBe(set.labels[9999]);
     expect(p.images.subarray(784)).toEqual(set.images.subarray(0, 784));
-    expect(() => pick(set, [10000])).toThrow('pick: index 10000 is out of range for 10000 images');
+    expect(() => pick(set, [10000])).toThrow('pick.indices[0]: index 10000 is out of range for 10000 images');
   });
 });

@@ -35,7 +35,7 @@ describe('rng', () => {
     const p = permutation(100, 2);
     expect(Array.from(p).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(p).toEqual(permutation(100, 2));
-    expect(() => permutation(3, 1.5)).toThrow('permutation: seed must be an integer, got 1.5');
+    expect(() => permutation(3, 1.5)).toThrow('permutation.seed: must be an integer, got 1.5');
   });
 });
 
@@ -83,8 +83,10 @@ describe('corruption', () => {
     expect(x).toEqual(randomBipolar(10, 100, 0)); // input untouched
     const binary = flip([0, 1, 1, 0], 4, { fraction: 1, seed: 0, values: 'binary' });
     expect(Array.from(binary.data)).toEqual([1, 0, 0, 1]);
-    expect(() => flip(x, 100, { fraction: 1.5, seed: 0 })).toThrow('flip: fraction must be in [0, 1], got 1.5');
-    expect(() => flip(x, 7, { fraction: 0.5, seed: 0 })).toThrow('flip: data has 1000 values, not a multiple of size 7');
+    expect(() => flip(x, 100, { fraction: 1.5, seed: 0 })).toThrow('flip.fraction: must be in [0, 1], got 1.5');
+    expect(() => flip(x, 7, { fraction: 0.5, seed: 0 })).toThrow('flip.data: has 1000 values, not a multiple of size 7');
+    expect(() => flip(x, 7, { fraction: 0.5, seed: 0 })).toThrow(expect.objectContaining({ name: 'HamuxError', code: 'shape_mismatch', path: ['flip', 'data'] }));
+    expect(() => flip(x, 100, { fraction: 0.5, seed: 0.5 })).toThrow(expect.objectContaining({ code: 'invalid_argument', path: ['flip', 'seed'] }));
   });
 
   it('gaussianNoise has the requested spread, clips, and marks every entry', () => {
@@ -123,8 +125,8 @@ describe('corruption', () => {
       expect(cols.size).toBe(6);
     }
     expect(blockMask(new Float32Array(50 * 784), [28, 28, 1], { height: 5, width: 6, seed: 1 }).mask).toEqual(random.mask);
-    expect(() => blockMask(images, [4, 4, 2], { height: 2, width: 2 })).toThrow('blockMask: give top and left, or a seed');
-    expect(() => blockMask(images, [4, 4, 2], { top: 3, left: 0, height: 2, width: 2 })).toThrow('blockMask: top must be an integer in [0, 2]');
+    expect(() => blockMask(images, [4, 4, 2], { height: 2, width: 2 })).toThrow('blockMask.seed: give top and left, or a seed');
+    expect(() => blockMask(images, [4, 4, 2], { top: 3, left: 0, height: 2, width: 2 })).toThrow('blockMask.top: must be an integer in [0, 2]');
   });
 
   it('invertMask gives the kept entries', () => {

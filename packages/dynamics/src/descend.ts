@@ -21,8 +21,9 @@ export function descendSync<L extends string, S extends string>(
 ): DescendResult<L> {
   if (!canReadSync()) {
     throw new HamuxError(
-      'descendSync',
+      ['descendSync'],
       'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await descend(ham, init, options)` instead',
+      'unsupported',
     );
   }
   return driveSync(engine(ham, init, settingsFrom(options), options));

@@ -1,6 +1,9 @@
 import { HamuxError } from '@hamux-ts/core';
 
-/** The dynamics blew up: a state or the energy became NaN or infinite, or (fixed steps) the energy rose. */
+/**
+ * The dynamics blew up: a state or the energy became NaN or infinite, or (fixed steps) the energy
+ * rose. Its code is `'diverged'`; its path is `['layers', layer]` when one layer can be named.
+ */
 export class DivergenceError extends HamuxError {
   override readonly name: string = 'DivergenceError';
   readonly sample: number;
@@ -9,7 +12,7 @@ export class DivergenceError extends HamuxError {
   readonly layer: string | undefined;
 
   constructor(message: string, where: { sample: number; step: number; layer?: string | undefined }) {
-    super(where.layer ? `layers.${where.layer}` : '', message);
+    super(where.layer ? ['layers', where.layer] : [], message, 'diverged');
     this.sample = where.sample;
     this.step = where.step;
     this.layer = where.layer;

@@ -107,13 +107,13 @@ export function settingsFrom<L extends string>(o: DescendOptions<L>): Settings {
   const errors: HamuxError[] = [];
   const num = (name: string, v: number | undefined, fallback: number, ok: (x: number) => boolean, want: string) => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !ok(v)) errors.push(new HamuxError(`options.${name}`, `expected ${want}, got ${v}`));
+    if (typeof v !== 'number' || !ok(v)) errors.push(new HamuxError(['options', ...name.split('.')], `expected ${want}, got ${v}`, 'invalid_argument'));
     return v;
   };
   const positive = (x: number) => Number.isFinite(x) && x > 0;
   const count = (x: number) => Number.isInteger(x) && x > 0;
   const mode = o.mode ?? 'adaptive';
-  if (mode !== 'adaptive' && mode !== 'fixed') errors.push(new HamuxError('options.mode', `expected 'adaptive' or 'fixed', got ${String(mode)}`));
+  if (mode !== 'adaptive' && mode !== 'fixed') errors.push(new HamuxError(['options', 'mode'], `expected 'adaptive' or 'fixed', got ${String(mode)}`, 'invalid_argument'));
   const dt = num('dt', o.dt, 0.1, positive, 'a positive number');
   const mr = o.multirate === true ? {} : o.multirate || undefined;
   const multirate = mr && {

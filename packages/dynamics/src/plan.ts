@@ -7,12 +7,12 @@ import type { StepPlan } from './stepper.js';
 export function tausOf<L extends string, S extends string>(ham: HAM<L, S>, given: { readonly [K in L]?: number } | undefined): { [K in L]: number } {
   const errors: HamuxError[] = [];
   for (const name of Object.keys(given ?? {})) {
-    if (!Object.hasOwn(ham.layers, name)) errors.push(new HamuxError(`options.tau.${name}`, `unknown layer (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`));
+    if (!Object.hasOwn(ham.layers, name)) errors.push(new HamuxError(['options', 'tau', name], `unknown layer (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name'));
   }
   const out = {} as { [K in L]: number };
   for (const n of ham.layerNames) {
     const t = given?.[n] ?? ham.layers[n].tau;
-    if (!(typeof t === 'number' && Number.isFinite(t) && t > 0)) errors.push(new HamuxError(`options.tau.${n}`, `expected a positive number, got ${String(t)}`));
+    if (!(typeof t === 'number' && Number.isFinite(t) && t > 0)) errors.push(new HamuxError(['options', 'tau', n], `expected a positive number, got ${String(t)}`, 'invalid_argument'));
     out[n] = t;
   }
   if (errors.length > 0) throw new HamuxErrors(errors);

@@ -132,7 +132,7 @@ export class Relaxation<L extends string, S extends string = string> {
       // The initial states must be finite: a NaN there is the caller's, reported before any step.
       const flags = yield* this.#stepper.nonFinite();
       const bad = names.flatMap((n, i) =>
-        [...flags[i]!].flatMap((f, b) => (f ? [new HamuxError(`initial states.${n}`, `sample ${b} has NaN or infinite entries`)] : [])),
+        [...flags[i]!].flatMap((f, b) => (f ? [new HamuxError(['initial states', n], `sample ${b} has NaN or infinite entries`, 'not_finite')] : [])),
       );
       if (bad.length > 0) throw new HamuxErrors(bad);
     }
@@ -285,14 +285,15 @@ export class Relaxation<L extends string, S extends string = string> {
   }
 
   #alive(): void {
-    if (this.#disposed) throw new HamuxError('relaxation', 'this relaxation has been finished or disposed');
+    if (this.#disposed) throw new HamuxError(['relaxation'], 'this relaxation has been finished or disposed', 'disposed');
   }
 
   #assertSync(): void {
     if (!canReadSync()) {
       throw new HamuxError(
-        'readSync',
+        ['readSync'],
         'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await read()` (or `await descend(ham, init, options)`)',
+        'unsupported',
       );
     }
   }

@@ -140,7 +140,12 @@ export function extentOf(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
-/** Throws a RangeError unless every matrix of the call lies inside its array. */
+/**
+ * Throws a RangeError unless every matrix of the call lies inside its array: the guard that keeps a
+ * native or wasm product from reading or writing outside its buffers. This package stands below
+ * `@hamux-ts/core` and cannot throw its `HamuxError`; hamux-ts computes every call's dimensions
+ * itself, so through its public API this fires only on a bug.
+ */
 export function checkGemmArgs(
   tA: boolean, tB: boolean, M: number, N: number, K: number,
   A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
@@ -154,6 +159,6 @@ export function checkGemmArgs(
     !fits(C, cOff, sC, extentOf(M, N, ldc)) ||
     lda < Math.max(1, tA ? M : K) || ldb < Math.max(1, tB ? K : N) || ldc < Math.max(1, N)
   ) {
-    throw new RangeError(`sgemm: a matrix does not fit in its array (M=${M}, N=${N}, K=${K}, batch=${batch})`);
+    throw new RangeError(`sgemm: a matrix does not fit in its array (M=${M}, N=${N}, K=${K}, batch=${batch})`); // internal invariant
   }
 }

@@ -1,7 +1,7 @@
 // The playground's entry point: start a backend (and say which), load the shipped digits and the
 // list of pretrained models, open the first model, and expose the test API.
 import { adapterName } from '@hamux-ts/browser';
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 import { backendChoice, startBackend } from './lib/backend.js';
 import { decodeDigits, type DigitsIndex } from './lib/digits.js';
 import { checkPretrainedIndex, type PretrainedEntry } from './lib/models.js';
@@ -13,7 +13,7 @@ const base = new URL('./', document.baseURI);
 
 async function getJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, base));
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  if (!r.ok) throw new HamuxError([path], `HTTP ${r.status}`, 'io');
   return r.json();
 }
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const [digitsIndex, digitBytes, pretrained] = await Promise.all([
       getJson('data/digits.json'),
       fetch(new URL('data/digits.bin', base)).then(async (r) => {
-        if (!r.ok) throw new Error(`data/digits.bin: HTTP ${r.status}`);
+        if (!r.ok) throw new HamuxError(['data/digits.bin'], `HTTP ${r.status}`, 'io');
         return new Uint8Array(await r.arrayBuffer());
       }),
       pretrainedModels(),

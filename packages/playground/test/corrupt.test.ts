@@ -73,8 +73,8 @@ describe('corruptions', () => {
   });
 
   it('rejects bad arguments with a message naming them', () => {
-    expect(() => flipNoise(digitLike(), 1.5, 0)).toThrow(/fraction must be in \[0, 1\], got 1.5/);
-    expect(() => gaussianNoise(digitLike(), -1, 0)).toThrow(/std must be/);
+    expect(() => flipNoise(digitLike(), 1.5, 0)).toThrow(/fraction: must be in \[0, 1\], got 1.5/);
+    expect(() => gaussianNoise(digitLike(), -1, 0)).toThrow(/std: must be/);
     expect(() => inputImage(new Float32Array(10))).toThrow(/expected 28×28 = 784 pixels, got 10/);
   });
 });

@@ -1,4 +1,4 @@
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 
 /**
  * tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter` kernel: the gradient of `tf.conv2d` with
@@ -55,7 +55,7 @@ function conv2DBackpropFilter(name: 'wasm' | 'cpu', inputs: tf.NamedTensorInfoMa
   const x = inputs['x']!, dy = inputs['dy']!;
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   if (attrs['dataFormat'] !== undefined && attrs['dataFormat'] !== 'NHWC') {
-    throw new Error(`${KERNEL} on wasm supports NHWC only, got ${String(attrs['dataFormat'])}`);
+    throw new HamuxError([KERNEL, 'dataFormat'], `supports NHWC only on ${name}, got ${String(attrs['dataFormat'])}`, 'unsupported');
   }
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],

@@ -1,5 +1,6 @@
 // WebGPU under Node through Dawn (the `webgpu` npm package). Part of the Node build only, and
 // imported lazily by its platform, so that Dawn loads when WebGPU is asked for and not before.
+import { HamuxError } from '@hamux-ts/core';
 import { describeAdapter, type GpuAdapterLike, type GpuLike } from '../gpu-adapter.js';
 import type { GpuAdapterReport } from '../types.js';
 
@@ -89,7 +90,7 @@ export async function installDawn(): Promise<GpuAdapterReport> {
   try {
     dawn = (await import(/* @vite-ignore */ DAWN)) as DawnModule;
   } catch (e) {
-    throw new Error(`the 'webgpu' package (Dawn) could not be loaded: ${message(e)}`);
+    throw new HamuxError(['backend'], `the 'webgpu' package (Dawn) could not be loaded: ${message(e)}`, 'unsupported');
   }
   installGlobals(dawn.globals);
   const found: { candidate: Candidate; gpu: GpuLike; report: GpuAdapterReport }[] = [];
@@ -108,9 +109,11 @@ export async function installDawn(): Promise<GpuAdapterReport> {
   }
   const pick = found.find((f) => !f.report.software) ?? found.find((f) => f.candidate.dawnBackend === 'opengles') ?? found[0];
   if (pick === undefined) {
-    throw new Error(
+    throw new HamuxError(
+      ['backend'],
       `Dawn found no WebGPU adapter (${failures.join('; ')}); without a GPU, Mesa's OpenGL ES provides one ` +
         '(Debian packages libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri)',
+      'unsupported',
     );
   }
   instance = pick.gpu;

@@ -1,4 +1,5 @@
 import { enableFastKernels } from '@hamux-ts/kernels';
+import { HamuxError } from '@hamux-ts/core';
 import { describeAdapter, navigatorGpu } from '../gpu-adapter.js';
 import type { Platform } from '../platform.js';
 
@@ -14,15 +15,17 @@ export const nodePlatform: Platform = {
     const gpu = navigatorGpu();
     if (gpu !== undefined) {
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      if (adapter === null) throw new Error('navigator.gpu.requestAdapter() found no adapter');
+      if (adapter === null) throw new HamuxError(['backend'], 'navigator.gpu.requestAdapter() found no adapter', 'unsupported');
       return describeAdapter(adapter, 'core');
     }
     const { gpuDevicePresent, installDawn } = await import('./dawn.js');
     if (!allowSoftware && (await gpuDevicePresent()) === false) {
       // Without a GPU device Dawn could only offer a software adapter, which would be refused:
       // say so without loading Dawn, whose probing writes warnings to stderr.
-      throw new Error(
+      throw new HamuxError(
+        ['backend'],
         "no GPU on this machine (no /dev/dri/renderD*, /dev/nvidia*, /dev/kfd or /dev/dxg): WebGPU could only run on a software adapter, slower than wasm; 'auto' passes it over, useBackend('webgpu') uses it",
+        'unsupported',
       );
     }
     return installDawn();
@@ -39,7 +42,7 @@ export const nodePlatform: Platform = {
     const { existsSync } = await import('node:fs');
     const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
     const missing = WASM_BINARIES.filter((b) => !existsSync(join(dir, b)));
-    if (missing.length > 0) throw new Error(`the wasm binaries are missing from ${dir}: ${missing.join(', ')}`);
+    if (missing.length > 0) throw new HamuxError(['backend'], `the wasm binaries are missing from ${dir}: ${missing.join(', ')}`, 'unsupported');
     return dir + sep;
   },
 

@@ -67,12 +67,12 @@ function readJson(path: string, what: string, kind: 'suite' | 'config'): unknown
   try {
     text = new TextDecoder().decode(new Files().read(path, kind));
   } catch (e) {
-    throw new HamuxError(what, (e as Error).message);
+    throw new HamuxError(what, (e as Error).message, e instanceof HamuxError ? e.code : 'io');
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new HamuxError(what, `"${path}" is not valid JSON: ${(e as Error).message}`);
+    throw new HamuxError(what, `"${path}" is not valid JSON: ${(e as Error).message}`, 'invalid_file');
   }
 }
 
@@ -80,7 +80,7 @@ function readJson(path: string, what: string, kind: 'suite' | 'config'): unknown
 function placed(e: unknown, prefix: string): HamuxError[] {
   if (e instanceof HamuxErrors) return e.errors.flatMap((x) => placed(x, prefix));
   if (e instanceof HamuxError) return [new HamuxError(e.where ? `${prefix}.${e.where}` : prefix, e.detail, e.code)];
-  return [new HamuxError(prefix, e instanceof Error ? e.message : String(e))];
+  return [new HamuxError(prefix, e instanceof Error ? e.message : String(e), 'invalid_config')];
 }
 
 /**
@@ -99,7 +99,7 @@ export function checkSuite(data: unknown, file: string, options: { readonly full
   const parsed = suiteSchema.safeParse(input, { error: messages });
   if (!parsed.success) {
     const suffix = input !== data ? ' (with the "full" values merged in)' : '';
-    throw new HamuxErrors(parsed.error.issues.map((i) => new HamuxError(at(formatPath(i.path)), `${i.message}${suffix}`)));
+    throw new HamuxErrors(parsed.error.issues.map((i) => new HamuxError(at(formatPath(i.path)), `${i.message}${suffix}`, 'invalid_config')));
   }
   const suite = parsed.data;
   // Without --full, the "full" block is still checked, so that a mistake in it shows before a long run.
@@ -116,7 +116,7 @@ export function checkSuite(data: unknown, file: string, options: { readonly full
       try {
         source = readJson(resolve(dirname(file), v.config), at(path), 'config');
       } catch (e) {
-        errors.push(e instanceof HamuxError ? e : new HamuxError(at(path), String(e)));
+        errors.push(e instanceof HamuxError ? e : new HamuxError(at(path), String(e), 'io'));
         return;
       }
     }

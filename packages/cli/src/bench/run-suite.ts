@@ -5,6 +5,7 @@
 import type { BackendReport } from '@hamux-ts/backends';
 import { buildFromConfig } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
+import { InputError, UsageError } from '../errors.js';
 import { environment, loadAverage } from './environment.js';
 import { templateNumbers, variantConfig, type LoadedSuite } from './load-suite.js';
 import { DivergenceError } from '@hamux-ts/dynamics';
@@ -35,8 +36,9 @@ function runnerFor(suite: Suite): TaskRunner {
   }
 }
 
-/** Errors of a task, placed in the suite file (`suite.json: variants[2].input: …`). */
+/** Errors of a task, placed in the suite file (`suite.json: variants[2].input: …`); the CLI's own errors say where they are already. */
 function inFile(e: unknown, file: string): unknown {
+  if (e instanceof UsageError || e instanceof InputError) return e;
   if (e instanceof HamuxErrors) return new HamuxErrors(e.errors.map((x) => inFile(x, file) as HamuxError));
   if (e instanceof HamuxError) return new HamuxError(e.where ? `${file}: ${e.where}` : file, e.detail, e.code);
   return e;
@@ -53,7 +55,7 @@ export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): P
   const only = options.only;
   if (only) {
     const unknown = only.filter((n) => !loaded.variants.some((v) => v.name === n));
-    if (unknown.length > 0) throw new HamuxError('--only', `unknown variant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (variants are ${loaded.variants.map((v) => `"${v.name}"`).join(', ')})`);
+    if (unknown.length > 0) throw new HamuxError(['--only'], `unknown variant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (variants are ${loaded.variants.map((v) => `"${v.name}"`).join(', ')})`, 'unknown_name');
   }
   const env = environment(options.backend);
   const started = performance.now();

@@ -2,7 +2,7 @@
  * Training a variant through its unrolled dynamics with the suite's one budget (same digits,
  * corruption, epochs, batch size, optimizer, unrolled steps and dt for every variant).
  */
-import { HamuxError, HamuxErrors, tf, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, parsePath, tf, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import { Trainer, corruptedInput, maskedInput, mse, type EpochReport } from '@hamux-ts/train';
 import type { Preparation } from './result.js';
 import type { CompletionTask } from './suite-schema.js';
@@ -33,7 +33,11 @@ export function trainablePaths(ham: HAM<string, string>, freeze: readonly string
     }
   }
   const errors = freeze.flatMap((f, i) =>
-    learnable.includes(f) ? [] : [new HamuxError(`${path}[${i}]`, all.includes(f) ? `"${f}" is a fixed parameter already` : `unknown parameter "${f}" (learnable parameters are ${learnable.map((l) => `"${l}"`).join(', ')})`)]);
+    learnable.includes(f)
+      ? []
+      : [all.includes(f)
+          ? new HamuxError([...parsePath(path), i], `"${f}" is a fixed parameter already`, 'invalid_config')
+          : new HamuxError([...parsePath(path), i], `unknown parameter "${f}" (learnable parameters are ${learnable.map((l) => `"${l}"`).join(', ')})`, 'unknown_name')]);
   if (errors.length > 0) throw new HamuxErrors(errors);
   return learnable.filter((p) => !freeze.includes(p));
 }
@@ -119,7 +123,7 @@ export async function trainVariant(
     const params: Params = { layers: rebuild('layers'), synapses: rebuild('synapses') };
     if (made.length !== trained.values.size) {
       tf.dispose(made);
-      throw new HamuxError('train', 'the parameters trained on cpu do not match the graph\'s');
+      throw new HamuxError(['train'], 'the parameters trained on cpu do not match the graph\'s', 'shape_mismatch');
     }
     return {
       params,

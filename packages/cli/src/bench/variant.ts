@@ -63,11 +63,11 @@ export function reportedOptions(options: DescendOptions<string>): Record<string,
 /** The variant's input layer, checked to exist and (when given) to hold `size` entries. */
 export function inputLayer(ham: HAM<string, string>, name: string, path: string, size?: number): string {
   if (!Object.hasOwn(ham.layers, name)) {
-    throw new HamuxError(path, `unknown layer "${name}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`);
+    throw new HamuxError(path, `unknown layer "${name}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name');
   }
   const shape = ham.layers[name]!.shape;
   if (size !== undefined && sizeOf(shape) !== size) {
-    throw new HamuxError(path, `layer "${name}" has shape [${shape.join(', ')}] (${sizeOf(shape)} entries), but the task's data has ${size} entries per sample`);
+    throw new HamuxError(path, `layer "${name}" has shape [${shape.join(', ')}] (${sizeOf(shape)} entries), but the task's data has ${size} entries per sample`, 'shape_mismatch');
   }
   return name;
 }

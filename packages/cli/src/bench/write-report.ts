@@ -39,7 +39,7 @@ export function writeReport(report: BenchReport, outDir: string, command: string
     plots.forEach((p, i) => out.write(files.svgs[i]!, p.svg));
     out.commit();
   } catch (e) {
-    throw new HamuxError('--out', `cannot write the report into "${outDir}": ${(e as Error).message}`);
+    throw new HamuxError(['--out'], `cannot write the report into "${outDir}": ${(e as Error).message}`, 'io');
   }
   return files;
 }
@@ -50,14 +50,14 @@ export function parseReport(text: string, file: string): BenchReport {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new HamuxError(file, `not valid JSON: ${(e as Error).message}`);
+    throw new HamuxError([file], `not valid JSON: ${(e as Error).message}`, 'invalid_file');
   }
   const r = data as Partial<BenchReport> | null;
   if (typeof r !== 'object' || r === null || r.format !== REPORT_FORMAT) {
-    throw new HamuxError(file, `not a hamux bench report (expected "format": "${REPORT_FORMAT}")`);
+    throw new HamuxError([file], `not a hamux bench report (expected "format": "${REPORT_FORMAT}")`, 'invalid_file');
   }
   if (!Array.isArray(r.variants) || typeof r.environment !== 'object' || typeof r.suite !== 'object') {
-    throw new HamuxError(file, 'a bench report needs "suite", "environment" and "variants"');
+    throw new HamuxError([file], 'a bench report needs "suite", "environment" and "variants"', 'invalid_file');
   }
   return r as BenchReport;
 }

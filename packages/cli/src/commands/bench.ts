@@ -20,7 +20,7 @@ function findSuite(name: string): string {
   if (existsSync(name) && statSync(name).isFile()) return name;
   const shipped = join('benchmarks', 'suites', `${name}.json`);
   if (existsSync(shipped)) return shipped;
-  throw new InputError(`bench: no suite "${name}": not a file, and no ${shipped}`);
+  throw new InputError(['bench'], `no suite "${name}": not a file, and no ${shipped}`, 'unknown_name');
 }
 
 const readText = (files: Files, path: string) => new TextDecoder().decode(files.read(path, 'report'));
@@ -57,7 +57,7 @@ Options:
       compare: { type: 'boolean' }, schema: { type: 'boolean' },
     }, mode === 'compare' ? ['A.json', 'B.json'] : mode === 'schema' ? [] : ['SUITE']);
     if (values['help']) return io.stdout(`${this.help}\n`);
-    if (values['compare'] && values['schema']) throw new UsageError('bench: --compare and --schema do not go together');
+    if (values['compare'] && values['schema']) throw new UsageError(['bench'], '--compare and --schema do not go together');
     if (mode === 'schema') return io.stdout(`${JSON.stringify(suiteJsonSchema(), null, 2)}\n`);
     if (mode === 'compare') {
       const [a, b] = positionals as [string, string];
@@ -65,7 +65,7 @@ Options:
       return io.stdout(comparisonText(parseReport(readText(files, a), a), parseReport(readText(files, b), b), a, b));
     }
     const backend = (typeof values['backend'] === 'string' ? values['backend'] : 'auto') as BackendChoice;
-    if (!BACKENDS.includes(backend)) throw new UsageError(`bench: unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
+    if (!BACKENDS.includes(backend)) throw new UsageError(['bench'], `unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
     const file = findSuite(positionals[0]!);
     const full = values['full'] === true;
     const only = typeof values['only'] === 'string' ? values['only'].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;

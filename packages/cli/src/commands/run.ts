@@ -40,9 +40,9 @@ Options:
     const batch = integer('run', values, 'batch', 1, 1);
     const seed = integer('run', values, 'seed', 0);
     const backend = (typeof values['backend'] === 'string' ? values['backend'] : 'auto') as BackendChoice;
-    if (!BACKENDS.includes(backend)) throw new UsageError(`run: unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
+    if (!BACKENDS.includes(backend)) throw new UsageError(['run'], `unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
     const input = values['input'];
-    if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError('run: --batch applies to random states only; the batch of --input is its own');
+    if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError(['run'], '--batch applies to random states only; the batch of --input is its own');
     const { chosen } = await useBackend(backend);
 
     // Every output is written at the end, together: a run that fails leaves --out as it was.

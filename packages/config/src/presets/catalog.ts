@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConfigInput } from '../schema/define.js';
-import { fallbackMessages, formatPath } from '../schema/messages.js';
+import type { HamuxErrorCode } from '@hamux-ts/core';
+import { fallbackMessages, issueCode, issuePath } from '../schema/messages.js';
 import { strict, tagged } from '../schema/primitives.js';
 import { classifierPreset } from './classifier.js';
 import { convHierarchicalPreset } from './conv-hierarchical.js';
@@ -68,9 +69,9 @@ export function expandValidForm(parsed: { preset: string; options: unknown }): C
  */
 export function expandPresetForm(input: unknown): {
   readonly config?: ConfigInput<string, string>;
-  readonly problems: readonly { readonly path: string; readonly message: string }[];
+  readonly problems: readonly { readonly path: readonly (string | number)[]; readonly message: string; readonly code: HamuxErrorCode }[];
 } {
   const parsed = presetFormSchema.safeParse(input, { error: fallbackMessages });
-  if (!parsed.success) return { problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: i.message, code: issueCode(i) })) };
   return { config: expandValidForm(parsed.data as { preset: string; options: unknown }), problems: [] };
 }

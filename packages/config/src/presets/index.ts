@@ -1,6 +1,6 @@
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import type { ConfigOf } from '../schema/from-ham.js';
-import { fallbackMessages, formatPath } from '../schema/messages.js';
+import { fallbackMessages, issueCode, issuePath } from '../schema/messages.js';
 import { parseConfig } from '../schema/validate.js';
 import { classifierPreset } from './classifier.js';
 import { convHierarchicalPreset } from './conv-hierarchical.js';
@@ -27,7 +27,13 @@ function presetFunction<N extends string, I, O, L extends string, S extends stri
   return (options) => {
     const parsed = preset.options.safeParse(options, { error: fallbackMessages });
     if (!parsed.success) {
-      throw new HamuxErrors(parsed.error.issues.map((i) => new HamuxError(formatPath(['options', ...i.path]), i.message)));
+      // Options of a call, not a file: a bad one is an invalid argument (an unknown tag stays an unknown name).
+      throw new HamuxErrors(
+        parsed.error.issues.map((i) => {
+          const code = issueCode(i);
+          return new HamuxError(['options', ...issuePath(i.path)], i.message, code === 'invalid_config' ? 'invalid_argument' : code);
+        }),
+      );
     }
     return parseConfig(preset.expand(parsed.data)) as ConfigOf<L, S>;
   };

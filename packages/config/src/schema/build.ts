@@ -2,6 +2,8 @@ import {
   HamuxError,
   HamuxErrors,
   hypergraph,
+  type ErrorPath,
+  type HamuxErrorCode,
   type GraphBuilder,
   type HAM,
   type LayerSpec,
@@ -52,13 +54,13 @@ export function buildFromConfig(config: unknown, options: BuildFromConfigOptions
 function assemble(checked: Checked, registry: AnyRegistry): Parts {
   const layers = new Map<string, LayerSpec>();
   for (const [name, layer] of checked.layers) {
-    const lagrangian = attempt(checked.errors, `layers.${name}.lagrangian`, () => makeLagrangian(layer.lagrangian, registry));
+    const lagrangian = attempt(checked.errors, ['layers', name, 'lagrangian'], layer.lagrangian.kind, () => makeLagrangian(layer.lagrangian, registry));
     if (lagrangian) layers.set(name, { shape: layer.shape, lagrangian, tau: layer.tau });
   }
   const synapses = new Map<string, PlacedSynapse>();
   for (const [name, config] of checked.synapses) {
     if (!config.connects.every((l) => layers.has(l))) continue; // that layer's problem is reported
-    const synapse = attempt(checked.errors, `synapses.${name}`, () => makeSynapse(config, registry));
+    const synapse = attempt(checked.errors, ['synapses', name], config.kind, () => makeSynapse(config, registry));
     if (synapse) synapses.set(name, { synapse, connects: config.connects, config });
   }
   const parts: Parts = { layers, synapses, specs: specsOf(layers, synapses) };
@@ -66,13 +68,28 @@ function assemble(checked: Checked, registry: AnyRegistry): Parts {
   return parts;
 }
 
-function attempt<T>(errors: HamuxError[], path: string, make: () => T): T | undefined {
+function attempt<T>(errors: HamuxError[], path: ErrorPath, kind: string, make: () => T): T | undefined {
   try {
     return make();
   } catch (e) {
-    errors.push(new HamuxError(path, e instanceof Error ? e.message : String(e)));
+    errors.push(placed(e, path, kind));
     return undefined;
   }
+}
+
+/** In a config, a bad value is the config's problem: `invalid_argument` reads `invalid_config`; other codes stay. */
+function inConfig(code: HamuxErrorCode): HamuxErrorCode {
+  return code === 'invalid_argument' ? 'invalid_config' : code;
+}
+
+/**
+ * What a factory threw, at the entry that made it: an option it names as `[kind, option]` (as the
+ * built-ins do) at that option of the entry, anything else at the entry with its whole message.
+ */
+function placed(e: unknown, path: ErrorPath, kind: string): HamuxError {
+  if (!(e instanceof HamuxError)) return new HamuxError(path, e instanceof Error ? e.message : String(e), 'invalid_config');
+  if (e.path.length > 1 && e.path[0] === kind) return new HamuxError([...path, ...e.path.slice(1)], e.detail, inConfig(e.code));
+  return new HamuxError(path, e.message, inConfig(e.code));
 }
 
 function compile(checked: Checked, parts: Parts, given: ParamTree | undefined): HAM<string, string> {
@@ -101,18 +118,18 @@ function compile(checked: Checked, parts: Parts, given: ParamTree | undefined): 
  * Where the graph's own paths sit in the config: a Lagrangian parameter `layers.h.beta` is set at
  * `layers.h.lagrangian.beta`, a synapse parameter `synapses.s.W` is initialised at `synapses.s.init.W`.
  */
-function configPaths(checked: Checked): Map<string, string> {
-  const paths = new Map<string, string>();
+function configPaths(checked: Checked): Map<string, ErrorPath> {
+  const paths = new Map<string, ErrorPath>();
   for (const [name, layer] of checked.layers) {
-    for (const p of Object.keys(layer.lagrangian)) paths.set(`layers.${name}.${p}`, `layers.${name}.lagrangian.${p}`);
+    for (const p of Object.keys(layer.lagrangian)) paths.set(`layers.${name}.${p}`, ['layers', name, 'lagrangian', p]);
   }
   for (const [name, synapse] of checked.synapses) {
-    for (const p of Object.keys(initOf(synapse))) paths.set(`synapses.${name}.${p}`, `synapses.${name}.init.${p}`);
+    for (const p of Object.keys(initOf(synapse))) paths.set(`synapses.${name}.${p}`, ['synapses', name, 'init', p]);
   }
   return paths;
 }
 
-function rehome(error: HamuxError, path: string | undefined): HamuxError {
-  if (path === undefined) return error;
-  return new HamuxError(path, error.detail, error.code);
+/** A graph's problem at its place in the config, as a config problem (its code kept unless it was `invalid_argument`). */
+function rehome(error: HamuxError, path: ErrorPath | undefined): HamuxError {
+  return new HamuxError(path ?? error.path, error.detail, inConfig(error.code));
 }

@@ -1,4 +1,4 @@
-import { lagrangians as L, synapses as Y, type Hypersynapse, type Init, type Lagrangian } from '@hamux-ts/core';
+import { HamuxError, lagrangians as L, synapses as Y, type Hypersynapse, type Init, type Lagrangian } from '@hamux-ts/core';
 import type { BuiltinLagrangianConfig, BuiltinLagrangianKind } from './lagrangians.js';
 import type { BuiltinSynapseConfig, BuiltinSynapseKind } from './synapses.js';
 import type { LagrangianConfig, SynapseConfig } from './config.js';
@@ -60,10 +60,13 @@ export function initOf(config: SynapseConfig): Readonly<Record<string, Init>> {
   return Object.fromEntries(Object.entries(init ?? {}).filter((e): e is [string, Init] => e[1] !== undefined));
 }
 
-/** A registered factory must make a component of its own kind, or the config could not be recovered. */
+/**
+ * A registered factory must make a component of its own kind, or the config could not be recovered.
+ * The error has no path of its own: `buildFromConfig` places it at the entry.
+ */
 function checkKind<T extends { readonly kind: string }>(kind: string, made: T, what: string): T {
   if (made?.kind !== kind) {
-    throw new Error(`the factory registered for "${kind}" made a ${what} of kind ${JSON.stringify(made?.kind)}`);
+    throw new HamuxError([], `the factory registered for "${kind}" made a ${what} of kind ${JSON.stringify(made?.kind)}`, 'invalid_config');
   }
   return made;
 }

@@ -1,3 +1,4 @@
+import type { HamuxErrorCode } from '@hamux-ts/core';
 import type { z } from 'zod';
 
 /**
@@ -66,10 +67,13 @@ export const fallbackMessages: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
-/** `['synapses', 'enc', 'connects', 1]` → `synapses.enc.connects[1]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
+/** zod's path as keys and indices (a symbol key, which JSON cannot hold, as its text). */
+export function issuePath(path: readonly PropertyKey[]): (string | number)[] {
+  return path.map((k) => (typeof k === 'symbol' ? String(k) : k));
 }
 
+/** A tag (`kind`, `type`) that names no known kind is an unknown name; any other issue, an invalid config. */
+export function issueCode(issue: z.core.$ZodIssue): HamuxErrorCode {
+  const unknownTag = issue.code === 'invalid_union' && 'discriminator' in issue && !issue.message.startsWith('missing');
+  return unknownTag ? 'unknown_name' : 'invalid_config';
+}

@@ -64,7 +64,7 @@ export function initProblems({ synapses, specs }: Parts): HamuxError[] {
     const known = Object.keys(own);
     return Object.keys(initOf(config))
       .filter((p) => !known.includes(p))
-      .map((p) => new HamuxError(`synapses.${name}.init.${p}`, `${synapse.kind} has no parameter "${p}" (its parameters: ${known.join(', ') || 'none'})`));
+      .map((p) => new HamuxError(['synapses', name, 'init', p], `${synapse.kind} has no parameter "${p}" (its parameters: ${known.join(', ') || 'none'})`, 'unknown_name'));
   });
 }
 
@@ -76,7 +76,7 @@ export function givenParamProblems(given: ParamTree, { specs }: Parts, checked: 
     layers: relevant(given.layers, specs.layers, checked.declaredLayers),
     synapses: relevant(given.synapses, specs.synapses, checked.declaredSynapses),
   };
-  return paramProblems(specs, tree, false, 'params.');
+  return paramProblems(specs, tree, false, ['params']);
 }
 
 /** The parameters of synapses with their own `seed`, drawn as the graph would draw them with that seed. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Hypersynapse, Init, Lagrangian } from '@hamux-ts/core';
+import { HamuxError, type Hypersynapse, type Init, type Lagrangian } from '@hamux-ts/core';
 import { builtinLagrangianKinds } from './lagrangians.js';
 import { builtinSynapseKinds } from './synapses.js';
 import { connects, init, integer, jsonData } from './primitives.js';
@@ -55,10 +55,12 @@ const synapseKeys = {
 
 const reserved = new Set(['__proto__', 'constructor', 'prototype', '']);
 
+/** A kind that can be registered: at path `['registry', 'kind']` (`registry.kind: "softmax" is a built-in …`). */
 function checkKind(what: string, kind: string, builtin: readonly string[], registered: ReadonlyMap<string, unknown>): void {
-  if (typeof kind !== 'string' || reserved.has(kind)) throw new RangeError(`registry: ${JSON.stringify(kind)} is not a valid ${what} kind`);
-  if (builtin.includes(kind)) throw new RangeError(`registry: "${kind}" is a built-in ${what} kind`);
-  if (registered.has(kind)) throw new RangeError(`registry: ${what} kind "${kind}" is already registered`);
+  const at = ['registry', 'kind'];
+  if (typeof kind !== 'string' || reserved.has(kind)) throw new HamuxError(at, `${JSON.stringify(kind)} is not a valid ${what} kind`, 'invalid_argument');
+  if (builtin.includes(kind)) throw new HamuxError(at, `"${kind}" is a built-in ${what} kind`, 'invalid_argument');
+  if (registered.has(kind)) throw new HamuxError(at, `${what} kind "${kind}" is already registered`, 'invalid_argument');
 }
 
 /** An immutable set of user-defined kinds; each registration returns a new registry. */

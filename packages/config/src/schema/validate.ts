@@ -1,7 +1,7 @@
-import { HamuxError, HamuxErrors } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, type ErrorPath } from '@hamux-ts/core';
 import type { z } from 'zod';
 import { layerSchema, reservedNames, shellSchema, synapseSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
-import { fallbackMessages, formatPath, show } from './messages.js';
+import { fallbackMessages, issueCode, issuePath, show } from './messages.js';
 import { createRegistry, type AnyRegistry } from './registry.js';
 import { expandPresetForm, isPresetForm } from '../presets/catalog.js';
 
@@ -29,8 +29,8 @@ function own(o: unknown, key: string): unknown {
   return isRecord(o) && Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
-function issues<T>(result: z.ZodSafeParseResult<T>, prefix: readonly PropertyKey[]): HamuxError[] {
-  return result.success ? [] : result.error.issues.map((i) => new HamuxError(formatPath([...prefix, ...i.path]), i.message));
+function issues<T>(result: z.ZodSafeParseResult<T>, prefix: ErrorPath): HamuxError[] {
+  return result.success ? [] : result.error.issues.map((i) => new HamuxError([...prefix, ...issuePath(i.path)], i.message, issueCode(i)));
 }
 
 function nameProblem(group: 'layer' | 'synapse', name: string): string | undefined {
@@ -50,11 +50,11 @@ export function checkConfig(given: unknown, registry: AnyRegistry): Checked {
   if (isPresetForm(given)) {
     // `{ "preset", "options" }`: checked at its own paths, then the config it stands for.
     const { config, problems } = expandPresetForm(given);
-    if (!config) return failed(problems.map((p) => new HamuxError(p.path, p.message)));
+    if (!config) return failed(problems.map((p) => new HamuxError(p.path, p.message, p.code)));
     input = config;
   }
   if (!isRecord(input)) {
-    return failed([new HamuxError('', `expected a config object { "layers", "synapses", "seed" } or { "preset", "options" }, got ${show(input)}`)]);
+    return failed([new HamuxError([], `expected a config object { "layers", "synapses", "seed" } or { "preset", "options" }, got ${show(input)}`, 'invalid_config')]);
   }
   const rawLayers = own(input, 'layers');
   const rawSynapses = own(input, 'synapses');
@@ -81,7 +81,7 @@ function checkLayers({ errors, layers, declaredLayers }: Checked, raw: unknown, 
   const schema = layerSchema(registry);
   for (const name of declaredLayers) {
     const problem = nameProblem('layer', name);
-    if (problem) { errors.push(new HamuxError(`layers.${name}`, problem)); continue; }
+    if (problem) { errors.push(new HamuxError(['layers', name], problem, 'invalid_config')); continue; }
     const parsed = schema.safeParse(own(raw, name), { error: fallbackMessages });
     errors.push(...issues(parsed, ['layers', name]));
     if (parsed.success) layers.set(name, parsed.data);
@@ -94,13 +94,13 @@ function checkSynapses({ errors, synapses, declaredLayers, declaredSynapses }: C
   const layersAre = known.map((n) => `"${n}"`).join(', ') || 'none';
   for (const name of declaredSynapses) {
     const problem = nameProblem('synapse', name);
-    if (problem) { errors.push(new HamuxError(`synapses.${name}`, problem)); continue; }
+    if (problem) { errors.push(new HamuxError(['synapses', name], problem, 'invalid_config')); continue; }
     const entry = own(raw, name);
     const parsed = schema.safeParse(entry, { error: fallbackMessages });
     errors.push(...issues(parsed, ['synapses', name]));
     const unknown = unknownLayers(own(entry, 'connects'), known);
     for (const [i, layer] of unknown) {
-      errors.push(new HamuxError(`synapses.${name}.connects[${i}]`, `unknown layer "${layer}" (layers are ${layersAre})`));
+      errors.push(new HamuxError(['synapses', name, 'connects', i], `unknown layer "${layer}" (layers are ${layersAre})`, 'unknown_name'));
     }
     if (parsed.success && unknown.length === 0) synapses.set(name, parsed.data);
   }

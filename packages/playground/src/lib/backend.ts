@@ -16,7 +16,7 @@ export function backendChoice(search: string): PageBackendChoice {
   const asked = new URLSearchParams(search).get('backend');
   if (asked === null || asked === '') return 'prefer-webgpu';
   if (!(CHOICES as readonly string[]).includes(asked)) {
-    throw new HamuxError('?backend', `expected one of ${CHOICES.join(', ')}, got ${JSON.stringify(asked)}`);
+    throw new HamuxError(['?backend'], `expected one of ${CHOICES.join(', ')}, got ${JSON.stringify(asked)}`, 'unknown_name');
   }
   return asked as PageBackendChoice;
 }
@@ -33,5 +33,5 @@ export async function startBackend(choice: PageBackendChoice, wasmPaths: string)
       tried.push({ name, ok: false, reason: e instanceof Error ? e.message : String(e) });
     }
   }
-  throw new HamuxError('backend', `no backend started (${tried.map((t) => `${t.name}: ${t.reason ?? '?'}`).join('; ')})`);
+  throw new HamuxError(['backend'], `no backend started (${tried.map((t) => `${t.name}: ${t.reason ?? '?'}`).join('; ')})`, 'unsupported');
 }

@@ -32,8 +32,8 @@ export async function findBetas(ham: HAM<string, string>): Promise<Beta[]> {
  */
 export function withBetas(params: Params, betas: readonly Beta[]): { tree: Params; owned: Tensor[] } {
   for (const b of betas) {
-    if (!(b.value > 0 && Number.isFinite(b.value))) throw new HamuxError(b.path, `β must be a positive number, got ${b.value}`);
-    if (params[b.owner][b.name]?.['beta'] === undefined) throw new HamuxError(b.path, 'the graph has no such parameter');
+    if (!(b.value > 0 && Number.isFinite(b.value))) throw new HamuxError(b.path, `β must be a positive number, got ${b.value}`, 'invalid_argument');
+    if (params[b.owner][b.name]?.['beta'] === undefined) throw new HamuxError(b.path, 'the graph has no such parameter', 'unknown_name');
   }
   const owned: Tensor[] = [];
   const replace = (owner: 'layers' | 'synapses') =>

@@ -4,6 +4,7 @@
  * its argument alone. Models read unknown pixels as "no information" (0 in their encoding) and let
  * them relax while the known ones are held, where the model calls for it.
  */
+import { HamuxError } from '@hamux-ts/core';
 import { chooseIndices, rng } from './rng.js';
 
 export interface InputImage {
@@ -17,7 +18,7 @@ export interface InputImage {
 
 /** An image with every pixel known. */
 export function inputImage(pixels: ArrayLike<number>, width = 28, height = 28): InputImage {
-  if (pixels.length !== width * height) throw new RangeError(`inputImage: expected ${width}×${height} = ${width * height} pixels, got ${pixels.length}`);
+  if (pixels.length !== width * height) throw new HamuxError(['inputImage', 'pixels'], `expected ${width}×${height} = ${width * height} pixels, got ${pixels.length}`, 'shape_mismatch');
   const copy = Float32Array.from(pixels, (v) => clamp01(v));
   return { width, height, pixels: copy, hidden: new Uint8Array(width * height) };
 }
@@ -30,7 +31,7 @@ export function blankImage(width = 28, height = 28): InputImage {
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : Number.isNaN(v) ? 0 : v);
 
 function checkFraction(what: string, fraction: number): void {
-  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`${what}: fraction must be in [0, 1], got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1)) throw new HamuxError([what, 'fraction'], `must be in [0, 1], got ${fraction}`, 'invalid_argument');
 }
 
 /**
@@ -48,7 +49,7 @@ export function flipNoise(image: InputImage, fraction: number, seed: number): In
 
 /** Gaussian noise: `v + N(0, std²)` on every known pixel, clipped to [0, 1]. */
 export function gaussianNoise(image: InputImage, std: number, seed: number): InputImage {
-  if (!(std >= 0 && Number.isFinite(std))) throw new RangeError(`gaussianNoise: std must be a finite number >= 0, got ${std}`);
+  if (!(std >= 0 && Number.isFinite(std))) throw new HamuxError(['gaussianNoise', 'std'], `must be a finite number >= 0, got ${std}`, 'invalid_argument');
   const r = rng(seed);
   const pixels = Float32Array.from(image.pixels, (v, i) => (image.hidden[i] ? v : clamp01(v + std * r.normal())));
   return { ...image, pixels };
@@ -63,7 +64,7 @@ export function randomMask(image: InputImage, fraction: number, seed: number, bl
   checkFraction('randomMask', fraction);
   const { width, height } = image;
   if (!(Number.isInteger(block) && block > 0 && width % block === 0 && height % block === 0)) {
-    throw new RangeError(`randomMask: block ${block} does not tile a ${width}×${height} image`);
+    throw new HamuxError(['randomMask', 'block'], `block ${block} does not tile a ${width}×${height} image`, 'invalid_argument');
   }
   const across = width / block, down = height / block;
   const chosen = chooseIndices(Math.round(fraction * across * down), across * down, rng(seed));

@@ -1,3 +1,5 @@
+import { HamuxError } from '@hamux-ts/core';
+
 /**
  * The MNIST digits shipped with the page (`data/digits.bin` + `data/digits.json`, written at build
  * time from the `mnist` package): grey levels as bytes, `[count, 784]`, grouped by class.
@@ -21,15 +23,15 @@ export interface DigitsIndex {
 /** Decodes the shipped bytes with their index; checks that they agree. */
 export function decodeDigits(index: DigitsIndex, bytes: Uint8Array): Digits {
   const { count, size } = index;
-  if (!(Number.isInteger(count) && Number.isInteger(size) && count > 0 && size > 0)) throw new RangeError(`digits: bad index (count ${count}, size ${size})`);
-  if (bytes.length !== count * size) throw new RangeError(`digits: expected ${count}×${size} = ${count * size} bytes, got ${bytes.length}`);
-  if (index.labels.length !== count) throw new RangeError(`digits: expected ${count} labels, got ${index.labels.length}`);
+  if (!(Number.isInteger(count) && Number.isInteger(size) && count > 0 && size > 0)) throw new HamuxError(['digits', 'index'], `bad index (count ${count}, size ${size})`, 'invalid_file');
+  if (bytes.length !== count * size) throw new HamuxError(['digits', 'bytes'], `expected ${count}×${size} = ${count * size} bytes, got ${bytes.length}`, 'invalid_file');
+  if (index.labels.length !== count) throw new HamuxError(['digits', 'labels'], `expected ${count} labels, got ${index.labels.length}`, 'invalid_file');
   return { count, size, labels: Uint8Array.from(index.labels), pixels: Float32Array.from(bytes, (b) => b / 255) };
 }
 
 /** Digit `i` as a `[size]` view. */
 export function digit(d: Digits, i: number): Float32Array {
-  if (!(Number.isInteger(i) && i >= 0 && i < d.count)) throw new RangeError(`digit: index ${i} outside [0, ${d.count})`);
+  if (!(Number.isInteger(i) && i >= 0 && i < d.count)) throw new HamuxError(['digit', 'index'], `${i} outside [0, ${d.count})`, 'invalid_argument');
   return d.pixels.subarray(i * d.size, (i + 1) * d.size);
 }
 

@@ -4,6 +4,7 @@
  * joined to every layer it connects (a hyperedge), and each unary synapse (or a synapse joining a
  * layer to itself) as a badge under its layer. Pure: numbers in, numbers out; `graphSvg` draws it.
  */
+import { HamuxError } from '@hamux-ts/core';
 import type { GraphSpec } from './graph-spec.js';
 
 export interface Segment {
@@ -62,7 +63,7 @@ export function layoutGraph(spec: GraphSpec): GraphLayout {
   const { boxW, boxH, gap, margin, level, badgeH, badgeGap } = LAYOUT;
   const index = new Map(spec.layers.map((l, i) => [l.name, i] as const));
   for (const s of spec.synapses) {
-    for (const l of s.connects) if (!index.has(l)) throw new RangeError(`layoutGraph: synapse "${s.name}" connects unknown layer "${l}"`);
+    for (const l of s.connects) if (!index.has(l)) throw new HamuxError(['layoutGraph', 'synapses', s.name], `synapse "${s.name}" connects unknown layer "${l}"`, 'unknown_name');
   }
   const unary = spec.synapses.filter((s) => new Set(s.connects).size === 1);
   const multi = spec.synapses.filter((s) => new Set(s.connects).size > 1);

@@ -2,6 +2,7 @@
  * Conversions between the page's images and the tensors of a model, and from a layer's values to
  * pixels on a canvas. Pure functions on typed arrays (no tensors, no DOM).
  */
+import { HamuxError } from '@hamux-ts/core';
 import type { InputImage } from './corrupt.js';
 
 /**
@@ -27,9 +28,9 @@ export function signs(values: ArrayLike<number>): Float32Array {
 
 function checkTiling(what: string, length: number, height: number, width: number, patch: number): void {
   if (!(Number.isInteger(patch) && patch > 0 && height % patch === 0 && width % patch === 0)) {
-    throw new RangeError(`${what}: patch ${patch} does not tile a ${height}×${width} image`);
+    throw new HamuxError([what, 'patch'], `patch ${patch} does not tile a ${height}×${width} image`, 'invalid_argument');
   }
-  if (length !== height * width) throw new RangeError(`${what}: expected ${height * width} values, got ${length}`);
+  if (length !== height * width) throw new HamuxError([what, 'values'], `expected ${height * width} values, got ${length}`, 'shape_mismatch');
 }
 
 /**
@@ -119,7 +120,7 @@ export function arrange(values: ArrayLike<number>, view: LayerView): Float32Arra
     return out;
   }
   const { tileWidth: w, tileHeight: h, tiles } = view;
-  if (values.length !== w * h * tiles) throw new RangeError(`arrange: expected ${w * h * tiles} values, got ${values.length}`);
+  if (values.length !== w * h * tiles) throw new HamuxError(['arrange', 'values'], `expected ${w * h * tiles} values, got ${values.length}`, 'shape_mismatch');
   if (view.patch !== undefined) return unpatchify(values, h, w, view.patch);
   const out = new Float32Array(width * height).fill(NaN);
   for (let c = 0; c < tiles; c++) {

@@ -253,14 +253,14 @@ export interface PretrainedEntry {
 /** Checks the index the page fetched (it is data from a file: never trusted blindly). */
 export function checkPretrainedIndex(json: unknown): PretrainedEntry[] {
   const models = (json as { models?: unknown } | null)?.models;
-  if (!Array.isArray(models)) throw new HamuxError('models/index.json', 'expected { "models": [ … ] }');
+  if (!Array.isArray(models)) throw new HamuxError(['models/index.json'], 'expected { "models": [ … ] }', 'invalid_config');
   return models.map((m: unknown, i) => {
     const e = m as Partial<PretrainedEntry> | null;
     for (const key of ['name', 'kind', 'title', 'config', 'weights'] as const) {
-      if (typeof e?.[key] !== 'string') throw new HamuxError(`models/index.json.models[${i}].${key}`, `expected a string, got ${typeof e?.[key]}`);
+      if (typeof e?.[key] !== 'string') throw new HamuxError(['models/index.json', 'models', i, key], `expected a string, got ${typeof e?.[key]}`, 'invalid_config');
     }
     if (!['pixel-memory', 'classifier', 'patch-inpainting', 'generic'].includes(e!.kind!)) {
-      throw new HamuxError(`models/index.json.models[${i}].kind`, `unknown kind ${JSON.stringify(e!.kind)}`);
+      throw new HamuxError(['models/index.json', 'models', i, 'kind'], `unknown kind ${JSON.stringify(e!.kind)}`, 'unknown_name');
     }
     return { description: '', example: '', bytes: 0, metadata: {}, ...e } as PretrainedEntry;
   });

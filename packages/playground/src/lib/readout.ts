@@ -1,4 +1,5 @@
 /** What the page reads off a relaxed state: recall, class, reconstruction error. Pure functions. */
+import { HamuxError } from '@hamux-ts/core';
 
 export interface NearestPattern {
   /** The stored pattern with the largest overlap. */
@@ -12,7 +13,7 @@ export interface NearestPattern {
 /** The stored ±1 pattern (`stored` `[K · size]`) nearest to the ±1 signs `recalled` `[size]`. */
 export function nearestPattern(recalled: ArrayLike<number>, stored: ArrayLike<number>): NearestPattern {
   const size = recalled.length;
-  if (size === 0 || stored.length % size !== 0) throw new RangeError(`nearestPattern: ${stored.length} stored values are not patterns of ${size}`);
+  if (size === 0 || stored.length % size !== 0) throw new HamuxError(['nearestPattern', 'stored'], `${stored.length} stored values are not patterns of ${size}`, 'shape_mismatch');
   let index = -1, overlap = -Infinity;
   for (let k = 0; k < stored.length / size; k++) {
     let o = 0;
@@ -29,7 +30,7 @@ export function pattern(stored: Float32Array, k: number, size = 784): Float32Arr
 
 /** Mean squared error over the entries marked in `mask` (0 when none is). */
 export function maskedMse(a: ArrayLike<number>, b: ArrayLike<number>, mask: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length !== mask.length) throw new RangeError(`maskedMse: lengths ${a.length}, ${b.length}, ${mask.length} differ`);
+  if (a.length !== b.length || a.length !== mask.length) throw new HamuxError(['maskedMse'], `lengths ${a.length}, ${b.length}, ${mask.length} differ`, 'shape_mismatch');
   let sum = 0, n = 0;
   for (let i = 0; i < a.length; i++) if (mask[i]) { sum += (a[i]! - b[i]!) ** 2; n++; }
   return n === 0 ? 0 : sum / n;

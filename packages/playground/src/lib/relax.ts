@@ -169,14 +169,14 @@ function clampsOf(ham: HAM<string, string>, clamp: Readonly<Record<string, true 
   for (const [n, c] of Object.entries(clamp)) {
     if (!ham.layerNames.includes(n)) {
       tf.dispose(Object.values(out).filter((t): t is Tensor => t instanceof tf.Tensor));
-      throw new HamuxError(`options.clamp.${n}`, `unknown layer (layers are ${ham.layerNames.map((l) => `"${l}"`).join(', ')})`);
+      throw new HamuxError(['options', 'clamp', n], `unknown layer (layers are ${ham.layerNames.map((l) => `"${l}"`).join(', ')})`, 'unknown_name');
     }
     if (c === true) { out[n] = true; continue; }
     const shape = ham.layers[n]!.shape;
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(c instanceof Float32Array) || (c.length !== size && c.length !== batch * size)) {
       tf.dispose(Object.values(out).filter((t): t is Tensor => t instanceof tf.Tensor));
-      throw new HamuxError(`options.clamp.${n}`, `expected true or a Float32Array mask of ${size} or ${batch}·${size} entries (1 = held), got ${c instanceof Float32Array ? `${c.length} entries` : typeof c}`);
+      throw new HamuxError(['options', 'clamp', n], `expected true or a Float32Array mask of ${size} or ${batch}·${size} entries (1 = held), got ${c instanceof Float32Array ? `${c.length} entries` : typeof c}`, c instanceof Float32Array ? 'shape_mismatch' : 'invalid_argument');
     }
     out[n] = c.length === size ? tf.tensor(c, [...shape]) : tf.tensor(c, [batch, ...shape]);
   }

@@ -1,3 +1,5 @@
+import { HamuxError } from '@hamux-ts/core';
+
 /**
  * A small seeded generator for the page's corruptions (mulberry32: 32-bit state, period 2³²), so a
  * corruption is repeatable from its seed and the end-to-end tests can name one exactly.
@@ -12,7 +14,7 @@ export interface Rng {
 }
 
 export function rng(seed: number): Rng {
-  if (!Number.isInteger(seed)) throw new RangeError(`rng: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new HamuxError(['rng', 'seed'], `must be an integer, got ${seed}`, 'invalid_argument');
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -33,7 +35,7 @@ export function rng(seed: number): Rng {
 
 /** `k` distinct indices of `[0, n)` in random order (partial Fisher–Yates). */
 export function chooseIndices(k: number, n: number, r: Rng): Int32Array {
-  if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new RangeError(`chooseIndices: expected 0 <= k <= ${n}, got ${k}`);
+  if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new HamuxError(['chooseIndices', 'k'], `expected 0 <= k <= ${n}, got ${k}`, 'invalid_argument');
   const pool = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {
     const j = i + r.int(n - i);

@@ -5,7 +5,7 @@
  * loop can draw the loss curve and yield to the browser between steps.
  */
 import { buildFromConfig, presets } from '@hamux-ts/config';
-import { tf, type HAM } from '@hamux-ts/core';
+import { HamuxError, tf, type HAM } from '@hamux-ts/core';
 import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { gather, type Digits } from './digits.js';
 import { rng } from './rng.js';
@@ -37,7 +37,7 @@ export class TrainingSession {
 
   /** `train` and `held` are indices into `digits`. */
   constructor(digits: Digits, train: readonly number[], held: readonly number[], settings: TrainSettings = DEFAULT_TRAIN) {
-    if (train.length < settings.batchSize) throw new RangeError(`TrainingSession: ${train.length} training digits, fewer than a batch of ${settings.batchSize}`);
+    if (train.length < settings.batchSize) throw new HamuxError(['TrainingSession', 'train'], `${train.length} training digits, fewer than a batch of ${settings.batchSize}`, 'invalid_argument');
     this.settings = settings;
     this.#digits = digits;
     this.#train = train;
@@ -118,6 +118,6 @@ export class TrainingSession {
   }
 
   #alive(): void {
-    if (this.#disposed) throw new RangeError('TrainingSession: disposed');
+    if (this.#disposed) throw new HamuxError(['TrainingSession'], 'disposed', 'disposed');
   }
 }

@@ -154,7 +154,7 @@ export class App {
   async #build(id: string): Promise<ModelSetup> {
     if (id.startsWith('pretrained:')) {
       const entry = this.pretrained.find((p) => `pretrained:${p.name}` === id);
-      if (!entry) throw new Error(`no pretrained model ${id}`);
+      if (!entry) throw new HamuxError(['model'], `no pretrained model ${id}`, 'unknown_name');
       const [config, weights] = await Promise.all([fetchJson(entry.config), fetchBytes(entry.weights)]);
       return setupFromConfig(config, weights, { id, title: entry.title, description: `${entry.description} (trained by ${entry.example}; ${Object.entries(entry.metadata).map(([k, v]) => `${k} ${v}`).join(', ')})`, kind: entry.kind });
     }
@@ -162,7 +162,7 @@ export class App {
     if (preset) return preset.build(this.digits, firstPerClass(this.digits, STORED_PER_CLASS));
     const extra = this.#extra.get(id);
     if (extra) return extra();
-    throw new Error(`unknown model ${id}`);
+    throw new HamuxError(['model'], `unknown model ${id}`, 'unknown_name');
   }
 
   #disposeModel(): void {
@@ -401,7 +401,7 @@ export class App {
   setBeta(path: string, value: number): void {
     const setup = this.setup;
     if (!setup || !this.#betas.some((b) => b.path === path)) {
-      throw new HamuxError(path, `no such β (there are ${this.#betas.map((x) => x.path).join(', ') || 'none'})`);
+      throw new HamuxError(path, `no such β (there are ${this.#betas.map((x) => x.path).join(', ') || 'none'})`, 'unknown_name');
     }
     const betas = this.#betas.map((b) => (b.path === path ? { ...b, value } : b));
     const next = withBetas(setup.ham.params, betas);
@@ -518,12 +518,12 @@ export class App {
 
 async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(path);
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  if (!r.ok) throw new HamuxError([path], `HTTP ${r.status}`, 'io');
   return r.json();
 }
 
 async function fetchBytes(path: string): Promise<Uint8Array> {
   const r = await fetch(path);
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  if (!r.ok) throw new HamuxError([path], `HTTP ${r.status}`, 'io');
   return new Uint8Array(await r.arrayBuffer());
 }

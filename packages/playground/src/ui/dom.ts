@@ -1,9 +1,10 @@
 /** Small DOM helpers: the page needs no UI framework. */
+import { HamuxError } from '@hamux-ts/core';
 
 /** The element with this id; throws if the page lacks it (a broken page should say so at once). */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
-  if (found === null) throw new Error(`the page has no element #${id}`);
+  if (found === null) throw new HamuxError([`#${id}`], 'the page has no element with this id', 'unknown_name');
   return found as T;
 }
 

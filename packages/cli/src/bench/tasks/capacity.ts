@@ -43,9 +43,9 @@ export async function storePatterns(
 ): Promise<Stored> {
   const [, synapse, param] = store.param.split('.') as [string, string, string];
   const owner = Object.hasOwn(ham.params.synapses, synapse) ? ham.params.synapses[synapse]! : undefined;
-  if (!owner) throw new HamuxError(`${path}.param`, `unknown synapse "${synapse}" (synapses are ${ham.synapseNames.map((n) => `"${n}"`).join(', ')})`);
+  if (!owner) throw new HamuxError(`${path}.param`, `unknown synapse "${synapse}" (synapses are ${ham.synapseNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name');
   const target = Object.hasOwn(owner, param) ? owner[param]! : undefined;
-  if (!target) throw new HamuxError(`${path}.param`, `synapse "${synapse}" has no parameter "${param}" (it has ${Object.keys(owner).map((n) => `"${n}"`).join(', ') || 'none'})`);
+  if (!target) throw new HamuxError(`${path}.param`, `synapse "${synapse}" has no parameter "${param}" (it has ${Object.keys(owner).map((n) => `"${n}"`).join(', ') || 'none'})`, 'unknown_name');
   let vectors = patterns;
   if (store.from !== undefined) {
     const from = inputLayer(ham, store.from, `${path}.from`);
@@ -69,13 +69,13 @@ export async function storePatterns(
   const fitsRows = target.rank === 2 && a === k && b === n;
   const fitsColumns = target.rank === 2 && a === n && b === k;
   if (!fitsRows && !fitsColumns) {
-    throw new HamuxError(`${path}.param`, `"${store.param}" has shape [${target.shape.join(', ')}]: expected [${k}, ${n}] or [${n}, ${k}] to hold ${k} stored vectors of ${n} entries`);
+    throw new HamuxError(`${path}.param`, `"${store.param}" has shape [${target.shape.join(', ')}]: expected [${k}, ${n}] or [${n}, ${k}] to hold ${k} stored vectors of ${n} entries`, 'shape_mismatch');
   }
   if (fitsRows && fitsColumns && store.layout === undefined) {
-    throw new HamuxError(`${path}.layout`, `missing: "${store.param}" is square at K = ${k} ([${k}, ${n}]): say whether the vectors are its "rows" or its "columns"`);
+    throw new HamuxError(`${path}.layout`, `missing: "${store.param}" is square at K = ${k} ([${k}, ${n}]): say whether the vectors are its "rows" or its "columns"`, 'invalid_config');
   }
   if (store.layout !== undefined && !(store.layout === 'rows' ? fitsRows : fitsColumns)) {
-    throw new HamuxError(`${path}.layout`, `"${store.param}" has shape [${target.shape.join(', ')}]: ${k} vectors of ${n} entries cannot be its ${store.layout}`);
+    throw new HamuxError(`${path}.layout`, `"${store.param}" has shape [${target.shape.join(', ')}]: ${k} vectors of ${n} entries cannot be its ${store.layout}`, 'shape_mismatch');
   }
   const asRows = store.layout ? store.layout === 'rows' : fitsRows;
   const value = asRows ? tf.tensor2d(scaled, [k, n]) : tf.tidy(() => tf.transpose(tf.tensor2d(scaled, [k, n])));
@@ -172,7 +172,7 @@ export function capacityRunner(suite: Suite, task: CapacityTask): TaskRunner {
     text,
     async run({ ham, configAt, options, variant, index, log, load }: VariantInput): Promise<TaskOutput> {
       const path = `variants[${index}]`;
-      if (!variant.store) throw new HamuxError(`${path}.store`, 'missing: a capacity variant says which parameter receives the patterns ({ "param": "synapses.<synapse>.<param>" })');
+      if (!variant.store) throw new HamuxError(`${path}.store`, 'missing: a capacity variant says which parameter receives the patterns ({ "param": "synapses.<synapse>.<param>" })', 'invalid_config');
       const store = variant.store;
       const input = inputLayer(ham, variant.input ?? task.input, variant.input ? `${path}.input` : 'task.input', N);
       const free = withoutClamp(options, input);

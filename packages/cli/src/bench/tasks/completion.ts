@@ -28,8 +28,8 @@ export interface CompletionData {
 /** The suite's digits: 2,000 held out (stratified), `trainImages` and `testImages` drawn from each side. */
 export function completionData(task: CompletionTask, seed: number): CompletionData {
   const { train: pool, test: held } = split(loadMnist(), { test: 2000, seed: deriveKey(seed, 'split') });
-  if (task.trainImages > pool.count) throw new HamuxError('task.trainImages', `expected at most ${pool.count} (the digits left after holding out 2,000), got ${task.trainImages}`);
-  if (task.testImages > held.count) throw new HamuxError('task.testImages', `expected at most ${held.count} held-out digits, got ${task.testImages}`);
+  if (task.trainImages > pool.count) throw new HamuxError(['task', 'trainImages'], `expected at most ${pool.count} (the digits left after holding out 2,000), got ${task.trainImages}`, 'invalid_config');
+  if (task.testImages > held.count) throw new HamuxError(['task', 'testImages'], `expected at most ${held.count} held-out digits, got ${task.testImages}`, 'invalid_config');
   const train = subset(pool, task.trainImages, deriveKey(seed, 'train'));
   const test = subset(held, task.testImages, deriveKey(seed, 'test'));
   const mean = new Float32Array(PIXELS);
