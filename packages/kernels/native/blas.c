@@ -332,6 +332,51 @@ static napi_value ReluSquaredRows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// tanhRows(x, xhat, off, rows, cols, beta, L, lOff, group): the tanh Lagrangian per entry, z = βx:
+// x̂ = tanh z and log cosh z, from e = exp(−2|z|): tanh|z| = (1 − e)/(1 + e), log cosh z = |z| + log1p(e) − log 2
+// (below |z| = 1e-4 their series z and z²/2); the log coshes of each `group` consecutive rows, over β,
+// are written to L[lOff + g]. The twin of jsTanhRows (src/rows.ts).
+static napi_value TanhRows(napi_env env, napi_callback_info info) {
+  const char *fn = "tanhRows";
+  napi_value argv[9];
+  if (!argcount(env, info, 9, argv, fn)) return NULL;
+  float *x, *xhat;
+  double *L, beta;
+  size_t lx, lxh, lL;
+  int32_t off, rows, cols, lOff, group;
+  if (!f32arg(env, argv[0], fn, "x", &x, &lx) || !f32arg(env, argv[1], fn, "xhat", &xhat, &lxh) ||
+      !intarg(env, argv[2], fn, "off", &off) || !intarg(env, argv[3], fn, "rows", &rows) || !intarg(env, argv[4], fn, "cols", &cols) ||
+      !numarg(env, argv[5], fn, "beta", &beta) || !f64arg(env, argv[6], fn, "L", &L, &lL) ||
+      !intarg(env, argv[7], fn, "lOff", &lOff) || !intarg(env, argv[8], fn, "group", &group))
+    return NULL;
+  if (!rowsfit(off, rows, cols, lx) || !rowsfit(off, rows, cols, lxh)) return range(env, fn, "the rows do not fit in x and xhat");
+  if (!groupsfit(rows, group, lOff, lL)) return range(env, fn, "the row groups do not fit in L (rows must be a multiple of group)");
+  double acc = 0;
+  for (int32_t r = 0; r < rows; r++) {
+    const float *xr = x + off + (int64_t)r * cols;
+    float *yr = xhat + off + (int64_t)r * cols;
+    double s = 0;
+    for (int32_t i = 0; i < cols; i++) {
+      double z = beta * xr[i], a = fabs(z), t;
+      if (a < 1e-4) {
+        t = a;
+        s += 0.5 * a * a;
+      } else {
+        double e = exp(-2 * a);
+        t = (1 - e) / (1 + e);
+        s += a + log1p(e) - 0.69314718055994530942;
+      }
+      yr[i] = (float)(z < 0 ? -t : t);
+    }
+    acc += s;
+    if ((r + 1) % group == 0) {
+      L[lOff + r / group] = acc / beta;
+      acc = 0;
+    }
+  }
+  return NULL;
+}
+
 // copyBlocks(src, sOff, sLd, dst, dOff, dLd, rows, cols, batch, sStride, dStride): for t < batch,
 // the rows×cols block at src[sOff + t·sStride] (leading dimension sLd) is copied to
 // dst[dOff + t·dStride] (leading dimension dLd). The spans read and written must not overlap.
@@ -482,6 +527,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"softmax", NULL, Softmax, NULL, NULL, NULL, napi_default, NULL},
       {"layernormRows", NULL, LayernormRows, NULL, NULL, NULL, napi_default, NULL},
       {"reluSquaredRows", NULL, ReluSquaredRows, NULL, NULL, NULL, napi_default, NULL},
+      {"tanhRows", NULL, TanhRows, NULL, NULL, NULL, napi_default, NULL},
       {"copyBlocks", NULL, CopyBlocks, NULL, NULL, NULL, napi_default, NULL},
       {"dotRows", NULL, DotRows, NULL, NULL, NULL, napi_default, NULL},
       {"denseRows", NULL, DenseRows, NULL, NULL, NULL, napi_default, NULL},

@@ -36,6 +36,14 @@ export type LayernormRows = (
   L: Float64Array, lOff: number, group: number,
 ) => void;
 
+/**
+ * `tanhRows(x, xhat, off, rows, cols, beta, L, lOff, group)`: the tanh Lagrangian per entry, z = βx:
+ * `x̂ = tanh z`, and `Σ log cosh z / β` over each `group` consecutive rows written to `L[lOff + g]`.
+ */
+export type TanhRows = (
+  x: Float32Array, xhat: Float32Array, off: number, rows: number, cols: number, beta: number, L: Float64Array, lOff: number, group: number,
+) => void;
+
 /** `reluSquaredRows(H, off, rows, cols, E, eOff, group)`: `H ← max(H, 0)` in place, `E[eOff + g] += −½ Σ max(H, 0)²` per group of rows. */
 export type ReluSquaredRows = (H: Float32Array, off: number, rows: number, cols: number, E: Float64Array, eOff: number, group: number) => void;
 
@@ -71,6 +79,7 @@ export type Axpy = (n: number, alpha: number, x: Float32Array, xOff: number, y: 
  */
 export interface RowKernels {
   readonly layernormRows?: LayernormRows;
+  readonly tanhRows?: TanhRows;
   readonly reluSquaredRows?: ReluSquaredRows;
   readonly copyBlocks?: CopyBlocks;
   readonly dotRows?: DotRows;

@@ -23,4 +23,5 @@ export {
   jsDotRows,
   jsLayernormRows,
   jsReluSquaredRows,
+  jsTanhRows,
 } from './rows.js';

@@ -1,4 +1,4 @@
-import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels } from './gemm.js';
+import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels, TanhRows } from './gemm.js';
 
 /**
  * The JavaScript twins of the optional native row routines (`RowKernels` in gemm.ts, native/blas.c):
@@ -25,6 +25,36 @@ export const jsLayernormRows: LayernormRows = (x, xhat, off, rows, D, gamma, del
     acc += D * gamma * sd + shift;
     if ((r + 1) % group === 0) {
       L[lOff + (r + 1) / group - 1] = acc;
+      acc = 0;
+    }
+  }
+};
+
+const LOG2 = Math.log(2);
+
+// tanh per entry, z = βx: with e = exp(−2|z|), tanh|z| = (1 − e)/(1 + e) and log cosh z = |z| + log(1 + e) − log 2
+// (one exp and one log, the cheapest two calls); below |z| = 1e-4 their series z and z²/2 (next terms
+// relatively z²/3 and z²/6 ≤ 4e-9), where the differences above would cancel. L[group] = Σ log cosh z / β.
+export const jsTanhRows: TanhRows = (x, xhat, off, rows, cols, beta, L, lOff, group) => {
+  let acc = 0;
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = off + r * cols, end = i + cols; i < end; i++) {
+      const z = beta * x[i]!, a = Math.abs(z);
+      let t: number;
+      if (a < 1e-4) {
+        t = a;
+        s += 0.5 * a * a;
+      } else {
+        const e = Math.exp(-2 * a);
+        t = (1 - e) / (1 + e);
+        s += a + Math.log(1 + e) - LOG2;
+      }
+      xhat[i] = z < 0 ? -t : t;
+    }
+    acc += s;
+    if ((r + 1) % group === 0) {
+      L[lOff + (r + 1) / group - 1] = acc / beta;
       acc = 0;
     }
   }
@@ -98,6 +128,7 @@ export function rowRoutines(gemm: Gemm): RowRoutines {
     r = {
       softmax: gemm.softmax,
       layernormRows: gemm.layernormRows ?? jsLayernormRows,
+      tanhRows: gemm.tanhRows ?? jsTanhRows,
       reluSquaredRows: gemm.reluSquaredRows ?? jsReluSquaredRows,
       copyBlocks: gemm.copyBlocks ?? jsCopyBlocks,
       dotRows: gemm.dotRows ?? jsDotRows,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsAxpy, jsCopyBlocks, jsDenseRows, jsDotRows, jsLayernormRows, jsReluSquaredRows, nativeGemm, type NativeGemm } from '../src/index.js';
+import { jsAxpy, jsCopyBlocks, jsDenseRows, jsDotRows, jsLayernormRows, jsReluSquaredRows, jsTanhRows, nativeGemm, type NativeGemm } from '../src/index.js';
 import { relErr, uniformValues } from '@hamux-ts/test-support';
 
 /** The addon; under CI it is built with --strict, so only a machine without a compiler lacks it. */
@@ -40,6 +40,22 @@ describe('native row routines against their JavaScript twins', () => {
     expect(relErr(Ea, Eb)).toBeLessThan(1e-12);
     expect(Ea[0]).toBe(0.5);
     expect(Ea[1]).toBeLessThan(1);
+  });
+
+  it('tanhRows: x̂ and the log coshes per group of rows, across the series switch and in saturation', async () => {
+    const g = await addon();
+    if (!g) return;
+    const cols = 41, rows = 6, group = 3, off = 2;
+    const x = uniformValues(off + rows * cols + 1, 5).map((v, i) => (i % 7 === 0 ? v * 1e-5 : i % 11 === 0 ? v * 60 : v * 3));
+    const [ya, yb] = [new Float32Array(x.length).fill(7), new Float32Array(x.length).fill(7)];
+    const [La, Lb] = [new Float64Array(4).fill(-1), new Float64Array(4).fill(-1)];
+    g.tanhRows(x, ya, off, rows, cols, 1.7, La, 1, group);
+    jsTanhRows(x, yb, off, rows, cols, 1.7, Lb, 1, group);
+    expect(relErr(ya, yb)).toBeLessThan(1e-7);
+    expect(relErr(La, Lb)).toBeLessThan(1e-12);
+    expect([ya[off - 1], ya[off + rows * cols], La[0], La[3]]).toEqual([7, 7, -1, -1]);
+    // against float64 tanh and log cosh
+    for (let i = off; i < off + rows * cols; i++) expect(Math.abs(yb[i]! - Math.tanh(1.7 * x[i]!))).toBeLessThan(1e-7);
   });
 
   it('copyBlocks: strided blocks, within one array too', async () => {
