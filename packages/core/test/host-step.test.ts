@@ -239,7 +239,9 @@ describe('lean step', () => {
   it('checks the size of the states it is given', () => {
     const ham = hypergraph().layer('a', { shape: [3], lagrangian: L.identity() }).synapse('s', Y.bias(), ['a']).build({ seed: 1 });
     const lean = compileLeanStep(ham) as LeanStep<'a'>;
-    expect(() => lean.energyAndDEdxhat({ a: new Float32Array(5) }, 2)).toThrow(/layer "a" needs 2×3 values, got 5/);
+    expect(() => lean.energyAndDEdxhat({ a: new Float32Array(5) }, 2)).toThrow(
+      expect.objectContaining({ name: 'HamuxError', code: 'shape_mismatch', path: ['lean step', 'x', 'a'], message: 'lean step.x.a: needs 2×3 values, got 5' }),
+    );
     ham.dispose();
   });
 });

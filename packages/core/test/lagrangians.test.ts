@@ -886,9 +886,7 @@ describe('a user-defined Lagrangian without a closed-form activation', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('bad options', () => {
-  // Each is a HamuxError at [kind, option] (`exp.beta: must be …`), code 'invalid_argument'. The
-  // checks written in src/lagrangians/ still throw `RangeError('kind: option must be …')` until that
-  // folder is converted; both forms are accepted here so the table holds through the change.
+  // Each is a HamuxError at [kind, option] (`exp.beta: must be …`), code 'invalid_argument'.
   it.each([
     ['repu n = 1', () => L.repu({ n: 1 }), 'repu', 'n'],
     ['repu n = 0.5', () => L.repu({ n: 0.5 }), 'repu', 'n'],
@@ -910,6 +908,7 @@ describe('bad options', () => {
     ['layernorm axis -0.5', () => L.layernorm({ axis: -0.5 }), 'layernorm', 'axis'],
     ['layernorm eps -1', () => L.layernorm({ eps: -1 }), 'layernorm', 'eps'],
     ['layernorm eps NaN', () => L.layernorm({ eps: NaN }), 'layernorm', 'eps'],
+    ['layernorm δ = learnable("x")', () => L.layernorm({ delta: learnable('x' as unknown as number) }), 'layernorm', 'delta'],
     ['spherical axis 2.5', () => L.spherical({ axis: 2.5 }), 'spherical', 'axis'],
     ['spherical eps Infinity', () => L.spherical({ eps: Infinity }), 'spherical', 'eps'],
   ] as const)('%s is rejected at construction, naming the option', (_, make, kind, option) => {
@@ -919,14 +918,12 @@ describe('bad options', () => {
     } catch (e) {
       error = e;
     }
-    if (error instanceof HamuxError) {
-      expect(error.code).toBe('invalid_argument');
-      expect(error.path).toEqual([kind, option]);
-      expect(error.detail).toMatch(/^must be /);
-    } else {
-      expect(error).toBeInstanceOf(RangeError);
-      expect((error as Error).message).toMatch(new RegExp(`^${kind}: ${option} must be `));
-    }
+    expect(error).toBeInstanceOf(HamuxError);
+    const e = error as HamuxError;
+    expect(e.code).toBe('invalid_argument');
+    expect(e.path).toEqual([kind, option]);
+    expect(e.detail).toMatch(/^must be /);
+    expect(e.message).toMatch(new RegExp(`^${kind}\\.${option}: must be `));
   });
 
   it('valid edge options construct', () => {

@@ -919,10 +919,11 @@ describe('wrong connections are rejected when the graph is built', () => {
   });
 
   it('bad options are rejected when the synapse is made', () => {
-    expect(() => Y.conv2d({ kernel: 0 })).toThrow(/kernel/);
-    expect(() => Y.conv2d({ kernel: 3, padding: 'full' as 'same' })).toThrow(/padding/);
-    expect(() => Y.avgPool({ size: 2, stride: [1, 2, 3] as unknown as [number, number] })).toThrow(/stride/);
-    expect(() => Y.polynomialMemory({ memories: 3, degree: 2.5 })).toThrow(/degree/);
+    const bad = (path: string[], message: RegExp) => expect.objectContaining({ name: 'HamuxError', code: 'invalid_argument', path, message: expect.stringMatching(message) });
+    expect(() => Y.conv2d({ kernel: 0 })).toThrow(bad(['conv2d', 'kernel'], /^conv2d\.kernel: must be a positive integer, got 0$/));
+    expect(() => Y.conv2d({ kernel: 3, padding: 'full' as 'same' })).toThrow(bad(['conv2d', 'padding'], /^conv2d\.padding: must be 'valid', 'same' or an integer >= 0, got "full"$/));
+    expect(() => Y.avgPool({ size: 2, stride: [1, 2, 3] as unknown as [number, number] })).toThrow(bad(['avgPool', 'stride'], /^avgPool\.stride: must be a number or a pair, got \[1,2,3\]$/));
+    expect(() => Y.polynomialMemory({ memories: 3, degree: 2.5 })).toThrow(bad(['polynomialMemory', 'degree'], /^polynomialMemory\.degree: must be an integer >= 1 \(or use rectified: true\), got 2\.5$/));
     expect(() => Y.modernHopfield({ memories: 3, beta: -1 })).toThrow(/beta/);
     expect(() => Y.exponentialMemory({ memories: 0 })).toThrow(/memories/);
     expect(() => Y.energyAttention({ heads: 2, headDim: 0 })).toThrow(/headDim/);

@@ -73,7 +73,9 @@ describe('leanTrainStep', () => {
     const h = graph();
     expect(leanTrainStep(h, { layer: 'v', synapse: 'mem', steps: 0, dt: 0.1 })).toMatch(/steps must be an integer/);
     const lean = leanTrainStep(h, { layer: 'v', synapse: 'mem', steps: 1, dt: 0.1 }) as LeanTrainStep;
-    expect(() => lean.lossAndGrad(new Float32Array(10), new Float32Array(10), 2, new Float32Array(70))).toThrow(/expected x0/);
+    expect(() => lean.lossAndGrad(new Float32Array(10), new Float32Array(10), 2, new Float32Array(70))).toThrow(
+      expect.objectContaining({ name: 'HamuxError', code: 'shape_mismatch', message: 'lean training step: expected x0 and target of 2×10 and ξ of 7×10 values, got 10, 10 and 70' }),
+    );
     g.dispose();
     h.dispose();
   });

@@ -23,7 +23,7 @@ export interface Prepared<L extends string> {
 export function field(batch: Batch, name: string, what: string): Tensor {
   const t = Object.hasOwn(batch, name) ? batch[name] : undefined;
   if (t === undefined) {
-    throw new HamuxError(what, `the batch has no field "${name}" (fields are ${Object.keys(batch).map((k) => `"${k}"`).join(', ') || 'none'})`);
+    throw new HamuxError(what, `the batch has no field "${name}" (fields are ${Object.keys(batch).map((k) => `"${k}"`).join(', ') || 'none'})`, 'unknown_name');
   }
   return t;
 }
@@ -33,7 +33,7 @@ export function fieldAsLayer(batch: Batch, name: string, shape: Shape, what: str
   const t = field(batch, name, what);
   const per = sizeOf(t.shape.slice(1));
   if (t.rank < 1 || per !== sizeOf(shape)) {
-    throw new HamuxError(what, `field "${name}" of shape ${formatShape(t.shape)} does not fit a layer of shape ${formatShape(shape)} (expected ${sizeOf(shape)} values per example)`);
+    throw new HamuxError(what, `field "${name}" of shape ${formatShape(t.shape)} does not fit a layer of shape ${formatShape(shape)} (expected ${sizeOf(shape)} values per example)`, 'shape_mismatch');
   }
   return tf.tidy(() => tf.reshape(tf.cast(t, 'float32'), [t.shape[0]!, ...shape]));
 }
@@ -41,7 +41,7 @@ export function fieldAsLayer(batch: Batch, name: string, shape: Shape, what: str
 /** The layer's shape, or an error naming the option that referred to an unknown layer. */
 export function layerShape<L extends string>(ham: HAM<L, string>, layer: string, what: string): Shape {
   if (!Object.hasOwn(ham.layers, layer)) {
-    throw new HamuxError(what, `unknown layer "${layer}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`);
+    throw new HamuxError(what, `unknown layer "${layer}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name');
   }
   return ham.layers[layer as L].shape;
 }
@@ -50,7 +50,7 @@ export function layerShape<L extends string>(ham: HAM<L, string>, layer: string,
 export function classIndices(labels: Tensor, what: string): Tensor {
   if (labels.rank === 1) return tf.tidy(() => tf.cast(labels, 'int32'));
   if (labels.rank === 2) return tf.argMax(labels, 1);
-  throw new HamuxError(what, `labels must be class indices [b] or one-hot [b, C], got shape ${formatShape(labels.shape)}`);
+  throw new HamuxError(what, `labels must be class indices [b] or one-hot [b, C], got shape ${formatShape(labels.shape)}`, 'shape_mismatch');
 }
 
 /** One-hot / probability labels `[b, C]` as float32, from either form. */
@@ -59,5 +59,5 @@ export function oneHotLabels(labels: Tensor, classes: number, what: string): Ten
     return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(labels, 'int32'), classes), 'float32'));
   }
   if (labels.rank === 2 && labels.shape[1] === classes) return tf.tidy(() => tf.cast(labels, 'float32'));
-  throw new HamuxError(what, `labels must be class indices [b] or one-hot [b, ${classes}], got shape ${formatShape(labels.shape)}`);
+  throw new HamuxError(what, `labels must be class indices [b] or one-hot [b, ${classes}], got shape ${formatShape(labels.shape)}`, 'shape_mismatch');
 }

@@ -63,7 +63,7 @@ export function encodeCheckpoint(params: Params, optimizer: OptimizerState, info
 function integer(meta: Record<string, string>, key: string): number {
   const raw = meta[key];
   const v = raw === undefined ? NaN : Number(raw);
-  if (!Number.isSafeInteger(v)) throw new HamuxError(`checkpoint.metadata.${key}`, `expected an integer, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(v)) throw new HamuxError(['checkpoint', 'metadata', key], `expected an integer, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`, 'invalid_config');
   return v;
 }
 
@@ -75,15 +75,15 @@ function integer(meta: Record<string, string>, key: string): number {
 export function decodeCheckpoint(specs: ParamSpecTree, bytes: Uint8Array): DecodedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata['format'] !== CHECKPOINT_FORMAT) {
-    throw new HamuxError('checkpoint.metadata.format', `not a hamux-ts training checkpoint (format ${JSON.stringify(metadata['format'] ?? null)}); weights files are read with loadParams`);
+    throw new HamuxError('checkpoint.metadata.format', `not a hamux-ts training checkpoint (format ${JSON.stringify(metadata['format'] ?? null)}); weights files are read with loadParams`, 'invalid_file');
   }
   if (metadata['version'] !== CHECKPOINT_VERSION) {
-    throw new HamuxError('checkpoint.metadata.version', `version ${JSON.stringify(metadata['version'] ?? null)} is not supported (expected ${CHECKPOINT_VERSION})`);
+    throw new HamuxError('checkpoint.metadata.version', `version ${JSON.stringify(metadata['version'] ?? null)} is not supported (expected ${CHECKPOINT_VERSION})`, 'unsupported');
   }
   let trainable: unknown;
   try { trainable = JSON.parse(metadata['trainable'] ?? ''); } catch { trainable = undefined; }
   if (!Array.isArray(trainable) || !trainable.every((p) => typeof p === 'string')) {
-    throw new HamuxError('checkpoint.metadata.trainable', 'expected a JSON list of parameter paths');
+    throw new HamuxError('checkpoint.metadata.trainable', 'expected a JSON list of parameter paths', 'invalid_config');
   }
   const info: CheckpointInfo = {
     epoch: integer(metadata, 'epoch'),
@@ -95,7 +95,7 @@ export function decodeCheckpoint(specs: ParamSpecTree, bytes: Uint8Array): Decod
   };
   const slotCount = integer(metadata, 'optimizer.slots');
   const kind = metadata['optimizer'];
-  if (!kind) throw new HamuxError('checkpoint.metadata.optimizer', 'missing the optimizer kind');
+  if (!kind) throw new HamuxError('checkpoint.metadata.optimizer', 'missing the optimizer kind', 'invalid_config');
 
   const used = new Set<string>();
   const take = (name: string): SafeTensor | undefined => {
@@ -108,7 +108,7 @@ export function decodeCheckpoint(specs: ParamSpecTree, bytes: Uint8Array): Decod
   const slots = Array.from({ length: slotCount }, (_, i) => {
     const name = `optimizer.slot.${String(i).padStart(width, '0')}`;
     const s = take(name);
-    if (!s) throw new HamuxError(`checkpoint.${name}`, `missing (the metadata announces ${slotCount} optimizer slots)`);
+    if (!s) throw new HamuxError(['checkpoint', name], `missing (the metadata announces ${slotCount} optimizer slots)`, 'invalid_config');
     return s;
   });
   const extra = Object.fromEntries(
@@ -126,9 +126,10 @@ export function decodeCheckpoint(specs: ParamSpecTree, bytes: Uint8Array): Decod
       })),
     ]));
   const params = { layers: collect('layers'), synapses: collect('synapses') };
-  const errors = paramProblems(specs, params, true, 'checkpoint.');
+  // A parameter missing from the checkpoint is the file's problem, not the caller's: 'invalid_config'.
+  const errors = paramProblems(specs, params, true, 'checkpoint.').map((e) => (e.code === 'invalid_argument' ? new HamuxError(e.path, e.detail, 'invalid_config') : e));
   for (const name of Object.keys(tensors).filter((n) => !used.has(n))) {
-    errors.push(new HamuxError(`checkpoint.${name}`, `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter`));
+    errors.push(new HamuxError(['checkpoint', name], `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter`, 'unknown_name'));
   }
   if (errors.length > 0) {
     for (const g of [params.layers, params.synapses]) for (const m of Object.values(g)) tf.dispose(Object.values(m));

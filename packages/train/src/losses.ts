@@ -26,13 +26,13 @@ export type Loss<L extends string> = (activations: States<L>, batch: Batch, cont
 export type LossLayers<F> = F extends Loss<infer N> ? (string extends N ? never : N) : never;
 
 function checkName(kind: string, key: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new HamuxError(`${kind}.${key}`, `expected a layer or field name, got ${String(value)}`);
+  if (typeof value !== 'string' || value.length === 0) throw new HamuxError(`${kind}.${key}`, `expected a layer or field name, got ${String(value)}`, 'invalid_argument');
   return value;
 }
 
 function layerOf<L extends string>(states: States<L>, layer: string, what: string): Tensor {
   const t = Object.hasOwn(states, layer) ? states[layer as L] : undefined;
-  if (t === undefined) throw new HamuxError(what, `unknown layer "${layer}" (layers are ${Object.keys(states).map((n) => `"${n}"`).join(', ')})`);
+  if (t === undefined) throw new HamuxError(what, `unknown layer "${layer}" (layers are ${Object.keys(states).map((n) => `"${n}"`).join(', ')})`, 'unknown_name');
   return t;
 }
 
@@ -59,16 +59,16 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
   const name = checkName('mse', 'field', options.field);
   const on = options.on ?? 'all';
   const of = options.of ?? 'activation';
-  if (on !== 'all' && on !== 'free') throw new HamuxError('mse.on', `expected 'all' or 'free', got ${String(on)}`);
-  if (of !== 'activation' && of !== 'state') throw new HamuxError('mse.of', `expected 'activation' or 'state', got ${String(of)}`);
+  if (on !== 'all' && on !== 'free') throw new HamuxError('mse.on', `expected 'all' or 'free', got ${String(on)}`, 'invalid_argument');
+  if (of !== 'activation' && of !== 'state') throw new HamuxError('mse.of', `expected 'activation' or 'state', got ${String(of)}`, 'invalid_argument');
   return withHostForm<N>((activations, batch, { states, prepared }) => {
     const out = layerOf(of === 'activation' ? activations : states, layer, 'mse.layer');
     const target = field(batch, name, 'mse.field');
     if (sizeOf(target.shape) !== sizeOf(out.shape)) {
-      throw new HamuxError('mse.field', `field "${name}" of shape ${formatShape(target.shape)} does not match layer "${layer}" of shape ${formatShape(out.shape)}`);
+      throw new HamuxError('mse.field', `field "${name}" of shape ${formatShape(target.shape)} does not match layer "${layer}" of shape ${formatShape(out.shape)}`, 'shape_mismatch');
     }
     const clamp = on === 'free' ? prepared.clamp?.[layer as N] : undefined;
-    if (clamp === true) throw new HamuxError('mse.on', `layer "${layer}" is clamped whole: it has no free entries to score`);
+    if (clamp === true) throw new HamuxError('mse.on', `layer "${layer}" is clamped whole: it has no free entries to score`, 'invalid_argument');
     return tf.tidy(() => {
       const sq = tf.square(tf.sub(out, tf.reshape(tf.cast(target, 'float32'), out.shape)));
       if (clamp === undefined) return tf.mean(sq);
@@ -104,15 +104,15 @@ export function crossEntropy<const N extends string>(options: CrossEntropyOption
   const name = checkName('crossEntropy', 'field', options.field);
   const from = options.from ?? 'activation';
   if (from !== 'activation' && from !== 'state') {
-    throw new HamuxError('crossEntropy.from', `expected 'activation' or 'state', got ${String(from)}`);
+    throw new HamuxError('crossEntropy.from', `expected 'activation' or 'state', got ${String(from)}`, 'invalid_argument');
   }
   return withHostForm<N>((activations, batch, { states }) => {
     const out = layerOf(from === 'activation' ? activations : states, layer, 'crossEntropy.layer');
-    if (out.rank !== 2) throw new HamuxError('crossEntropy.layer', `layer "${layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`);
+    if (out.rank !== 2) throw new HamuxError('crossEntropy.layer', `layer "${layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`, 'shape_mismatch');
     const classes = out.shape[1]!;
     const labels = field(batch, name, 'crossEntropy.field');
     if (labels.shape[0] !== out.shape[0]) {
-      throw new HamuxError('crossEntropy.field', `field "${name}" has ${labels.shape[0]} examples, the batch ${out.shape[0]}`);
+      throw new HamuxError('crossEntropy.field', `field "${name}" has ${labels.shape[0]} examples, the batch ${out.shape[0]}`, 'shape_mismatch');
     }
     return tf.tidy(() => {
       const y = oneHotLabels(labels, classes, 'crossEntropy.field');
@@ -131,10 +131,10 @@ export type LossTerm = readonly [Loss<string>, number];
  * (terms written inline, or named from data, add no names: they are checked at run time).
  */
 export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<LossLayers<T[number][0]>> {
-  if (terms.length === 0) throw new HamuxError('sumOf', 'expected at least one [loss, weight] pair');
+  if (terms.length === 0) throw new HamuxError('sumOf', 'expected at least one [loss, weight] pair', 'invalid_argument');
   terms.forEach(([l, w], i) => {
-    if (typeof l !== 'function') throw new HamuxError(`sumOf[${i}]`, 'expected a loss function');
-    if (!Number.isFinite(w)) throw new HamuxError(`sumOf[${i}]`, `weight must be a finite number, got ${w}`);
+    if (typeof l !== 'function') throw new HamuxError(`sumOf[${i}]`, 'expected a loss function', 'invalid_argument');
+    if (!Number.isFinite(w)) throw new HamuxError(`sumOf[${i}]`, `weight must be a finite number, got ${w}`, 'invalid_argument');
   });
   const loss: Loss<LossLayers<T[number][0]>> = (activations, batch, context) =>
     tf.tidy(() => tf.addN(terms.map(([l, w]) => tf.mul(l(activations, batch, context), w))));
@@ -152,7 +152,7 @@ export interface AccuracyOptions<N extends string = string> {
 /** How many examples of the batch the label layer classifies right (argmax of `x̂` vs the label), a scalar. */
 export function correctCount<L extends string>(activations: States<L>, batch: Batch, options: AccuracyOptions<NoInfer<L>>): Tensor {
   const out = layerOf(activations, options.layer, 'accuracy.layer');
-  if (out.rank !== 2) throw new HamuxError('accuracy.layer', `layer "${options.layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`);
+  if (out.rank !== 2) throw new HamuxError('accuracy.layer', `layer "${options.layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`, 'shape_mismatch');
   const labels = field(batch, options.field, 'accuracy.field');
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), classIndices(labels, 'accuracy.field')), 'float32')));
 }

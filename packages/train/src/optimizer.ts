@@ -35,24 +35,24 @@ const NAMES = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
 export function makeOptimizer(spec: OptimizerSpec | tf.Optimizer, path: string): { optimizer: tf.Optimizer; owned: boolean; rate?: (epoch: number, epochs: number) => number } {
   if (spec instanceof tf.Optimizer) return { optimizer: spec, owned: false };
   if (typeof spec !== 'object' || spec === null) {
-    throw new HamuxError(path, `expected a tfjs optimizer or { name: ${NAMES.map((n) => `'${n}'`).join(' | ')}, learningRate }`);
+    throw new HamuxError(path, `expected a tfjs optimizer or { name: ${NAMES.map((n) => `'${n}'`).join(' | ')}, learningRate }`, 'invalid_argument');
   }
   const name: unknown = (spec as { name?: unknown }).name;
   if (!NAMES.includes(name as (typeof NAMES)[number])) {
-    throw new HamuxError(`${path}.name`, `expected one of ${NAMES.map((n) => `'${n}'`).join(', ')}, got ${String(name)}`);
+    throw new HamuxError(`${path}.name`, `expected one of ${NAMES.map((n) => `'${n}'`).join(', ')}, got ${String(name)}`, 'unknown_name');
   }
   const num = (key: string, v: unknown, ok: (x: number) => boolean, want: string): number | undefined => {
     if (v === undefined) return undefined;
-    if (!(typeof v === 'number' && ok(v))) throw new HamuxError(`${path}.${key}`, `expected ${want}, got ${String(v)}`);
+    if (!(typeof v === 'number' && ok(v))) throw new HamuxError(`${path}.${key}`, `expected ${want}, got ${String(v)}`, 'invalid_argument');
     return v;
   };
   const positive = (x: number) => Number.isFinite(x) && x > 0;
   const unit = (x: number) => x >= 0 && x < 1;
   const lr = num('learningRate', spec.learningRate, positive, 'a positive number');
-  if (lr === undefined) throw new HamuxError(`${path}.learningRate`, 'required: a positive number');
+  if (lr === undefined) throw new HamuxError(`${path}.learningRate`, 'required: a positive number', 'invalid_argument');
   const schedule: unknown = spec.schedule ?? 'constant';
   if (schedule !== 'constant' && schedule !== 'cosine') {
-    throw new HamuxError(`${path}.schedule`, `expected 'constant' or 'cosine', got ${String(schedule)}`);
+    throw new HamuxError(`${path}.schedule`, `expected 'constant' or 'cosine', got ${String(schedule)}`, 'invalid_argument');
   }
   const made = optimizerOf(spec, lr, num, positive, unit);
   return schedule === 'cosine' ? { ...made, rate: (epoch, epochs) => scheduledRate('cosine', lr, epoch, epochs) } : made;
@@ -131,7 +131,7 @@ function adamPowers(o: tf.Optimizer): Record<string, tf.Variable> | undefined {
   if (kindOf(o) !== 'Adam') return undefined;
   const powers = { accBeta1: (o as tf.AdamOptimizer)['accBeta1'], accBeta2: (o as tf.AdamOptimizer)['accBeta2'] };
   if (!Object.values(powers).every((v: tf.Variable | undefined) => typeof v?.assign === 'function')) {
-    throw new HamuxError('optimizer', 'this version of tfjs keeps Adam\'s state differently: checkpoints of Adam are not supported');
+    throw new HamuxError('optimizer', 'this version of tfjs keeps Adam\'s state differently: checkpoints of Adam are not supported', 'unsupported');
   }
   return powers;
 }
@@ -142,7 +142,7 @@ export async function optimizerState(o: tf.Optimizer): Promise<OptimizerState> {
   try {
     weights = await o.getWeights();
   } catch (e) {
-    throw new HamuxError('optimizer', `${kindOf(o)} cannot be checkpointed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HamuxError('optimizer', `${kindOf(o)} cannot be checkpointed: ${e instanceof Error ? e.message : String(e)}`, 'unsupported');
   }
   const [iter, ...slots] = weights;
   const iterations = iter ? (iter.tensor.dataSync()[0] ?? 0) : 0;
@@ -159,7 +159,7 @@ export async function optimizerState(o: tf.Optimizer): Promise<OptimizerState> {
 /** Puts a saved state back into an optimizer of the same kind (its old slots are freed). */
 export async function restoreOptimizer(o: tf.Optimizer, state: OptimizerState): Promise<void> {
   if (kindOf(o) !== state.kind) {
-    throw new HamuxError('checkpoint.optimizer', `the checkpoint holds the state of a ${state.kind} optimizer, but training uses ${kindOf(o)}`);
+    throw new HamuxError('checkpoint.optimizer', `the checkpoint holds the state of a ${state.kind} optimizer, but training uses ${kindOf(o)}`, 'invalid_config');
   }
   const old = await o.getWeights();
   const fresh = [
@@ -169,7 +169,7 @@ export async function restoreOptimizer(o: tf.Optimizer, state: OptimizerState): 
   try {
     await o.setWeights(fresh);
   } catch (e) {
-    throw new HamuxError('checkpoint.optimizer', `${state.kind} refused the saved state: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HamuxError('checkpoint.optimizer', `${state.kind} refused the saved state: ${e instanceof Error ? e.message : String(e)}`, 'invalid_config');
   } finally {
     // setWeights made variables of its own from these.
     tf.dispose(fresh.map((w) => w.tensor));
@@ -179,7 +179,7 @@ export async function restoreOptimizer(o: tf.Optimizer, state: OptimizerState): 
   if (powers) {
     for (const [k, v] of Object.entries(powers)) {
       const saved = state.extra[k];
-      if (!saved) throw new HamuxError(`checkpoint.optimizer.${k}`, 'missing from the checkpoint');
+      if (!saved) throw new HamuxError(`checkpoint.optimizer.${k}`, 'missing from the checkpoint', 'invalid_config');
       tf.tidy(() => v.assign(tf.tensor(saved.data, [...saved.shape], 'float32')));
     }
   }

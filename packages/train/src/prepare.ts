@@ -44,18 +44,18 @@ export interface InputOptions<N extends string = string> {
 }
 
 function checkInput(kind: string, o: InputOptions<string>): void {
-  if (typeof o !== 'object' || o === null) throw new HamuxError(kind, 'expected an options object with layer and field');
-  if (typeof o.layer !== 'string' || o.layer === '') throw new HamuxError(`${kind}.layer`, `expected a layer name, got ${String(o.layer)}`);
-  if (typeof o.field !== 'string' || o.field === '') throw new HamuxError(`${kind}.field`, `expected a field name, got ${String(o.field)}`);
+  if (typeof o !== 'object' || o === null) throw new HamuxError(kind, 'expected an options object with layer and field', 'invalid_argument');
+  if (typeof o.layer !== 'string' || o.layer === '') throw new HamuxError(`${kind}.layer`, `expected a layer name, got ${String(o.layer)}`, 'invalid_argument');
+  if (typeof o.field !== 'string' || o.field === '') throw new HamuxError(`${kind}.field`, `expected a field name, got ${String(o.field)}`, 'invalid_argument');
   const rest = o.rest;
   if (rest !== undefined && rest !== 'zeros' && !(typeof rest === 'object' && rest !== null && Number.isFinite(rest.std) && rest.std >= 0)) {
-    throw new HamuxError(`${kind}.rest`, `expected 'zeros' or { std: number >= 0 }, got ${JSON.stringify(rest)}`);
+    throw new HamuxError(`${kind}.rest`, `expected 'zeros' or { std: number >= 0 }, got ${JSON.stringify(rest)}`, 'invalid_argument');
   }
 }
 
 function probability(kind: string, name: string, v: unknown, open: boolean): number {
   if (!(typeof v === 'number' && v >= 0 && (open ? v < 1 : v <= 1))) {
-    throw new HamuxError(`${kind}.${name}`, `expected a number in [0, ${open ? '1)' : '1]'}, got ${String(v)}`);
+    throw new HamuxError(`${kind}.${name}`, `expected a number in [0, ${open ? '1)' : '1]'}, got ${String(v)}`, 'invalid_argument');
   }
   return v;
 }
@@ -98,7 +98,7 @@ export interface CorruptedInputOptions<N extends string = string> extends InputO
 export function corruptedInput<const N extends string>(options: CorruptedInputOptions<N>): InputPrepare<N> {
   checkInput('corruptedInput', options);
   if (!(typeof options.std === 'number' && Number.isFinite(options.std) && options.std >= 0)) {
-    throw new HamuxError('corruptedInput.std', `expected a number >= 0, got ${String(options.std)}`);
+    throw new HamuxError('corruptedInput.std', `expected a number >= 0, got ${String(options.std)}`, 'invalid_argument');
   }
   return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
     const shape = layerShape(ham, options.layer, 'corruptedInput.layer');
@@ -125,7 +125,7 @@ export function maskedInput<const N extends string>(options: MaskedInputOptions<
   checkInput('maskedInput', options);
   const fraction = probability('maskedInput', 'fraction', options.fraction, false);
   const fill = options.fill ?? 0;
-  if (!Number.isFinite(fill)) throw new HamuxError('maskedInput.fill', `expected a finite number, got ${String(fill)}`);
+  if (!Number.isFinite(fill)) throw new HamuxError('maskedInput.fill', `expected a finite number, got ${String(fill)}`, 'invalid_argument');
   return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
     const shape = layerShape(ham, options.layer, 'maskedInput.layer');
     const data = fieldAsLayer(batch, options.field, shape, 'maskedInput.field');

@@ -270,7 +270,7 @@ export class Trainer<L extends string, S extends string> {
       ({ value, grads } = this.#gradients(batch, prepared));
       const loss = (await value.data())[0]!;
       if (!Number.isFinite(loss)) {
-        throw new HamuxError('loss', `the training loss is ${loss} at step ${this.#step + 1}: the parameters were not updated (try a smaller learning rate, dt, or clipNorm)`);
+        throw new HamuxError('loss', `the training loss is ${loss} at step ${this.#step + 1}: the parameters were not updated (try a smaller learning rate, dt, or clipNorm)`, 'diverged');
       }
       const { clipNorm, clipValue } = this.options;
       const applied = clipNorm === undefined && clipValue === undefined
@@ -295,7 +295,7 @@ export class Trainer<L extends string, S extends string> {
     this.#alive();
     const n = checkData(data, 'data');
     const size = options.batchSize ?? this.#batchSize;
-    if (!(Number.isInteger(size) && size > 0)) throw new HamuxError('options.batchSize', `expected a positive integer, got ${size}`);
+    if (!(Number.isInteger(size) && size > 0)) throw new HamuxError('options.batchSize', `expected a positive integer, got ${size}`, 'invalid_argument');
     const prepare = this.options.evalPrepare ?? this.options.prepare;
     let lossSum = 0;
     let correct = 0;
@@ -337,12 +337,12 @@ export class Trainer<L extends string, S extends string> {
     if (options.validation !== undefined) checkData(options.validation, 'options.validation');
     checkFitOptions(options);
     if (this.#restoredExamples !== undefined && this.#restoredExamples !== n) {
-      throw new HamuxError('data', `the checkpoint was taken training on ${this.#restoredExamples} examples, but this data set has ${n}: the resumed run would not repeat the original`);
+      throw new HamuxError('data', `the checkpoint was taken training on ${this.#restoredExamples} examples, but this data set has ${n}: the resumed run would not repeat the original`, 'invalid_argument');
     }
     this.#restoredExamples = n;
     const size = this.#batchSize;
     const batches = this.options.dropLast ? Math.floor(n / size) : Math.ceil(n / size);
-    if (batches === 0) throw new HamuxError('options.batchSize', `${size} is larger than the ${n} training examples and dropLast is set: no batch to train on`);
+    if (batches === 0) throw new HamuxError('options.batchSize', `${size} is larger than the ${n} training examples and dropLast is set: no batch to train on`, 'invalid_argument');
     const reports: EpochReport[] = [];
     while (this.#epoch < options.epochs) {
       const epoch = this.#epoch + 1;
@@ -415,10 +415,10 @@ export class Trainer<L extends string, S extends string> {
     try {
       const { info } = decoded;
       const errors: HamuxError[] = [];
-      if (info.seed !== this.options.seed) errors.push(new HamuxError('checkpoint.metadata.seed', `the checkpoint was trained with seed ${info.seed}, this trainer has ${this.options.seed}`));
-      if (info.batchSize !== this.#batchSize) errors.push(new HamuxError('checkpoint.metadata.batchSize', `the checkpoint was trained with batches of ${info.batchSize}, this trainer uses ${this.#batchSize}`));
+      if (info.seed !== this.options.seed) errors.push(new HamuxError('checkpoint.metadata.seed', `the checkpoint was trained with seed ${info.seed}, this trainer has ${this.options.seed}`, 'invalid_config'));
+      if (info.batchSize !== this.#batchSize) errors.push(new HamuxError('checkpoint.metadata.batchSize', `the checkpoint was trained with batches of ${info.batchSize}, this trainer uses ${this.#batchSize}`, 'invalid_config'));
       if (info.trainable.join('\n') !== this.trainable.join('\n')) {
-        errors.push(new HamuxError('checkpoint.metadata.trainable', `the checkpoint trained ${info.trainable.join(', ') || 'nothing'}; this trainer trains ${this.trainable.join(', ')}`));
+        errors.push(new HamuxError('checkpoint.metadata.trainable', `the checkpoint trained ${info.trainable.join(', ') || 'nothing'}; this trainer trains ${this.trainable.join(', ')}`, 'invalid_config'));
       }
       if (errors.length > 0) throw new HamuxErrors(errors);
       await restoreOptimizer(this.#optimizer, decoded.optimizer);
@@ -444,7 +444,7 @@ export class Trainer<L extends string, S extends string> {
   }
 
   #alive(): void {
-    if (this.#disposed) throw new HamuxError('trainer', 'the trainer has been disposed');
+    if (this.#disposed) throw new HamuxError('trainer', 'the trainer has been disposed', 'disposed');
   }
 
   #info(examples: number): CheckpointInfo {
@@ -466,7 +466,7 @@ export class Trainer<L extends string, S extends string> {
   #prepare(batch: Batch, key: number, training: boolean, prepare = this.options.prepare): Prepared<L> {
     const prepared = prepare(batch, { ham: this.ham, key, training });
     if (typeof prepared !== 'object' || prepared === null || typeof prepared.states !== 'object' || prepared.states === null) {
-      throw new HamuxError('options.prepare', 'must return { states, clamp? }');
+      throw new HamuxError('options.prepare', 'must return { states, clamp? }', 'invalid_argument');
     }
     return prepared;
   }
@@ -497,10 +497,10 @@ export class Trainer<L extends string, S extends string> {
 
 /** The loss must be a finite-shaped scalar; anything else is the user's loss function's mistake. */
 function scalarLoss(t: unknown): Tensor {
-  if (!(t instanceof tf.Tensor)) throw new HamuxError('options.loss', 'must return a scalar tensor');
+  if (!(t instanceof tf.Tensor)) throw new HamuxError('options.loss', 'must return a scalar tensor', 'invalid_argument');
   if (t.rank !== 0) {
     if (t.size === 1) return tf.reshape(t, []);
-    throw new HamuxError('options.loss', `must return a scalar (the batch mean), got shape [${t.shape.join(', ')}]`);
+    throw new HamuxError('options.loss', `must return a scalar (the batch mean), got shape [${t.shape.join(', ')}]`, 'invalid_argument');
   }
   return t;
 }
@@ -523,57 +523,57 @@ function parameterPaths<L extends string, S extends string>(ham: HAM<L, S>): Map
 
 /** Checks every trainer option (all problems at once) and returns the trainable paths. */
 function checkTrainerOptions<L extends string, S extends string>(ham: HAM<L, S>, o: TrainerOptions<L, S>): string[] {
-  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected an object');
+  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected an object', 'invalid_argument');
   const errors: HamuxError[] = [...checkUnrollOptions(o)];
-  if (!Number.isInteger(o.seed)) errors.push(new HamuxError('options.seed', `expected an integer, got ${String(o.seed)}`));
-  if (typeof o.prepare !== 'function') errors.push(new HamuxError('options.prepare', 'expected a function (batch, context) => { states, clamp? }, e.g. clampedInput({ layer, field })'));
-  if (o.evalPrepare !== undefined && typeof o.evalPrepare !== 'function') errors.push(new HamuxError('options.evalPrepare', 'expected a function'));
-  if (typeof o.loss !== 'function') errors.push(new HamuxError('options.loss', 'expected a function (activations, batch) => scalar, e.g. crossEntropy({ layer, field })'));
+  if (!Number.isInteger(o.seed)) errors.push(new HamuxError('options.seed', `expected an integer, got ${String(o.seed)}`, 'invalid_argument'));
+  if (typeof o.prepare !== 'function') errors.push(new HamuxError('options.prepare', 'expected a function (batch, context) => { states, clamp? }, e.g. clampedInput({ layer, field })', 'invalid_argument'));
+  if (o.evalPrepare !== undefined && typeof o.evalPrepare !== 'function') errors.push(new HamuxError('options.evalPrepare', 'expected a function', 'invalid_argument'));
+  if (typeof o.loss !== 'function') errors.push(new HamuxError('options.loss', 'expected a function (activations, batch) => scalar, e.g. crossEntropy({ layer, field })', 'invalid_argument'));
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize > 0)) {
-    errors.push(new HamuxError('options.batchSize', `expected a positive integer, got ${String(o.batchSize)}`));
+    errors.push(new HamuxError('options.batchSize', `expected a positive integer, got ${String(o.batchSize)}`, 'invalid_argument'));
   }
   for (const key of ['clipNorm', 'clipValue'] as const) {
     const v = o[key];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) errors.push(new HamuxError(`options.${key}`, `expected a positive number, got ${String(v)}`));
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) errors.push(new HamuxError(`options.${key}`, `expected a positive number, got ${String(v)}`, 'invalid_argument'));
   }
   if (o.accuracy !== undefined) {
     const a = o.accuracy;
-    if (typeof a !== 'object' || a === null || typeof a.field !== 'string') errors.push(new HamuxError('options.accuracy', 'expected { layer, field }'));
-    else if (!Object.hasOwn(ham.layers, a.layer)) errors.push(new HamuxError('options.accuracy.layer', `unknown layer "${String(a.layer)}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`));
-    else if (ham.layers[a.layer as L].shape.length !== 1) errors.push(new HamuxError('options.accuracy.layer', `layer "${a.layer}" must have shape [C] to be read as class scores`));
+    if (typeof a !== 'object' || a === null || typeof a.field !== 'string') errors.push(new HamuxError('options.accuracy', 'expected { layer, field }', 'invalid_argument'));
+    else if (!Object.hasOwn(ham.layers, a.layer)) errors.push(new HamuxError('options.accuracy.layer', `unknown layer "${String(a.layer)}" (layers are ${ham.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name'));
+    else if (ham.layers[a.layer as L].shape.length !== 1) errors.push(new HamuxError('options.accuracy.layer', `layer "${a.layer}" must have shape [C] to be read as class scores`, 'shape_mismatch'));
   }
   const paths = parameterPaths(ham);
   let trainable: string[];
   if (o.trainable === undefined) trainable = [...paths].filter(([, learnable]) => learnable).map(([p]) => p);
-  else if (!Array.isArray(o.trainable)) { errors.push(new HamuxError('options.trainable', 'expected a list of parameter paths')); trainable = []; }
+  else if (!Array.isArray(o.trainable)) { errors.push(new HamuxError('options.trainable', 'expected a list of parameter paths', 'invalid_argument')); trainable = []; }
   else {
     trainable = [];
     o.trainable.forEach((p: unknown, i) => {
       const where = `options.trainable[${i}]`;
       if (typeof p !== 'string' || !paths.has(p)) {
-        errors.push(new HamuxError(where, `unknown parameter ${JSON.stringify(p)} (parameters are ${[...paths.keys()].join(', ') || 'none'})`));
-      } else if (!paths.get(p)) errors.push(new HamuxError(where, `"${p}" is a fixed parameter; declare it with learnable(…) to train it`));
-      else if (trainable.includes(p)) errors.push(new HamuxError(where, `"${p}" is listed twice`));
+        errors.push(new HamuxError(where, `unknown parameter ${JSON.stringify(p)} (parameters are ${[...paths.keys()].join(', ') || 'none'})`, 'unknown_name'));
+      } else if (!paths.get(p)) errors.push(new HamuxError(where, `"${p}" is a fixed parameter; declare it with learnable(…) to train it`, 'invalid_argument'));
+      else if (trainable.includes(p)) errors.push(new HamuxError(where, `"${p}" is listed twice`, 'invalid_argument'));
       else trainable.push(p);
     });
   }
-  if (errors.length === 0 && trainable.length === 0) errors.push(new HamuxError('options.trainable', 'no parameter to train (the graph has no learnable parameters)'));
+  if (errors.length === 0 && trainable.length === 0) errors.push(new HamuxError('options.trainable', 'no parameter to train (the graph has no learnable parameters)', 'invalid_argument'));
   if (errors.length > 0) throw new HamuxErrors(errors);
   return trainable;
 }
 
 function checkFitOptions(o: FitOptions): void {
-  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected { epochs, … }');
+  if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected { epochs, … }', 'invalid_argument');
   const errors: HamuxError[] = [];
-  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) errors.push(new HamuxError('options.epochs', `expected an integer >= 0, got ${String(o.epochs)}`));
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') errors.push(new HamuxError('options.onProgress', 'expected a function'));
-  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') errors.push(new HamuxError('options.onEpochEnd', 'expected a function'));
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) errors.push(new HamuxError('options.epochs', `expected an integer >= 0, got ${String(o.epochs)}`, 'invalid_argument'));
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') errors.push(new HamuxError('options.onProgress', 'expected a function', 'invalid_argument'));
+  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') errors.push(new HamuxError('options.onEpochEnd', 'expected a function', 'invalid_argument'));
   if (o.checkpoint !== undefined) {
     const c = o.checkpoint;
-    if (typeof c !== 'object' || c === null) errors.push(new HamuxError('options.checkpoint', 'expected { every, save }'));
+    if (typeof c !== 'object' || c === null) errors.push(new HamuxError('options.checkpoint', 'expected { every, save }', 'invalid_argument'));
     else {
-      if (!(Number.isInteger(c.every) && c.every > 0)) errors.push(new HamuxError('options.checkpoint.every', `expected a positive integer, got ${String(c.every)}`));
-      if (typeof c.save !== 'function') errors.push(new HamuxError('options.checkpoint.save', 'expected a function (bytes, info) => void'));
+      if (!(Number.isInteger(c.every) && c.every > 0)) errors.push(new HamuxError('options.checkpoint.every', `expected a positive integer, got ${String(c.every)}`, 'invalid_argument'));
+      if (typeof c.save !== 'function') errors.push(new HamuxError('options.checkpoint.save', 'expected a function (bytes, info) => void', 'invalid_argument'));
     }
   }
   if (errors.length > 0) throw new HamuxErrors(errors);

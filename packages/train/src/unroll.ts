@@ -33,16 +33,16 @@ export interface UnrollResult<L extends string> {
 export function checkUnrollOptions(o: { steps?: unknown; dt?: unknown; neuronEnergy?: unknown; method?: unknown }, path = 'options'): HamuxError[] {
   const errors: HamuxError[] = [];
   if (!(typeof o.steps === 'number' && Number.isInteger(o.steps) && o.steps >= 0)) {
-    errors.push(new HamuxError(`${path}.steps`, `expected an integer >= 0, got ${String(o.steps)}`));
+    errors.push(new HamuxError(`${path}.steps`, `expected an integer >= 0, got ${String(o.steps)}`, 'invalid_argument'));
   }
   if (o.dt !== undefined && !(typeof o.dt === 'number' && Number.isFinite(o.dt) && o.dt > 0)) {
-    errors.push(new HamuxError(`${path}.dt`, `expected a positive number, got ${String(o.dt)}`));
+    errors.push(new HamuxError(`${path}.dt`, `expected a positive number, got ${String(o.dt)}`, 'invalid_argument'));
   }
   if (o.neuronEnergy !== undefined && typeof o.neuronEnergy !== 'boolean') {
-    errors.push(new HamuxError(`${path}.neuronEnergy`, `expected a boolean, got ${String(o.neuronEnergy)}`));
+    errors.push(new HamuxError(`${path}.neuronEnergy`, `expected a boolean, got ${String(o.neuronEnergy)}`, 'invalid_argument'));
   }
   if (o.method !== undefined && o.method !== 'auto' && o.method !== 'autodiff') {
-    errors.push(new HamuxError(`${path}.method`, `expected 'auto' or 'autodiff', got ${String(o.method)}`));
+    errors.push(new HamuxError(`${path}.method`, `expected 'auto' or 'autodiff', got ${String(o.method)}`, 'invalid_argument'));
   }
   return errors;
 }
@@ -69,7 +69,7 @@ export function unroll<L extends string, S extends string>(
   init: States<L>,
   options: UnrollOptions<L>,
 ): UnrollResult<L> {
-  if (typeof options !== 'object' || options === null) throw new HamuxError('options', 'expected an object with at least `steps`');
+  if (typeof options !== 'object' || options === null) throw new HamuxError('options', 'expected an object with at least `steps`', 'invalid_argument');
   const errors = checkUnrollOptions(options);
   if (errors.length > 0) throw new HamuxErrors(errors);
   const batch = ham.checkStates(init, 'initial states');

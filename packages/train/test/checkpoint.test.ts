@@ -107,14 +107,21 @@ describe('checkpoints', () => {
       expect(e).toBeInstanceOf(HamuxError);
       return e instanceof HamuxErrors ? e.errors.map((x) => x.where) : [(e as HamuxError).where];
     };
+    const codes = async (p: Promise<unknown>) => {
+      const e = await p.then(() => { throw new Error('expected a rejection'); }, (x: unknown) => x);
+      return e instanceof HamuxErrors ? e.errors.map((x) => x.code) : [(e as HamuxError).code];
+    };
     const before = tf.memory().numTensors;
 
     const otherSeed = trainerFor(ham, { name: 'adam', learningRate: 0.01 }, 5);
     expect(await paths(otherSeed.restore(bytes))).toEqual(['checkpoint.metadata.seed']);
+    expect(await codes(otherSeed.restore(bytes))).toEqual(['invalid_config']);
     const otherOptimizer = trainerFor(ham, { name: 'sgd', learningRate: 0.01 });
     expect(await paths(otherOptimizer.restore(bytes))).toEqual(['checkpoint.optimizer']);
+    expect(await codes(otherOptimizer.restore(bytes))).toEqual(['invalid_config']);
     // A weights file is not a checkpoint.
     expect(await paths(otherOptimizer.restore(saveParams(ham)))).toEqual(['checkpoint.metadata.format']);
+    expect(await codes(otherOptimizer.restore(saveParams(ham)))).toEqual(['invalid_file']);
     // A checkpoint of another graph.
     const small = hypergraph()
       .layer('v', { shape: [6], lagrangian: L.identity() })
@@ -126,11 +133,15 @@ describe('checkpoints', () => {
       prepare: corruptedInput({ layer: 'v', field: 'x', std: 0 }), loss: crossEntropy({ layer: 'y', field: 'y' }),
     });
     expect(await paths(smallTrainer.restore(bytes))).toEqual(expect.arrayContaining(['checkpoint.synapses.hy.W', 'checkpoint.synapses.vh.W', 'checkpoint.layers.h.beta']));
+    const smallCodes = await codes(smallTrainer.restore(bytes));
+    expect(smallCodes).toEqual(expect.arrayContaining(['shape_mismatch', 'unknown_name']));
+    expect(smallCodes).not.toContain('invalid_argument');
     // A different training set size is caught when training resumes.
     const resumed = trainerFor(ham, { name: 'adam', learningRate: 0.01 });
     await resumed.restore(bytes);
     const fewer = blobs(10, 3, { dim: 6 });
     expect(await paths(resumed.fit(fewer, { epochs: 2 }))).toEqual(['data']);
+    expect(await codes(resumed.fit(fewer, { epochs: 2 }))).toEqual(['invalid_argument']);
     // Truncated bytes.
     expect(await paths(resumed.restore(bytes.subarray(0, 100)))).toEqual(['safetensors']);
 

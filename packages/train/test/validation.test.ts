@@ -44,6 +44,16 @@ async function rejected(p: Promise<unknown>): Promise<string[]> {
   return e instanceof HamuxErrors ? e.errors.map((x) => x.where) : [(e as HamuxError).where];
 }
 
+/** The codes of every problem a call reports, in the same order as `paths`. */
+const codesOf = (e: unknown): string[] => (e instanceof HamuxErrors ? e.errors.map((x) => x.code) : [(e as HamuxError).code]);
+function codes(f: () => unknown): string[] {
+  try { f(); } catch (e) { return codesOf(e); }
+  throw new Error('expected an error');
+}
+async function rejectedCodes(p: Promise<unknown>): Promise<string[]> {
+  return codesOf(await p.then(() => { throw new Error('expected a rejection'); }, (x: unknown) => x));
+}
+
 describe('input validation', () => {
   it('reports every bad trainer option at once, by path, and allocates nothing', () => {
     const ham = graph();
@@ -56,10 +66,15 @@ describe('input validation', () => {
     // @ts-expect-error: no synapse 'zz'
     expect(paths(() => new Trainer(ham, { ...good, trainable: ['synapses.vh.W', 'synapses.vh.W', 'synapses.zz.W', 'layers.y.beta'] })))
       .toEqual(['options.trainable[1]', 'options.trainable[2]', 'options.trainable[3]']);
+    // @ts-expect-error: no synapse 'zz'
+    expect(codes(() => new Trainer(ham, { ...good, trainable: ['synapses.vh.W', 'synapses.vh.W', 'synapses.zz.W', 'layers.y.beta'] })))
+      .toEqual(['invalid_argument', 'unknown_name', 'invalid_argument']);
     expect(paths(() => new Trainer(ham, { ...good, trainable: [] }))).toEqual(['options.trainable']);
     // @ts-expect-error: no layer 'z'
     expect(paths(() => new Trainer(ham, { ...good, accuracy: { layer: 'z', field: 'y' } }))).toEqual(['options.accuracy.layer']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'lion', learningRate: 1 } as never }))).toEqual(['options.optimizer.name']);
+    expect(codes(() => new Trainer(ham, { ...good, optimizer: { name: 'lion', learningRate: 1 } as never }))).toEqual(['unknown_name']);
+    expect(codes(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 0 } }))).toEqual(['invalid_argument']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 0 } }))).toEqual(['options.optimizer.learningRate']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 1, beta1: 1 } }))).toEqual(['options.optimizer.beta1']);
     expect(paths(() => new Trainer(ham, { ...good, optimizer: { name: 'adam', learningRate: 1, schedule: 'linear' as never } }))).toEqual(['options.optimizer.schedule']);
@@ -74,11 +89,13 @@ describe('input validation', () => {
     expect(await rejected(t.fit(data, { epochs: -1, checkpoint: { every: 0, save: 'x' as never } })))
       .toEqual(['options.epochs', 'options.checkpoint.every', 'options.checkpoint.save']);
     expect(await rejected(t.fit({ x: data.x, y: tf.zeros([7]) }, { epochs: 1 }))).toEqual(['data.y']);
+    expect(await rejectedCodes(t.fit({ x: data.x, y: tf.zeros([7]) }, { epochs: 1 }))).toEqual(['shape_mismatch']);
     expect(await rejected(t.fit({}, { epochs: 1 }))).toEqual(['data']);
     expect(await rejected(t.fit(data.x as never, { epochs: 1 }))).toEqual(['data']);
     expect(await rejected(t.fit(data, { epochs: 1, validation: { x: 'no' as never } }))).toEqual(['options.validation.x']);
     t.dispose();
     expect(await rejected(t.fit(data, { epochs: 1 }))).toEqual(['trainer']);
+    expect(await rejectedCodes(t.fit(data, { epochs: 1 }))).toEqual(['disposed']);
     tf.dispose(Object.values(data));
     ham.dispose();
   });
@@ -95,6 +112,14 @@ describe('input validation', () => {
     // @ts-expect-error: no layer 'w' (the run-time check is for names from data)
     expect(await run({ loss: mse({ layer: 'w', field: 'x' }) })).toEqual(['mse.layer']);
     expect(await run({ loss: mse({ layer: 'h', field: 'x' }) })).toEqual(['mse.field']);
+    const runCodes = (o: Partial<TrainerOptions<Lx, 'vh' | 'hy'>>) => {
+      const t = new Trainer(ham, { ...good, ...o });
+      return rejectedCodes(t.trainBatch(data).finally(() => t.dispose()));
+    };
+    expect(await runCodes({ loss: crossEntropy({ layer: 'y', field: 'label' }) })).toEqual(['unknown_name']);
+    // @ts-expect-error: no layer 'w'
+    expect(await runCodes({ loss: mse({ layer: 'w', field: 'x' }) })).toEqual(['unknown_name']);
+    expect(await runCodes({ loss: mse({ layer: 'h', field: 'x' }) })).toEqual(['shape_mismatch']);
     expect(await run({ loss: mse({ layer: 'v', field: 'x', on: 'free' }) })).toEqual(['mse.on']); // v is clamped whole
     expect(await run({ loss: (acts) => acts.y })).toEqual(['options.loss']);
     expect(await run({ prepare: clampedInput({ layer: 'v', field: 'pixels' }) })).toEqual(['clampedInput.field']);
@@ -114,6 +139,7 @@ describe('input validation', () => {
     const data = xor(8, 1);
     const before = flatParams(t.params);
     expect(await rejected(t.fit(data, { epochs: 1 }))).toEqual(['loss']);
+    expect(await rejectedCodes(t.fit(data, { epochs: 1 }))).toEqual(['diverged']);
     expect(flatParams(t.params)).toEqual(before);
     expect(t.step).toBe(0);
     t.dispose();

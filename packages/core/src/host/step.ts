@@ -1,4 +1,5 @@
 import { jsAxpy, jsDotRows, jsGemm, rowRoutines, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
+import { HamuxError } from '../errors.js';
 import { tf, type Tensor } from '../tf.js';
 import type { HAM, States } from '../ham.js';
 import type { Params } from '../params.js';
@@ -195,7 +196,7 @@ export class LeanStep<L extends string> {
     const xs = this.layers.map((layer) => {
       const xi = x[layer.name];
       if (xi.length !== B * layer.size) {
-        throw new RangeError(`lean step: layer "${layer.name}" needs ${B}×${layer.size} values, got ${xi.length}`);
+        throw new HamuxError(['lean step', 'x', layer.name], `needs ${B}×${layer.size} values, got ${xi.length}`, 'shape_mismatch');
       }
       return xi;
     });

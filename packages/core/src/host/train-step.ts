@@ -1,4 +1,5 @@
 import type { Gemm } from '@hamux-ts/kernels';
+import { HamuxError } from '../errors.js';
 import { tf } from '../tf.js';
 import type { HAM } from '../ham.js';
 import type { Params } from '../params.js';
@@ -47,7 +48,11 @@ export class LeanTrainStep {
   lossAndGrad(x0: Float32Array, target: Float32Array, B: number, xi: Float32Array): LeanTrainResult {
     const { D, K } = this;
     if (x0.length !== B * D || target.length !== B * D || xi.length !== K * D) {
-      throw new RangeError(`lean training step: expected x0 and target of ${B}×${D} and ξ of ${K}×${D} values`);
+      throw new HamuxError(
+        ['lean training step'],
+        `expected x0 and target of ${B}×${D} and ξ of ${K}×${D} values, got ${x0.length}, ${target.length} and ${xi.length}`,
+        'shape_mismatch',
+      );
     }
     const own = this.ham.params;
     const xiT = tf.tensor2d(xi, [K, D]);

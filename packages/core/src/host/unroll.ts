@@ -1,4 +1,5 @@
 import { jsGemm, rowRoutines, type Gemm } from '@hamux-ts/kernels';
+import { HamuxError } from '../errors.js';
 import type { HAM } from '../ham.js';
 import { splitParamPath, type Params } from '../params.js';
 import { evaluatePlan, leanPlan, paramValues, type LeanPlan } from './step.js';
@@ -141,13 +142,13 @@ export class LeanUnroll<L extends string> {
    */
   forward(x0: { readonly [K in L]: Float32Array }, B: number, run: LeanUnrollRun<L>): { states: { [K in L]: Float32Array }; xhat: { [K in L]: Float32Array } } {
     const T = run.steps;
-    if (!(Number.isInteger(T) && T >= 0)) throw new RangeError(`lean unroll: steps must be an integer >= 0, got ${T}`);
+    if (!(Number.isInteger(T) && T >= 0)) throw new HamuxError(['lean unroll', 'steps'], `must be an integer >= 0, got ${T}`, 'invalid_argument');
     const { layers } = this.plan;
     const params = run.params ?? this.ham.params;
     const masks = layers.map((l) => {
       const f = run.freedom?.[l.name] ?? 'free';
       if (f instanceof Float32Array && f.length !== B * l.size) {
-        throw new RangeError(`lean unroll: the mask of layer "${l.name}" needs ${B}×${l.size} values, got ${f.length}`);
+        throw new HamuxError(['lean unroll', 'freedom', l.name], `the mask needs ${B}×${l.size} values, got ${f.length}`, 'shape_mismatch');
       }
       return f;
     });
@@ -155,7 +156,7 @@ export class LeanUnroll<L extends string> {
     const tape = this.tapeFor(B, T, clamped);
     layers.forEach((l, i) => {
       const x = x0[l.name];
-      if (x.length !== B * l.size) throw new RangeError(`lean unroll: layer "${l.name}" needs ${B}×${l.size} values, got ${x.length}`);
+      if (x.length !== B * l.size) throw new HamuxError(['lean unroll', 'x0', l.name], `needs ${B}×${l.size} values, got ${x.length}`, 'shape_mismatch');
       tape.xs[0]![i]!.set(x);
     });
     const a = layers.map((l) => run.dt / l.tau);
@@ -189,9 +190,9 @@ export class LeanUnroll<L extends string> {
    */
   backward(seed: LossSeed<L>, wanted: readonly string[]): Map<string, Float32Array> {
     const last = this.last, tape = this.tape;
-    if (!last || !tape) throw new RangeError('lean unroll: backward needs a forward pass first');
+    if (!last || !tape) throw new HamuxError(['lean unroll'], 'backward needs a forward pass first', 'invalid_argument');
     const why = this.unsupported(wanted);
-    if (why) throw new RangeError(`lean unroll: ${why}`);
+    if (why) throw new HamuxError(['lean unroll'], why, 'unsupported');
     const { layers, synapses } = this.plan;
     const { B, T, a, masks, params } = last;
     const { clamped, u, v, hv, r } = tape;
@@ -227,7 +228,7 @@ export class LeanUnroll<L extends string> {
       u[i]!.fill(0);
       const s = seed.state?.[l.name], w = seed.activation?.[l.name];
       for (const [what, arr] of [['state', s], ['activation', w]] as const) {
-        if (arr && arr.length !== B * l.size) throw new RangeError(`lean unroll: the ${what} seed of layer "${l.name}" needs ${B}×${l.size} values, got ${arr.length}`);
+        if (arr && arr.length !== B * l.size) throw new HamuxError(['lean unroll', 'seed', what, l.name], `needs ${B}×${l.size} values, got ${arr.length}`, 'shape_mismatch');
       }
       if (s && !clamped[i]) u[i]!.set(s);
       if (w) throughActivation(i, tape.xs[T]![i]!, tape.xhats[T]![i]!, w, !clamped[i]);

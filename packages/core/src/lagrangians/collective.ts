@@ -1,4 +1,5 @@
 import { tf, type Tensor } from '../tf.js';
+import { HamuxError } from '../errors.js';
 import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, optionValue, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { alongAxis, sumPerSample } from '../ops.js';
@@ -25,7 +26,7 @@ function axisCheck(kind: string, axis: number) {
 }
 
 function checkAxisOption(kind: string, axis: number): void {
-  if (!Number.isInteger(axis)) throw new RangeError(`${kind}: axis must be an integer, got ${axis}`);
+  if (!Number.isInteger(axis)) throw new HamuxError([kind, 'axis'], `must be an integer, got ${axis}`, 'invalid_argument');
 }
 
 /** `L = (1/β) Σ_rows log Σ_axis e^{βx}`, activation `softmax(βx)` along the axis. */
@@ -100,11 +101,11 @@ function normParams(kind: string, options: NormOptions) {
   checkAxisOption(kind, axis);
   const eps = options.eps ?? 1e-5;
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) {
-    throw new RangeError(`${kind}: eps must be a finite number >= 0, got ${eps}`);
+    throw new HamuxError([kind, 'eps'], `must be a finite number >= 0, got ${eps}`, 'invalid_argument');
   }
   const delta = optionValue(options.delta);
   if (delta !== undefined && typeof delta !== 'number' && !Array.isArray(delta)) {
-    throw new RangeError(`${kind}: delta must be a number or an array of numbers`);
+    throw new HamuxError([kind, 'delta'], `must be a number or an array of numbers, got ${JSON.stringify(delta)}`, 'invalid_argument');
   }
   return {
     axis,

@@ -1,7 +1,9 @@
 import { tf, type Tensor } from '../tf.js';
+import { HamuxError } from '../errors.js';
 import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
+import { jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
@@ -43,7 +45,7 @@ export function identity(): Lagrangian {
 export function repu(options: { n: number }): Lagrangian {
   const { n } = options;
   if (!(typeof n === 'number' && Number.isFinite(n) && n > 1)) {
-    throw new RangeError(`repu: n must be a finite number > 1, got ${n}`);
+    throw new HamuxError(['repu', 'n'], `must be a finite number > 1, got ${n}`, 'invalid_argument');
   }
   return {
     kind: 'repu',
@@ -224,29 +226,10 @@ function hostRepu(n: number): HostLagrangian {
   );
 }
 
-// tanh, fused: with e = exp(−2β|x|), tanh(β|x|) = (1 − e)/(1 + e) and log cosh(βx) = β|x| + log(1 + e) − log 2
-// (one exp and one log, the cheapest two calls); below |βx| = 1e-4, their series tanh z = z, log cosh z = z²/2
-// (next terms relatively z²/3 and z²/6 ≤ 4e-9), where the differences above would cancel.
-const tanhRun: HostLagrangian['run'] = (x, xhat, L, B, n, p) => {
-  const beta = scalarOf(p, 'beta');
-  for (let b = 0; b < B; b++) {
-    let s = 0;
-    for (let i = b * n, end = i + n; i < end; i++) {
-      const z = beta * x[i]!, a = Math.abs(z);
-      let t: number;
-      if (a < 1e-4) {
-        t = a;
-        s += 0.5 * a * a;
-      } else {
-        const e = Math.exp(-2 * a);
-        t = (1 - e) / (1 + e);
-        s += a + Math.log(1 + e) - LOG2;
-      }
-      xhat[i] = z < 0 ? -t : t;
-    }
-    L[b] = s / beta;
-  }
-};
+// tanh, fused: x̂ and log cosh per entry with one exp and one log (kernels' tanhRows, in C inside the
+// OpenBLAS addon where it is loaded; its JavaScript twin jsTanhRows otherwise and for small layers).
+const tanhRun: HostLagrangian['run'] = (x, xhat, L, B, n, p, k) =>
+  (B * n > SMALL_ROWS ? k.tanhRows : jsTanhRows)(x, xhat, 0, B, n, scalarOf(p, 'beta'), L, 0, 1);
 
 // sigmoid, fused: with e = exp(−β|x|), σ(βx) = 1/(1 + e) for x ≥ 0 (e/(1 + e) below) and
 // softplus(βx) = max(βx, 0) + log1p(e): two calls per entry instead of three.

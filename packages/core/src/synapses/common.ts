@@ -1,4 +1,5 @@
 import type { Init, ParamSpec } from '../params.js';
+import { HamuxError } from '../errors.js';
 import type { Shape } from '../shape.js';
 
 /** A learnable parameter with the user's initialiser if given, else the default. */
@@ -9,7 +10,7 @@ export function learnableParam(shape: Shape, init: Init | undefined, fallback: I
 /** Checks an option is a positive integer, at construction time. */
 export function positiveInteger(kind: string, name: string, value: unknown): number {
   if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
-    throw new RangeError(`${kind}: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new HamuxError([kind, name], `must be a positive integer, got ${JSON.stringify(value)}`, 'invalid_argument');
   }
   return value;
 }

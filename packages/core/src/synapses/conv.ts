@@ -1,4 +1,5 @@
 import { tf, type Tensor } from '../tf.js';
+import { HamuxError } from '../errors.js';
 import type { Hypersynapse } from '../hypersynapse.js';
 import { normal, type Init } from '../params.js';
 import { sumPerSample } from '../ops.js';
@@ -12,7 +13,7 @@ type Pair = readonly [number, number];
 
 function pair(kind: string, name: string, v: number | Pair): Pair {
   const p: Pair = typeof v === 'number' ? [v, v] : v;
-  if (p.length !== 2) throw new RangeError(`${kind}: ${name} must be a number or a pair, got ${JSON.stringify(v)}`);
+  if (p.length !== 2) throw new HamuxError([kind, name], `must be a number or a pair, got ${JSON.stringify(v)}`, 'invalid_argument');
   positiveInteger(kind, name, p[0]);
   positiveInteger(kind, name, p[1]);
   return p;
@@ -20,7 +21,7 @@ function pair(kind: string, name: string, v: number | Pair): Pair {
 
 function checkPadding(kind: string, padding: Padding): void {
   if (!(padding === 'valid' || padding === 'same' || (Number.isInteger(padding) && padding >= 0))) {
-    throw new RangeError(`${kind}: padding must be 'valid', 'same' or an integer >= 0, got ${JSON.stringify(padding)}`);
+    throw new HamuxError([kind, 'padding'], `must be 'valid', 'same' or an integer >= 0, got ${JSON.stringify(padding)}`, 'invalid_argument');
   }
 }
 

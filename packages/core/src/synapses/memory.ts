@@ -1,4 +1,5 @@
 import { tf, type Tensor } from '../tf.js';
+import { HamuxError } from '../errors.js';
 import type { Hypersynapse } from '../hypersynapse.js';
 import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOption, type ParamSpec, type TensorMap } from '../params.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
@@ -84,8 +85,10 @@ export function polynomialMemory(options: MemoryOptions & { degree: number; rect
   const n = options.degree;
   const rectified = options.rectified ?? false;
   if (!(typeof n === 'number' && n >= 1 && (rectified || Number.isInteger(n)))) {
-    throw new RangeError(
-      `polynomialMemory: degree must be ${rectified ? 'a number >= 1' : 'an integer >= 1 (or use rectified: true)'}, got ${n}`,
+    throw new HamuxError(
+      ['polynomialMemory', 'degree'],
+      `must be ${rectified ? 'a number >= 1' : 'an integer >= 1 (or use rectified: true)'}, got ${n}`,
+      'invalid_argument',
     );
   }
   const base = (h: Tensor) => (rectified ? tf.relu(h) : h);
