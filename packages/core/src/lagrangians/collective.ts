@@ -75,8 +75,10 @@ export function ghostmax(options: { axis?: number } = {}): Lagrangian {
     params: () => ({}),
     check: axisCheck('ghostmax', axis),
     lagrangian: (x) => {
-      const { m, z } = shifted(x);
-      return sumPerSample(tf.add(m, tf.log(z)));
+      // log z = log1p(z − 1) with z − 1 = expm1(−m) + Σe: exact when every x ≪ 0 (m = 0), where
+      // log(1 + Σe) would round Σe away in float32
+      const { ax, m, e } = shifted(x);
+      return sumPerSample(tf.add(m, tf.log1p(tf.add(tf.expm1(tf.neg(m)), tf.sum(e, ax, true)))));
     },
     activation: (x) => {
       const { e, z } = shifted(x);
@@ -102,6 +104,11 @@ function normParams(kind: string, options: NormOptions) {
   const eps = options.eps ?? 1e-5;
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) {
     throw new HamuxError([kind, 'eps'], `must be a finite number >= 0, got ${eps}`, 'invalid_argument');
+  }
+  const gamma = optionValue(options.gamma);
+  if (typeof gamma === 'number' && !(gamma >= 0)) {
+    // L = γ·(a norm) + δ·x is convex only for γ ≥ 0; with γ < 0 the energy has no minimum
+    throw new HamuxError([kind, 'gamma'], `must be >= 0 (a negative γ makes the Lagrangian concave and the energy unbounded below), got ${gamma}`, 'invalid_argument');
   }
   const delta = optionValue(options.delta);
   if (delta !== undefined && typeof delta !== 'number' && !Array.isArray(delta)) {
@@ -255,14 +262,16 @@ const hostGhostmax = (D: number): HostLagrangian => ({
   ...hostRows('ghostmax', (x, xhat, o, D) => {
     let m = 0;
     for (let i = 0; i < D; i++) m = Math.max(m, x[o + i]!);
-    let z = Math.exp(-m);
+    let sum = 0;
     for (let i = 0; i < D; i++) {
       const e = Math.exp(x[o + i]! - m);
       xhat[o + i] = e;
-      z += e;
+      sum += e;
     }
+    const z = Math.exp(-m) + sum;
     for (let i = 0; i < D; i++) xhat[o + i]! /= z;
-    return m + Math.log(z);
+    // log z = log1p(expm1(−m) + Σe): exact when every x ≪ 0 (m = 0)
+    return m + Math.log1p(Math.expm1(-m) + sum);
   })(D),
   adjoint: { params: [], hvp: (_x, xhat, w, out, B, n) => softmaxJvpRows(xhat, w, out, (B * n) / D, D, 1) },
 });
