@@ -1,5 +1,5 @@
-import { HamuxError, type HAM, type States } from '@hamux-ts/core';
-import { canReadSync, driveAsync, driveSync } from './drive.js';
+import type { HAM, States } from '@hamux-ts/core';
+import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
 import { engine, type DescendResult } from './engine.js';
 import { settingsFrom, type DescendOptions } from './options.js';
 
@@ -19,13 +19,7 @@ export function descendSync<L extends string, S extends string>(
   init: States<L>,
   options: DescendOptions<L> = {},
 ): DescendResult<L> {
-  if (!canReadSync()) {
-    throw new HamuxError(
-      ['descendSync'],
-      'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await descend(ham, init, options)` instead',
-      'unsupported',
-    );
-  }
+  assertSyncReadback('descendSync', '`await descend(ham, init, options)` instead');
   return driveSync(engine(ham, init, settingsFrom(options), options));
 }
 

@@ -1,4 +1,4 @@
-import { tf } from '@hamux-ts/core';
+import { HamuxError, tf } from '@hamux-ts/core';
 import type { Readback } from './engine.js';
 import type { Values } from './stepper.js';
 
@@ -36,6 +36,8 @@ const yieldToEventLoop = (): Promise<void> =>
  * tfjs-backend-webgpu reads a GPU buffer synchronously by drawing it onto an `OffscreenCanvas`;
  * without one (Node, workers of some runtimes) `dataSync` fails deep inside tfjs. Say so up front.
  */
-export function canReadSync(): boolean {
-  return !(tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined');
+export function assertSyncReadback(where: string, instead: string): void {
+  if (tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+    throw new HamuxError([where], `the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use ${instead}`, 'unsupported');
+  }
 }

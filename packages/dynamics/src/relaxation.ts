@@ -1,7 +1,7 @@
 import { HamuxError, HamuxErrors, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import { DivergenceError } from './errors.js';
 import { disposeMasks, freeMasks } from './clamp.js';
-import { canReadSync, driveAsync, driveSync } from './drive.js';
+import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
 import { stepperFor } from './evaluate.js';
 import { settingsFrom, type DescendOptions, type Settings } from './options.js';
 import { planFor, tausOf } from './plan.js';
@@ -216,7 +216,7 @@ export class Relaxation<L extends string, S extends string = string> {
 
   /** `read`, synchronously (cpu and wasm; webgpu in a browser). */
   readSync(signal?: AbortSignal): Reading {
-    this.#assertSync();
+    assertSyncReadback('readSync', '`await read()` (or `await descend(ham, init, options)`)');
     return driveSync(this.check(signal));
   }
 
@@ -288,13 +288,4 @@ export class Relaxation<L extends string, S extends string = string> {
     if (this.#disposed) throw new HamuxError(['relaxation'], 'this relaxation has been finished or disposed', 'disposed');
   }
 
-  #assertSync(): void {
-    if (!canReadSync()) {
-      throw new HamuxError(
-        ['readSync'],
-        'the webgpu backend cannot read values back synchronously here (no OffscreenCanvas, as under Node): use `await read()` (or `await descend(ham, init, options)`)',
-        'unsupported',
-      );
-    }
-  }
 }

@@ -163,15 +163,14 @@ export class Relaxation<L extends string> {
   }
 }
 
-/** The page's host masks (1 = held) as the scheduler's clamps. */
+/**
+ * The page's host masks (1 = held) as the scheduler's clamps; names and `true` pass through as
+ * they are, so the scheduler's own clamp rule checks them (an unknown layer is its error).
+ */
 function clampsOf(ham: HAM<string, string>, clamp: Readonly<Record<string, true | Float32Array>>, batch: number): Record<string, true | Tensor> {
   const out: Record<string, true | Tensor> = {};
   for (const [n, c] of Object.entries(clamp)) {
-    if (!ham.layerNames.includes(n)) {
-      tf.dispose(Object.values(out).filter((t): t is Tensor => t instanceof tf.Tensor));
-      throw new HamuxError(['options', 'clamp', n], `unknown layer (layers are ${ham.layerNames.map((l) => `"${l}"`).join(', ')})`, 'unknown_name');
-    }
-    if (c === true) { out[n] = true; continue; }
+    if (c === true || !ham.layerNames.includes(n)) { out[n] = true; continue; }
     const shape = ham.layers[n]!.shape;
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(c instanceof Float32Array) || (c.length !== size && c.length !== batch * size)) {
