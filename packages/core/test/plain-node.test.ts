@@ -3,22 +3,15 @@
 // bundles it (see src/tf.ts and scripts/build-package.mjs). Vitest resolves '@hamux-ts/core' to
 // the sources, so only a separate `node` process exercises the real package.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildIfStale } from '@hamux-ts/test-support';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = resolve(coreDir, '../..');
 const distEntry = join(coreDir, 'dist/index.js');
-
-function newestMtime(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
-    const path = join(dir, entry.name);
-    const t = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    return Math.max(newest, t);
-  }, 0);
-}
 
 /** Runs an ES module script in a fresh `node` from the package's folder; returns its RESULT line, parsed. */
 function runNode(script: string): Record<string, number[]> {
@@ -37,11 +30,7 @@ const v0 = [0.5, -1, 2];
 const h0 = [0.3, -0.7];
 const W0 = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]];
 
-beforeAll(() => {
-  if (!existsSync(distEntry) || statSync(distEntry).mtimeMs < newestMtime(join(coreDir, 'src'))) {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts/build-package.mjs')], { cwd: coreDir, stdio: 'pipe' });
-  }
-}, 120_000);
+beforeAll(() => buildIfStale(coreDir), 120_000);
 
 describe('the built package from plain node', () => {
   it('is linked into node_modules as a workspace package and built', () => {

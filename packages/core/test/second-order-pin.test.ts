@@ -4,28 +4,14 @@
 // tfjs 4.22 those give no (or a wrong) second derivative of tanh (which is why the fix exists);
 // `installSecondOrderGradients()` makes it right, and a second call changes nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildIfStale } from '@hamux-ts/test-support';
 import { SECOND_ORDER_TFJS_VERSION, tf } from '../src/index.js';
 
 const coreDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = resolve(coreDir, '../..');
-const distEntry = join(coreDir, 'dist/index.js');
 
-function newestMtime(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }, 0);
-}
-
-beforeAll(() => {
-  if (!existsSync(distEntry) || statSync(distEntry).mtimeMs < newestMtime(join(coreDir, 'src'))) {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts/build-package.mjs')], { cwd: coreDir, stdio: 'pipe' });
-  }
-}, 120_000);
+beforeAll(() => buildIfStale(coreDir), 120_000);
 
 describe('the second-order gradient fix', () => {
   it('was written for the tfjs-core in use (revisit the fix when tfjs is upgraded)', () => {
