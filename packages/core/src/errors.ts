@@ -87,3 +87,53 @@ export class HamuxErrors extends HamuxError {
     this.errors = errors;
   }
 }
+
+/**
+ * The candidate nearest to a misspelt `name`, for "did you mean" hints: the same name in another
+ * case (`Softmax` → `softmax`), else the one fewest edits away (insertions, deletions, substitutions,
+ * swaps of neighbours; `hiden` → `hidden`), if it is close enough for its length. Undefined when none is.
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > 64) return undefined; // a hostile name costs nothing
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    if (c === name || c.length > 64) continue;
+    const limit = Math.min(3, Math.max(1, Math.floor(Math.max(name.length, c.length) / 3)));
+    const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase(), limit);
+    if (d <= limit && d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** ` (did you mean "softmax"?)` for a near miss, else `''`; `show` writes the candidate (default: quoted). */
+export function didYouMean(name: string, candidates: Iterable<string>, show: (c: string) => string = (c) => `"${c}"`): string {
+  const near = closestName(name, candidates);
+  return near === undefined ? '' : ` (did you mean ${show(near)}?)`;
+}
+
+/** Optimal string alignment distance, or `limit + 1` as soon as it must exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
+      rowMin = Math.min(rowMin, d);
+    }
+    if (rowMin > limit) return limit + 1;
+    before = previous;
+    previous = row;
+  }
+  return previous[b.length]!;
+}

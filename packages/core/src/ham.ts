@@ -1,6 +1,6 @@
 import { tf, type Tensor } from './tf.js';
 import { installSecondOrderGradients } from './second-order.js';
-import { HamuxError, HamuxErrors, parsePath, type ErrorPath } from './errors.js';
+import { HamuxError, HamuxErrors, didYouMean, parsePath, type ErrorPath } from './errors.js';
 import type { Hypersynapse } from './hypersynapse.js';
 import type { NeuronLayer } from './layer.js';
 import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type ParamTree, type Params, type TensorMap } from './params.js';
@@ -158,11 +158,12 @@ export class HAM<L extends string, S extends string> {
     let batchFrom = '';
     for (const name of Object.keys(states)) {
       if (!Object.hasOwn(this.layers, name)) {
-        errors.push(new HamuxError([...at, name], `unknown layer (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name'));
+        errors.push(new HamuxError([...at, name], `unknown layer${didYouMean(name, this.layerNames)} (layers are ${this.layerNames.map((n) => `"${n}"`).join(', ')})`, 'unknown_name'));
       }
     }
     for (const name of this.layerNames) {
-      const t = states[name];
+      // An own property only: a layer named `hasOwnProperty` or `toString` is missing, not a function.
+      const t = Object.hasOwn(states, name) ? states[name] : undefined;
       const layer = this.layers[name];
       const path = [...at, name];
       if (t === undefined) {
@@ -183,17 +184,20 @@ export class HAM<L extends string, S extends string> {
         errors.push(new HamuxError(path, `batch size ${t.shape[0]} differs from ${batch} of layer "${batchFrom}"`, 'shape_mismatch'));
       }
     }
+    if (batch === 0) errors.push(new HamuxError(at, `batch size 0 (layer "${batchFrom}"): expected at least one sample`, 'shape_mismatch'));
     if (errors.length > 0) throw new HamuxErrors(errors);
     return batch ?? 0;
   }
 
   /** Zero states for a batch of `batch` samples. */
   zeros(batch: number): States<L> {
+    checkBatch(batch);
     return this.mapLayers((l) => tf.zeros([batch, ...l.shape]));
   }
 
   /** Seeded normal states `N(0, std²)`, the same numbers on every backend. */
   randomStates(batch: number, seed: number, std = 1): States<L> {
+    checkBatch(batch);
     return this.mapLayers((l) => {
       const shape = [batch, ...l.shape];
       return tf.tensor(normalValues(deriveKey(seed, `states.${l.name}`), shape, 0, std), shape);
@@ -372,3 +376,10 @@ function disposeParams(params: Params): void {
   }
 }
 
+
+/** A batch size for new states: a positive integer, named `batch` when it is not. */
+function checkBatch(batch: number): void {
+  if (!(Number.isSafeInteger(batch) && batch > 0)) {
+    throw new HamuxError(['batch'], `expected a positive integer number of samples, got ${String(batch)}`, 'invalid_argument');
+  }
+}

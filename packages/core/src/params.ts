@@ -1,5 +1,5 @@
 import { tf, type Tensor } from './tf.js';
-import { HamuxError, parsePath, type ErrorPath, type HamuxErrorCode } from './errors.js';
+import { HamuxError, didYouMean, parsePath, type ErrorPath, type HamuxErrorCode } from './errors.js';
 import { normalValues, uniformValues } from './random.js';
 import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 
@@ -152,13 +152,13 @@ export function paramProblems(specs: ParamSpecTree, given: ParamTree, complete: 
     const owners = given[group] ?? {};
     for (const owner of Object.keys(owners)) {
       if (!Object.hasOwn(specs[group], owner)) {
-        errors.push(new HamuxError([...pre, group, owner], `no such ${group === 'layers' ? 'layer' : 'synapse'} (${group} are ${Object.keys(specs[group]).map((n) => `"${n}"`).join(', ') || 'none'})`, 'unknown_name'));
+        errors.push(new HamuxError([...pre, group, owner], `no such ${group === 'layers' ? 'layer' : 'synapse'}${didYouMean(owner, Object.keys(specs[group]))} (${group} are ${Object.keys(specs[group]).map((n) => `"${n}"`).join(', ') || 'none'})`, 'unknown_name'));
       }
     }
     for (const [owner, ownerSpecs] of Object.entries(specs[group])) {
       const mine = Object.hasOwn(owners, owner) ? owners[owner]! : {};
       for (const extra of Object.keys(mine).filter((k) => !Object.hasOwn(ownerSpecs, k))) {
-        errors.push(new HamuxError([...pre, group, owner, extra], `unknown parameter (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`, 'unknown_name'));
+        errors.push(new HamuxError([...pre, group, owner, extra], `unknown parameter${didYouMean(extra, Object.keys(ownerSpecs))} (expected one of: ${Object.keys(ownerSpecs).join(', ') || 'none'})`, 'unknown_name'));
       }
       for (const [p, spec] of Object.entries(ownerSpecs)) {
         const path = [...pre, group, owner, p];
