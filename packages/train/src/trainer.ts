@@ -16,7 +16,7 @@ import type { Batch, Prepared } from './batch.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { checkData, disposeBatch, gatherBatch, sliceBatch } from './data.js';
 import { correctCount, type AccuracyOptions, type Loss } from './losses.js';
-import { clipGradients, makeOptimizer, optimizerState, restoreOptimizer, setLearningRate, type OptimizerSpec } from './optimizer.js';
+import { applyGradientsOnHost, clipGradients, makeOptimizer, optimizerState, restoreOptimizer, setLearningRate, type OptimizerSpec } from './optimizer.js';
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
 import { HostPath, type GradientPath } from './host-path.js';
@@ -116,6 +116,13 @@ export interface FitOptions {
 }
 
 let trainers = 0;
+
+/**
+ * Backends where the optimizer's update runs as one host loop: cpu, whose tfjs ops loop in JS and
+ * allocate a tensor each (an Adam step of the 200k-parameter classifier: 52 ms in tfjs, 12 on the
+ * host). On wasm tfjs's own kernels are as fast (4.2 ms against 5.5).
+ */
+const HOST_OPTIMIZER_BACKENDS: ReadonlySet<string> = new Set(['cpu']);
 
 /** A parameter's path: `synapses.enc.W`. */
 const pathOf = (group: 'layers' | 'synapses', owner: string, name: string) => `${group}.${owner}.${name}`;
@@ -277,7 +284,8 @@ export class Trainer<L extends string, S extends string> {
         ? grads
         : clipGradients(grads, { ...(clipNorm === undefined ? {} : { clipNorm }), ...(clipValue === undefined ? {} : { clipValue }) });
       try {
-        this.#optimizer.applyGradients(Object.fromEntries(this.#variables.map((v, i) => [v.name, applied[i]!])));
+        const onHost = HOST_OPTIMIZER_BACKENDS.has(tf.getBackend()) && applyGradientsOnHost(this.#optimizer, this.#variables, applied);
+        if (!onHost) this.#optimizer.applyGradients(Object.fromEntries(this.#variables.map((v, i) => [v.name, applied[i]!])));
       } finally {
         if (applied !== grads) tf.dispose(applied);
       }
