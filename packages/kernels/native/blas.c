@@ -278,17 +278,22 @@ static napi_value LayernormRows(napi_env env, napi_callback_info info) {
   for (int32_t r = 0; r < rows; r++) {
     const float *xr = x + off + (int64_t)r * D;
     float *yr = xhat + off + (int64_t)r * D;
+    // x̄ = x₀ + mean(x − x₀): exactly x₀ on a row of equal entries, however the division rounds
+    // (-ffast-math may turn it into a product by 1/D)
+    const double x0 = xr[0];
     double mean = 0, v = 0, shift = 0;
-    for (int32_t i = 0; i < D; i++) mean += xr[i];
-    mean /= D;
+    for (int32_t i = 0; i < D; i++) mean += xr[i] - x0;
+    mean = x0 + mean / D;
     for (int32_t i = 0; i < D; i++) {
       double c = xr[i] - mean;
       v += c * c;
       shift += (double)delta[i] * xr[i];
     }
     double sd = sqrt(v / D + eps);
-    float scale = (float)(gamma / sd), m = (float)mean;
-    for (int32_t i = 0; i < D; i++) yr[i] = scale * (xr[i] - m) + delta[i];
+    // sd = 0 only on a row of equal entries with ε = 0: x − x̄ = 0 there, and x̂ = δ. x − x̄ stays in
+    // double: x̄ rounded to float is off by up to half an ulp of x, the whole spread of a nearly constant row
+    const double scale = sd > 0 ? gamma / sd : 0;
+    for (int32_t i = 0; i < D; i++) yr[i] = (float)(scale * (xr[i] - mean) + delta[i]);
     acc += D * gamma * sd + shift;
     if ((r + 1) % group == 0) {
       L[lOff + r / group] = acc;
@@ -332,10 +337,12 @@ static napi_value ReluSquaredRows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// tanhRows(x, xhat, off, rows, cols, beta, L, lOff, group): the tanh Lagrangian per entry, z = βx:
-// x̂ = tanh z and log cosh z, from e = exp(−2|z|): tanh|z| = (1 − e)/(1 + e), log cosh z = |z| + log1p(e) − log 2
-// (below |z| = 1e-4 their series z and z²/2); the log coshes of each `group` consecutive rows, over β,
-// are written to L[lOff + g]. The twin of jsTanhRows (src/rows.ts).
+// tanhRows(x, xhat, off, rows, cols, beta, L, lOff, group): the tanh Lagrangian per entry, z = βx,
+// in float32 from m = expm1(−2|z|) = e − 1: x̂ = tanh z = sign(z) · (−m)/(2 + m), and
+// log cosh z = −½ log1p(−tanh²z) below |z| = ½, |z| + log1p(e) − log 2 above (each form exact where
+// the other cancels). Branch-free, so that gcc vectorises expm1f and log1pf with glibc's libmvec.
+// The log coshes of each `group` consecutive rows, over β, are written to L[lOff + g]. The twin of
+// jsTanhRows (src/rows.ts).
 static napi_value TanhRows(napi_env env, napi_callback_info info) {
   const char *fn = "tanhRows";
   napi_value argv[9];
@@ -351,22 +358,20 @@ static napi_value TanhRows(napi_env env, napi_callback_info info) {
     return NULL;
   if (!rowsfit(off, rows, cols, lx) || !rowsfit(off, rows, cols, lxh)) return range(env, fn, "the rows do not fit in x and xhat");
   if (!groupsfit(rows, group, lOff, lL)) return range(env, fn, "the row groups do not fit in L (rows must be a multiple of group)");
+  const float b = (float)beta;
   double acc = 0;
   for (int32_t r = 0; r < rows; r++) {
     const float *xr = x + off + (int64_t)r * cols;
     float *yr = xhat + off + (int64_t)r * cols;
-    double s = 0;
+    float s = 0;
     for (int32_t i = 0; i < cols; i++) {
-      double z = beta * xr[i], a = fabs(z), t;
-      if (a < 1e-4) {
-        t = a;
-        s += 0.5 * a * a;
-      } else {
-        double e = exp(-2 * a);
-        t = (1 - e) / (1 + e);
-        s += a + log1p(e) - 0.69314718055994530942;
-      }
-      yr[i] = (float)(z < 0 ? -t : t);
+      const float z = b * xr[i], a = fabsf(z);
+      const float m = expm1f(-2 * a);
+      const float t = -m / (2 + m);
+      const int small = a < 0.5f;
+      const float l = log1pf(small ? -t * t : 1 + m);
+      s += small ? -0.5f * l : a + l - 0.693147180559945309f;
+      yr[i] = z < 0 ? -t : t;
     }
     acc += s;
     if ((r + 1) % group == 0) {

@@ -11,9 +11,11 @@ export const jsLayernormRows: LayernormRows = (x, xhat, off, rows, D, gamma, del
   let acc = 0;
   for (let r = 0; r < rows; r++) {
     const o = off + r * D;
+    // x̄ = x₀ + mean(x − x₀), as in native/blas.c: exactly x₀ on a row of equal entries
+    const x0 = x[o]!;
     let mean = 0;
-    for (let i = 0; i < D; i++) mean += x[o + i]!;
-    mean /= D;
+    for (let i = 0; i < D; i++) mean += x[o + i]! - x0;
+    mean = x0 + mean / D;
     let v = 0, shift = 0;
     for (let i = 0; i < D; i++) {
       const c = x[o + i]! - mean;
@@ -21,7 +23,9 @@ export const jsLayernormRows: LayernormRows = (x, xhat, off, rows, D, gamma, del
       shift += delta[i]! * x[o + i]!;
     }
     const sd = Math.sqrt(v / D + eps);
-    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * (x[o + i]! - mean)) / sd + delta[i]!;
+    // sd = 0 only on a row of equal entries with ε = 0: x − x̄ = 0 there, and x̂ = δ
+    const scale = sd > 0 ? gamma / sd : 0;
+    for (let i = 0; i < D; i++) xhat[o + i] = scale * (x[o + i]! - mean) + delta[i]!;
     acc += D * gamma * sd + shift;
     if ((r + 1) % group === 0) {
       L[lOff + (r + 1) / group - 1] = acc;
@@ -32,24 +36,17 @@ export const jsLayernormRows: LayernormRows = (x, xhat, off, rows, D, gamma, del
 
 const LOG2 = Math.log(2);
 
-// tanh per entry, z = βx: with e = exp(−2|z|), tanh|z| = (1 − e)/(1 + e) and log cosh z = |z| + log(1 + e) − log 2
-// (one exp and one log, the cheapest two calls); below |z| = 1e-4 their series z and z²/2 (next terms
-// relatively z²/3 and z²/6 ≤ 4e-9), where the differences above would cancel. L[group] = Σ log cosh z / β.
+// tanh per entry, z = βx, from m = expm1(−2|z|) = e − 1: tanh|z| = −m/(2 + m), and log cosh z =
+// −½ log1p(−tanh²z) below |z| = ½, |z| + log1p(e) − log 2 above (each exact where the other would
+// cancel). L[group] = Σ log cosh z / β. The native twin computes the same in float32, vectorised.
 export const jsTanhRows: TanhRows = (x, xhat, off, rows, cols, beta, L, lOff, group) => {
   let acc = 0;
   for (let r = 0; r < rows; r++) {
     let s = 0;
     for (let i = off + r * cols, end = i + cols; i < end; i++) {
       const z = beta * x[i]!, a = Math.abs(z);
-      let t: number;
-      if (a < 1e-4) {
-        t = a;
-        s += 0.5 * a * a;
-      } else {
-        const e = Math.exp(-2 * a);
-        t = (1 - e) / (1 + e);
-        s += a + Math.log(1 + e) - LOG2;
-      }
+      const m = Math.expm1(-2 * a), t = -m / (2 + m);
+      s += a < 0.5 ? -0.5 * Math.log1p(-t * t) : a + Math.log1p(1 + m) - LOG2;
       xhat[i] = z < 0 ? -t : t;
     }
     acc += s;

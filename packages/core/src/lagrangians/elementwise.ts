@@ -3,7 +3,7 @@ import { HamuxError } from '../errors.js';
 import type { Lagrangian } from '../lagrangian.js';
 import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
-import { jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import { jsDotRows, jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
@@ -252,12 +252,9 @@ export const elementwiseHost = {
   identity: (): HostLagrangian => ({
     kind: 'identity',
     isIdentity: true,
-    run: (x, _xhat, L, B, n) => {
-      for (let b = 0; b < B; b++) {
-        let s = 0;
-        for (let i = b * n, end = i + n; i < end; i++) s += x[i]! * x[i]!;
-        L[b] = 0.5 * s;
-      }
+    run: (x, _xhat, L, B, n, _p, k) => {
+      L.fill(0, 0, B);
+      (B * n > SMALL_ROWS ? k.dotRows : jsDotRows)(x, 0, x, 0, B, n, L, 0, 0.5);
     },
     adjoint: { params: [], hvp: (_x, _xhat, w, out) => out.set(w) },
   }),
