@@ -1,3 +1,4 @@
 export * from './safetensors.js';
+export * from './json.js';
 export * from './schema.js';
 export * as presets from './presets/index.js';

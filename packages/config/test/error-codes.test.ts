@@ -50,7 +50,7 @@ describe('config errors are data', () => {
       ['unknown_name', ['synapses', 'enc', 'connects', 1]],
     ]);
     expect(e.code).toBe('multiple');
-    expect((e as HamuxErrors).errors[2]!.message).toBe('synapses.enc.connects[1]: unknown layer "hiden" (layers are "pixels", "hidden")');
+    expect((e as HamuxErrors).errors[2]!.message).toBe('synapses.enc.connects[1]: unknown layer "hiden" (did you mean "hidden"?) (layers are "pixels", "hidden")');
   });
 
   it('shapes that do not fit are shape mismatches, at the synapse', () => {

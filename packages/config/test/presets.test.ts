@@ -457,7 +457,7 @@ describe('preset options', () => {
     expect(problems(() => presets.classifier(bad))).toEqual([
       'options.input: expected a positive integer, got 0',
       'options.hidden: expected a positive integer, got 2.5',
-      'options.tau: unknown key "hiden" (expected: input, hidden, label)',
+      'options.tau: unknown key "hiden" (did you mean "hidden"?) (expected: input, hidden, label)',
     ]);
     expect(problems(() => presets.denseAssociativeMemory({ features: 3, memories: 2, separation: 'exponential', degree: 3 }))).toEqual([
       'options.degree: applies to "separation": "polynomial" only',
@@ -491,7 +491,7 @@ describe('preset options', () => {
       'options.hidden: expected a positive integer, got -1',
     ]);
     expect(problems(() => parseConfig({ preset: 'clasifier', options: {} }))[0]).toBe(
-      'preset: unknown preset "clasifier" (expected one of: denseAssociativeMemory, modernHopfield, hiddenMemory, classifier, convHierarchical, energyTransformer)',
+      'preset: unknown preset "clasifier" (did you mean "classifier"?) (expected one of: denseAssociativeMemory, modernHopfield, hiddenMemory, classifier, convHierarchical, energyTransformer)',
     );
     expect(problems(() => parseConfig({ preset: 'classifier' }))).toEqual(['options: missing: expected the options of classifier']);
     expect(problems(() => parseConfig({ preset: 'classifier', options: { input: 3, hidden: 2, labels: 2 }, layers: {} }))).toEqual([

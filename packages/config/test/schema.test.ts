@@ -324,9 +324,9 @@ describe('JSON Schema', () => {
 describe('bad configs', () => {
   it('names an unknown kind and the known ones', () => {
     const [lagrangian] = problems({ ...small, layers: { ...small.layers, hidden: { shape: [3], lagrangian: { kind: 'softmx' } } } });
-    expect(lagrangian).toBe(`layers.hidden.lagrangian.kind: unknown Lagrangian kind "softmx" (expected one of: ${builtinLagrangianKinds.join(', ')})`);
+    expect(lagrangian).toBe(`layers.hidden.lagrangian.kind: unknown Lagrangian kind "softmx" (did you mean "softmax"?) (expected one of: ${builtinLagrangianKinds.join(', ')})`);
     const [synapse] = problems({ ...small, synapses: { enc: { kind: 'dens', connects: ['pixels', 'hidden'] } } });
-    expect(synapse).toMatch(/^synapses\.enc\.kind: unknown hypersynapse kind "dens" \(expected one of: dense, denseBias, /);
+    expect(synapse).toMatch(/^synapses\.enc\.kind: unknown hypersynapse kind "dens" \(did you mean "dense"\?\) \(expected one of: dense, denseBias, /);
     expect(problems({ ...small, synapses: { enc: { connects: ['pixels', 'hidden'] } } })[0]).toMatch(
       /^synapses\.enc\.kind: missing: expected a hypersynapse kind, one of: dense, /,
     );
@@ -340,7 +340,7 @@ describe('bad configs', () => {
     expect(problems(layer({ kind: 'softmax', beta: 'two', axis: 1.5, beat: 3 }))).toEqual([
       'layers.hidden.lagrangian.beta: expected a positive number, or { "value": a positive number, "learnable": true }, got "two"',
       'layers.hidden.lagrangian.axis: expected an integer, got 1.5',
-      'layers.hidden.lagrangian: unknown key "beat" (expected: kind, beta, axis)',
+      'layers.hidden.lagrangian: unknown key "beat" (did you mean "beta"?) (expected: kind, beta, axis)',
     ]);
     expect(problems({ ...small, layers: { pixels: 3, hidden: { shape: [3], lagrangian: 'softmax' } } })).toEqual([
       'layers.pixels: expected a layer { "shape", "lagrangian" }, got 3',
@@ -380,7 +380,7 @@ describe('bad configs', () => {
 
   it('points at an unknown layer in connects and lists the layers', () => {
     expect(problems({ ...small, synapses: { enc: { kind: 'dense', connects: ['pixels', 'hiden'] } } })).toEqual([
-      'synapses.enc.connects[1]: unknown layer "hiden" (layers are "pixels", "hidden")',
+      'synapses.enc.connects[1]: unknown layer "hiden" (did you mean "hidden"?) (layers are "pixels", "hidden")',
     ]);
   });
 
@@ -438,9 +438,9 @@ describe('bad configs', () => {
       sedd: 1,
     };
     expect(problems(config)).toEqual([
-      'unknown key "sedd" (expected: $schema, layers, synapses, seed, scheduler)',
+      'unknown key "sedd" (did you mean "seed"?) (expected: $schema, layers, synapses, seed, scheduler)',
       'layers.features.lagrangian.beta: expected a positive number, got 0',
-      'synapses.read.connects[1]: unknown layer "ot" (layers are "image", "features", "pooled", "out")',
+      'synapses.read.connects[1]: unknown layer "ot" (did you mean "out"?) (layers are "image", "features", "pooled", "out")',
       'synapses.pool: avgPool between "image" [8, 8, 1] and "pooled" [3, 3, 2]: 2×2 average pooling with stride [2, 2] and padding valid of [8, 8, 1] gives [4, 4, 1], but the second layer is [3, 3, 2]',
     ]);
     const error = (() => {

@@ -100,7 +100,7 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   let bestDistance = Infinity;
   for (const c of candidates) {
     if (c === name || c.length > 64) continue;
-    const limit = Math.min(3, Math.max(1, Math.floor(Math.max(name.length, c.length) / 3)));
+    const limit = Math.min(3, Math.floor(Math.max(name.length, c.length) / 3)); // one edit per three letters
     const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase(), limit);
     if (d <= limit && d < bestDistance) {
       best = c;

@@ -19,6 +19,8 @@ describe('closestName', () => {
   it('suggests nothing far away, nothing for the name itself, nothing for a huge name', () => {
     expect(closestName('bogus', ['out', 'json', 'states', 'weights'])).toBeUndefined();
     expect(closestName('xy', ['out'])).toBeUndefined();
+    expect(closestName('V', ['W'])).toBeUndefined(); // one letter: only another case
+    expect(closestName('w', ['W'])).toBe('W');
     expect(closestName('softmax', kinds)).toBeUndefined();
     expect(closestName('x'.repeat(10_000), ['x'.repeat(9_999)])).toBeUndefined();
     expect(closestName('anything', [])).toBeUndefined();

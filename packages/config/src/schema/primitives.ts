@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { expect } from './messages.js';
+import { didYouMean } from '@hamux-ts/core';
+import { expect, show } from './messages.js';
 
 /**
  * The building blocks of every config schema. Each one says in words what it expects, so a problem
@@ -14,7 +15,7 @@ export function strict<S extends z.core.$ZodLooseShape>(shape: S, what = 'an obj
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (expected: ${known})`
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `${show(k)}${didYouMean(k, Object.keys(shape))}`).join(', ')} (expected: ${known})`
         : expect(what)(issue),
   });
 }
@@ -31,12 +32,13 @@ export function tagged<const T extends readonly [z.core.$ZodTypeDiscriminable, .
   return z.discriminatedUnion(key, options, {
     error: (issue) => {
       if (issue.code !== 'invalid_union') return expect(`an object with a "${key}"`)(issue);
-      const tags = ((issue as { options?: unknown[] }).options ?? []).map(String).join(', ');
+      const known = ((issue as { options?: unknown[] }).options ?? []).map(String);
+      const tags = known.join(', ');
       const input = issue.input as Record<string, unknown> | undefined;
       const tag = input && Object.hasOwn(input, key) ? input[key] : undefined;
-      return tag === undefined
-        ? `missing: expected a ${label}, one of: ${tags}`
-        : `unknown ${label} ${JSON.stringify(tag) ?? String(tag)} (expected one of: ${tags})`;
+      if (tag === undefined) return `missing: expected a ${label}, one of: ${tags}`;
+      const hint = typeof tag === 'string' ? didYouMean(tag, known) : '';
+      return `unknown ${label} ${show(tag)}${hint} (expected one of: ${tags})`;
     },
   });
 }
