@@ -1,9 +1,10 @@
-import { HamuxError, HamuxErrors, type ErrorPath } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, didYouMean, type ErrorPath } from '@hamux-ts/core';
 import type { z } from 'zod';
 import { layerSchema, reservedNames, shellSchema, synapseSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
 import { fallbackMessages, issueCode, issuePath, show } from './messages.js';
 import { createRegistry, type AnyRegistry } from './registry.js';
 import { expandPresetForm, isPresetForm } from '../presets/catalog.js';
+import { MAX_JSON_DEPTH } from '../json.js';
 
 /** What validation found: every problem, and the parts that are valid on their own. */
 export interface Checked {
@@ -46,6 +47,9 @@ function nameProblem(group: 'layer' | 'synapse', name: string): string | undefin
  * (`{ "preset", "options" }`) is checked and expanded first.
  */
 export function checkConfig(given: unknown, registry: AnyRegistry): Checked {
+  // Before anything recursive (zod, the preset forms, messages) walks it: any depth is a stack overflow away.
+  const deep = tooDeep(given, MAX_JSON_DEPTH);
+  if (deep) return failed([new HamuxError(deep, `nested deeper than ${MAX_JSON_DEPTH} levels (a config needs a handful)`, 'invalid_config')]);
   let input = given;
   if (isPresetForm(given)) {
     // `{ "preset", "options" }`: checked at its own paths, then the config it stands for.
@@ -71,6 +75,42 @@ export function checkConfig(given: unknown, registry: AnyRegistry): Checked {
   checkLayers(checked, rawLayers, registry);
   checkSynapses(checked, rawSynapses, registry);
   return checked;
+}
+
+/** A container in a value, with how it was reached. */
+interface Reached {
+  readonly value: object;
+  readonly depth: number;
+  readonly key: string | number | undefined;
+  readonly parent: Reached | undefined;
+}
+
+/**
+ * The path (its first keys) to a container nested deeper than `maxDepth` in `value`, if any: an
+ * explicit stack, no recursion. A container reached again no deeper than before is not walked again,
+ * so shared parts cost little, and a cycle is refused as deep.
+ */
+export function tooDeep(value: unknown, maxDepth: number): ErrorPath | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const seen = new Map<object, number>();
+  const stack: Reached[] = [{ value, depth: 1, key: undefined, parent: undefined }];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    if (at.depth > maxDepth) {
+      const path: (string | number)[] = [];
+      for (let r: Reached | undefined = at; r?.parent; r = r.parent) path.push(r.key!);
+      return path.reverse().slice(0, 8);
+    }
+    if ((seen.get(at.value) ?? 0) >= at.depth) continue;
+    seen.set(at.value, at.depth);
+    const entries: [string | number, unknown][] = Array.isArray(at.value)
+      ? at.value.map((v, i) => [i, v])
+      : Object.keys(at.value).map((k) => [k, (at.value as Raw)[k]]);
+    for (const [key, v] of entries) {
+      if (typeof v === 'object' && v !== null) stack.push({ value: v, depth: at.depth + 1, key, parent: at });
+    }
+  }
+  return undefined;
 }
 
 function failed(errors: HamuxError[]): Checked {
@@ -101,7 +141,7 @@ function checkSynapses({ errors, synapses, declaredLayers, declaredSynapses }: C
     errors.push(...issues(parsed, ['synapses', name]));
     const unknown = unknownLayers(own(entry, 'connects'), knownSet);
     for (const [i, layer] of unknown) {
-      errors.push(new HamuxError(['synapses', name, 'connects', i], `unknown layer "${layer}" (layers are ${layersAre})`, 'unknown_name'));
+      errors.push(new HamuxError(['synapses', name, 'connects', i], `unknown layer ${show(layer)}${didYouMean(layer, known)} (layers are ${layersAre})`, 'unknown_name'));
     }
     if (parsed.success && unknown.length === 0) synapses.set(name, parsed.data);
   }
