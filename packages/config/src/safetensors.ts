@@ -22,6 +22,7 @@ import {
   type ParamSpecTree,
   type Tensor,
 } from '@hamux-ts/core';
+import { parseJson } from './json.js';
 
 /** A float32 tensor as plain data, what `encodeSafetensors` writes. */
 export interface SafeTensor {
@@ -234,11 +235,20 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   if (headerLength > bytes.length - 8) {
     fail(undefined, `header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes after the length field)`, 'invalid_file');
   }
+  let text = '';
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+  } catch (e) {
+    fail(undefined, `header is not valid UTF-8 (${e instanceof Error ? e.message : String(e)})`, 'invalid_file');
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    // Strictly: a tensor named twice would otherwise silently be its last entry.
+    header = parseJson(text);
   } catch (e) {
-    fail(undefined, `header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`, 'invalid_file');
+    if (e instanceof HamuxErrors) throw new HamuxErrors(e.errors.map((x) => new HamuxError(['safetensors', ...x.path], x.detail.replace(/^duplicate key/, 'given twice in the header'), 'invalid_file')));
+    const message = (e as HamuxError).message;
+    fail(undefined, `header ${message.startsWith('not valid') ? 'is' : 'at'} ${message}`, 'invalid_file');
   }
   if (!isRecord(header)) fail(undefined, `header must be a JSON object mapping tensor names to entries, got ${describe(header)}`, 'invalid_file');
   const fields = header as Record<string, unknown>;

@@ -182,12 +182,24 @@ describe('malformed files', () => {
   it('invalid UTF-8 in the header', () => {
     const bytes = rawFile('{"t":1}');
     bytes[10] = 0xff;
-    expect(decodeError(bytes).message).toContain('header is not valid UTF-8 JSON');
+    expect(decodeError(bytes).message).toContain('header is not valid UTF-8');
   });
 
   it('invalid JSON', () => {
-    expect(decodeError(rawFile('{"t": {')).message).toContain('header is not valid UTF-8 JSON');
-    expect(decodeError(rawFile('')).message).toContain('header is not valid UTF-8 JSON');
+    expect(decodeError(rawFile('{"t": {')).message).toBe('safetensors: header is not valid JSON: line 1, column 8: expected a key in double quotes, got the end of the text');
+    expect(decodeError(rawFile('')).message).toBe('safetensors: header is not valid JSON: line 1, column 1: expected a value, got the end of the text');
+  });
+
+  it('a tensor named twice, or a header nested too deep', () => {
+    const twice = '{"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},\n "t": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8], "shape": [1]}}';
+    const e = decodeError(rawFile(twice, new Array(8).fill(0)));
+    expect(e).toBeInstanceOf(HamuxErrors);
+    expect((e as HamuxErrors).errors.map((x) => [x.code, x.message])).toEqual([
+      ['invalid_file', 'safetensors.t: given twice in the header at line 2, column 2 (first at line 1, column 2); JSON would keep only the last'],
+      ['invalid_file', 'safetensors.t.shape: given twice in the header at line 2, column 62 (first at line 2, column 24); JSON would keep only the last'],
+    ]);
+    const deep = `{"t": ${'['.repeat(300)}${']'.repeat(300)}}`;
+    expect(decodeError(rawFile(deep)).message).toBe('safetensors: header at line 1, column 262: nested deeper than 256 levels');
   });
 
   it('header not an object', () => {
