@@ -140,16 +140,54 @@ function normParams(kind: string, options: NormOptions) {
 }
 
 /**
+ * `x` with a zero derivative, for the shift of layer norm and the scale in `normalised` below: they
+ * leave the results unchanged in exact arithmetic, so their true derivative is zero, and this
+ * `customGrad` keeps autodiff from sending the rounding of that cancellation (or a 0/0 on a row of
+ * zeros) back through them. (customGrad types its arguments as tensors or a save function: here, a tensor.)
+ */
+const constant = tf.customGrad((x) => ({ value: tf.clone(x as Tensor), gradFunc: (dy: Tensor) => tf.zerosLike(dy) }));
+
+/**
+ * The root `r = sqrt(Σ_axis v² + ε)` (with `mean` instead of Σ when `mean`) of each row of v, and
+ * `v / r`, without the squares underflowing (a tiny row with ε = 0) or overflowing: each row is first
+ * divided by a power of two s with max(|v|, √ε) < 2s (exact, and held constant for autodiff).
+ * A row with v ≡ 0 and ε = 0 has r = 0 and `v / r = 0`, with a zero derivative: there the norm has
+ * no gradient, and 0 is the subgradient the norm layers take (x̂ = δ). Masks are arithmetic (sign,
+ * not comparisons): tfjs has no gradient for comparisons until installSecondOrderGradients.
+ */
+function normalised(v: Tensor, ax: number, eps: number, mean: boolean): { root: Tensor; unit: Tensor } {
+  const sqrtEps = Math.sqrt(eps);
+  const m = constant(tf.maximum(tf.max(tf.abs(v), ax, true), sqrtEps));
+  const some = tf.sign(m); // 1, or 0 on a row of zeros with ε = 0
+  const none = tf.sub(1, some);
+  // 2^⌊log₂ m⌋, at least the smallest float32 (2^-149), and 0 on a row of zeros; divide by 1 there
+  const s = tf.mul(some, tf.pow(2, tf.maximum(tf.floor(tf.div(tf.log(m), Math.LN2)), -149)));
+  const divisor = tf.add(s, none);
+  const u = tf.div(v, divisor);
+  const u2 = tf.square(u);
+  // q ≥ 1/(4D) on every other row; on a row of zeros q = 1, keeping 0/ρ and its derivative finite
+  const q = tf.add(tf.add(mean ? tf.mean(u2, ax, true) : tf.sum(u2, ax, true), tf.square(tf.div(sqrtEps, divisor))), none);
+  const rho = tf.sqrt(q);
+  return { root: tf.mul(s, rho), unit: tf.mul(some, tf.div(u, rho)) };
+}
+
+/**
  * Layer norm: `L = Σ_rows D γ sqrt(mean((x − x̄)²) + ε) + Σ δ⊙x`,
  * activation `γ (x − x̄)/sqrt(mean((x − x̄)²) + ε) + δ`, with D the size of the axis.
+ *
+ * `x − x̄` is taken in float32 as `c − mean(c)` with `c = r − mean(r)`, `r = x − m` and m the row's
+ * max (a corrected two-pass mean): on a row of (nearly) equal entries, where float32's own mean is
+ * off by an ulp of x and dividing by √ε magnifies that, `r` and `c` are exact but for the rounding
+ * of mean(r), which the second mean removes. A row of equal entries gets `x − x̄ = 0` exactly,
+ * hence `x̂ = δ` (with ε = 0 too).
  */
 export function layernorm(options: NormOptions = {}): Lagrangian {
   const n = normParams('layernorm', options);
   const centred = (x: Tensor) => {
     const ax = tensorAxis(n.axis, x.rank);
-    const xc = tf.sub(x, tf.mean(x, ax, true));
-    const sd = tf.sqrt(tf.add(tf.mean(tf.square(xc), ax, true), n.eps));
-    return { ax, xc, sd };
+    const r = tf.sub(x, constant(tf.max(x, ax, true)));
+    const c = tf.sub(r, tf.mean(r, ax, true));
+    return { ax, ...normalised(tf.sub(c, tf.mean(c, ax, true)), ax, n.eps, true) };
   };
   return {
     kind: 'layernorm',
@@ -158,30 +196,29 @@ export function layernorm(options: NormOptions = {}): Lagrangian {
     params: n.params,
     check: n.check,
     lagrangian: (x, p) => {
-      const { ax, sd } = centred(x);
+      const { ax, root } = centred(x);
       const d = x.shape[ax]!;
-      return tf.add(tf.mul(tf.mul(p['gamma']!, d), sumPerSample(sd)), n.shift(x, p));
+      return tf.add(tf.mul(tf.mul(p['gamma']!, d), sumPerSample(root)), n.shift(x, p));
     },
-    activation: (x, p) => {
-      const { xc, sd } = centred(x);
-      return tf.add(tf.div(tf.mul(p['gamma']!, xc), sd), n.delta(x, p));
-    },
+    activation: (x, p) => tf.add(tf.mul(p['gamma']!, centred(x).unit), n.delta(x, p)),
   };
 }
 
-/** Spherical norm: `L = Σ_rows γ sqrt(Σ x² + ε) + Σ δ⊙x`, activation `γ x / sqrt(Σ x² + ε) + δ`. */
+/**
+ * Spherical norm: `L = Σ_rows γ sqrt(Σ x² + ε) + Σ δ⊙x`, activation `γ x / sqrt(Σ x² + ε) + δ`
+ * (a row of zeros with ε = 0: `x̂ = δ`).
+ */
 export function spherical(options: NormOptions = {}): Lagrangian {
   const n = normParams('spherical', options);
-  const norm = (x: Tensor) =>
-    tf.sqrt(tf.add(tf.sum(tf.square(x), tensorAxis(n.axis, x.rank), true), n.eps));
+  const norm = (x: Tensor) => normalised(x, tensorAxis(n.axis, x.rank), n.eps, false);
   return {
     kind: 'spherical',
     options: n.options,
     builtin: { kind: 'spherical', eps: n.eps, axis: n.axis },
     params: n.params,
     check: n.check,
-    lagrangian: (x, p) => tf.add(tf.mul(p['gamma']!, sumPerSample(norm(x))), n.shift(x, p)),
-    activation: (x, p) => tf.add(tf.div(tf.mul(p['gamma']!, x), norm(x)), n.delta(x, p)),
+    lagrangian: (x, p) => tf.add(tf.mul(p['gamma']!, sumPerSample(norm(x).root)), n.shift(x, p)),
+    activation: (x, p) => tf.add(tf.mul(p['gamma']!, norm(x).unit), n.delta(x, p)),
   };
 }
 
@@ -294,19 +331,25 @@ function normParamVjp(d: ParamGrads, w: Float32Array, count: number, D: number, 
   if (dGamma) dGamma[0]! += s;
 }
 
-/** Mean and `sd = sqrt(mean((x − x̄)²) + ε)` of the row of D at o. */
+/**
+ * Mean and `sd = sqrt(mean((x − x̄)²) + ε)` of the row of D at o, as the forward pass (kernels'
+ * layernormRows) takes them: `x̄ = x₀ + mean(x − x₀)`, exactly x₀ on a row of equal entries.
+ */
 function rowMoments(x: Float32Array, o: number, D: number, eps: number): [number, number] {
+  const x0 = x[o]!;
   let mean = 0;
-  for (let i = o; i < o + D; i++) mean += x[i]!;
-  mean /= D;
+  for (let i = o; i < o + D; i++) mean += x[i]! - x0;
+  mean = x0 + mean / D;
   let v = 0;
   for (let i = o; i < o + D; i++) v += (x[i]! - mean) ** 2;
   return [mean, Math.sqrt(v / D + eps)];
 }
 
 // layer norm: L = D γ sd + Σ δx, x̂ = γ (x − x̄)/sd + δ, sd = sqrt(mean((x − x̄)²) + ε), per row of D
-// (row-kernels.ts, or the addon's version of it).
-// Adjoint, with y = (x − x̄)/sd: ∇²L w = (γ/sd)(w − mean(w) − y (y · w)/D); ∂x̂/∂γ = y, ∂x̂/∂δ = I
+// (kernels' layernormRows, or the addon's version of it); a row of equal entries with ε = 0 (sd = 0)
+// has x̂ = δ, as in the tfjs form.
+// Adjoint, with y = (x − x̄)/sd: ∇²L w = (γ/sd)(w − mean(w) − y (y · w)/D); ∂x̂/∂γ = y, ∂x̂/∂δ = I;
+// both 0 where sd = 0 (the tfjs form's derivative there)
 const hostLayernorm = (eps: number) => (D: number): HostLagrangian => ({
   kind: 'layernorm',
   run: (x, xhat, L, B, n, p, k) => {
@@ -319,6 +362,10 @@ const hostLayernorm = (eps: number) => (D: number): HostLagrangian => ({
       const gamma = scalarOf(p, 'gamma');
       for (let o = 0, end = B * n; o < end; o += D) {
         const [mean, sd] = rowMoments(x, o, D, eps);
+        if (sd === 0) {
+          out.fill(0, o, o + D);
+          continue;
+        }
         let mw = 0, yw = 0;
         for (let i = o; i < o + D; i++) {
           mw += w[i]!;
@@ -332,7 +379,7 @@ const hostLayernorm = (eps: number) => (D: number): HostLagrangian => ({
     paramVjp: (x, _xhat, w, B, n, _p, d) =>
       normParamVjp(d, w, (B * n) / D, D, (o, y) => {
         const [mean, sd] = rowMoments(x, o, D, eps);
-        for (let i = 0; i < D; i++) y[i] = (x[o + i]! - mean) / sd;
+        for (let i = 0; i < D; i++) y[i] = sd > 0 ? (x[o + i]! - mean) / sd : 0;
       }),
   },
 });
@@ -344,8 +391,9 @@ function rowNorm(x: Float32Array, o: number, D: number, eps: number): number {
   return Math.sqrt(ss + eps);
 }
 
-// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ.
-// Adjoint, with r = sqrt(Σx² + ε): ∇²L w = (γ/r)(w − x (x · w)/r²); ∂x̂/∂γ = x/r, ∂x̂/∂δ = I
+// spherical: L = γ sqrt(Σx² + ε) + Σ δx, x̂ = γ x / sqrt(Σx² + ε) + δ (δ on a row of zeros with
+// ε = 0). Float64 sums of float32 squares neither underflow nor overflow.
+// Adjoint, with r = sqrt(Σx² + ε): ∇²L w = (γ/r)(w − x (x · w)/r²); ∂x̂/∂γ = x/r, ∂x̂/∂δ = I; both 0 where r = 0
 const hostSpherical = (eps: number) => (D: number): HostLagrangian => ({
   ...hostRows('spherical', (x, xhat, o, D, p) => {
     const gamma = scalarOf(p, 'gamma'), delta = p['delta']!;
@@ -355,7 +403,8 @@ const hostSpherical = (eps: number) => (D: number): HostLagrangian => ({
       shift += delta[i]! * x[o + i]!;
     }
     const norm = Math.sqrt(ss + eps);
-    for (let i = 0; i < D; i++) xhat[o + i] = (gamma * x[o + i]!) / norm + delta[i]!;
+    const scale = norm > 0 ? gamma / norm : 0;
+    for (let i = 0; i < D; i++) xhat[o + i] = scale * x[o + i]! + delta[i]!;
     return gamma * norm + shift;
   })(D),
   adjoint: {
@@ -364,6 +413,10 @@ const hostSpherical = (eps: number) => (D: number): HostLagrangian => ({
       const gamma = scalarOf(p, 'gamma');
       for (let o = 0, end = B * n; o < end; o += D) {
         const r = rowNorm(x, o, D, eps);
+        if (r === 0) {
+          out.fill(0, o, o + D);
+          continue;
+        }
         let xw = 0;
         for (let i = o; i < o + D; i++) xw += x[i]! * w[i]!;
         for (let i = o; i < o + D; i++) out[i] = (gamma / r) * (w[i]! - (x[i]! * xw) / (r * r));
@@ -372,7 +425,7 @@ const hostSpherical = (eps: number) => (D: number): HostLagrangian => ({
     paramVjp: (x, _xhat, w, B, n, _p, d) =>
       normParamVjp(d, w, (B * n) / D, D, (o, y) => {
         const r = rowNorm(x, o, D, eps);
-        for (let i = 0; i < D; i++) y[i] = x[o + i]! / r;
+        for (let i = 0; i < D; i++) y[i] = r > 0 ? x[o + i]! / r : 0;
       }),
   },
 });
