@@ -26,3 +26,13 @@ export {
   type SchedulerInput,
 } from './schema/define.js';
 export { configJsonSchema, configJsonSchemaText } from './schema/json-schema.js';
+export {
+  DEFAULT_MAX_BYTES,
+  checkMemory,
+  estimateMemory,
+  formatBytes,
+  sizedGraph,
+  type MemoryEstimate,
+  type MemoryShare,
+  type SizedGraph,
+} from './schema/memory.js';

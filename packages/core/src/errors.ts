@@ -21,6 +21,8 @@ export type HamuxErrorCode =
   | 'io'
   /** Not available here: a backend, a platform feature, an operation on this kind of component. */
   | 'unsupported'
+  /** More memory than the limit allows (a graph's parameters and states, estimated before allocating); the limit can be raised. */
+  | 'too_large'
   /** Used after `dispose()`. */
   | 'disposed'
   /** How a command was called (the CLI's usage errors). */

@@ -13,6 +13,7 @@ import { initOf, makeLagrangian, makeSynapse } from './builtins.js';
 import { givenParamProblems, initProblems, mergeParams, seededParams, specsOf, type Parts, type PlacedSynapse } from './params.js';
 import { createRegistry, type AnyRegistry } from './registry.js';
 import { checkConfig, type Checked } from './validate.js';
+import { DEFAULT_MAX_BYTES, checkBatch, checkMaxBytes, estimateMemory, memoryProblem } from './memory.js';
 
 /** Any config whose layer and synapse names TypeScript knows (a `defineConfig` result, say). */
 export interface NamedConfig<L extends string, S extends string> {
@@ -25,6 +26,15 @@ export interface BuildFromConfigOptions {
   readonly registry?: AnyRegistry;
   /** Parameters to use instead of initialising them (loaded weights); paths in errors start `params.`. */
   readonly params?: ParamTree;
+  /**
+   * The most memory the graph may need, in bytes (default `DEFAULT_MAX_BYTES`, 2 GiB): its
+   * parameters and `batch` samples of states, float32, estimated from the shapes before anything is
+   * allocated. Above it the build stops with a `too_large` error at the layer or synapse that needs
+   * the most. `Infinity` for no limit.
+   */
+  readonly maxBytes?: number;
+  /** The samples of states the memory estimate counts (default 1). */
+  readonly batch?: number;
 }
 
 /**
@@ -44,10 +54,20 @@ export function buildFromConfig<L extends string, S extends string>(config: Name
 export function buildFromConfig(config: unknown, options?: BuildFromConfigOptions): HAM<string, string>;
 export function buildFromConfig(config: unknown, options: BuildFromConfigOptions = {}): HAM<string, string> {
   const registry = options.registry ?? createRegistry();
+  const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_BYTES, ['options', 'maxBytes']);
+  const batch = checkBatch(options.batch ?? 1, ['options', 'batch']);
   const checked = checkConfig(config, registry);
   const parts = assemble(checked, registry);
   if (options.params) checked.errors.push(...givenParamProblems(options.params, parts, checked));
+  // Before anything is allocated: even the valid parts of a config with errors are built (below).
+  const tooLarge = memoryProblem(estimateMemory(sizedParts(parts), batch), maxBytes);
+  if (tooLarge) throw new HamuxErrors([...checked.errors, tooLarge]);
   return compile(checked, parts, options.params);
+}
+
+/** The shapes of the valid parts, for the memory estimate. */
+function sizedParts({ layers, specs }: Parts) {
+  return { layerShapes: new Map([...layers].map(([n, l]) => [n, l.shape] as const)), paramSpecs: specs };
 }
 
 /** The components of every valid part; what their factories reject is reported at its path. */
