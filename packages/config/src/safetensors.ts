@@ -15,14 +15,17 @@ import {
   HamuxError,
   HamuxErrors,
   type HamuxErrorCode,
+  didYouMean,
   formatShape,
-  paramProblems,
   tf,
   type HAM,
   type ParamSpecTree,
   type Tensor,
 } from '@hamux-ts/core';
 import { parseJson } from './json.js';
+import type { LagrangianConfig, SynapseConfig } from './schema/config.js';
+import { createRegistry, type AnyRegistry } from './schema/registry.js';
+import { fixedProblems, fixedTensor, rangeProblems, type ConfigEntries } from './weights.js';
 
 /** A float32 tensor as plain data, what `encodeSafetensors` writes. */
 export interface SafeTensor {
@@ -301,40 +304,99 @@ export interface LoadedParams {
   readonly synapses: Record<string, Record<string, Tensor>>;
 }
 
+export interface LoadParamsOptions {
+  /**
+   * Let the file's values of fixed parameters (a Lagrangian's β that the config does not mark
+   * learnable) replace the graph's. Without it, a fixed parameter in the file must equal the graph's.
+   */
+  readonly overrideFixed?: boolean;
+  /** Where the graph's user-defined kinds are registered (to check option values such as β). */
+  readonly registry?: AnyRegistry;
+}
+
+/** What `loadParams` reads against: a graph, or just its parameter specs. */
+export type ParamsTarget = (Pick<HAM<string, string>, 'paramSpecs'> & Partial<Pick<HAM<string, string>, 'params' | 'layers' | 'synapses'>>) | ParamSpecTree;
+
 /**
- * Reads parameters saved by `saveParams` for a graph (or its `paramSpecs`). Every parameter must be
- * present with its shape and nothing else may be in the file; otherwise throws a `HamuxErrors`
- * naming each parameter path with the expected and actual shapes.
+ * Reads parameters saved by `saveParams` for a graph (or its `paramSpecs`). Every learnable
+ * parameter must be present with its shape, and nothing else may be in the file. A fixed parameter
+ * (one not trained, such as a Lagrangian's β by default) may be left out: it then comes from the
+ * graph (or its spec). When present it must equal the graph's value, unless `overrideFixed`; and,
+ * against a graph, an option parameter (β, γ, δ) must lie in the range a config allows. Otherwise
+ * throws a `HamuxErrors` naming each parameter path (`layers.hidden.beta: …`).
  */
-export function loadParams(target: Pick<HAM<string, string>, 'paramSpecs'> | ParamSpecTree, bytes: Uint8Array): LoadedParams {
-  const specs: ParamSpecTree = 'paramSpecs' in target ? target.paramSpecs : target;
+export function loadParams(target: ParamsTarget, bytes: Uint8Array, options: LoadParamsOptions = {}): LoadedParams {
+  const graph = 'paramSpecs' in target ? target : undefined;
+  const specs: ParamSpecTree = graph ? graph.paramSpecs : (target as ParamSpecTree);
   const { tensors } = decodeSafetensors(bytes);
   const used = new Set<string>();
+  const errors: HamuxError[] = [];
   // Names are matched against the expected paths, so owner names containing dots need no parsing.
   const collect = (group: 'layers' | 'synapses') =>
     Object.fromEntries(
       Object.entries(specs[group]).map(([owner, ownerSpecs]) => {
-        const found = Object.keys(ownerSpecs).flatMap((p) => {
+        const found = Object.entries(ownerSpecs).flatMap(([p, spec]) => {
           const name = `${group}.${owner}.${p}`;
           if (!Object.hasOwn(tensors, name)) return [];
           used.add(name);
           const t = tensors[name]!;
+          if (!sameShape(t.shape, spec.shape)) {
+            errors.push(new HamuxError([group, owner, p], `expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`, 'shape_mismatch'));
+            return [];
+          }
           return [[p, tf.tensor(t.data, t.shape, 'float32')] as const];
         });
         return [owner, Object.fromEntries(found)];
       }),
     );
   const params: LoadedParams = { layers: collect('layers'), synapses: collect('synapses') };
-  // A parameter missing from the file is the file's problem, not the caller's: 'invalid_config'.
-  const errors = paramProblems(specs, params, true).map((e) => (e.code === 'invalid_argument' ? new HamuxError(e.path, e.detail, 'invalid_config') : e));
   for (const name of Object.keys(tensors).filter((n) => !used.has(n))) {
-    errors.push(new HamuxError([name], `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter`, 'unknown_name'));
+    errors.push(new HamuxError([name], `unexpected tensor of shape ${formatShape(tensors[name]!.shape)}: the graph has no such parameter${didYouMean(name, expectedNames(specs))}`, 'unknown_name'));
   }
+  if (errors.length === 0) {
+    if (!options.overrideFixed) errors.push(...fixedProblems(specs, params, [], 'graph'));
+    if (graph?.layers && graph.synapses) errors.push(...rangeProblems(entriesOf(graph as Pick<HAM<string, string>, 'layers' | 'synapses'>), params, options.registry ?? createRegistry(), []));
+  }
+  errors.push(...fillFixed(specs, params, graph?.params, used));
   if (errors.length > 0) {
     disposeTree(params);
     throw new HamuxErrors(errors);
   }
   return params;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Every parameter path the specs have: `layers.hidden.beta`, `synapses.enc.W`. */
+function expectedNames(specs: ParamSpecTree): string[] {
+  return (['layers', 'synapses'] as const).flatMap((g) => Object.entries(specs[g]).flatMap(([o, s]) => Object.keys(s).map((p) => `${g}.${o}.${p}`)));
+}
+
+/**
+ * Adds the parameters the file leaves out: a fixed one from the graph (a copy) or its spec; a
+ * learnable one, or a fixed one that needs a seed without a graph, is a problem (`missing: …`).
+ */
+function fillFixed(specs: ParamSpecTree, params: LoadedParams, values: HAM<string, string>['params'] | undefined, used: ReadonlySet<string>): HamuxError[] {
+  const errors: HamuxError[] = [];
+  for (const group of ['layers', 'synapses'] as const) {
+    for (const [owner, ownerSpecs] of Object.entries(specs[group])) {
+      for (const [p, spec] of Object.entries(ownerSpecs)) {
+        if (used.has(`${group}.${owner}.${p}`)) continue;
+        const fromGraph = values && Object.hasOwn(values[group], owner) && Object.hasOwn(values[group][owner]!, p) ? values[group][owner]![p] : undefined;
+        const filled = spec.learnable ? undefined : fromGraph ? tf.clone(fromGraph) : fixedTensor(spec);
+        if (filled) params[group][owner]![p] = filled;
+        else errors.push(new HamuxError([group, owner, p], `missing: expected a tensor of shape ${formatShape(spec.shape)}`, 'invalid_config'));
+      }
+    }
+  }
+  return errors;
+}
+
+/** A graph's components as config entries (`{ kind, ...options }`), for checking option values. */
+function entriesOf(ham: Pick<HAM<string, string>, 'layers' | 'synapses'>): ConfigEntries {
+  const layers = new Map(Object.entries(ham.layers).map(([n, l]) => [n, { ...l.lagrangian.options, kind: l.lagrangian.kind } as LagrangianConfig]));
+  const synapses = new Map(Object.entries(ham.synapses).map(([n, s]) => [n, { ...s.synapse.options, kind: s.synapse.kind, connects: [...s.connects] } as SynapseConfig]));
+  return { layers, synapses };
 }
 
 /** Named states (keys are layer names) as a safetensors file. */

@@ -336,8 +336,11 @@ describe('HAM parameters', () => {
     const wider = graph(5).build({ seed: 1 });
 
     const missing = loadErrors(noMemory, full);
-    expect(missing.errors.map((x) => x.where).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);
+    // The memory's fixed β may be left out (it comes from the graph); its ξ may not. The file's
+    // softmax β (1) is not the graph's fixed one (2).
+    expect(missing.errors.map((x) => x.where).sort()).toEqual(['layers.hidden.beta', 'synapses.mem.xi']);
     expect(missing.message).toContain('synapses.mem.xi: missing: expected a tensor of shape [5, 4]');
+    expect(missing.message).toContain('layers.hidden.beta: the weights give 1, but the graph fixes it at 2');
 
     const extra = loadErrors(full, noMemory);
     expect(extra.errors.map((x) => x.where).sort()).toEqual(['synapses.mem.beta', 'synapses.mem.xi']);

@@ -24,8 +24,14 @@ export interface NamedConfig<L extends string, S extends string> {
 export interface BuildFromConfigOptions {
   /** Where the config's user-defined kinds are found. */
   readonly registry?: AnyRegistry;
-  /** Parameters to use instead of initialising them (loaded weights); paths in errors start `params.`. */
+  /**
+   * Parameters to use instead of initialising them (loaded weights); paths in errors start `params.`.
+   * They may leave out any parameter (it is then initialised), must lie in the ranges the config
+   * allows (β > 0…), and must agree with the config's fixed parameters unless `overrideFixed`.
+   */
   readonly params?: ParamTree;
+  /** Let `params` replace the config's fixed parameters (a Lagrangian's β not marked learnable). */
+  readonly overrideFixed?: boolean;
   /**
    * The most memory the graph may need, in bytes (default `DEFAULT_MAX_BYTES`, 2 GiB): its
    * parameters and `batch` samples of states, float32, estimated from the shapes before anything is
@@ -58,7 +64,7 @@ export function buildFromConfig(config: unknown, options: BuildFromConfigOptions
   const batch = checkBatch(options.batch ?? 1, ['options', 'batch']);
   const checked = checkConfig(config, registry);
   const parts = assemble(checked, registry);
-  if (options.params) checked.errors.push(...givenParamProblems(options.params, parts, checked));
+  if (options.params) checked.errors.push(...givenParamProblems(options.params, parts, checked, registry, options.overrideFixed ?? false));
   // Before anything is allocated: even the valid parts of a config with errors are built (below).
   const tooLarge = memoryProblem(estimateMemory(sizedParts(parts), batch), maxBytes);
   if (tooLarge) throw new HamuxErrors([...checked.errors, tooLarge]);

@@ -16,6 +16,8 @@ import {
 import { initOf } from './builtins.js';
 import type { SynapseConfig } from './config.js';
 import type { Checked } from './validate.js';
+import type { AnyRegistry } from './registry.js';
+import { fixedProblems, rangeProblems, type GivenTree } from '../weights.js';
 
 /** The parameters of a config's components: checking given weights and `init`, drawing per-synapse seeds. */
 
@@ -68,15 +70,26 @@ export function initProblems({ synapses, specs }: Parts): HamuxError[] {
   });
 }
 
-/** Problems of the given weights, for the owners that are valid (or that the config does not have). */
-export function givenParamProblems(given: ParamTree, { specs }: Parts, checked: Checked): HamuxError[] {
+/**
+ * Problems of the given weights, for the owners that are valid (or that the config does not have):
+ * unknown names and wrong shapes; then, for the tensors that fit, values out of the range the config
+ * allows (β > 0…) and, unless `overrideFixed`, fixed parameters that differ from the config's.
+ */
+export function givenParamProblems(given: ParamTree, { specs }: Parts, checked: Checked, registry: AnyRegistry, overrideFixed: boolean): HamuxError[] {
   const relevant = (owners: ParamTree['layers'], mine: Record<string, ParamSpecs>, declared: ReadonlySet<string>) =>
     Object.fromEntries(Object.entries(owners ?? {}).filter(([n]) => Object.hasOwn(mine, n) || !declared.has(n)));
   const tree = {
     layers: relevant(given.layers, specs.layers, checked.declaredLayers),
     synapses: relevant(given.synapses, specs.synapses, checked.declaredSynapses),
   };
-  return paramProblems(specs, tree, false, ['params']);
+  const problems = paramProblems(specs, tree, false, ['params']);
+  if (problems.length > 0) return problems;
+  const fitting = { layers: tree.layers as GivenTree['layers'], synapses: tree.synapses as GivenTree['synapses'] };
+  const entries = {
+    layers: new Map([...checked.layers].map(([n, l]) => [n, l.lagrangian] as const)),
+    synapses: checked.synapses,
+  };
+  return [...(overrideFixed ? [] : fixedProblems(specs, fitting, ['params'], 'config')), ...rangeProblems(entries, fitting, registry, ['params'])];
 }
 
 /** The parameters of synapses with their own `seed`, drawn as the graph would draw them with that seed. */
