@@ -23,6 +23,7 @@ import {
   type Tensor,
 } from '@hamux-ts/core';
 import { parseJson } from './json.js';
+import { nonFiniteProblems } from './finite.js';
 import type { LagrangianConfig, SynapseConfig } from './schema/config.js';
 import { createRegistry, type AnyRegistry } from './schema/registry.js';
 import { fixedProblems, fixedTensor, rangeProblems, type ConfigEntries } from './weights.js';
@@ -329,6 +330,8 @@ export function loadParams(target: ParamsTarget, bytes: Uint8Array, options: Loa
   const graph = 'paramSpecs' in target ? target : undefined;
   const specs: ParamSpecTree = graph ? graph.paramSpecs : (target as ParamSpecTree);
   const { tensors } = decodeSafetensors(bytes);
+  const notFinite = nonFiniteProblems(tensors, [], 'weights'); // before anything is made of them
+  if (notFinite.length > 0) throw new HamuxErrors(notFinite);
   const used = new Set<string>();
   const errors: HamuxError[] = [];
   // Names are matched against the expected paths, so owner names containing dots need no parsing.
@@ -414,6 +417,8 @@ export function saveStates(states: Readonly<Record<string, Tensor>>, metadata?: 
  */
 export function loadStates(bytes: Uint8Array, ham?: Pick<HAM<string, string>, 'checkStates'>): Record<string, Tensor> {
   const { tensors } = decodeSafetensors(bytes);
+  const notFinite = nonFiniteProblems(tensors, ['states'], 'states');
+  if (notFinite.length > 0) throw new HamuxErrors(notFinite);
   const states = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, tf.tensor(t.data, t.shape, 'float32')]));
   try {
     ham?.checkStates(states);

@@ -43,9 +43,27 @@ export function tagged<const T extends readonly [z.core.$ZodTypeDiscriminable, .
   });
 }
 
-export const number = z.number(say('a number'));
-export const positiveNumber = z.number(say('a positive number')).positive(say('a positive number'));
-export const nonNegativeNumber = z.number(say('a number >= 0')).nonnegative(say('a number >= 0'));
+/**
+ * Every number of a config ends up in a float32 tensor: beyond float32's largest value it is ±∞,
+ * and a positive number below its smallest normal one (β = 1e-320, say) is 0 or subnormal, which
+ * makes 1/β and the energy infinite. Both are refused here, where the config is read.
+ */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
+const inFloat32 = say(`a number within float32's range (at most ${FLOAT32_MAX.toPrecision(8)} in size)`);
+const normalFloat32 = say(`a positive number of at least ${FLOAT32_MIN_NORMAL.toPrecision(8)} (float32's smallest normal number)`);
+
+/** Only for a value that passed the sign check: one problem per value. */
+const ifPositive = { when: (p: { value: unknown }) => typeof p.value === 'number' && p.value > 0 };
+const ifNonNegative = { when: (p: { value: unknown }) => typeof p.value === 'number' && p.value >= 0 };
+
+export const number = z.number(say('a number')).gte(-FLOAT32_MAX, inFloat32).lte(FLOAT32_MAX, inFloat32);
+export const positiveNumber = z
+  .number(say('a positive number'))
+  .positive(say('a positive number'))
+  .gte(FLOAT32_MIN_NORMAL, { ...normalFloat32, ...ifPositive })
+  .lte(FLOAT32_MAX, { ...inFloat32, ...ifPositive });
+export const nonNegativeNumber = z.number(say('a number >= 0')).nonnegative(say('a number >= 0')).lte(FLOAT32_MAX, { ...inFloat32, ...ifNonNegative });
 export const integer = z.int(say('an integer'));
 export const positiveInteger = z.int(say('a positive integer')).positive(say('a positive integer'));
 export const nonNegativeInteger = z.int(say('an integer >= 0')).nonnegative(say('an integer >= 0'));
