@@ -157,6 +157,7 @@ describe.each(gemms)('synapse adjoints on %s products: ∇²E·v and ∂(∇E·v
     const d: Record<string, Float32Array> = Object.fromEntries(learnableNames.map((n) => [n, new Float32Array(own[n]!.size)]));
     expect(learnableNames.every((n) => adj.params.includes(n))).toBe(true);
     adj.run({ gemm, k: rowRoutines(gemm), B, xhat: idx.map((i) => xs[i]!), v: idx.map((i) => vs[i]!), hv: idx.map((i) => hv[i]!), p, d, saved: save, work, lse });
+    adj.flush?.(); // what it deferred (dense: Σ x̂₁ᵀv₂ over steps as one product)
     layers.forEach((n, i) => {
       // bias: the signal is constant, its Hessian zero
       if (c.name === 'bias') expect(Math.max(...hv[i]!.map(Math.abs))).toBe(0);
@@ -168,9 +169,11 @@ describe.each(gemms)('synapse adjoints on %s products: ∇²E·v and ∂(∇E·v
       const hv2 = new Float32Array(B * sizes[1]!);
       const d2: Record<string, Float32Array> = Object.fromEntries(learnableNames.map((n) => [n, new Float32Array(own[n]!.size)]));
       adj.run({ gemm, k: rowRoutines(gemm), B, xhat: xs, v: [undefined, vs[1]!], hv: [undefined, hv2], p, d: d2, saved: save, work, lse });
+      adj.flush?.();
       const dOnly1 = Object.fromEntries(learnableNames.map((n) => [n, new Float32Array(own[n]!.size)]));
       const hv1 = new Float32Array(B * sizes[1]!);
       adj.run({ gemm, k: rowRoutines(gemm), B, xhat: xs, v: [vs[0]!, undefined], hv: [undefined, hv1], p, d: dOnly1, saved: save, work, lse });
+      adj.flush?.();
       learnableNames.forEach((n) => {
         const sum = d2[n]!.map((e, j) => e + dOnly1[n]![j]!);
         expect(scaledErr(sum, d[n]!, `∂/∂${n} split by layer`)).toBeLessThan(1e-6);

@@ -506,6 +506,22 @@ static napi_value Axpy(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// sameBits(a, aOff, b, bOff, n): whether the n floats from each offset have the same bytes (memcmp).
+static napi_value SameBits(napi_env env, napi_callback_info info) {
+  const char *fn = "sameBits";
+  napi_value argv[5], out;
+  if (!argcount(env, info, 5, argv, fn)) return NULL;
+  float *a, *b;
+  size_t la, lb;
+  int32_t aOff, bOff, n;
+  if (!f32arg(env, argv[0], fn, "a", &a, &la) || !intarg(env, argv[1], fn, "aOff", &aOff) ||
+      !f32arg(env, argv[2], fn, "b", &b, &lb) || !intarg(env, argv[3], fn, "bOff", &bOff) || !intarg(env, argv[4], fn, "n", &n))
+    return NULL;
+  const int fits = rowsfit(aOff, 1, n, la) && rowsfit(bOff, 1, n, lb);
+  CHECK(napi_get_boolean(env, fits && memcmp(a + aOff, b + bOff, (size_t)n * sizeof(float)) == 0, &out));
+  return out;
+}
+
 static napi_value Threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], out;
@@ -537,6 +553,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"dotRows", NULL, DotRows, NULL, NULL, NULL, napi_default, NULL},
       {"denseRows", NULL, DenseRows, NULL, NULL, NULL, napi_default, NULL},
       {"axpy", NULL, Axpy, NULL, NULL, NULL, napi_default, NULL},
+      {"sameBits", NULL, SameBits, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},
   };

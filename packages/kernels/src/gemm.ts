@@ -73,6 +73,9 @@ export type DenseRows = (
 /** `axpy(n, alpha, x, xOff, y, yOff)`: `y[yOff + i] += alpha · x[xOff + i]` for i < n. */
 export type Axpy = (n: number, alpha: number, x: Float32Array, xOff: number, y: Float32Array, yOff: number) => void;
 
+/** `sameBits(a, aOff, b, bOff, n)`: whether the n values from each offset have the same bits (NaNs by payload, −0 ≠ +0). */
+export type SameBits = (a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number) => boolean;
+
 /**
  * The elementwise loops of the lean step, where a gemm has them natively (the OpenBLAS addon):
  * sums in float64 as in JavaScript. Absent ones run as the JavaScript twins in step/row-kernels.ts.
@@ -85,6 +88,7 @@ export interface RowKernels {
   readonly dotRows?: DotRows;
   readonly denseRows?: DenseRows;
   readonly axpy?: Axpy;
+  readonly sameBits?: SameBits;
 }
 
 export interface Gemm extends RowKernels {

@@ -11,6 +11,7 @@ export {
   type FastKernelsOptions,
   type FastKernelsReport,
 } from './enable.js';
+export { HeldOuterSum, HeldProduct } from './held.js';
 export { installMatMulKernels, uninstallMatMulKernels, installedGemm } from './tfjs-kernels.js';
 export { wasmSimdSupported } from './wasm/gemm.js';
 export {
@@ -23,5 +24,6 @@ export {
   jsDotRows,
   jsLayernormRows,
   jsReluSquaredRows,
+  jsSameBits,
   jsTanhRows,
 } from './rows.js';

@@ -1,4 +1,4 @@
-import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Axpy, type CopyBlocks, type DenseRows, type DotRows, type Gemm, type LayernormRows, type ReluSquaredRows, type RowKernels, type TanhRows, type Sgemm, type SoftmaxRows } from './gemm.js';
+import { checkGemmArgs, jsSgemm, SMALL_GEMM, type Axpy, type CopyBlocks, type DenseRows, type DotRows, type Gemm, type LayernormRows, type ReluSquaredRows, type RowKernels, type SameBits, type TanhRows, type Sgemm, type SoftmaxRows } from './gemm.js';
 
 interface BlasAddon extends Required<RowKernels> {
   sgemm: Sgemm;
@@ -17,6 +17,7 @@ export interface NativeGemm extends Gemm {
   readonly dotRows: DotRows;
   readonly denseRows: DenseRows;
   readonly axpy: Axpy;
+  readonly sameBits: SameBits;
   /** OpenBLAS threads; with an argument, sets them first. */
   threads(n?: number): number;
   readonly config: string;
@@ -39,7 +40,7 @@ export async function loadNativeGemm(): Promise<NativeGemm | string> {
       return `the addon was not built (${path} is missing: needs a C compiler and OpenBLAS at install time; run node scripts/build-native.mjs in @hamux-ts/kernels)`;
     }
     const addon = createRequire(import.meta.url)(path) as BlasAddon;
-    const missing = (['softmax', 'layernormRows', 'tanhRows', 'reluSquaredRows', 'copyBlocks', 'dotRows', 'denseRows', 'axpy'] as const).filter((f) => typeof addon[f] !== 'function');
+    const missing = (['softmax', 'layernormRows', 'tanhRows', 'reluSquaredRows', 'copyBlocks', 'dotRows', 'denseRows', 'axpy', 'sameBits'] as const).filter((f) => typeof addon[f] !== 'function');
     if (missing.length > 0) return `the addon is out of date (no ${missing.join(', ')}): rebuild it with node scripts/build-native.mjs`;
     const big = addon.sgemm;
     // Tiny products cost less in JS than the 20-argument call into the addon.
@@ -51,7 +52,7 @@ export async function loadNativeGemm(): Promise<NativeGemm | string> {
     return {
       name: 'native', sgemm, softmax: addon.softmax,
       layernormRows: addon.layernormRows, tanhRows: addon.tanhRows, reluSquaredRows: addon.reluSquaredRows, copyBlocks: addon.copyBlocks,
-      dotRows: addon.dotRows, denseRows: addon.denseRows, axpy: addon.axpy,
+      dotRows: addon.dotRows, denseRows: addon.denseRows, axpy: addon.axpy, sameBits: addon.sameBits,
       threads: (n?: number) => (n === undefined ? addon.threads() : addon.threads(n)), config: addon.config() };
   } catch (e) {
     return `the addon does not load: ${e instanceof Error ? e.message : String(e)}`;

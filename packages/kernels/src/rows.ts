@@ -1,4 +1,4 @@
-import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels, TanhRows } from './gemm.js';
+import type { Axpy, CopyBlocks, DenseRows, DotRows, Gemm, LayernormRows, ReluSquaredRows, RowKernels, SameBits, TanhRows } from './gemm.js';
 
 /**
  * The JavaScript twins of the optional native row routines (`RowKernels` in gemm.ts, native/blas.c):
@@ -114,6 +114,13 @@ export const jsAxpy: Axpy = (n, alpha, x, xOff, y, yOff) => {
   for (let i = 0; i < n; i++) y[yOff + i]! += alpha * x[xOff + i]!;
 };
 
+export const jsSameBits: SameBits = (a, aOff, b, bOff, n) => {
+  if (aOff < 0 || bOff < 0 || aOff + n > a.length || bOff + n > b.length) return false;
+  const x = new Int32Array(a.buffer, a.byteOffset + 4 * aOff, n), y = new Int32Array(b.buffer, b.byteOffset + 4 * bOff, n);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
 /** The row routines of `gemm`, each its native version where it has one, else the JavaScript twin. */
 export type RowRoutines = Required<RowKernels> & Pick<Gemm, 'softmax'>;
 
@@ -131,6 +138,7 @@ export function rowRoutines(gemm: Gemm): RowRoutines {
       dotRows: gemm.dotRows ?? jsDotRows,
       denseRows: gemm.denseRows ?? jsDenseRows,
       axpy: gemm.axpy ?? jsAxpy,
+      sameBits: gemm.sameBits ?? jsSameBits,
     };
     cache.set(gemm, r);
   }

@@ -73,6 +73,11 @@ export interface HostSynapseAdjoint {
   /** The parameters it differentiates (W, b, ξ, β); a learnable one not listed keeps training on autodiff. */
   readonly params: readonly string[];
   run(ctx: SynapseAdjointContext): void;
+  /**
+   * Adds to the gradients what `run` deferred (a sum over steps taken as one product), if it defers
+   * anything: called once after a backward pass's last step, also when the pass fails.
+   */
+  flush?(): void;
 }
 
 export interface SynapseAdjointContext {

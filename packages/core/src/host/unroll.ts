@@ -1,4 +1,4 @@
-import { jsGemm, rowRoutines, type Gemm } from '@hamux-ts/kernels';
+import { jsAxpy, jsGemm, rowRoutines, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { HamuxError } from '../errors.js';
 import type { HAM } from '../ham.js';
 import { splitParamPath, type Params } from '../params.js';
@@ -90,10 +90,15 @@ export class LeanUnroll<L extends string> {
   private tape: Tape | undefined;
   private last: { B: number; T: number; a: number[]; masks: (Float32Array | undefined)[]; params: Params } | undefined;
 
+  /** `y += alpha · x` over n values (the gemm's native loop for long arrays). */
+  private readonly axpy: (n: number, alpha: number, x: Float32Array, y: Float32Array) => void;
+
   constructor(private readonly ham: HAM<L, string>, private readonly plan: LeanPlan<L>, options: LeanUnrollOptions) {
     this.layerNames = plan.layers.map((l) => l.name);
     this.neuron = options.neuronEnergy ?? true;
     this.gemm = options.gemm ?? jsGemm;
+    const fast = rowRoutines(this.gemm).axpy;
+    this.axpy = (n, alpha, x, y) => (n > SMALL_ROWS ? fast : jsAxpy)(n, alpha, x, 0, y, 0);
   }
 
   /**
@@ -144,6 +149,7 @@ export class LeanUnroll<L extends string> {
     const T = run.steps;
     if (!(Number.isInteger(T) && T >= 0)) throw new HamuxError(['lean unroll', 'steps'], `must be an integer >= 0, got ${T}`, 'invalid_argument');
     const { layers } = this.plan;
+    const axpy = this.axpy;
     const params = run.params ?? this.ham.params;
     const masks = layers.map((l) => {
       const f = run.freedom?.[l.name] ?? 'free';
@@ -169,8 +175,10 @@ export class LeanUnroll<L extends string> {
         if (m === 'clamped' || !g) return;
         const xi = x[i]!, out = next[i]!, ai = a[i]!;
         // x ← x − a m ⊙ g
-        if (m === 'free') for (let j = 0; j < out.length; j++) out[j] = xi[j]! - ai * g[j]!;
-        else for (let j = 0; j < out.length; j++) out[j] = xi[j]! - ai * m[j]! * g[j]!;
+        if (m === 'free') {
+          out.set(xi);
+          axpy(out.length, -ai, g, out);
+        } else for (let j = 0; j < out.length; j++) out[j] = xi[j]! - ai * m[j]! * g[j]!;
       });
     }
     // The final activations, for the loss (the energies are not needed).
@@ -194,6 +202,7 @@ export class LeanUnroll<L extends string> {
     const why = this.unsupported(wanted);
     if (why) throw new HamuxError(['lean unroll'], why, 'unsupported');
     const { layers, synapses } = this.plan;
+    const axpy = this.axpy;
     const { B, T, a, masks, params } = last;
     const { clamped, u, v, hv, r } = tape;
     // Gradient accumulators by component, each parameter's own array.
@@ -215,12 +224,10 @@ export class LeanUnroll<L extends string> {
       const l = layers[i]!, adj = l.lag.adjoint!;
       if (lagWanted[i]) adj.paramVjp?.(x, xhat, w, B, l.size, lp[i]!, layerD[i]! as ParamGrads);
       if (!moves) return;
-      const ui = u[i]!;
-      if (l.lag.isIdentity) for (let j = 0; j < ui.length; j++) ui[j]! += w[j]!;
+      if (l.lag.isIdentity) axpy(w.length, 1, w, u[i]!);
       else {
         adj.hvp(x, xhat, w, r[i]!, B, l.size, lp[i]!);
-        const ri = r[i]!;
-        for (let j = 0; j < ui.length; j++) ui[j]! += ri[j]!;
+        axpy(w.length, 1, r[i]!, u[i]!);
       }
     };
 
@@ -235,44 +242,49 @@ export class LeanUnroll<L extends string> {
     });
 
     const k = rowRoutines(this.gemm);
-    for (let t = T - 1; t >= 0; t--) {
-      // v = −a m ⊙ u (zero, so absent, on clamped layers)
-      const vs = layers.map((_, i) => {
-        if (clamped[i]) return undefined;
-        const vi = v[i]!, ui = u[i]!, m = masks[i], ai = a[i]!;
-        if (m) for (let j = 0; j < vi.length; j++) vi[j] = -ai * m[j]! * ui[j]!;
-        else for (let j = 0; j < vi.length; j++) vi[j] = -ai * ui[j]!;
-        return vi;
-      });
-      // ∇²E·v where someone reads it: a layer that still moves back (t > 0), or one whose Lagrangian has wanted parameters
-      const hvs = layers.map((_, i) => {
-        if (!lagWanted[i] && (clamped[i] || t === 0)) return undefined;
-        return hv[i]!.fill(0);
-      });
-      synapses.forEach((s, j) => {
-        s.syn.adjoint!.run({
-          gemm: this.gemm,
-          k,
-          B,
-          xhat: s.index.map((i) => tape.xhats[t]![i]!),
-          v: s.index.map((i) => vs[i]),
-          hv: s.index.map((i) => hvs[i]),
-          p: sp[j]!,
-          d: synD[j]! as ParamGrads,
-          saved: tape.saved[t]![j]!,
-          work: tape.work,
-          lse: tape.lse,
+    try {
+      for (let t = T - 1; t >= 0; t--) {
+        // v = −a m ⊙ u (zero, so absent, on clamped layers)
+        const vs = layers.map((_, i) => {
+          if (clamped[i]) return undefined;
+          const vi = v[i]!, ui = u[i]!, m = masks[i], ai = a[i]!;
+          if (m) for (let j = 0; j < vi.length; j++) vi[j] = -ai * m[j]! * ui[j]!;
+          else {
+            vi.fill(0);
+            axpy(vi.length, -ai, ui, vi);
+          }
+          return vi;
         });
-      });
-      layers.forEach((_, i) => {
-        const moves = t > 0 && !clamped[i];
-        if (moves && this.neuron) {
-          const ui = u[i]!, vi = vs[i]!;
-          for (let j = 0; j < ui.length; j++) ui[j]! += vi[j]!;
-        }
-        const w = hvs[i];
-        if (w) throughActivation(i, tape.xs[t]![i]!, tape.xhats[t]![i]!, w, moves);
-      });
+        // ∇²E·v where someone reads it: a layer that still moves back (t > 0), or one whose Lagrangian has wanted parameters
+        const hvs = layers.map((_, i) => {
+          if (!lagWanted[i] && (clamped[i] || t === 0)) return undefined;
+          return hv[i]!.fill(0);
+        });
+        synapses.forEach((s, j) => {
+          s.syn.adjoint!.run({
+            gemm: this.gemm,
+            k,
+            B,
+            xhat: s.index.map((i) => tape.xhats[t]![i]!),
+            v: s.index.map((i) => vs[i]),
+            hv: s.index.map((i) => hvs[i]),
+            p: sp[j]!,
+            d: synD[j]! as ParamGrads,
+            saved: tape.saved[t]![j]!,
+            work: tape.work,
+            lse: tape.lse,
+          });
+        });
+        layers.forEach((_, i) => {
+          const moves = t > 0 && !clamped[i];
+          if (moves && this.neuron) axpy(u[i]!.length, 1, vs[i]!, u[i]!);
+          const w = hvs[i];
+          if (w) throughActivation(i, tape.xs[t]![i]!, tape.xhats[t]![i]!, w, moves);
+        });
+      }
+    } finally {
+      // what the adjoints deferred (sums over steps taken as one product) goes into the gradients
+      for (const s of synapses) s.syn.adjoint!.flush?.();
     }
     return grads;
   }

@@ -4,7 +4,7 @@ import { normal, zeros, type Init } from '../params.js';
 import { sumPerSample } from '../ops.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
-import { jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
+import { HeldOuterSum, HeldProduct, jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import type { HostSynapse } from '../host/types.js';
 
 /**
@@ -151,6 +151,8 @@ function subtractRowSums(d: Float32Array, v: Float32Array, rows: number, n: numb
  * `∂(∇E · v)/∂W = −(v₁ x̂₂ᵀ + x̂₁ v₂ᵀ)`, `∂(∇E · v)/∂b = −v₂`, summed over rows.
  */
 function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSynapse {
+  // x̂₁W and Σ_t x̂₁ᵀ v₂ once per descent when x̂₁ is held (a clamped input): kernels' held.ts
+  const product = new HeldProduct(), outer = new HeldOuterSum();
   return {
     kind: withBias ? 'denseBias' : 'dense',
     scratch: (B) => B * R * d2,
@@ -158,8 +160,8 @@ function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSy
       const W = p['W']!, bias = withBias ? p['b']! : NO_BIAS;
       const rows = B * R;
       // P = x̂₁ W; E −= Σ (P + b) ⊙ x̂₂; ∂/∂x̂₂ −= P + b; ∂/∂x̂₁ −= x̂₂ Wᵀ (each signal only where wanted)
-      gemm.sgemm(false, false, rows, d2, d1, 1, a!, 0, d1, W, 0, d2, 0, work, 0, d2, 1, 0, 0, 0);
-      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(work, c!, gc ?? work, rows, d2, bias, E, 0, R);
+      const P = product.product(gemm, rows, d2, d1, a!, W);
+      (rows * d2 > SMALL_ROWS ? k.denseRows : jsDenseRows)(P, c!, gc ?? work, rows, d2, bias, E, 0, R);
       if (ga) gemm.sgemm(false, true, rows, d1, d2, -1, c!, 0, d2, W, 0, d2, 1, ga, 0, d1, 1, 0, 0, 0);
     },
     adjoint: {
@@ -172,9 +174,10 @@ function hostDense(d1: number, d2: number, withBias: boolean, R: number): HostSy
         if (h1 && v2) gemm.sgemm(false, true, rows, d1, d2, -1, v2, 0, d2, W, 0, d2, 1, h1, 0, d1, 1, 0, 0, 0);
         if (h2 && v1) gemm.sgemm(false, false, rows, d2, d1, -1, v1, 0, d1, W, 0, d2, 1, h2, 0, d2, 1, 0, 0, 0);
         if (dW && v1) gemm.sgemm(true, false, d1, d2, rows, -1, v1, 0, d1, c!, 0, d2, 1, dW, 0, d2, 1, 0, 0, 0);
-        if (dW && v2) gemm.sgemm(true, false, d1, d2, rows, -1, a!, 0, d1, v2, 0, d2, 1, dW, 0, d2, 1, 0, 0, 0);
+        if (dW && v2) outer.add(gemm, rows, d1, d2, -1, a!, v2, dW);
         if (db && v2) subtractRowSums(db, v2, rows, d2);
       },
+      flush: () => outer.flush(),
     },
   };
 }
