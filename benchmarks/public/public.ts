@@ -420,11 +420,25 @@ async function parent(): Promise<void> {
         const f = stat('torch', 'b_full');
         out(`| b | PyTorch, also computing the clamped layer's signal | ${fmt(f.median)} | ${fmt(f.min)}–${fmt(f.max)} | | | |`);
       }
+      const hoisted = HOISTED[row.id];
+      if (hoisted) {
+        const f = stat('torch', hoisted.id);
+        out(`| ${row.id} | PyTorch, ${hoisted.what} | ${fmt(f.median)} | ${fmt(f.min)}–${fmt(f.max)} | | | |`);
+      }
       for (const h of hamux) {
         const s = stat(h.config.id, row.id);
         const a = h.info.agree[row.id]!;
         out(`| ${row.id} | hamux-ts ${h.config.label} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${sameRound(h.config.id, row.id)} | ${a.first.toExponential(1)} | ${a.last === undefined ? '' : a.last.toExponential(1)} |`);
       }
+    }
+    out('');
+    out('hamux-ts makes a product of a clamped layer once per descent (it sees that the operand keeps its bits); the PyTorch steps above recompute it at every step, as the plain loop does. Against PyTorch code that hoists those products by hand:');
+    out('');
+    out(`| measurement | PyTorch, hoisted | ${hamux.map((h) => `hamux-ts ${h.config.label} ×`).join(' | ')} |`);
+    out(`|---|---:|${hamux.map(() => '---:').join('|')}|`);
+    for (const [id, hoisted] of Object.entries(HOISTED)) {
+      const t = stat('torch', hoisted.id).median;
+      out(`| ${id}: ${hoisted.what} | ${fmt(t)} | ${hamux.map((h) => (stat(h.config.id, id).median / t).toFixed(2)).join(' | ')} |`);
     }
     console.log(lines.join('\n'));
     if (jsonPath) {
@@ -442,6 +456,12 @@ async function parent(): Promise<void> {
     cleanup();
   }
 }
+
+/** PyTorch variants that make the clamped input's product once instead of at every step (torch_public.py). */
+const HOISTED: Readonly<Record<string, { id: string; what: string }>> = {
+  b: { id: 'b_hoisted', what: 'pixels · W₁ made once per descent' },
+  train: { id: 'train_hoisted', what: 'x · W₁ + b₁ made once per training step' },
+};
 
 const workerId = arg('worker', '');
 if (workerId) {

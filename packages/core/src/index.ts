@@ -21,7 +21,7 @@ export {
   normal,
   uniform,
 } from './params.js';
-export { deriveKey, normalValues, uniformValues, uniformGenerator, permutation } from './random.js';
+export { type Rng, checkSeed, choose, deriveKey, normalValues, permutation, rng, shuffle, uniformValues, uniformGenerator } from './random.js';
 export { sumPerSample, tidy } from './ops.js';
 export { installSecondOrderGradients, secondOrderGradientsInstalled, SECOND_ORDER_TFJS_VERSION } from './second-order.js';
 export { type Lagrangian, defineLagrangian } from './lagrangian.js';

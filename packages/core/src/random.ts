@@ -71,23 +71,80 @@ export function uniformValues(key: number, shape: Shape, low = 0, high = 1): Flo
   return out;
 }
 
+/** A stream of seeded random numbers: `const r = rng(0); r.uniform(); r.normal(); r.int(10)`. */
+export interface Rng {
+  /** Uniform on [0, 1). */
+  uniform(): number;
+  /** Standard normal (Box–Muller, both values of each pair used). */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** Checks that a seed is an integer; `what` names the function (the error is at `[what, 'seed']`). */
+export function checkSeed(what: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    throw new HamuxError([what, 'seed'], `must be an integer, got ${String(seed)}`, 'invalid_argument');
+  }
+  return seed;
+}
+
+/** A seeded stream on `uniformGenerator(seed)`: the same seed gives the same numbers on every platform. */
+export function rng(seed: number): Rng {
+  checkSeed('rng', seed);
+  const uniform = uniformGenerator(seed >>> 0);
+  let spare: number | undefined;
+  return {
+    uniform,
+    normal: () => {
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
+      const r = Math.sqrt(-2 * Math.log(1 - uniform()));
+      const theta = 2 * Math.PI * uniform();
+      spare = r * Math.sin(theta);
+      return r * Math.cos(theta);
+    },
+    int: (n) => Math.floor(uniform() * n),
+  };
+}
+
+/** Shuffles `items` in place (Fisher–Yates from the last position down, position i swapped with `r.int(i + 1)`) and returns it. */
+export function shuffle(items: Int32Array, r: Rng): Int32Array {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  }
+  return items;
+}
+
 /**
- * `0 … n−1` in a seeded random order: a Fisher–Yates shuffle (from the last position down, position
- * i swapped with `⌊u·(i+1)⌋`) driven by `uniformGenerator(seed)`, sfc32 seeded through splitmix32,
- * whose uniforms are 32-bit fractions in double precision. The same seed gives the same order on
- * every backend and platform. `seed` is any integer (a user's seed, or a key from `deriveKey`).
+ * Chooses `k` distinct indices of `0 … n−1` (a partial Fisher–Yates on `scratch`, which must hold
+ * `0 … n−1` in any order and is left in some order of them): a view of its first k entries.
+ */
+export function choose(k: number, scratch: Int32Array, r: Rng): Int32Array {
+  const n = scratch.length;
+  if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new HamuxError(['choose', 'k'], `expected an integer in [0, ${n}], got ${String(k)}`, 'invalid_argument');
+  for (let i = 0; i < k; i++) {
+    const j = i + r.int(n - i);
+    const t = scratch[i]!;
+    scratch[i] = scratch[j]!;
+    scratch[j] = t;
+  }
+  return scratch.subarray(0, k);
+}
+
+/**
+ * `0 … n−1` in a seeded random order: `shuffle` driven by `rng(seed)` (sfc32 seeded through
+ * splitmix32, whose uniforms are 32-bit fractions in double precision). The same seed gives the
+ * same order on every backend and platform. `seed` is any integer (a user's seed, or a key from `deriveKey`).
  */
 export function permutation(n: number, seed: number): Int32Array {
   if (!(Number.isInteger(n) && n >= 0)) throw new HamuxError(['permutation', 'n'], `must be an integer >= 0, got ${String(n)}`, 'invalid_argument');
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new HamuxError(['permutation', 'seed'], `must be an integer, got ${String(seed)}`, 'invalid_argument');
-  const u = uniformGenerator(seed >>> 0);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
+  checkSeed('permutation', seed);
+  return shuffle(Int32Array.from({ length: n }, (_, i) => i), rng(seed));
 }

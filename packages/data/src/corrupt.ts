@@ -1,5 +1,4 @@
-import { HamuxError } from '@hamux-ts/core';
-import { checkSeed, choose, rng, type Rng } from './random.js';
+import { HamuxError, checkSeed, choose, rng, type Rng } from '@hamux-ts/core';
 
 /**
  * Seeded corruptions of a batch (row-major `[count, size]`). Each returns the corrupted copy and a

@@ -2,7 +2,8 @@
 export { type LabelledImages, pick } from './images.js';
 export { loadMnist } from './mnist.js';
 export { split, subset, balancedSubset } from './split.js';
-export { type Rng, rng, permutation } from './random.js';
+// seeded randomness: core's generator, the one every package shares
+export { type Rng, rng, permutation } from '@hamux-ts/core';
 export { randomBipolar, binaryToBipolar, bipolarToBinary, sign, binarize } from './patterns.js';
 export { type Corrupted, type BlockOptions, flip, gaussianNoise, randomMask, blockMask, invertMask } from './corrupt.js';
 export { type GridOptions, imageGrid, writeImageGrid } from './grid.js';

@@ -1,5 +1,4 @@
-import { HamuxError } from '@hamux-ts/core';
-import { checkSeed, rng } from './random.js';
+import { HamuxError, checkSeed, rng } from '@hamux-ts/core';
 
 /** Random ±1 patterns and conversions between bipolar (±1) and binary (0/1) values. */
 

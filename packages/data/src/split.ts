@@ -1,6 +1,5 @@
-import { HamuxError } from '@hamux-ts/core';
+import { HamuxError, checkSeed, rng, shuffle, type Rng } from '@hamux-ts/core';
 import { pick, type LabelledImages } from './images.js';
-import { checkSeed, rng, shuffle, type Rng } from './random.js';
 
 /**
  * Seeded splits and subsets of a labelled set. Splits are stratified: every class is divided in the

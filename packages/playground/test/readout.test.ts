@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendChoice } from '../src/lib/backend.js';
 import { maskedMse, nearestPattern, neverRises, pattern } from '../src/lib/readout.js';
-import { chooseIndices, rng } from '../src/lib/rng.js';
 
 describe('readouts', () => {
   it('finds the nearest stored ±1 pattern and counts the differing entries', () => {
@@ -31,16 +30,4 @@ describe('readouts', () => {
     expect(() => backendChoice('?backend=metal')).toThrow(/\?backend: expected one of prefer-webgpu, auto, webgpu, wasm, cpu, got "metal"/);
   });
 
-  it('draws seeded, distinct indices', () => {
-    const a = chooseIndices(10, 50, rng(5));
-    expect(new Set(a).size).toBe(10);
-    expect(Array.from(a).every((i) => i >= 0 && i < 50)).toBe(true);
-    expect(chooseIndices(10, 50, rng(5))).toEqual(a);
-    const u = Array.from({ length: 10000 }, () => rng(7).next());
-    expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
-    const r = rng(9);
-    const mean = Array.from({ length: 20000 }, () => r.next()).reduce((s, v) => s + v, 0) / 20000;
-    expect(mean).toBeGreaterThan(0.49);
-    expect(mean).toBeLessThan(0.51);
-  });
 });

@@ -80,32 +80,32 @@ export interface HostSynapseAdjoint {
   flush?(): void;
 }
 
-export interface SynapseAdjointContext {
-  readonly gemm: Gemm;
-  readonly k: RowRoutines;
-  readonly B: number;
-  /** x̂ of each connected layer at this step. */
-  readonly xhat: readonly Float32Array[];
-  /** The direction on each connected layer; undefined where it is zero (a clamped layer). */
-  readonly v: readonly (Float32Array | undefined)[];
-  /** Accumulators of `∇²E_syn · v` on each connected layer (`+=`); undefined where nobody needs it. */
-  readonly hv: readonly (Float32Array | undefined)[];
-  readonly p: ParamValues;
-  /** `d[θ] += ∂(∇E_syn(x̂) · v)/∂θ` for every θ present. */
-  readonly d: ParamGrads;
-  /** What `run` kept in `save` at this step. */
-  readonly saved: Float32Array;
-  readonly work: Float32Array;
-  readonly lse: Float64Array;
-}
-
-export interface SynapseContext {
+/** What a synapse's host routines get at every call, forward and adjoint alike. */
+export interface SynapseCall {
   readonly gemm: Gemm;
   /** The gemm's row routines (native where it has them, else JavaScript). */
   readonly k: RowRoutines;
   readonly B: number;
   /** x̂ of each connected layer, `[B, size]`. */
   readonly xhat: readonly Float32Array[];
+  readonly p: ParamValues;
+  /** Scratch: `scratch(B)` floats, and `lseRows(B)` float64 rows. */
+  readonly work: Float32Array;
+  readonly lse: Float64Array;
+}
+
+export interface SynapseAdjointContext extends SynapseCall {
+  /** The direction on each connected layer; undefined where it is zero (a clamped layer). */
+  readonly v: readonly (Float32Array | undefined)[];
+  /** Accumulators of `∇²E_syn · v` on each connected layer (`+=`); undefined where nobody needs it. */
+  readonly hv: readonly (Float32Array | undefined)[];
+  /** `d[θ] += ∂(∇E_syn(x̂) · v)/∂θ` for every θ present. */
+  readonly d: ParamGrads;
+  /** What `run` kept in `save` at this step. */
+  readonly saved: Float32Array;
+}
+
+export interface SynapseContext extends SynapseCall {
   /**
    * ∂E/∂x̂ accumulators of each connected layer (the same array twice for a self-connection);
    * undefined for a layer whose signal nobody reads (a clamped layer in training), which skips its products.
@@ -113,9 +113,6 @@ export interface SynapseContext {
   readonly grad: readonly (Float32Array | undefined)[];
   /** Energy per sample, accumulated in float64. */
   readonly E: Float64Array;
-  readonly p: ParamValues;
-  readonly work: Float32Array;
-  readonly lse: Float64Array;
   /** Where to keep what the adjoint needs (`adjoint.saved(B)` floats), when training. */
   readonly save?: Float32Array;
 }

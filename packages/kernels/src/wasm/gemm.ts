@@ -1,14 +1,18 @@
 import { checkGemmArgs, extentOf, jsSgemm, jsSoftmax, SMALL_GEMM, type Gemm, type Sgemm } from '../gemm.js';
 import { GEMM_WASM_BASE64 } from './gemm-wasm.js';
 
-interface GemmExports {
-  memory: WebAssembly.Memory;
+/** What the compiled gemm.c exports, in both builds (single-threaded and shared-memory). */
+export interface SgemmExports {
   __heap_base: WebAssembly.Global;
   workSize(): number;
   sgemm(
     tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number, work: number,
   ): void;
+}
+
+interface GemmExports extends SgemmExports {
+  memory: WebAssembly.Memory;
 }
 
 export function decodeBase64(s: string): Uint8Array {

@@ -1,5 +1,5 @@
 import { checkGemmArgs, jsSgemm, jsSoftmax, SMALL_GEMM, type Gemm, type Sgemm } from '../gemm.js';
-import { decodeBase64, heapReserver, stageOperands } from './gemm.js';
+import { decodeBase64, heapReserver, stageOperands, type SgemmExports } from './gemm.js';
 import { GEMM_WASM_SHARED_BASE64 } from './gemm-wasm.js';
 
 /**
@@ -24,14 +24,8 @@ export interface ThreadedGemmOptions {
   wakeIdleWorker?: boolean;
 }
 
-interface SharedExports {
-  __heap_base: WebAssembly.Global;
+interface SharedExports extends SgemmExports {
   __stack_pointer: WebAssembly.Global;
-  workSize(): number;
-  sgemm(
-    tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
-    B: number, ldb: number, beta: number, C: number, ldc: number, work: number,
-  ): void;
 }
 
 // Control block (Int32 slots): 0 job sequence number (main → worker), 1 done sequence number

@@ -4,8 +4,10 @@
  * its argument alone. Models read unknown pixels as "no information" (0 in their encoding) and let
  * them relax while the known ones are held, where the model calls for it.
  */
-import { HamuxError } from '@hamux-ts/core';
-import { chooseIndices, rng } from './rng.js';
+import { HamuxError, choose, rng } from '@hamux-ts/core';
+
+/** `k` distinct indices of `[0, n)`, drawn from `seed`. */
+const drawIndices = (k: number, n: number, seed: number): Int32Array => choose(k, Int32Array.from({ length: n }, (_, i) => i), rng(seed));
 
 export interface InputImage {
   readonly width: number;
@@ -41,7 +43,7 @@ function checkFraction(what: string, fraction: number): void {
 export function flipNoise(image: InputImage, fraction: number, seed: number): InputImage {
   checkFraction('flipNoise', fraction);
   const known = knownIndices(image);
-  const chosen = chooseIndices(Math.round(fraction * known.length), known.length, rng(seed));
+  const chosen = drawIndices(Math.round(fraction * known.length), known.length, seed);
   const pixels = Float32Array.from(image.pixels);
   for (const k of chosen) pixels[known[k]!] = 1 - pixels[known[k]!]!;
   return { ...image, pixels };
@@ -67,7 +69,7 @@ export function randomMask(image: InputImage, fraction: number, seed: number, bl
     throw new HamuxError(['randomMask', 'block'], `block ${block} does not tile a ${width}×${height} image`, 'invalid_argument');
   }
   const across = width / block, down = height / block;
-  const chosen = chooseIndices(Math.round(fraction * across * down), across * down, rng(seed));
+  const chosen = drawIndices(Math.round(fraction * across * down), across * down, seed);
   const hidden = Uint8Array.from(image.hidden);
   for (const b of chosen) {
     const by = Math.floor(b / across) * block, bx = (b % across) * block;

@@ -5,10 +5,9 @@
  * loop can draw the loss curve and yield to the browser between steps.
  */
 import { buildFromConfig, presets } from '@hamux-ts/config';
-import { HamuxError, tf, type HAM } from '@hamux-ts/core';
+import { HamuxError, permutation, tf, type HAM } from '@hamux-ts/core';
 import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { gather, type Digits } from './digits.js';
-import { rng } from './rng.js';
 
 export interface TrainSettings {
   readonly hidden: number;
@@ -69,12 +68,8 @@ export class TrainingSession {
     this.#alive();
     const b = this.settings.batchSize;
     if (this.#cursor + b > this.#order.length) {
-      const r = rng(this.settings.seed * 1000 + this.#epoch);
-      this.#order = [...this.#train];
-      for (let i = this.#order.length - 1; i > 0; i--) {
-        const j = r.int(i + 1);
-        [this.#order[i], this.#order[j]] = [this.#order[j]!, this.#order[i]!];
-      }
+      const order = permutation(this.#train.length, this.settings.seed * 1000 + this.#epoch);
+      this.#order = Array.from(order, (i) => this.#train[i]!);
       this.#cursor = 0;
       this.#epoch++;
     }
