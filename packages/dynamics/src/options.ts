@@ -27,6 +27,14 @@ export interface Tolerance {
   /**
    * Converged when, over the last `checkEvery` steps, the energy changed by at most
    * `energy · (1 + |E|)` and no free neuron moved more than `state`. Defaults 1e-7 and 1e-6.
+   *
+   * Only claimed when every free layer can move by at least a tenth of its time constant in one
+   * step: `step / τ ≥ 0.1`, with step the cap of the adaptive step (`dtMax`, at most the smallest τ
+   * when neuron energies are on) or dt in fixed mode, on the layer's own level with `multirate`.
+   * With shorter steps the state moves by little whatever the gradient (with τ = 1e308, by nothing
+   * at all in float32), and an energy that stands still in float32 proves nothing; such a descent
+   * converges only by `grad`, and otherwise stops with `maxSteps` or `stepUnderflow`, unconverged.
+   * A larger dt (or `dtMax`), or `multirate` for layers of very different τ, restores the test.
    */
   readonly energy?: number;
   readonly state?: number;
@@ -55,7 +63,10 @@ export interface DescendOptions<L extends string> {
   readonly tolerance?: Tolerance;
   /** Read values back to the host (convergence, progress) every this many steps. Default 10. */
   readonly checkEvery?: number;
-  /** Time constants by layer, over the graph's own. */
+  /**
+   * Time constants by layer, over the graph's own. A τ much larger than dt makes that layer slow to
+   * move, and an energy that stops changing then proves nothing: see `tolerance.energy`.
+   */
   readonly tau?: { readonly [K in L]?: number };
   /** Layers, or parts of layers, held fixed. */
   readonly clamp?: { readonly [K in L]?: Clamp };

@@ -56,3 +56,25 @@ export function planFor<L extends string>(
     underflowBelow: s.dtMin / s.dt,
   };
 }
+
+/**
+ * The largest part of its time constant that the slowest free layer can advance in one step of its
+ * level: the least, over the layers that move, of `step / τ`, with step the largest its level may
+ * take (its cap when adaptive, its dt when fixed). Infinity when nothing moves. relaxation.ts makes
+ * the energy test only when this is at least `ENERGY_TEST_STEP`.
+ */
+export function slowestStep<L extends string>(plan: StepPlan<L>): number {
+  let least = Infinity;
+  plan.levels.forEach((level, k) => {
+    const step = plan.mode === 'adaptive' ? plan.levelCap[k]! : plan.levelDt[k]!;
+    for (const n of level) least = Math.min(least, step / plan.tau[n]);
+  });
+  return least;
+}
+
+/**
+ * The energy test needs steps of at least this part of every free layer's time constant: the
+ * factor of 10 multirate puts between levels by default, within which a float32 energy that stands
+ * still is as telling as at a step of one τ.
+ */
+export const ENERGY_TEST_STEP = 0.1;

@@ -4,7 +4,7 @@ import { disposeMasks, freeMasks } from './clamp.js';
 import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
 import { stepperFor } from './evaluate.js';
 import { settingsFrom, type DescendOptions, type Settings } from './options.js';
-import { planFor, tausOf } from './plan.js';
+import { ENERGY_TEST_STEP, planFor, slowestStep, tausOf } from './plan.js';
 import type { Readback, SampleReport, StopReason } from './engine.js';
 import type { FreeMask, StepPlan, Stepper, Values } from './stepper.js';
 
@@ -58,6 +58,8 @@ export class Relaxation<L extends string, S extends string = string> {
   #reports: (SampleReport | undefined)[];
   #lastEnergy: ArrayLike<number> | undefined;
   #acceptedAtReading: ArrayLike<number>;
+  /** Whether the steps are long enough for a still energy to prove convergence (plan.ts, `slowestStep`). */
+  #energyTest: boolean;
   #restart = true;
   #initChecked = false;
   #disposed = false;
@@ -71,6 +73,7 @@ export class Relaxation<L extends string, S extends string = string> {
     this.#masks = freeMasks(ham, options.clamp, this.batch);
     try {
       this.#plan = this.#planFromOptions(options, this.#s);
+      this.#energyTest = slowestStep(this.#plan) >= ENERGY_TEST_STEP * (1 - 1e-9);
       this.#movers = this.#plan.levels.map((lv) => new Set(lv));
       this.#stepper = stepperFor(ham, init, this.#plan, this.#masks, options, this.#s.neuronEnergy);
     } catch (e) {
@@ -171,8 +174,10 @@ export class Relaxation<L extends string, S extends string = string> {
       if (gradNorm[b]! <= s.gradTol) reason = 'gradient';
       // Energy and state have stopped changing over a window in which steps were still being
       // accepted: the minimum to the tolerances (and, at the float32 floor, to the resolution of E).
+      // Only with steps of at least a tenth of every free layer's τ: with shorter ones (a huge τ, a
+      // tiny dt or dtMax) E and x change little, in float32 not at all, whatever the gradient.
       else if (
-        this.#lastEnergy !== undefined && accepted[b]! > this.#acceptedAtReading[b]! &&
+        this.#energyTest && this.#lastEnergy !== undefined && accepted[b]! > this.#acceptedAtReading[b]! &&
         Math.abs(energyNow - this.#lastEnergy[b]!) <= s.energyTol * (1 + Math.abs(energyNow)) &&
         dx[b]! <= s.stateTol
       ) reason = 'energy';
@@ -244,6 +249,7 @@ export class Relaxation<L extends string, S extends string = string> {
     this.#options = options;
     this.#s = s;
     this.#plan = plan;
+    this.#energyTest = slowestStep(plan) >= ENERGY_TEST_STEP * (1 - 1e-9);
     this.#movers = plan.levels.map((lv) => new Set(lv));
     this.#stepper.replan(plan);
     this.#reports = Array(this.batch).fill(undefined);

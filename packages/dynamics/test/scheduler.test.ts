@@ -167,6 +167,43 @@ describe('stopping reasons', () => {
     disposeStates(init, r.states);
     ham.dispose();
   });
+
+  it("a layer too slow to move (τ = 1e308) is not reported converged: E and x stand still only because the steps do nothing", () => {
+    const ham = small();
+    const init = ham.randomStates(2, 21);
+    const start = Array.from(ham.dEdxhat(init).v.dataSync(), Math.abs).reduce((a, b) => Math.max(a, b), 0);
+    for (const mode of ['adaptive', 'fixed'] as const) {
+      const r = descendSync(ham, init, { mode, tau: { v: 1e308, h: 1e308 }, maxSteps: 60 });
+      expect(r.report.map((s) => s.reason), mode).toEqual(['maxSteps', 'maxSteps']);
+      expect(r.converged).toBe(false);
+      expect(r.report[0]!.gradNorm, `${mode}: the signal is still large`).toBeGreaterThanOrEqual(start);
+      for (const n of ['v', 'h'] as const) expect(maxAbsDiff(r.states[n].dataSync(), init[n].dataSync()), `${mode}: ${n} never moved`).toBe(0);
+      disposeStates(r.states);
+    }
+    disposeStates(init);
+    ham.dispose();
+  });
+
+  it("'energy' is claimed only with steps of at least a tenth of every free layer's τ", () => {
+    // Every τ and dt a thousand times the previous test's: the same descent in other units, which
+    // converges by 'energy' as before; so it does with dt = 1 (steps capped at 100·dt, a tenth of
+    // τ_v). With dt = 0.1 the steps are capped at a hundredth of τ_v: the energy stands still in
+    // float32 from about step 820 with |∂E/∂x̂| above 2e-3, which no longer counts as convergence.
+    const ham = small();
+    const init = ham.randomStates(2, 21);
+    const tau = { v: 1000, h: 300 };
+    for (const dt of [100, 1]) {
+      const r = descendSync(ham, init, { tau, dt, tolerance: { grad: 0 } });
+      expect(r.report.map((s) => s.reason), `dt = ${dt}`).toEqual(['energy', 'energy']);
+      disposeStates(r.states);
+    }
+    const slow = descendSync(ham, init, { tau, tolerance: { grad: 0 } });
+    expect(slow.report.map((s) => s.reason)).toEqual(['maxSteps', 'maxSteps']);
+    expect(slow.converged).toBe(false);
+    for (const s of slow.report) expect(s.gradNorm).toBeGreaterThan(2e-3);
+    disposeStates(init, slow.states);
+    ham.dispose();
+  });
 });
 
 describe('divergence and bad input', () => {

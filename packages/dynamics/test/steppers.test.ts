@@ -25,6 +25,7 @@ const cases: Case[] = [
   ['shared mask', () => ({ clamp: { v: tf.tensor1d([1, 0, 1, 0, 0, 1]) }, maxSteps: 80, recordStatesEvery: 9 })],
   ['per-sample mask, fixed', () => ({ mode: 'fixed', dt: 0.004, clamp: { h: tf.tensor2d([[1, 1, 0, 0, 0], [0, 0, 0, 0, 1], [0, 1, 0, 1, 0]]) }, maxSteps: 40 })],
   ['early stops', () => ({ tolerance: { grad: 0.05 }, maxSteps: 300, checkEvery: 3 })],
+  ['too slow to move (τ = 1e308)', () => ({ tau: { v: 1e308, h: 1e308, m: 1e308 }, maxSteps: 40 })],
 ];
 
 describe('host-array stepper against the tensor stepper', () => {
