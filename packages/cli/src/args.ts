@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_MAX_BYTES } from '@hamux-ts/config';
 import { UsageError } from './errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -43,4 +44,27 @@ export function integer(command: string, values: Parsed['values'], name: string,
     throw new UsageError([command], `--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
   }
   return n;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1, b: 1, k: 2 ** 10, kb: 1e3, kib: 2 ** 10, m: 2 ** 20, mb: 1e6, mib: 2 ** 20, g: 2 ** 30, gb: 1e9, gib: 2 ** 30, t: 2 ** 40, tb: 1e12, tib: 2 ** 40,
+};
+
+/** `--max-memory SIZE`, for the commands that build a graph. */
+export const maxMemoryOption = { 'max-memory': { type: 'string' } } as const;
+
+/** The `--max-memory` limit in bytes (default `DEFAULT_MAX_BYTES`, 2 GiB). */
+export function maxMemory(command: string, values: Parsed['values']): number {
+  return bytes(command, values, 'max-memory', DEFAULT_MAX_BYTES);
+}
+
+/** An optional size in bytes: `4294967296`, `1e10`, `512MiB`, `8G` (K, M, G, T alone are binary), or `none`. */
+export function bytes(command: string, values: Parsed['values'], name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)\s*$/i.exec(v) : null;
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (v === 'none') return Infinity;
+  if (!m || unit === undefined) throw new UsageError([command], `--${name} must be a size such as 8GiB, 512MiB or 4294967296 (or none), got "${String(v)}"`);
+  return Number(m[1]) * unit;
 }

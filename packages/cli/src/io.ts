@@ -1,5 +1,5 @@
-import { buildFromConfig, loadParams, loadStates } from '@hamux-ts/config';
-import type { HAM, States, Tensor } from '@hamux-ts/core';
+import { buildFromConfig, checkMemory, loadParams, loadStates } from '@hamux-ts/config';
+import { HamuxError, HamuxErrors, type HAM, type States, type Tensor } from '@hamux-ts/core';
 import { InputError } from './errors.js';
 import type { Files } from './files.js';
 
@@ -13,9 +13,36 @@ export function readConfig(files: Files, path: string): unknown {
   }
 }
 
+/** What a command's memory estimate counts: the limit (`--max-memory`) and, when known, the batch. */
+export interface MemoryLimit {
+  readonly maxBytes: number;
+  readonly batch?: number;
+}
+
+/** `f`, its `too_large` errors saying how to raise the limit. */
+function hinted<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof HamuxError)) throw e;
+    const hint = (x: HamuxError) => (x.code === 'too_large' ? new HamuxError(x.path, `${x.detail} (--max-memory raises it)`, x.code) : x);
+    if (e instanceof HamuxErrors && e.errors.some((x) => x.code === 'too_large')) throw new HamuxErrors(e.errors.map(hint));
+    throw hint(e);
+  }
+}
+
+/** Checks that a graph's parameters and `batch` samples of states fit the limit (a batch read from a file). */
+export function checkStatesMemory(ham: HAM<string, string>, batch: number, limit: MemoryLimit): void {
+  hinted(() => checkMemory(ham, { batch, maxBytes: limit.maxBytes }));
+}
+
 /** Builds the config's HAM, with the parameters of a safetensors file when one is given. */
-export function buildHam(files: Files, config: unknown, weightsPath?: string): HAM<string, string> {
-  const ham = buildFromConfig(config);
+export function buildHam(files: Files, config: unknown, weightsPath?: string, limit?: MemoryLimit): HAM<string, string> {
+  return hinted(() => buildHamWithin(files, config, weightsPath, limit ?? {}));
+}
+
+function buildHamWithin(files: Files, config: unknown, weightsPath: string | undefined, limit: Partial<MemoryLimit>): HAM<string, string> {
+  const ham = buildFromConfig(config, limit);
   if (weightsPath === undefined) return ham;
   const bytes = files.read(weightsPath, 'weights');
   let params;
@@ -25,7 +52,7 @@ export function buildHam(files: Files, config: unknown, weightsPath?: string): H
     ham.dispose();
   }
   try {
-    return buildFromConfig(config, { params });
+    return buildFromConfig(config, { ...limit, params });
   } finally {
     for (const group of [params.layers, params.synapses]) for (const m of Object.values(group)) for (const t of Object.values(m)) t.dispose();
   }

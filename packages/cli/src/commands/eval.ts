@@ -1,9 +1,10 @@
 import { encodeSafetensors, type SafeTensor } from '@hamux-ts/config';
 import type { HAM, States, Tensor } from '@hamux-ts/core';
-import { parse, required } from '../args.js';
+import { maxMemory, maxMemoryOption, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { withFiles } from '../files.js';
-import { buildHam, disposeAll, readConfig, readStates } from '../io.js';
+import { allowNonFiniteOption, evalResults, nonFiniteResults, refuseNonFinite } from '../finite.js';
+import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates } from '../io.js';
 
 /**
  * The outputs of `eval`, by their stable names: `activation.<layer>`, `energy.layer.<layer>`,
@@ -50,23 +51,31 @@ Options:
   --states FILE    states to evaluate (required)
   --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
   --out FILE       where to write the outputs (required)
-  --json           write JSON instead of safetensors`,
+  --json           write JSON instead of safetensors
+  --max-memory SIZE  most memory the graph may need, parameters and states in float32
+                   (default 2GiB; 512MiB, 8GiB, 1e10 or none)
+  --allow-non-finite  write the outputs even when an energy, activation or ∂E/∂x̂ is NaN or ±∞
+                   (without it: exit 1 naming the layer or synapse, nothing written)`,
   run(args, io) {
-    const { values, positionals } = parse('eval', args, { states: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, ['CONFIG']);
+    const { values, positionals } = parse('eval', args, { states: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, ...maxMemoryOption, ...allowNonFiniteOption }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
     const statesPath = required('eval', values, 'states');
     const outPath = required('eval', values, 'out');
     const weights = values['weights'];
+    const limit = { maxBytes: maxMemory('eval', values) };
     return withFiles((files) => {
-      const ham = buildHam(files, readConfig(files, positionals[0]!), typeof weights === 'string' ? weights : undefined);
+      const ham = buildHam(files, readConfig(files, positionals[0]!), typeof weights === 'string' ? weights : undefined, limit);
       try {
         const states = readStates(files, ham, statesPath);
         let outputs: Record<string, SafeTensor>;
         try {
+          checkStatesMemory(ham, ham.checkStates(states), limit);
           outputs = evaluate(ham, states);
         } finally {
           disposeAll(Object.values(states));
         }
+        const { results, total } = evalResults(outputs, ham);
+        refuseNonFinite(nonFiniteResults(results, total), values['allow-non-finite'] === true, io);
         files.write(outPath, values['json'] ? toJson(outputs) : encodeSafetensors(outputs));
       } finally {
         ham.dispose();

@@ -1,6 +1,6 @@
 import { parseConfig } from '@hamux-ts/config';
 import { formatShape, type HAM } from '@hamux-ts/core';
-import { parse } from '../args.js';
+import { maxMemory, maxMemoryOption, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { withFiles } from '../files.js';
 import { buildHam, readConfig } from '../io.js';
@@ -54,14 +54,17 @@ connected layers, parameters with shapes, parameter counts), the totals, and the
 text (each synapse as "name: a — b").
 
 Options:
-  --svg OUT.svg   also write a drawing of the hypergraph (layers as circles, synapses as squares)`,
+  --svg OUT.svg      also write a drawing of the hypergraph (layers as circles, synapses as squares)
+  --max-memory SIZE  most memory the graph may need, parameters and states in float32
+                     (default 2GiB; 512MiB, 8GiB, 1e10 or none)`,
   run(args, io) {
-    const { values, positionals } = parse('inspect', args, { svg: { type: 'string' } }, ['CONFIG']);
+    const { values, positionals } = parse('inspect', args, { svg: { type: 'string' }, ...maxMemoryOption }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
+    const limit = { maxBytes: maxMemory('inspect', values) };
     const svgPath = values['svg'];
     return withFiles((files) => {
       const config = readConfig(files, positionals[0]!);
-      const ham = buildHam(files, config);
+      const ham = buildHam(files, config, undefined, limit);
       try {
         const parsed = parseConfig(config);
         const clamped = new Set(Object.entries(parsed.layers).filter(([, l]) => l.clamp).map(([n]) => n));

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { descendOptionsFromConfig, saveStates } from '@hamux-ts/config';
 import type { States, Tensor } from '@hamux-ts/core';
 import { descend, type Progress } from '@hamux-ts/dynamics';
-import { integer, parse, required } from '../args.js';
+import { integer, maxMemory, maxMemoryOption, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { withFiles } from '../files.js';
-import { buildHam, disposeAll, readConfig, readStates } from '../io.js';
+import { allowNonFiniteOption, nonFiniteResults, refuseNonFinite, stateResults } from '../finite.js';
+import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates } from '../io.js';
 import { energySvg } from '../svg.js';
 import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 
@@ -29,11 +30,15 @@ Options:
   --seed K         seed of random initial states (default 0)
   --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
   --out DIR        output folder (required)
-  --backend NAME   auto (WebGPU, else wasm, else cpu), cpu, wasm or webgpu (default auto)`,
+  --backend NAME   auto (WebGPU, else wasm, else cpu), cpu, wasm or webgpu (default auto)
+  --max-memory SIZE  most memory the graph may need, parameters and states in float32
+                   (default 2GiB; 512MiB, 8GiB, 1e10 or none)
+  --allow-non-finite  write the results even when a final state or energy is NaN or ±∞
+                   (without it: exit 1 naming the layer or synapse, nothing written)`,
   async run(args, io) {
     const { values, positionals } = parse('run', args, {
       input: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' },
-      out: { type: 'string' }, backend: { type: 'string' },
+      out: { type: 'string' }, backend: { type: 'string' }, ...maxMemoryOption, ...allowNonFiniteOption,
     }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
     const outDir = required('run', values, 'out');
@@ -43,13 +48,15 @@ Options:
     if (!BACKENDS.includes(backend)) throw new UsageError(['run'], `unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
     const input = values['input'];
     if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError(['run'], '--batch applies to random states only; the batch of --input is its own');
+    const limit = { maxBytes: maxMemory('run', values), ...(typeof input === 'string' ? {} : { batch }) };
+    const allowNonFinite = values['allow-non-finite'] === true;
     const { chosen } = await useBackend(backend);
 
     // Every output is written at the end, together: a run that fails leaves --out as it was.
     return withFiles(async (files) => {
     const config = readConfig(files, positionals[0]!);
     const weights = values['weights'];
-    const ham = buildHam(files, config, typeof weights === 'string' ? weights : undefined);
+    const ham = buildHam(files, config, typeof weights === 'string' ? weights : undefined, limit);
     try {
       const init: States<string> = typeof input === 'string' ? readStates(files, ham, input) : ham.randomStates(batch, seed);
       const onProgress = io.stderrIsTTY
@@ -60,6 +67,12 @@ Options:
         : undefined;
       let result;
       try {
+        if (typeof input === 'string') checkStatesMemory(ham, ham.checkStates(init), limit);
+        // A result that is not finite from the start is named by its part, not left to read as a divergence at step 0.
+        if (!allowNonFinite) {
+          const { results, total } = await stateResults(ham, init);
+          refuseNonFinite(nonFiniteResults(results, total), false, io, 'at the initial states');
+        }
         // The asynchronous driver: webgpu under Node has no synchronous readback.
         result = await descend(ham, init, { ...descendOptionsFromConfig(config), ...(onProgress ? { onProgress } : {}) });
       } finally {
@@ -67,6 +80,8 @@ Options:
         if (io.stderrIsTTY) io.stderr('\n');
       }
       try {
+        const { results, total } = await stateResults(ham, result.states);
+        refuseNonFinite(nonFiniteResults(results, total), allowNonFinite, io, `after ${result.steps} steps`);
         // Read the states back asynchronously first: tfjs keeps what it read on the host, so the
         // synchronous reads of saveStates then need no GPU readback (which webgpu lacks under Node).
         await Promise.all(Object.values<Tensor>(result.states).map((t) => t.data()));
