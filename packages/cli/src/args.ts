@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MAX_BYTES } from '@hamux-ts/config';
+import { didYouMean } from '@hamux-ts/core';
 import { UsageError } from './errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -9,23 +10,46 @@ export interface Parsed {
   readonly positionals: string[];
 }
 
-/** `parseArgs` in strict mode, with its complaints turned into usage errors; `--help` is always known. */
+/**
+ * A command's arguments: `parseArgs` splits them into tokens, and every mistake is a usage error in
+ * our words, never parseArgs's: an unknown option (with the nearest known one), an option given
+ * twice, a string option without its value, a flag given one; `--help` is always known.
+ */
 export function parse(command: string, args: readonly string[], options: Options, positionals: readonly string[]): Parsed {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError([command], e instanceof Error ? e.message : String(e));
+  const known: Options = { ...options, help: { type: 'boolean', short: 'h' } };
+  const see = `(see hamux ${command} --help)`;
+  const fail = (message: string): never => {
+    throw new UsageError([command], `${message} ${see}`);
+  };
+  const { tokens } = parseArgs({ args: [...args], options: known, allowPositionals: true, strict: false, tokens: true });
+  const values: Record<string, string | boolean | undefined> = {};
+  const given: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') given.push(token.value);
+    if (token.kind !== 'option') continue;
+    const spec = Object.hasOwn(known, token.name) ? known[token.name]! : undefined;
+    if (!spec) {
+      const names = Object.keys(known).map((n) => `--${n}`);
+      fail(`unknown option ${token.rawName}${didYouMean(`--${token.name}`, names, (n) => n)}`);
+    }
+    const name = `--${token.name}`;
+    if (Object.hasOwn(values, token.name)) fail(`option ${name} is given twice`);
+    if (spec!.type === 'boolean') {
+      if (token.value !== undefined) fail(`option ${name} takes no value, got "${token.value}"`);
+      values[token.name] = true;
+    } else {
+      // parseArgs takes whatever follows as the value, even another option: `--out --json`.
+      const value = token.value;
+      if (value === undefined || (!token.inlineValue && /^--?[A-Za-z]/.test(value))) {
+        fail(`option ${name} needs a value${value === undefined ? '' : ` (got the option "${value}"; write ${name}=${value} if that is the value)`}`);
+      }
+      values[token.name] = value;
+    }
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values['help']) return { values, positionals: parsed.positionals };
-  if (parsed.positionals.length < positionals.length) {
-    throw new UsageError([command], `missing argument ${positionals[parsed.positionals.length]} (see hamux ${command} --help)`);
-  }
-  if (parsed.positionals.length > positionals.length) {
-    throw new UsageError([command], `unexpected argument "${parsed.positionals[positionals.length]}" (see hamux ${command} --help)`);
-  }
-  return { values, positionals: parsed.positionals };
+  if (values['help']) return { values, positionals: given };
+  if (given.length < positionals.length) fail(`missing argument ${positionals[given.length]}`);
+  if (given.length > positionals.length) fail(`unexpected argument "${given[positionals.length]}"`);
+  return { values, positionals: given };
 }
 
 /** A required string option. */

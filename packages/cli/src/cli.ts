@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `hamux` command. Exit codes: 0 ok, 1 invalid input/config/file, 2 usage error.
-import { tf } from '@hamux-ts/core';
+import { didYouMean, tf } from '@hamux-ts/core';
 import type { Command, Io } from './command.js';
 import { bench } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
@@ -32,7 +32,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`hamux: unknown command "${name}" (commands: ${commands.map((c) => c.name).join(', ')})\n`);
+    const names = commands.map((c) => c.name);
+    io.stderr(`hamux: unknown command "${name}"${didYouMean(name, names)} (commands: ${names.join(', ')})\n`);
     return EXIT_USAGE;
   }
   try {

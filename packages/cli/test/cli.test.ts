@@ -150,7 +150,7 @@ describe('--weights', () => {
     got.forEach((e, b) => expect(Math.abs(e - expected[b]!)).toBeLessThan(1e-4 * (1 + Math.abs(e))));
     const wrong = hamux('eval', modelPath('hopfield-dense.json'), '--states', statesPath, '--weights', weights, '--out', out);
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^hamux: synapses\./m);
+    expect(wrong.stderr).toMatch(/^hamux: weights ".*w\.safetensors": synapses\./m);
     for (const t of Object.values(states)) t.dispose();
     other.dispose();
   });
@@ -210,7 +210,7 @@ describe('errors', () => {
     writeFileSync(bad, bytes);
     const r = hamux('eval', writeConfig('ok.json', good()), '--states', bad, '--out', join(tmp, 'o'));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^hamux: safetensors/m);
+    expect(r.stderr).toMatch(/^hamux: states ".*bad\.safetensors": header is not valid JSON: line 1, column 1: /m);
     // states of the wrong shape are named by layer
     const ham = buildFromConfig(readJson(modelPath('classifier.json')));
     const wrong = join(tmp, 'wrong.safetensors');

@@ -5,7 +5,7 @@
  */
 import { Files } from '../files.js';
 import { dirname, resolve } from 'node:path';
-import { parseConfig, type Config } from '@hamux-ts/config';
+import { parseConfig, parseJson, type Config } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import { formatPath, messages, suiteSchema, type Suite, type Variant } from './suite-schema.js';
 
@@ -70,9 +70,12 @@ function readJson(path: string, what: string, kind: 'suite' | 'config'): unknown
     throw new HamuxError(what, (e as Error).message, e instanceof HamuxError ? e.code : 'io');
   }
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (e) {
-    throw new HamuxError(what, `"${path}" is not valid JSON: ${(e as Error).message}`, 'invalid_file');
+    if (!(e instanceof HamuxError)) throw e;
+    // `"path" is not valid JSON: line 3, …`; a duplicate key at its place in the file.
+    const inFile = (x: HamuxError) => new HamuxError(what, `"${path}"${x.message.startsWith('not valid') ? ' is ' : ': '}${x.message}`, x.code);
+    throw e instanceof HamuxErrors ? new HamuxErrors(e.errors.map(inFile)) : inFile(e);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Writes a report: `<suite>-<backend>.json` (the raw numbers), `.md`, and one SVG per plot. */
 import { join } from 'node:path';
-import { HamuxError } from '@hamux-ts/core';
+import { parseJson } from '@hamux-ts/config';
+import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import { Files } from '../files.js';
 import { markdownReport } from './markdown.js';
 import { reportPlots, type Plot } from './plots.js';
@@ -48,9 +49,11 @@ export function writeReport(report: BenchReport, outDir: string, command: string
 export function parseReport(text: string, file: string): BenchReport {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text);
   } catch (e) {
-    throw new HamuxError([file], `not valid JSON: ${(e as Error).message}`, 'invalid_file');
+    if (!(e instanceof HamuxError)) throw e;
+    const inFile = (x: HamuxError) => new HamuxError([file], x.message, x.code);
+    throw e instanceof HamuxErrors ? new HamuxErrors(e.errors.map(inFile)) : inFile(e);
   }
   const r = data as Partial<BenchReport> | null;
   if (typeof r !== 'object' || r === null || r.format !== REPORT_FORMAT) {

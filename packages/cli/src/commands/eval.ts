@@ -4,7 +4,7 @@ import { maxMemory, maxMemoryOption, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { withFiles } from '../files.js';
 import { allowNonFiniteOption, evalResults, nonFiniteResults, refuseNonFinite } from '../finite.js';
-import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates } from '../io.js';
+import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates, weightsOption } from '../io.js';
 
 /**
  * The outputs of `eval`, by their stable names: `activation.<layer>`, `energy.layer.<layer>`,
@@ -37,7 +37,7 @@ export function toJson(tensors: Readonly<Record<string, SafeTensor>>): string {
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'activations, energy tree and ∂E/∂x̂ of given states',
-  help: `Usage: hamux eval CONFIG --states S.safetensors [--weights W.safetensors] --out O [--json]
+  help: `Usage: hamux eval CONFIG --states S.safetensors [--weights W.safetensors [--override-fixed]] --out O [--json]
 
 Evaluates the graph on the states in S (one tensor per layer, named by the layer, [B, ...shape])
 and writes, as safetensors (or JSON with --json, { name: { shape, data } }):
@@ -49,7 +49,9 @@ and writes, as safetensors (or JSON with --json, { name: { shape, data } }):
 
 Options:
   --states FILE    states to evaluate (required)
-  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
+  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation);
+                   fixed parameters (a β not marked learnable) may be left out, and must match the config
+  --override-fixed let the weights' values of fixed parameters replace the config's
   --out FILE       where to write the outputs (required)
   --json           write JSON instead of safetensors
   --max-memory SIZE  most memory the graph may need, parameters and states in float32
@@ -57,14 +59,14 @@ Options:
   --allow-non-finite  write the outputs even when an energy, activation or ∂E/∂x̂ is NaN or ±∞
                    (without it: exit 1 naming the layer or synapse, nothing written)`,
   run(args, io) {
-    const { values, positionals } = parse('eval', args, { states: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, ...maxMemoryOption, ...allowNonFiniteOption }, ['CONFIG']);
+    const { values, positionals } = parse('eval', args, { states: { type: 'string' }, weights: { type: 'string' }, 'override-fixed': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, ...maxMemoryOption, ...allowNonFiniteOption }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
     const statesPath = required('eval', values, 'states');
     const outPath = required('eval', values, 'out');
-    const weights = values['weights'];
+    const weights = weightsOption('eval', values);
     const limit = { maxBytes: maxMemory('eval', values) };
     return withFiles((files) => {
-      const ham = buildHam(files, readConfig(files, positionals[0]!), typeof weights === 'string' ? weights : undefined, limit);
+      const ham = buildHam(files, readConfig(files, positionals[0]!), weights, limit);
       try {
         const states = readStates(files, ham, statesPath);
         let outputs: Record<string, SafeTensor>;

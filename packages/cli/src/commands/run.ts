@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { descendOptionsFromConfig, saveStates } from '@hamux-ts/config';
-import type { States, Tensor } from '@hamux-ts/core';
+import { didYouMean, type States, type Tensor } from '@hamux-ts/core';
 import { descend, type Progress } from '@hamux-ts/dynamics';
 import { integer, maxMemory, maxMemoryOption, parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { withFiles } from '../files.js';
 import { allowNonFiniteOption, nonFiniteResults, refuseNonFinite, stateResults } from '../finite.js';
-import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates } from '../io.js';
+import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates, weightsOption } from '../io.js';
 import { energySvg } from '../svg.js';
 import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 
@@ -16,7 +16,7 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 export const run: Command = {
   name: 'run',
   summary: 'relax states with the config\'s scheduler (descend)',
-  help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W] --out DIR [--backend auto|cpu|wasm|webgpu]
+  help: `Usage: hamux run CONFIG [--input S.safetensors] [--batch N] [--seed K] [--weights W [--override-fixed]] --out DIR [--backend auto|cpu|wasm|webgpu]
 
 Runs the dynamics (descend) with the config's scheduler settings and clamped layers, from the
 states in --input or from seeded random states, and writes:
@@ -28,7 +28,9 @@ Options:
   --input FILE     initial states (default: random states, see --batch and --seed)
   --batch N        samples of random initial states (default 1)
   --seed K         seed of random initial states (default 0)
-  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation)
+  --weights FILE   parameters saved by saveParams (default: the config's seeded initialisation);
+                   fixed parameters (a β not marked learnable) may be left out, and must match the config
+  --override-fixed let the weights' values of fixed parameters replace the config's
   --out DIR        output folder (required)
   --backend NAME   auto (WebGPU, else wasm, else cpu), cpu, wasm or webgpu (default auto)
   --max-memory SIZE  most memory the graph may need, parameters and states in float32
@@ -37,7 +39,7 @@ Options:
                    (without it: exit 1 naming the layer or synapse, nothing written)`,
   async run(args, io) {
     const { values, positionals } = parse('run', args, {
-      input: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' },
+      input: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' }, 'override-fixed': { type: 'boolean' },
       out: { type: 'string' }, backend: { type: 'string' }, ...maxMemoryOption, ...allowNonFiniteOption,
     }, ['CONFIG']);
     if (values['help']) return io.stdout(`${this.help}\n`);
@@ -45,7 +47,7 @@ Options:
     const batch = integer('run', values, 'batch', 1, 1);
     const seed = integer('run', values, 'seed', 0);
     const backend = (typeof values['backend'] === 'string' ? values['backend'] : 'auto') as BackendChoice;
-    if (!BACKENDS.includes(backend)) throw new UsageError(['run'], `unknown backend "${backend}" (expected one of: ${BACKENDS.join(', ')})`);
+    if (!BACKENDS.includes(backend)) throw new UsageError(['run'], `unknown backend "${backend}"${didYouMean(backend, BACKENDS)} (expected one of: ${BACKENDS.join(', ')})`);
     const input = values['input'];
     if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError(['run'], '--batch applies to random states only; the batch of --input is its own');
     const limit = { maxBytes: maxMemory('run', values), ...(typeof input === 'string' ? {} : { batch }) };
@@ -55,8 +57,7 @@ Options:
     // Every output is written at the end, together: a run that fails leaves --out as it was.
     return withFiles(async (files) => {
     const config = readConfig(files, positionals[0]!);
-    const weights = values['weights'];
-    const ham = buildHam(files, config, typeof weights === 'string' ? weights : undefined, limit);
+    const ham = buildHam(files, config, weightsOption('run', values), limit);
     try {
       const init: States<string> = typeof input === 'string' ? readStates(files, ham, input) : ham.randomStates(batch, seed);
       const onProgress = io.stderrIsTTY
