@@ -123,8 +123,8 @@ describe('non-finite inputs are refused, naming the file, tensor and entry', () 
     const states = file('nan.safetensors', smallStates([0, 1, NaN, 3], [0, -Infinity, 0]));
     const r = hamux('eval', config, '--states', states, '--out', out);
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/hidden: entry \[0, 1\] is -Infinity in float32; states must be finite/);
-    expect(r.stderr).toMatch(/pixels: entry \[0, 2\] is NaN; states must be finite/);
+    expect(r.stderr).toMatch(/^hamux: states ".*nan\.safetensors": hidden: entry \[0, 1\] is -Infinity in float32; states must be finite$/m);
+    expect(r.stderr).toMatch(/^hamux: states ".*nan\.safetensors": pixels: entry \[0, 2\] is NaN; states must be finite$/m);
 
     const ham = buildFromConfig(small);
     const tensors = paramsToSafetensors(ham);
@@ -135,14 +135,14 @@ describe('non-finite inputs are refused, naming the file, tensor and entry', () 
     const good = file('good.safetensors', smallStates([0, 1, 2, 3], [0, 0, 0]));
     const w = hamux('eval', config, '--states', good, '--weights', weights, '--out', out);
     expect(w.status, w.stderr).toBe(1);
-    expect(w.stderr).toMatch(/synapses\.enc\.W: entry \[1, 1\] is NaN; weights must be finite/);
+    expect(w.stderr).toMatch(/^hamux: weights ".*nan-weights\.safetensors": synapses\.enc\.W: entry \[1, 1\] is NaN; weights must be finite$/m);
     expect(existsSync(out)).toBe(false);
 
     // run with NaN weights names the parameter instead of "diverged at step 0".
     const dir = join(tmp, 'nf-run');
     const run = hamux('run', config, '--weights', weights, '--out', dir, '--backend', 'cpu');
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/synapses\.enc\.W: entry \[1, 1\] is NaN/);
+    expect(run.stderr).toMatch(/^hamux: weights ".*nan-weights\.safetensors": synapses\.enc\.W: entry \[1, 1\] is NaN/m);
     expect(run.stderr).not.toContain('diverged');
     expect(existsSync(dir)).toBe(false);
   });
