@@ -106,7 +106,7 @@ describe('states and weights files', () => {
     const c = file('odd.json', JSON.stringify(odd));
     const s = file('odd.states.safetensors', saveStates({ toString: tf.zeros([1, 2]) }));
     expect(failed(hamux('eval', c, '--states', s, '--out', join(tmp, 'odd.out')), 1)).toBe(
-      `hamux: states "${s}": hasOwnProperty: no tensor for layer "hasOwnProperty" (expected shape [batch, 3])\n`,
+      `hamux: states "${s}": hasOwnProperty: missing: no tensor for layer "hasOwnProperty" (expected shape [batch, 3])\n`,
     );
   });
 

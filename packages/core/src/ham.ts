@@ -167,7 +167,7 @@ export class HAM<L extends string, S extends string> {
       const layer = this.layers[name];
       const path = [...at, name];
       if (t === undefined) {
-        errors.push(new HamuxError(path, `no tensor for layer "${name}" (expected shape [batch, ${layer.shape.join(', ')}])`, 'invalid_argument'));
+        errors.push(new HamuxError(path, `missing: no tensor for layer "${name}" (expected shape [batch, ${layer.shape.join(', ')}])`, 'invalid_argument'));
         continue;
       }
       if (!(t instanceof tf.Tensor) || t.isDisposed) {

@@ -24,7 +24,7 @@ describe('checkStates', () => {
     const ham = graph();
     const t = tf.zeros([1, 2]);
     const e = thrown(() => ham.checkStates({ toString: t }));
-    expect(e.message).toBe('states.hasOwnProperty: no tensor for layer "hasOwnProperty" (expected shape [batch, 3])');
+    expect(e.message).toBe('states.hasOwnProperty: missing: no tensor for layer "hasOwnProperty" (expected shape [batch, 3])');
     expect(e.code).toBe('invalid_argument');
     t.dispose();
     ham.dispose();
