@@ -2,7 +2,7 @@
 // registers no gradients, and the module that does cannot be loaded by plain Node, so the build
 // bundles it (see src/tf.ts and scripts/build-package.mjs). Vitest resolves '@hamux-ts/core' to
 // the sources, so only a separate `node` process exercises the real package.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,5 +90,29 @@ describe('the built package from plain node', () => {
     close(r['dsin'], [0, 1, 2].map(Math.cos));
     close(r['dsinUser'], [0, 1, 2].map((t) => Math.sin(t) + t * Math.cos(t)));
     close(r['second'], [0, 1, 2].map((t) => -Math.sin(t)));
+  });
+
+  it('prints no advice to install tfjs-node, and leaves tfjs\'s other warnings on', () => {
+    // Plain library use, no useBackend and no PROD flag: the cpu backend is tfjs's default.
+    const script = `
+      import { hypergraph, lagrangians as L, synapses as Y, tf } from '@hamux-ts/core';
+      const ham = hypergraph()
+        .layer('v', { shape: [3], lagrangian: L.identity() })
+        .layer('h', { shape: [2], lagrangian: L.tanh() })
+        .synapse('s', Y.dense(), ['v', 'h'])
+        .build({ seed: 0 });
+      const x = ham.randomStates(2, 1);
+      const e = ham.energy(x);
+      console.log('RESULT ' + JSON.stringify({ backend: [tf.getBackend() === 'cpu' ? 1 : 0], energies: Array.from(e.dataSync()), prod: [tf.env().getBool('PROD') ? 1 : 0] }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const output = r.stdout + r.stderr;
+    expect(output).not.toMatch(/tfjs-node|looks like you are running/i);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    const result = JSON.parse(line!.slice('RESULT '.length)) as Record<string, number[]>;
+    expect(result['backend']).toEqual([1]);
+    expect(result['energies']).toHaveLength(2);
+    expect(result['prod']).toEqual([0]);
   });
 });
