@@ -1,3 +1,9 @@
+/**
+ * Declarative configs: zod schemas and the JSON Schema, `buildFromConfig`, `defineConfig`, presets,
+ * a registry for user-defined kinds, and safetensors weights and states.
+ *
+ * @module @hamux-ts/config
+ */
 export * from './safetensors.js';
 export * from './json.js';
 export * from './schema.js';

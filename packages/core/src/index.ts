@@ -1,3 +1,9 @@
+/**
+ * Neuron layers, the Lagrangian and hypersynapse libraries, the typed `hypergraph()` builder and
+ * the compiled `HAM`: total energy, energy tree and update signals `∂E/∂x̂`.
+ *
+ * @module @hamux-ts/core
+ */
 export { tf } from './tf.js';
 export type { Tensor } from './tf.js';
 export { HamuxError, HamuxErrors, closestName, didYouMean, formatPath, parsePath, type HamuxErrorCode, type ErrorPath } from './errors.js';

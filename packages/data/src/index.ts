@@ -1,4 +1,8 @@
-// Data for hamux-ts examples and benchmarks: MNIST digits, random patterns, corruption, PNG grids, patches.
+/**
+ * Data for hamux-ts examples and benchmarks: MNIST digits, random patterns, corruption, PNG grids, patches.
+ *
+ * @module @hamux-ts/data
+ */
 export { type LabelledImages, pick } from './images.js';
 export { loadMnist } from './mnist.js';
 export { split, subset, balancedSubset } from './split.js';

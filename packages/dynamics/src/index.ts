@@ -1,3 +1,9 @@
+/**
+ * The scheduler: `descend` / `descendSync` integrate `τ_i dx_i/dt = −∂E/∂x̂_i` with per-layer time
+ * constants, step control, clamping and per-sample convergence; `Relaxation` is the same loop stepped by the caller.
+ *
+ * @module @hamux-ts/dynamics
+ */
 export { descend, descendSync } from './descend.js';
 export { Relaxation, type RelaxOptions, type Reading } from './relaxation.js';
 export type { DescendOptions, Clamp, Progress, Tolerance, Settings } from './options.js';

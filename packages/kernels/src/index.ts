@@ -1,3 +1,9 @@
+/**
+ * The numeric ground floor: CPU matrix products (OpenBLAS addon, WebAssembly SIMD or JS), the row
+ * routines of a fused step, and tfjs cpu/wasm kernels built on them.
+ *
+ * @module @hamux-ts/kernels
+ */
 export { type Gemm, type GemmName, type Sgemm, type SoftmaxRows, jsGemm, jsSgemm, jsSoftmax, checkGemmArgs } from './gemm.js';
 export { type NativeGemm } from './native.js';
 export {

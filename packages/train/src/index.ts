@@ -7,6 +7,8 @@
  * - initial states: `clampedInput`, `corruptedInput`, `maskedInput`, or any `Prepare`.
  * - `Trainer` / `train`: seeded mini-batches, tfjs optimizers, clipping, evaluation, progress,
  *   safetensors checkpoints with exact resume.
+ *
+ * @module @hamux-ts/train
  */
 export { unroll, type UnrollOptions, type UnrollResult } from './unroll.js';
 export type { Batch, Prepared, ClampMap } from './batch.js';

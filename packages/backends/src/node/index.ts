@@ -1,5 +1,10 @@
-// @hamux-ts/backends under Node (the `node` export condition): WebGPU through Dawn, the wasm
-// binaries from the installed tfjs-backend-wasm, and the fast CPU kernels of @hamux-ts/kernels.
+/**
+ * @hamux-ts/backends under Node (the `node` export condition): WebGPU through Dawn, the wasm
+ * binaries from the installed tfjs-backend-wasm, and the fast CPU kernels of @hamux-ts/kernels.
+ * The browser build (the `browser` condition) exports the same names.
+ *
+ * @module @hamux-ts/backends
+ */
 import { selectBackend } from '../select.js';
 import type { BackendChoice, BackendReport, UseBackendOptions } from '../types.js';
 import { nodePlatform } from './platform.js';

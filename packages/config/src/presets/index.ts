@@ -84,7 +84,7 @@ export const convHierarchical = presetFunction(convHierarchicalPreset);
 export const energyTransformer = presetFunction(energyTransformerPreset);
 
 export { presetNames, type PresetName, type PresetConfig } from './catalog.js';
-export type { CommonOptions, ParamInput } from './preset.js';
+export type { CommonOptions, ParamInput, PerLayer } from './preset.js';
 export type { DenseAssociativeMemoryOptions, ModernHopfieldOptions, HiddenMemoryOptions } from './memories.js';
 export type { ClassifierOptions } from './classifier.js';
 export type { ConvHierarchicalOptions } from './conv-hierarchical.js';

@@ -26,6 +26,9 @@ export type AnyPreset = PresetDefinition<string, any, any, string, string>;
 /** A Lagrangian parameter as a user gives it: a value, or `{ value, learnable: true }` to train it. */
 export type ParamInput = number | { readonly value: number; readonly learnable: boolean };
 
+/** A value for some of a preset's layers, by layer name (`{ hidden: 0.5 }`); layers left out keep the preset's default. */
+export type PerLayer<L extends string, T> = { readonly [K in L]?: T };
+
 /** The options every preset takes besides its own. */
 export interface CommonOptions<L extends string> {
   /** Seed of every parameter's initialisation, default 0. */
@@ -33,9 +36,9 @@ export interface CommonOptions<L extends string> {
   /** Scheduler settings (`descend`), replacing the preset's own. */
   readonly scheduler?: SchedulerInput;
   /** Time constants τ by layer name, over the preset's defaults. */
-  readonly tau?: { readonly [K in L]?: number };
+  readonly tau?: PerLayer<L, number>;
   /** Layers held fixed by the scheduler (`"clamp": true`), over the preset's defaults. */
-  readonly clamp?: { readonly [K in L]?: boolean };
+  readonly clamp?: PerLayer<L, boolean>;
 }
 
 /** The validated common options. */

@@ -6,6 +6,7 @@ import { alongAxis, sumPerSample } from '../ops.js';
 import { formatShape, resolveAxis, type Shape } from '../shape.js';
 import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
+import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -238,15 +239,6 @@ function hostRows(kind: HostLagrangian['kind'], row: (x: Float32Array, xhat: Flo
   });
 }
 
-/** `out = c (p ⊙ w − p (p · w))` on every row of D: the softmax Jacobian `c (diag p − p pᵀ)` times w. */
-function softmaxJvpRows(p: Float32Array, w: Float32Array, out: Float32Array, count: number, D: number, c: number): void {
-  for (let o = 0, end = count * D; o < end; o += D) {
-    let pw = 0;
-    for (let i = o; i < o + D; i++) pw += p[i]! * w[i]!;
-    for (let i = o; i < o + D; i++) out[i] = c * p[i]! * (w[i]! - pw);
-  }
-}
-
 // softmax: L = (1/β) log Σ e^{βx}, x̂ = softmax(βx), per row of D: the gemm's softmax rows on a copy
 // of x, their log-sum-exps summed per sample (in place in L when a sample is one row).
 // Adjoint: ∇²L = β (diag x̂ − x̂ x̂ᵀ); ∂x̂/∂β = x̂ ⊙ x − x̂ (x̂ · x)
@@ -275,19 +267,8 @@ const hostSoftmax = (D: number): HostLagrangian => {
       hvp: (_x, xhat, w, out, B, n, p) => softmaxJvpRows(xhat, w, out, (B * n) / D, D, scalarOf(p, 'beta')),
       paramVjp: (x, xhat, w, B, n, _p, d) => {
         const dBeta = d['beta'];
-        if (!dBeta) return;
-        // Σ_rows [Σ w x̂ x − (x̂ · w)(x̂ · x)]
-        let s = 0;
-        for (let o = 0, end = B * n; o < end; o += D) {
-          let pwx = 0, pw = 0, px = 0;
-          for (let i = o; i < o + D; i++) {
-            pwx += xhat[i]! * w[i]! * x[i]!;
-            pw += xhat[i]! * w[i]!;
-            px += xhat[i]! * x[i]!;
-          }
-          s += pwx - pw * px;
-        }
-        dBeta[0]! += s;
+        // Σ_rows [Σ x̂ x w − (x̂ · x)(x̂ · w)]
+        if (dBeta) dBeta[0]! += softmaxBetaVjpRows(xhat, x, w, (B * n) / D, D);
       },
     },
   };

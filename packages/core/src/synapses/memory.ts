@@ -7,6 +7,7 @@ import { learnableParam, positiveInteger } from './common.js';
 import type { MemorySpec } from '../builtin.js';
 import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
+import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -284,27 +285,8 @@ const softmaxCurve: MemoryCurve = {
     Fp.set(h);
     gemm.softmax(Fp, 0, rows, K, scalarOf(p, 'beta'), lse, 0, 0);
   },
-  curvature: (_h, Fp, r, rows, K, p) => {
-    const beta = scalarOf(p, 'beta');
-    for (let o = 0, end = rows * K; o < end; o += K) {
-      let pr = 0;
-      for (let k = o; k < o + K; k++) pr += Fp[k]! * r[k]!;
-      for (let k = o; k < o + K; k++) r[k] = beta * Fp[k]! * (r[k]! - pr);
-    }
-  },
-  dBeta: (h, Fp, r, rows, K) => {
-    let s = 0;
-    for (let o = 0, end = rows * K; o < end; o += K) {
-      let phr = 0, ph = 0, pr = 0;
-      for (let k = o; k < o + K; k++) {
-        phr += Fp[k]! * h[k]! * r[k]!;
-        ph += Fp[k]! * h[k]!;
-        pr += Fp[k]! * r[k]!;
-      }
-      s += phr - ph * pr;
-    }
-    return s;
-  },
+  curvature: (_h, Fp, r, rows, K, p) => softmaxJvpRows(Fp, r, r, rows, K, scalarOf(p, 'beta')),
+  dBeta: (h, Fp, r, rows, K) => softmaxBetaVjpRows(Fp, h, r, rows, K),
 };
 
 // F = ½ max(h, 0)²: F′ = max(h, 0), F″ = [h > 0]
