@@ -89,7 +89,7 @@ const shown = Array.from({ length: 10 }, (_, c) => c * perClass.test);
 const images = (patches: Float32Array) => unpatchify(concat(shown.map((i) => patches.subarray(i * n * p, (i + 1) * n * p))), IMAGE, sizes.patch);
 const greyHidden = fillHidden(test, hidden, new Float32Array(p).fill(0.5), p);
 const png = join(options.outDir, 'inpainting.png');
-writeImageGrid(png, [images(greyHidden), images(asTrained.patches), images(test)], { shape: [28, 28], scale: 3, columns: 10 });
+writeImageGrid(png, [images(greyHidden), images(asTrained.patches), images(test)], { shape: [28, 28], scale: 3, columns: 10, rowLabels: ['hidden', 'reconstructed', 'original'] });
 console.log(`wrote ${png} (rows: hidden patches in grey / reconstructed / original)`);
 
 // The energy along the run to a minimum, for the first digit of each class.

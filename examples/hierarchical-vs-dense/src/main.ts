@@ -90,7 +90,8 @@ const pick = (centred: Float32Array) => {
 const pictured = [noiseLevels.indexOf(sizes.trainStd), noiseLevels.length - 1];
 const rows = pictured.flatMap((l) => [pick(noisyByLevel[l]!), pick(converged[0]![l]!.images), pick(converged[1]![l]!.images), pick(clean)]);
 const png = join(options.outDir, 'denoised.png');
-writeImageGrid(png, rows, { shape: [28, 28], scale: 2, columns: 10 });
+const rowLabels = pictured.flatMap((l) => [`noisy (sd ${noiseLevels[l]})`, 'dense', 'hierarchical', 'original']);
+writeImageGrid(png, rows, { shape: [28, 28], scale: 2, columns: 10, rowLabels });
 console.log(`\nwrote ${png} (σ = ${pictured.map((l) => noiseLevels[l]).join(', then σ = ')}; rows noisy / dense / hierarchical (converged) / original)`);
 const svg = linePlot(
   [

@@ -1,6 +1,7 @@
 import { HamuxError, type ErrorPath } from '@hamux-ts/core';
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { drawText, FONT_CHARACTERS, GLYPH_HEIGHT, textWidth, undrawable } from './font.js';
 
 /**
  * Image grids as PNG files: one row per batch (original / corrupted / recalled, say), one column
@@ -19,6 +20,13 @@ export interface GridOptions {
   readonly columns?: number;
   /** Grey level of the padding, 0–255, default 128. */
   readonly background?: number;
+  /**
+   * One label per row ('original', 'corrupted', 'recalled', say), drawn left of the row in a built-in
+   * 5 × 7 pixel font: capitals (lower case is drawn as upper case), digits, space and `.,:-_/%()+='!?#<>*→×`.
+   */
+  readonly rowLabels?: readonly string[];
+  /** Pixels per font pixel of the row labels, default `max(1, round(height · scale / 28))`. */
+  readonly labelScale?: number;
 }
 
 function positiveInteger(path: ErrorPath, v: number): number {
@@ -31,7 +39,9 @@ function positiveInteger(path: ErrorPath, v: number): number {
  * row-major; shorter rows leave their end blank.
  *
  * ```ts
- * writeFileSync('recall.png', imageGrid([original, corrupted, recalled], { shape: [28, 28], columns: 10, scale: 3 }));
+ * writeFileSync('recall.png', imageGrid([original, corrupted, recalled], {
+ *   shape: [28, 28], columns: 10, scale: 3, rowLabels: ['original', 'corrupted', 'recalled'],
+ * }));
  * ```
  */
 export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptions): Uint8Array {
@@ -52,18 +62,37 @@ export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptio
   const columns = options.columns === undefined ? longest : Math.min(positiveInteger(['columns'], options.columns), longest);
   if (rows.length === 0 || columns === 0) throw new HamuxError(['imageGrid', 'rows'], 'no images to draw', 'invalid_argument');
   const background = options.background ?? 128;
+  const labels = options.rowLabels;
+  if (labels !== undefined) {
+    if (labels.length !== rows.length) throw new HamuxError(['imageGrid', 'rowLabels'], `has ${labels.length} labels for ${rows.length} rows`, 'shape_mismatch');
+    labels.forEach((label, r) => {
+      const missing = undrawable(label);
+      if (missing.length > 0) {
+        throw new HamuxError(['imageGrid', 'rowLabels', r], `cannot draw ${missing.map((ch) => JSON.stringify(ch)).join(', ')} (the label font has ${FONT_CHARACTERS})`, 'invalid_argument');
+      }
+    });
+  }
+  const labelScale = positiveInteger(['labelScale'], options.labelScale ?? Math.max(1, Math.round((h * scale) / 28)));
+  // The label column (with a gap of `padding`, at least the width of one font pixel) and each row's height.
+  const labelWidth = labels === undefined ? 0 : Math.max(...labels.map((l) => textWidth(l, labelScale))) + Math.max(padding, labelScale);
+  const rowHeight = labels === undefined ? h * scale : Math.max(h * scale, GLYPH_HEIGHT * labelScale);
 
-  const width = padding + columns * (w * scale + padding);
-  const height = padding + rows.length * (h * scale + padding);
+  const width = padding + labelWidth + columns * (w * scale + padding);
+  const height = padding + rows.length * (rowHeight + padding);
   const png = new PNG({ width, height });
   png.data.fill(background);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+  // Black text on a light background, white on a dark one; each label centred on its row.
+  labels?.forEach((label, r) => {
+    const y = padding + r * (rowHeight + padding) + Math.floor((rowHeight - GLYPH_HEIGHT * labelScale) / 2);
+    drawText(png.data, width, padding, y, label, { scale: labelScale, ink: background < 128 ? 255 : 0 });
+  });
   const level = (v: number) => Math.round((255 * (Math.min(hi, Math.max(lo, v)) - lo)) / (hi - lo));
   rows.forEach((row, r) => {
     const images = Math.min(columns, row.length / size);
     for (let k = 0; k < images; k++) {
-      const x0 = padding + k * (w * scale + padding);
-      const y0 = padding + r * (h * scale + padding);
+      const x0 = padding + labelWidth + k * (w * scale + padding);
+      const y0 = padding + r * (rowHeight + padding);
       for (let y = 0; y < h * scale; y++) {
         for (let x = 0; x < w * scale; x++) {
           const src = k * size + (Math.floor(y / scale) * w + Math.floor(x / scale)) * c;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { imageGrid, loadMnist, patchify, rng, unpatchify, writeImageGrid } from '../src/index.js';
+import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from '../src/font.js';
 
 describe('imageGrid', () => {
   it('draws rows of images at scale with padding; decoding gives the pixels back', () => {
@@ -48,6 +49,51 @@ describe('imageGrid', () => {
     }
     expect(() => imageGrid([new Float32Array(5)], { shape: [2, 2] })).toThrow('imageGrid.rows[0]: has 5 values, not a multiple of 2·2·1 = 4');
     expect(() => imageGrid([], { shape: [2, 2] })).toThrow('imageGrid.rows: no images to draw');
+  });
+});
+
+describe('imageGrid row labels', () => {
+  const pixel = (png: PNG, x: number, y: number) => png.data[(y * png.width + x) * 4]!;
+
+  it('draws each label left of its row in the label font, and moves the images right by the label column', () => {
+    const rows = [new Float32Array(4).fill(1), new Float32Array(4).fill(1)]; // one white 2×2 image per row
+    const labels = ['ab', 'recalled'];
+    const scale = 5, padding = 2, labelScale = 1;
+    const png = PNG.sync.read(Buffer.from(imageGrid(rows, { shape: [2, 2], scale, padding, background: 128, rowLabels: labels, labelScale })));
+    const labelWidth = textWidth('recalled') + padding;
+    const rowHeight = Math.max(2 * scale, GLYPH_HEIGHT); // 10 pixels of image, 7 of text
+    expect(png.width).toBe(padding + labelWidth + (2 * scale + padding));
+    expect(png.height).toBe(padding + 2 * (rowHeight + padding));
+    labels.forEach((label, r) => {
+      const top = padding + r * (rowHeight + padding) + Math.floor((rowHeight - GLYPH_HEIGHT) / 2);
+      // Every font pixel of every character, black where the glyph has ink, background elsewhere.
+      [...label].forEach((ch, i) => {
+        const g = glyph(ch)!;
+        for (let fy = 0; fy < GLYPH_HEIGHT; fy++) {
+          for (let fx = 0; fx < GLYPH_WIDTH; fx++) {
+            expect(pixel(png, padding + i * (GLYPH_WIDTH + 1) + fx, top + fy), `${label}[${i}] (${fx}, ${fy})`).toBe(g[fy * GLYPH_WIDTH + fx] ? 0 : 128);
+          }
+        }
+      });
+      // The image, white, starts after the label column.
+      const y0 = padding + r * (rowHeight + padding);
+      expect(pixel(png, padding + labelWidth, y0)).toBe(255);
+      expect(pixel(png, padding + labelWidth - 1, y0)).toBe(128);
+      expect(pixel(png, padding + labelWidth + 2 * scale - 1, y0 + 2 * scale - 1)).toBe(255);
+    });
+  });
+
+  it('scales labels with the images, draws white on a dark background, and refuses labels it cannot draw', () => {
+    const mnist = [new Float32Array(784 * 2), new Float32Array(784 * 2)];
+    const plain = PNG.sync.read(Buffer.from(imageGrid(mnist, { shape: [28, 28] })));
+    const labelled = PNG.sync.read(Buffer.from(imageGrid(mnist, { shape: [28, 28], rowLabels: ['original', 'recalled'] })));
+    expect(labelled.width - plain.width).toBe(textWidth('original', 2) + 2); // 28 · 2 / 28 = 2 pixels per font pixel
+    expect(labelled.height).toBe(plain.height);
+    const dark = PNG.sync.read(Buffer.from(imageGrid([new Float32Array(4)], { shape: [2, 2], background: 20, rowLabels: ['I'], labelScale: 1 })));
+    expect(Array.from({ length: dark.width * dark.height }, (_, i) => dark.data[i * 4]).filter((v) => v === 255)).toHaveLength(glyph('I')!.filter((v) => v).length);
+    expect(() => imageGrid(mnist, { shape: [28, 28], rowLabels: ['one'] })).toThrow('imageGrid.rowLabels: has 1 labels for 2 rows');
+    expect(() => imageGrid(mnist, { shape: [28, 28], rowLabels: ['ok', 'β = 0.1 é'] })).toThrow('imageGrid.rowLabels[1]: cannot draw "β", "é" (the label font has A–Z');
+    expect(() => imageGrid(mnist, { shape: [28, 28], rowLabels: ['a', 'b'], labelScale: 0 })).toThrow('imageGrid.labelScale: must be a positive integer, got 0');
   });
 });
 
