@@ -39,7 +39,7 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
       ham.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 180_000); // ~18 s of CPU: two trainings and 200-step descents; room for a busy 2-core machine
 
   it('the example pits models of about the same size against each other', () => {
     const s = exampleSizes(false);
