@@ -1,18 +1,11 @@
 // Errors as data: configs, presets and safetensors files report problems with a stable code and their
 // path as keys and indices (issue 14, item 6), the message kept for people.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import { HamuxError, HamuxErrors, hypergraph, lagrangians as L, synapses as Y } from '@hamux-ts/core';
 import { buildFromConfig, createRegistry, decodeSafetensors, encodeSafetensors, loadParams, parseConfig, presets, saveParams } from '@hamux-ts/config';
 
-function thrown(f: () => unknown): HamuxError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxError);
-    return e as HamuxError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = (f: () => unknown): HamuxError => thrownBy(f, HamuxError);
 
 /** Each problem as `[code, path]`. */
 const problems = (e: HamuxError) => (e instanceof HamuxErrors ? e.errors : [e]).map((x) => [x.code, x.path]);

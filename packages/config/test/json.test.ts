@@ -1,18 +1,11 @@
 // JSON text read strictly: syntax errors by line and column, duplicate keys refused at their key
 // path, any depth refused past the limit without touching the call stack.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import { MAX_JSON_DEPTH, buildFromConfig, parseJson } from '@hamux-ts/config';
 
-function thrown(f: () => unknown): HamuxError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxError);
-    return e as HamuxError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = (f: () => unknown): HamuxError => thrownBy(f, HamuxError);
 
 describe('parseJson', () => {
   it('gives what JSON.parse gives for valid text', () => {

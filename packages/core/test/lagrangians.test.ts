@@ -10,6 +10,7 @@
  * so energies are compared with `rtol · (Σ|x̂⊙x| + |L|)` (see `energyScale`), never looser.
  */
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import {
   tf,
   hypergraph,
@@ -933,15 +934,7 @@ describe('bad options', () => {
     expect(() => L.softmax({ axis: -3 })).not.toThrow(); // the range is known only with a shape
   });
 
-  function buildError(f: () => unknown): HamuxErrors {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(HamuxErrors);
-      return e as HamuxErrors;
-    }
-    throw new Error('expected the build to throw');
-  }
+  const buildError = (f: () => unknown): HamuxErrors => thrownBy(f, HamuxErrors);
 
   it.each([
     ['softmax axis 2 on [4, 5]', L.softmax({ axis: 2 }), [4, 5], /softmax: axis 2 is out of range for a layer of shape \[4, 5\]/],

@@ -1,5 +1,6 @@
 // States are looked up by own property, batches are positive, unknown names get a hint.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import { HamuxError, HamuxErrors, hypergraph, lagrangians as L, synapses as Y, tf } from '../src/index.js';
 
 const graph = () =>
@@ -9,15 +10,7 @@ const graph = () =>
     .synapse('s', Y.dense(), ['hasOwnProperty', 'toString'])
     .build({ seed: 0 });
 
-function thrown(f: () => unknown): HamuxError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxError);
-    return e as HamuxError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = (f: () => unknown): HamuxError => thrownBy(f, HamuxError);
 
 describe('checkStates', () => {
   it('a layer named after an Object method is missing, not "expected a tensor"', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import {
   tf,
   hypergraph,
@@ -740,15 +741,7 @@ describe('signals are differentiable again (training backpropagates through ∂E
 // 4. Wrong connections are rejected at build time.
 // ---------------------------------------------------------------------------------------------
 
-function buildError(build: () => unknown): HamuxErrors {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxErrors);
-    return e as HamuxErrors;
-  }
-  throw new Error('expected the build to fail');
-}
+const buildError = (f: () => unknown): HamuxErrors => thrownBy(f, HamuxErrors);
 
 describe('wrong connections are rejected when the graph is built', () => {
   it('conv2d whose output shape does not match the second layer', () => {

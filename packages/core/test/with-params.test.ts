@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import {
   tf,
   hypergraph,
@@ -38,15 +39,7 @@ function disposeTree(p: Params): void {
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 
-function errorsOf(f: () => unknown): HamuxErrors {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxErrors);
-    return e as HamuxErrors;
-  }
-  throw new Error('expected a HamuxErrors');
-}
+const errorsOf = (f: () => unknown): HamuxErrors => thrownBy(f, HamuxErrors);
 
 describe('HAM.withParams', () => {
   it("gives the energies and signals of the original graph evaluated with options.params", () => {

@@ -29,3 +29,17 @@ export function relErrPerEntry(a: ArrayLike<number>, b: ArrayLike<number>): numb
   }
   return Number.isNaN(worst) ? Infinity : worst;
 }
+
+/**
+ * What `f` throws, checked to be an instance of `type`; anything else (no throw, another kind of
+ * error) fails the test with what happened instead.
+ */
+export function thrownBy<T>(f: () => unknown, type: abstract new (...args: never[]) => T): T {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`expected a ${type.name} to be thrown, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  throw new Error(`expected a ${type.name} to be thrown, but nothing was`);
+}
