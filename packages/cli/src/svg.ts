@@ -1,5 +1,5 @@
 /** Hand-written SVG drawings: the hypergraph, and energy against step. */
-import { linePlot } from '@hamux-ts/plot';
+import { linePlot, textWidth } from '@hamux-ts/plot';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
@@ -21,23 +21,9 @@ const overlaps = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0
 const grow = (b: Box, p: number): Box => ({ x0: b.x0 - p, y0: b.y0 - p, x1: b.x1 + p, y1: b.y1 + p });
 const square = (x: number, y: number, half: number): Box => ({ x0: x - half, y0: y - half, x1: x + half, y1: y + half });
 
-/**
- * The advance of `text` in ems, an upper bound for DejaVu Sans (Chromium's and Inkscape's sans-serif
- * on Linux, wider than Helvetica or Arial), so that boxes computed from it hold the drawn text.
- */
-function textEm(text: string, bold: boolean): number {
-  let em = 0;
-  for (const c of text) {
-    if (/[ !'(),\-./:;I[\]\\ijl|`frt]/.test(c)) em += bold ? 0.5 : 0.42;
-    else if (/[mwMW%@]/.test(c)) em += bold ? 1.11 : 1.0;
-    else if (/[a-z0-9_]/.test(c)) em += bold ? 0.72 : 0.64;
-    else em += bold ? 0.86 : 0.84;
-  }
-  return em;
-}
 /** The box of one line of text whose baseline starts (`start`) or is centred (`middle`) at `(x, y)`. */
 function textBox(x: number, y: number, text: string, size: number, anchor: 'start' | 'middle', bold = false): Box {
-  const w = textEm(text, bold) * size;
+  const w = textWidth(text, size, bold);
   const x0 = anchor === 'middle' ? x - w / 2 : x;
   return { x0, y0: y - 0.95 * size, x1: x0 + w, y1: y + 0.25 * size };
 }
@@ -67,9 +53,9 @@ export function graphSvg(layers: readonly GraphLayer[], edges: readonly GraphEdg
   const n = layers.length;
   const shapeText = (l: GraphLayer) => `[${l.shape.join(', ')}] ${l.kind}`;
   // Each circle holds its layer's name; R is the largest.
-  const radius = new Map(layers.map((l) => [l.name, Math.max(28, (textEm(l.name, true) * NODE_FONT) / 2 + 6)]));
+  const radius = new Map(layers.map((l) => [l.name, Math.max(28, textWidth(l.name, NODE_FONT, true) / 2 + 6)]));
   const R = Math.max(28, ...radius.values());
-  const widest = Math.max(0, ...layers.map((l) => textEm(shapeText(l), false) * SHAPE_FONT));
+  const widest = Math.max(0, ...layers.map((l) => textWidth(shapeText(l), SHAPE_FONT)));
   // Several synapses between the same layers spread across the line joining them (30 px apart).
   const between = new Map<string, number>();
   for (const e of edges) {
@@ -77,7 +63,7 @@ export function graphSvg(layers: readonly GraphLayer[], edges: readonly GraphEdg
     if (new Set(e.connects).size > 1) between.set(key, (between.get(key) ?? 0) + 1);
   }
   const crowd = Math.max(1, ...between.values());
-  const labelWidth = Math.max(0, ...edges.filter((e) => new Set(e.connects).size > 1).map((e) => textEm(`${e.name} (${e.kind})`, false) * LABEL_FONT));
+  const labelWidth = Math.max(0, ...edges.filter((e) => new Set(e.connects).size > 1).map((e) => textWidth(`${e.name} (${e.kind})`, LABEL_FONT)));
   // The distance from the middle to each layer. Two in a row: a circle and half a shape label
   // apart, and with a column of squares between them, room for a label beside it. More on a circle:
   // neighbours a circle or a shape label apart, and each chord's middle far enough from the centre
@@ -149,7 +135,7 @@ export function graphSvg(layers: readonly GraphLayer[], edges: readonly GraphEdg
   const taken = (b: Box) => nodeBoxes.some((o) => overlaps(b, o)) || squares.some((o) => overlaps(b, o)) || labels.some((o) => overlaps(b, grow(o.box, 2)));
   for (const s of placed) {
     const text = `${s.edge.name} (${s.edge.kind})`;
-    const w = textEm(text, false) * LABEL_FONT, h = 1.2 * LABEL_FONT;
+    const w = textWidth(text, LABEL_FONT), h = 1.2 * LABEL_FONT;
     const [x, y] = s.at;
     let best: { box: Box; cost: number; d: number } | undefined;
     for (let d = 0; d <= 600 && !(best && best.cost < d); d += 6) {

@@ -1,21 +1,16 @@
 // The hypergraph drawing of `hamux inspect --svg`, checked as geometry: the SVG is parsed, every
-// circle, square and line of text becomes a box (text from DejaVu Sans's advance widths, measured in
-// Chromium, the font Linux browsers draw sans-serif with), and the boxes must not overlap and must
-// lie inside the viewBox. HAMUX_TEST_ARTIFACTS=DIR keeps the drawings for looking at.
+// circle, square and line of text becomes a box (text as wide as plot's `textWidth`, an upper bound
+// for DejaVu Sans, the font Linux browsers draw sans-serif with, checked in plot's tests), and the
+// boxes must not overlap and must lie inside the viewBox. HAMUX_TEST_ARTIFACTS=DIR keeps the drawings for looking at.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFromConfig } from '@hamux-ts/config';
+import { textWidth } from '@hamux-ts/plot';
 import { graphSvg, type GraphEdge, type GraphLayer } from '../src/svg.js';
 
 const modelsDir = resolve(import.meta.dirname, '../../../configs/models');
 
-/** Advance widths of ASCII 32–126 in thousandths of an em (DejaVu Sans Book and Bold, Chromium 156's canvas measureText). */
-const DEJAVU = {
-  normal: '318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636 636 337 337 838 838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 695 635 611 732 684 989 685 611 685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 579 278 974 634 612 635 635 411 521 392 634 592 818 592 592 525 636 337 636 838',
-  bold: '348 456 521 838 696 1002 872 306 457 457 523 838 380 415 380 365 696 696 696 696 696 696 696 696 696 696 400 400 838 838 838 580 1000 774 762 734 830 683 683 821 837 372 372 775 637 995 837 850 733 850 770 720 682 812 774 1103 771 724 725 457 365 457 838 500 500 675 716 593 716 678 435 716 712 343 343 665 343 1042 712 687 716 716 493 595 478 712 652 924 645 652 582 712 365 712 838',
-};
-const advance = { normal: DEJAVU.normal.split(' ').map(Number), bold: DEJAVU.bold.split(' ').map(Number) };
 const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
 
 interface Box { x0: number; y0: number; x1: number; y1: number; what: string }
@@ -42,7 +37,7 @@ function parse(svg: string): Drawing {
   for (const m of svg.matchAll(/(<text[^>]*>)([^<]*)<\/text>/g)) {
     const tag = m[1]!, text = unescape(m[2]!);
     const size = n(tag, 'font-size'), bold = attr(tag, 'font-weight') === 'bold';
-    const w = ([...text].reduce((s, c) => s + (advance[bold ? 'bold' : 'normal'][c.charCodeAt(0) - 32] ?? 1000), 0) / 1000) * size;
+    const w = textWidth(text, size, bold);
     const x = n(tag, 'x'), y = n(tag, 'y');
     const x0 = attr(tag, 'text-anchor') === 'middle' ? x - w / 2 : x;
     // DejaVu Sans: ascent 0.93 em above the baseline at most (capitals and accents), descent 0.24 em.

@@ -5,3 +5,4 @@
  */
 export { linePlot, COLOURS, type Series, type LinePlotOptions } from './line-plot.js';
 export { niceTicks, logTicks, formatTick } from './ticks.js';
+export { textWidth } from './text.js';

@@ -1,4 +1,5 @@
 import { formatTick, logTicks, niceTicks } from './ticks.js';
+import { textWidth } from './text.js';
 
 /** One named curve: points `(x[i], y[i])`; non-finite points (and ≤ 0 on a log axis) break the line. */
 export interface Series {
@@ -21,6 +22,12 @@ export interface LinePlotOptions {
   readonly height?: number;
   /** Show the legend (default: when there is more than one named series). */
   readonly legend?: boolean;
+  /**
+   * Where the legend goes, always outside the plot area: `right` of it, or `below` the x-axis label
+   * in rows. Default: right when the legend takes at most a third of the width and fits the
+   * plot's height, else below.
+   */
+  readonly legendPosition?: 'right' | 'below';
 }
 
 /** Ten well-separated colours (the matplotlib "tab10" order, a convention readers know). */
@@ -60,11 +67,14 @@ function unit(a: Axis, v: number): number {
 
 /**
  * A line plot as a standalone SVG document: axes with round ticks (powers of ten on log axes),
- * labels, a title and a legend. Plain SVG 1.1, so browsers, `rsvg-convert` and Inkscape all draw it.
+ * labels, a title and a legend outside the plot area, so it never covers the data (see
+ * `legendPosition`). Plain SVG 1.1, so browsers, `rsvg-convert` and Inkscape all draw it.
  */
 export function linePlot(series: readonly Series[], options: LinePlotOptions = {}): string {
   const W = options.width ?? 640, H = options.height ?? 420;
-  const L = 78, R = 20, T = options.title ? 36 : 16, B = 52;
+  const T = options.title ? 36 : 16;
+  const legend = (options.legend ?? series.length > 1) ? legendLayout(series, W, H, T, options.legendPosition) : undefined;
+  const L = 78, R = 20 + (legend?.right ?? 0), B = 52 + (legend?.below ?? 0);
   const xs = axis(series.flatMap((s) => Array.from(s.x)), options.logX ?? false, 6);
   const ys = axis(series.flatMap((s) => Array.from(s.y)), options.logY ?? false, 6);
   const px = (v: number) => L + (W - L - R) * unit(xs, v);
@@ -84,7 +94,7 @@ export function linePlot(series: readonly Series[], options: LinePlotOptions = {
     parts.push(`<text x="${x}" y="${H - B + 16}" font-size="11" text-anchor="middle">${formatTick(t)}</text>`);
   }
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="black"/>`);
-  if (options.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" font-size="13" text-anchor="middle">${esc(options.xLabel)}</text>`);
+  if (options.xLabel) parts.push(`<text x="${(L + W - R) / 2}" y="${H - B + 40}" font-size="13" text-anchor="middle">${esc(options.xLabel)}</text>`);
   if (options.yLabel) {
     const cy = (T + H - B) / 2;
     parts.push(`<text x="16" y="${cy}" font-size="13" text-anchor="middle" transform="rotate(-90 16 ${cy})">${esc(options.yLabel)}</text>`);
@@ -111,15 +121,46 @@ export function linePlot(series: readonly Series[], options: LinePlotOptions = {
     parts.push(...marks);
   });
 
-  if (options.legend ?? series.length > 1) {
-    const lx = L + 10;
+  if (legend) {
+    const top = legend.right ? T : H - legend.below;
+    const left = legend.right ? W - legend.right : L;
+    parts.push('<g class="legend">');
     series.forEach((s, i) => {
       const colour = s.colour ?? COLOURS[i % COLOURS.length]!;
-      const y = T + 14 + 16 * i;
+      const x = left + legend.at[i]![0], y = top + legend.at[i]![1] + 12;
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-      parts.push(`<line x1="${lx}" y1="${y - 4}" x2="${lx + 22}" y2="${y - 4}" stroke="${colour}" stroke-width="2"${dash}/>`);
-      parts.push(`<text x="${lx + 28}" y="${y}" font-size="12">${esc(s.name)}</text>`);
+      parts.push(`<line x1="${num(x)}" y1="${y - 4}" x2="${num(x + SWATCH)}" y2="${y - 4}" stroke="${colour}" stroke-width="2"${dash}/>`);
+      parts.push(`<text x="${num(x + SWATCH + 6)}" y="${y}" font-size="${LEGEND_FONT}">${esc(s.name)}</text>`);
     });
+    parts.push('</g>');
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+const LEGEND_FONT = 12, SWATCH = 22, ROW = 16;
+
+/**
+ * Where each legend entry goes, relative to the legend's top-left corner, and the room the legend
+ * takes from the plot area: a column at the right, or a table of rows below the x-axis label. Left
+ * to itself it takes whichever leaves the larger share of the plot area.
+ */
+function legendLayout(series: readonly Series[], W: number, H: number, T: number, position: 'right' | 'below' | undefined): { right: number; below: number; at: [number, number][] } {
+  const widths = series.map((s) => SWATCH + 6 + textWidth(s.name, LEGEND_FONT));
+  const right = Math.max(0, ...widths) + 24;
+  // Below: the most columns (entries row by row, each column as wide as its widest) that fit under the plot.
+  const room = W - 78 - 20, gap = 18;
+  let columns = Math.max(1, series.length), columnWidths: number[] = [];
+  for (; columns >= 1; columns--) {
+    columnWidths = Array.from({ length: columns }, (_, c) => Math.max(0, ...widths.filter((_, i) => i % columns === c)));
+    if (columns === 1 || columnWidths.reduce((a, b) => a + b, 0) + gap * (columns - 1) <= room) break;
+  }
+  const rows = Math.ceil(series.length / columns);
+  const below = rows * ROW + 6;
+  const plotW = W - 78 - 20, plotH = H - T - 52;
+  const fitsRight = series.length * ROW + 8 <= plotH && right <= plotW / 2;
+  if (position === 'right' || (position === undefined && fitsRight && right / plotW < below / plotH)) {
+    return { right, below: 0, at: series.map((_, i) => [0, i * ROW]) };
+  }
+  const left = columnWidths.map((_, c) => columnWidths.slice(0, c).reduce((a, b) => a + b + gap, 0));
+  return { right: 0, below: series.length ? below : 0, at: series.map((_, i) => [left[i % columns]!, Math.floor(i / columns) * ROW]) };
 }
