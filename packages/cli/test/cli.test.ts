@@ -107,6 +107,15 @@ describe('hamux on every config in configs/models', () => {
         expect(r.stderr).toBe(''); // piped: no progress line
         const report = readJson(join(dir, 'report.json')) as { samples: { converged: boolean; reason: string; steps: number; energy: number; gradNorm: number; energies: number[] }[] };
         expect(report.samples).toHaveLength(2);
+        // stdout says why the samples stopped, counted from the report's reasons.
+        const converged = report.samples.filter((s) => s.converged).length;
+        expect(r.stdout).toContain(`${converged}/2 samples converged in `);
+        const count = (reason: string) => report.samples.filter((s) => s.reason === reason).length;
+        const said = (reason: string, words: string) => (count(reason) > 0 ? [`${count(reason)} ${words}`] : []);
+        const convergedBy = [...said('gradient', 'by gradient'), ...said('energy', 'by energy')];
+        const notBy = [...said('maxSteps', 'at maxSteps'), ...said('stepUnderflow', 'by step underflow')];
+        expect(r.stdout).toContain(`(converged: ${convergedBy.join(', ') || '0'}; not converged: ${notBy.join(', ') || '0'})\n`);
+        expect(r.stdout).toContain(`wrote ${dir}/states.safetensors, report.json, energy.svg\n`);
         for (const s of report.samples) {
           expect(typeof s.converged).toBe('boolean');
           expect(s.energies.length).toBeGreaterThan(1);

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { withFiles } from '../files.js';
 import { allowNonFiniteOption, nonFiniteResults, refuseNonFinite, stateResults } from '../finite.js';
 import { buildHam, checkStatesMemory, disposeAll, readConfig, readStates, weightsOption } from '../io.js';
+import { stopReasons } from '../stop-reasons.js';
 import { energySvg } from '../svg.js';
 import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 
@@ -23,6 +24,8 @@ states in --input or from seeded random states, and writes:
   DIR/states.safetensors   the final states, one tensor per layer
   DIR/report.json          per sample: converged, reason, steps, energy, gradNorm, energies (per step)
   DIR/energy.svg           energy against step for each sample
+and prints how many samples converged and why each stopped (by gradient or energy tolerance; at
+maxSteps, by step underflow).
 
 Options:
   --input FILE     initial states (default: random states, see --batch and --seed)
@@ -98,7 +101,10 @@ Options:
       files.write(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       files.write(join(outDir, 'energy.svg'), energySvg(result.energies));
       const done = result.report.filter((r) => r.converged).length;
-      return () => io.stdout(`${done}/${result.report.length} samples converged in ${result.steps} steps on ${chosen}; wrote ${outDir}/states.safetensors, report.json, energy.svg\n`);
+      return () => io.stdout(
+        `${done}/${result.report.length} samples converged in ${result.steps} steps on ${chosen} (${stopReasons(result.report)})\n` +
+          `wrote ${outDir}/states.safetensors, report.json, energy.svg\n`,
+      );
     } finally {
       ham.dispose();
     }
