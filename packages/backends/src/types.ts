@@ -43,6 +43,7 @@ export interface BackendReport {
 /** Where the wasm backend fetches its three `.wasm` files: a folder URL ending in `/`, or a URL per file name (tfjs's `setWasmPaths`). */
 export type WasmPaths = string | Readonly<Record<string, string>>;
 
+/** Options of `useBackend`. */
 export interface UseBackendOptions {
   /**
    * Where the wasm backend's `.wasm` files are. Default: under Node, the installed

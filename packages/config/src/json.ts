@@ -9,6 +9,7 @@ import { HamuxError, HamuxErrors, type ErrorPath } from '@hamux-ts/core';
 /** Deepest nesting accepted by default: configs need a handful of levels. */
 export const MAX_JSON_DEPTH = 256;
 
+/** Options of `parseJson`. */
 export interface ParseJsonOptions {
   /** Deepest nesting of objects and arrays accepted (default `MAX_JSON_DEPTH`). */
   readonly maxDepth?: number;

@@ -45,12 +45,14 @@ export interface DecodedTensor {
   readonly data: Float32Array;
 }
 
+/** What `decodeSafetensors` read: every tensor by name, as float32, and the file's metadata. */
 export interface DecodedSafetensors {
   readonly tensors: Record<string, DecodedTensor>;
   /** The `__metadata__` map, `{}` when the file has none. */
   readonly metadata: Record<string, string>;
 }
 
+/** Limits applied while reading a safetensors file. */
 export interface DecodeOptions {
   /** Largest header accepted, in bytes (default 100 MB, the reference implementation's limit). */
   readonly maxHeaderBytes?: number;
@@ -98,6 +100,7 @@ export function halfToFloat(bits: number): number {
 
 /** bfloat16 is the upper half of a float32. */
 const bf16Scratch = new DataView(new ArrayBuffer(4));
+/** The float32 value of a bfloat16 given as its 16 bits (the upper half of a float32). */
 export function bfloat16ToFloat(bits: number): number {
   bf16Scratch.setUint32(0, (bits << 16) >>> 0);
   return bf16Scratch.getFloat32(0);
@@ -305,6 +308,7 @@ export interface LoadedParams {
   readonly synapses: Record<string, Record<string, Tensor>>;
 }
 
+/** Options of `loadParams`. */
 export interface LoadParamsOptions {
   /**
    * Let the file's values of fixed parameters (a Lagrangian's β that the config does not mark

@@ -8,6 +8,7 @@ import { HAM, paramSpecsOf, type SynapseNode } from './ham.js';
 /** What to do with a layer that no hypersynapse touches (its state just decays to its own minimum). */
 export type IsolatedLayerPolicy = 'error' | 'warn' | 'allow';
 
+/** Options of `GraphBuilder.build`: the seed, loaded parameters, and what to do with unconnected layers. */
 export interface BuildOptions {
   /** Seed of every parameter's initialisation; parameters get independent streams by path. */
   readonly seed: number;

@@ -33,6 +33,7 @@ export interface EnergyTree<L extends string, S extends string> {
  */
 export type GradMethod = 'auto' | 'autodiff';
 
+/** Options of the energy and `∂E/∂x̂` evaluations of a `HAM`. */
 export interface EvalOptions {
   /** Parameters to evaluate with instead of the graph's own (for training, or weights under test). */
   readonly params?: Params;

@@ -18,7 +18,9 @@ export interface ParamSpec {
   readonly learnable: boolean;
 }
 
+/** The parameter specs of one layer or synapse, by parameter name (`W`, `b`, `beta`, …). */
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+/** Tensors by name: the parameters of one layer or synapse. */
 export type TensorMap = Readonly<Record<string, Tensor>>;
 
 /**
@@ -50,6 +52,7 @@ export function splitParamPath(path: string): ['layers' | 'synapses', string, st
 
 /** A Lagrangian parameter given by the user: a value (fixed), or `learnable(value)`. */
 export type ParamOption = number | readonly number[] | LearnableValue;
+/** A Lagrangian parameter value marked as trained or fixed; made by `learnable(value)`. */
 export interface LearnableValue {
   readonly value: number | readonly number[];
   readonly learnable: boolean;
@@ -91,9 +94,13 @@ export function checkPositiveOption(kind: string, name: string, option: ParamOpt
   }
 }
 
+/** Initialiser: every entry 0. */
 export const zeros: Init = { type: 'constant', value: 0 };
+/** Initialiser: every entry 1. */
 export const ones: Init = { type: 'constant', value: 1 };
+/** Initialiser: entries drawn from a normal distribution with this standard deviation and mean (default 0). */
 export const normal = (std: number, mean = 0): Init => ({ type: 'normal', std, mean });
+/** Initialiser: entries drawn uniformly from `[low, high)`. */
 export const uniform = (low: number, high: number): Init => ({ type: 'uniform', low, high });
 
 /** Checks an initialiser against a parameter's shape; returns a problem or undefined. */
@@ -135,6 +142,7 @@ export interface ParamTree {
   readonly synapses?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
 }
 
+/** Every parameter spec of a graph: per layer and per synapse, by name. */
 export interface ParamSpecTree {
   readonly layers: Readonly<Record<string, ParamSpecs>>;
   readonly synapses: Readonly<Record<string, ParamSpecs>>;

@@ -57,6 +57,7 @@ export function freeMasks<L extends string, S extends string>(
   return out;
 }
 
+/** Frees the mask tensors made by `freeMasks`. */
 export function disposeMasks(masks: Map<string, FreeMask>): void {
   for (const m of masks.values()) if (m instanceof tf.Tensor) m.dispose();
 }

@@ -6,6 +6,7 @@ import type { Values } from './stepper.js';
 /** Why a sample stopped. `gradient` and `energy` mean it converged. */
 export type StopReason = 'gradient' | 'energy' | 'maxSteps' | 'stepUnderflow' | 'cancelled';
 
+/** How one sample's descent ended: whether and why it stopped, after how many steps, at what energy. */
 export interface SampleReport {
   readonly converged: boolean;
   readonly reason: StopReason;
@@ -18,6 +19,7 @@ export interface SampleReport {
   readonly gradNorm: number;
 }
 
+/** What a descent returns: final states, a report per sample, energies per step, recorded states. */
 export interface DescendResult<L extends string> {
   /** Final states (the caller's to dispose). */
   readonly states: States<L>;

@@ -17,6 +17,7 @@ export interface Progress {
   readonly batch: number;
 }
 
+/** When a sample counts as converged. */
 export interface Tolerance {
   /**
    * Converged when the largest `|∂E/∂x̂|` over the free neurons is at most this. Default 1e-3: in
@@ -40,6 +41,7 @@ export interface Tolerance {
   readonly state?: number;
 }
 
+/** Options of `descend`, `descendSync` and `Relaxation`: step control, clamps, tolerances, progress. */
 export interface DescendOptions<L extends string> {
   /**
    * `'adaptive'` (default): every sample has its own step, grown after an accepted step and halved
@@ -72,6 +74,7 @@ export interface DescendOptions<L extends string> {
   readonly clamp?: { readonly [K in L]?: Clamp };
   /** Record every state every this many steps into the result (host memory). Default: never. */
   readonly recordStatesEvery?: number;
+  /** Called every `checkEvery` steps with the batch's progress (steps, energies, samples still running). */
   readonly onProgress?: (progress: Progress) => void;
   /** Cancels the run at the next check; the result so far is returned with reason `'cancelled'`. */
   readonly signal?: AbortSignal;
@@ -95,6 +98,7 @@ export interface DescendOptions<L extends string> {
   readonly riseTolerance?: number;
 }
 
+/** The scheduler settings with every default filled in, as the descent uses them. */
 export interface Settings {
   readonly mode: 'adaptive' | 'fixed';
   readonly dt: number;

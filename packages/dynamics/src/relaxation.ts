@@ -283,6 +283,7 @@ export class Relaxation<L extends string, S extends string = string> {
     return states;
   }
 
+  /** Frees the relaxation's states and masks; later calls do nothing. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;

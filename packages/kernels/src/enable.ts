@@ -4,6 +4,7 @@ import { installMatMulKernels, uninstallMatMulKernels } from './tfjs-kernels.js'
 import { loadWasmGemm, wasmSimdSupported } from './wasm/gemm.js';
 import { loadThreadedWasmGemm } from './wasm/threaded.js';
 
+/** Options of `enableFastKernels`. */
 export interface FastKernelsOptions {
   /**
    * Use the OpenBLAS addon when it was built (default true). The environment variable

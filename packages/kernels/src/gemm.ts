@@ -9,6 +9,7 @@
  */
 export type GemmName = 'native' | 'wasm' | 'js';
 
+/** A BLAS-style float32 matrix product `C = alpha·op(A)·op(B) + beta·C` on row-major arrays with offsets and leading dimensions. */
 export type Sgemm = (
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, aOff: number, lda: number,
@@ -91,6 +92,7 @@ export interface RowKernels {
   readonly sameBits?: SameBits;
 }
 
+/** A matrix-product implementation (native, wasm or js) with its row kernels. */
 export interface Gemm extends RowKernels {
   readonly name: GemmName;
   readonly sgemm: Sgemm;
@@ -126,6 +128,7 @@ export const jsSgemm: Sgemm = (tA, tB, M, N, K, alpha, A, aOff, lda, B, bOff, ld
   }
 };
 
+/** Row-wise softmax of `β·H` with its log-sum-exp, in plain JavaScript. */
 export const jsSoftmax: SoftmaxRows = (H, off, rows, cols, beta, lse, lseOff, period) => {
   for (let r = 0; r < rows; r++) {
     const o = off + r * cols, skip = period > 0 ? o + (r % period) : -1;
@@ -146,6 +149,7 @@ export const jsSoftmax: SoftmaxRows = (H, off, rows, cols, beta, lse, lseOff, pe
 /** Up to this many multiply-adds a product runs in plain JS whatever the gemm: calls and copies cost more. */
 export const SMALL_GEMM = 8192;
 
+/** The plain-JavaScript `Gemm`, available everywhere. */
 export const jsGemm: Gemm = { name: 'js', sgemm: jsSgemm, softmax: jsSoftmax };
 
 /** The last index (plus one) that a rows×cols view with leading dimension ld touches. */

@@ -19,6 +19,7 @@ export class HeldProduct {
   #w: Float32Array | undefined;
   #shape = '';
 
+  /** `A·W`, from the memo when A has the previous call's bits and W is the same array. */
   product(gemm: Gemm, rows: number, n: number, k: number, A: Float32Array, W: Float32Array): Float32Array {
     const size = rows * k, shape = `${rows},${n},${k},${gemm.name}`;
     if (this.#w === W && this.#shape === shape && rowRoutines(gemm).sameBits(A, 0, this.#a, 0, size)) return this.#p;
@@ -53,6 +54,7 @@ export class HeldOuterSum {
   #n = 0;
   #alpha = 0;
 
+  /** Adds `alpha·Aᵀ·V` to D, deferred while A keeps its bits (summing the V instead). */
   add(gemm: Gemm, rows: number, m: number, n: number, alpha: number, A: Float32Array, V: Float32Array, D: Float32Array): void {
     const pending = this.#d !== undefined;
     const k = rowRoutines(gemm);

@@ -39,6 +39,7 @@ const LOG2 = Math.log(2);
 // tanh per entry, z = βx, from m = expm1(−2|z|) = e − 1: tanh|z| = −m/(2 + m), and log cosh z =
 // −½ log1p(−tanh²z) below |z| = ½, |z| + log1p(e) − log 2 above (each exact where the other would
 // cancel). L[group] = Σ log cosh z / β. The native twin computes the same in float32, vectorised.
+/** The tanh Lagrangian's activation and value per row, in plain JavaScript. */
 export const jsTanhRows: TanhRows = (x, xhat, off, rows, cols, beta, L, lOff, group) => {
   let acc = 0;
   for (let r = 0; r < rows; r++) {
@@ -58,6 +59,7 @@ export const jsTanhRows: TanhRows = (x, xhat, off, rows, cols, beta, L, lOff, gr
 };
 
 // H ← max(H, 0); E[group] += −½ Σ max(H, 0)²
+/** The ReLU² memory's energy and activation of each row, in plain JavaScript. */
 export const jsReluSquaredRows: ReluSquaredRows = (H, off, rows, cols, E, eOff, group) => {
   let acc = 0;
   for (let r = 0; r < rows; r++) {
@@ -75,6 +77,7 @@ export const jsReluSquaredRows: ReluSquaredRows = (H, off, rows, cols, E, eOff, 
   }
 };
 
+/** Copies a strided block of rows between arrays, in plain JavaScript. */
 export const jsCopyBlocks: CopyBlocks = (src, sOff, sLd, dst, dOff, dLd, rows, cols, batch, sStride, dStride) => {
   for (let t = 0; t < batch; t++) {
     for (let r = 0; r < rows; r++) {
@@ -84,6 +87,7 @@ export const jsCopyBlocks: CopyBlocks = (src, sOff, sLd, dst, dOff, dLd, rows, c
   }
 };
 
+/** Row-wise dot products of two arrays, scaled by alpha, in plain JavaScript. */
 export const jsDotRows: DotRows = (a, aOff, b, bOff, rows, cols, out, outOff, alpha) => {
   for (let r = 0; r < rows; r++) {
     let s = 0;
@@ -92,6 +96,7 @@ export const jsDotRows: DotRows = (a, aOff, b, bOff, rows, cols, out, outOff, al
   }
 };
 
+/** The per-row energy of a dense synapse from its product, in plain JavaScript. */
 export const jsDenseRows: DenseRows = (P, c, gc, rows, cols, bias, E, eOff, group) => {
   const withBias = bias.length > 0;
   let acc = 0;
@@ -110,10 +115,12 @@ export const jsDenseRows: DenseRows = (P, c, gc, rows, cols, bias, E, eOff, grou
   }
 };
 
+/** `y += alpha·x` in plain JavaScript. */
 export const jsAxpy: Axpy = (n, alpha, x, xOff, y, yOff) => {
   for (let i = 0; i < n; i++) y[yOff + i]! += alpha * x[xOff + i]!;
 };
 
+/** Whether two float arrays hold the same bits, in plain JavaScript. */
 export const jsSameBits: SameBits = (a, aOff, b, bOff, n) => {
   if (aOff < 0 || bOff < 0 || aOff + n > a.length || bOff + n > b.length) return false;
   const x = new Int32Array(a.buffer, a.byteOffset + 4 * aOff, n), y = new Int32Array(b.buffer, b.byteOffset + 4 * bOff, n);
@@ -126,6 +133,7 @@ export type RowRoutines = Required<RowKernels> & Pick<Gemm, 'softmax'>;
 
 const cache = new WeakMap<Gemm, RowRoutines>();
 
+/** The row routines of a `Gemm`: its own kernels where it has them, the JavaScript ones otherwise. */
 export function rowRoutines(gemm: Gemm): RowRoutines {
   let r = cache.get(gemm);
   if (!r) {

@@ -12,6 +12,7 @@ export interface Series {
   readonly colour?: string;
 }
 
+/** Options of `linePlot`: title, axis labels and scales, size and legend placement. */
 export interface LinePlotOptions {
   readonly title?: string;
   readonly xLabel?: string;

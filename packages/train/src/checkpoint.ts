@@ -32,6 +32,7 @@ export interface CheckpointInfo {
   readonly trainable: readonly string[];
 }
 
+/** A checkpoint read back: its info, every parameter and the optimizer's state. */
 export interface DecodedCheckpoint {
   readonly info: CheckpointInfo;
   /** Every parameter, as new tensors (the caller's to dispose). */

@@ -36,6 +36,7 @@ function layerOf<L extends string>(states: States<L>, layer: string, what: strin
   return t;
 }
 
+/** Options of the `mse` loss. */
 export interface MseOptions<N extends string = string> {
   /** The layer whose final activation (or state) is compared. */
   readonly layer: N;
@@ -79,6 +80,7 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
   }, mseHost(layer, name, on, of));
 }
 
+/** Options of the `crossEntropy` loss. */
 export interface CrossEntropyOptions<N extends string = string> {
   /** The label layer, of shape `[C]`. */
   readonly layer: N;
@@ -142,6 +144,7 @@ export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<Lo
   return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withHostForm(loss, sumHost(hosts)) : loss;
 }
 
+/** Where to read predicted and true labels when counting correct answers. */
 export interface AccuracyOptions<N extends string = string> {
   /** The label layer, of shape `[C]`: the prediction is the argmax of its activation. */
   readonly layer: N;

@@ -185,6 +185,7 @@ export async function restoreOptimizer(o: tf.Optimizer, state: OptimizerState): 
   }
 }
 
+/** Gradient clipping before each optimizer step. */
 export interface ClipOptions {
   /** Rescale all gradients together so their global L2 norm is at most this. */
   readonly clipNorm?: number;

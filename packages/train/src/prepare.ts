@@ -34,6 +34,7 @@ export type InputPrepare<N extends string> = <L extends string, S extends string
 /** How the layers other than the input start: at zero (default), or `N(0, std²)` seeded by the batch key. */
 export type RestInit = 'zeros' | { readonly std: number };
 
+/** Options of `clampedInput`: which layer gets which data field, and how the other layers start. */
 export interface InputOptions<N extends string = string> {
   /** The layer that receives the data as its initial state. */
   readonly layer: N;
@@ -86,6 +87,7 @@ export function clampedInput<const N extends string>(options: InputOptions<N>): 
   };
 }
 
+/** Options of `corruptedInput`: as `clampedInput`, with Gaussian noise added to the input. */
 export interface CorruptedInputOptions<N extends string = string> extends InputOptions<N> {
   /** Standard deviation of the Gaussian noise added to the input. */
   readonly std: number;
@@ -109,6 +111,7 @@ export function corruptedInput<const N extends string>(options: CorruptedInputOp
   };
 }
 
+/** Options of `maskedInput`: as `clampedInput`, with a random fraction of entries hidden and left free. */
 export interface MaskedInputOptions<N extends string = string> extends InputOptions<N> {
   /** Probability that an entry is hidden (drawn per entry and example, seeded by the batch key). */
   readonly fraction: number;

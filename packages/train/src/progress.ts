@@ -2,11 +2,13 @@ import type { EpochReport, TrainProgress } from './trainer.js';
 
 /** Anything with `write(string)`: `process.stderr`, a file stream, or an array-backed stub in tests. */
 export interface TextSink {
+  /** Writes a piece of text. */
   write(chunk: string): unknown;
   /** When true, the bar is redrawn in place with `\r`; otherwise only epoch summaries are written. */
   readonly isTTY?: boolean;
 }
 
+/** Options of `progressBar`. */
 export interface ProgressBarOptions {
   /** Characters of the bar itself. Default 24. */
   readonly width?: number;
@@ -35,7 +37,9 @@ export function formatEpoch(r: EpochReport, epochs?: number): string {
  * `await trainer.fit(data, { epochs: 5, ...progressBar(process.stderr) })`.
  */
 export function progressBar(sink: TextSink, options: ProgressBarOptions = {}): {
+  /** Redraws the bar (in place on a TTY). */
   onProgress: (p: TrainProgress) => void;
+  /** Writes the epoch's summary line. */
   onEpochEnd: (r: EpochReport) => void;
 } {
   const width = options.width ?? 24;

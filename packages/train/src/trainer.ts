@@ -82,6 +82,7 @@ export interface TrainProgress {
   readonly examplesPerSecond: number;
 }
 
+/** The result of evaluating on held-out data. */
 export interface EvalReport {
   /** Mean loss per example. */
   readonly loss: number;
@@ -90,6 +91,7 @@ export interface EvalReport {
   readonly examples: number;
 }
 
+/** What one training epoch did: its loss, time, learning rate and validation. */
 export interface EpochReport {
   readonly epoch: number;
   /** Mean training loss over the epoch's batches (weighted by batch size). */
@@ -101,16 +103,20 @@ export interface EpochReport {
   readonly validation?: EvalReport;
 }
 
+/** Options of `Trainer.fit`: epochs, validation data, checkpoints and progress. */
 export interface FitOptions {
   /** Train until this many epochs are complete (counting epochs restored from a checkpoint). */
   readonly epochs: number;
   /** Held-out data evaluated after every epoch. */
   readonly validation?: Batch;
+  /** Called after every mini-batch with the epoch's progress. */
   readonly onProgress?: (progress: TrainProgress) => void;
+  /** Called after every epoch with its report; `fit` waits for a returned promise. */
   readonly onEpochEnd?: (report: EpochReport) => void | Promise<void>;
   /** Write a checkpoint every `every` epochs (and after the last): `save` receives the safetensors bytes. */
   readonly checkpoint?: {
     readonly every: number;
+    /** Stores one checkpoint (its safetensors bytes); `fit` waits for a returned promise. */
     readonly save: (bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>;
   };
 }
@@ -237,6 +243,7 @@ export class Trainer<L extends string, S extends string> {
     return this.#step;
   }
 
+  /** The tfjs optimizer that updates the parameters. */
   get optimizer(): tf.Optimizer {
     return this.#optimizer;
   }

@@ -2,6 +2,7 @@ import { HamuxError, HamuxErrors, tf, tidy, type GradMethod, type HAM, type Para
 import type { Clamp } from '@hamux-ts/dynamics';
 import { disposeMasks, freeMasks, type FreeMask } from '@hamux-ts/dynamics';
 
+/** Options of `unroll`: the number of steps, the step size, clamps and evaluation settings. */
 export interface UnrollOptions<L extends string> {
   /** Number of Euler steps T (an integer ≥ 0). */
   readonly steps: number;
@@ -22,6 +23,7 @@ export interface UnrollOptions<L extends string> {
   readonly energies?: boolean;
 }
 
+/** What `unroll` returns: the final states and activations, differentiable with respect to the parameters. */
 export interface UnrollResult<L extends string> {
   /** `x(T)`, one tensor per layer (new tensors, the caller's to dispose). */
   readonly states: States<L>;

@@ -23,7 +23,9 @@ export const presetDefinitions = [
   energyTransformerPreset,
 ] as const;
 
+/** The name of a preset (`"classifier"`, `"energyTransformer"`, …). */
 export type PresetName = (typeof presetDefinitions)[number]['name'];
+/** Every preset name, in catalog order. */
 export const presetNames: readonly PresetName[] = presetDefinitions.map((p) => p.name);
 
 /** A config file in preset form, as written. */

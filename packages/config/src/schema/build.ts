@@ -21,6 +21,7 @@ export interface NamedConfig<L extends string, S extends string> {
   readonly synapses: { readonly [K in S]: unknown };
 }
 
+/** Options of `buildFromConfig`. */
 export interface BuildFromConfigOptions {
   /** Where the config's user-defined kinds are found. */
   readonly registry?: AnyRegistry;

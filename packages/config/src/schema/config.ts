@@ -23,8 +23,10 @@ import { expandValidForm, presetFormSchema } from '../presets/catalog.js';
  */
 
 export type LagrangianConfig = BuiltinLagrangianConfig | CustomLagrangianConfig;
+/** A synapse in a config: a built-in kind or a kind registered by the user. */
 export type SynapseConfig = BuiltinSynapseConfig | CustomSynapseConfig;
 
+/** A neuron layer in a config: shape, Lagrangian, time constant and clamp. */
 export interface LayerConfig {
   readonly shape: readonly number[];
   readonly lagrangian: LagrangianConfig;

@@ -20,8 +20,10 @@ type Registered<M, Extra> = { [K in keyof M & string]: { readonly kind: K } & De
 
 type WithConnects<T, L extends string> = T extends unknown ? Omit<T, 'connects'> & { readonly connects: readonly L[] } : never;
 
+/** A Lagrangian as a user writes it in `defineConfig`: a built-in or a registered kind. */
 export type LagrangianInput<R = Registry> = DeepReadonly<BuiltinLagrangianInput> | Registered<Kinds<R, 'lagrangians'>, unknown>;
 
+/** A synapse as a user writes it in `defineConfig`, its `connects` checked against the layer names. */
 export type SynapseInput<L extends string, R = Registry> =
   | WithConnects<DeepReadonly<BuiltinSynapseInput>, L>
   | Registered<
@@ -29,10 +31,12 @@ export type SynapseInput<L extends string, R = Registry> =
       { readonly connects: readonly L[]; readonly seed?: number; readonly init?: Readonly<Record<string, Init>> }
     >;
 
+/** A layer as a user writes it in `defineConfig` (defaults may be left out). */
 export type LayerInput<R = Registry> = DeepReadonly<Omit<z.input<ReturnType<typeof layerSchema>>, 'lagrangian'>> & {
   readonly lagrangian: LagrangianInput<R>;
 };
 
+/** Scheduler settings as a user writes them (defaults may be left out). */
 export type SchedulerInput = DeepReadonly<z.input<typeof schedulerSchema>>;
 
 /** A config as written, its layer names `L` and synapse names `S` known to TypeScript. */

@@ -15,6 +15,7 @@ export type ConfigOf<L extends string, S extends string> = Omit<Config, 'layers'
   readonly synapses: { readonly [K in S]: SynapseConfig };
 };
 
+/** Options of `configFromHam`. */
 export interface ConfigFromHamOptions<L extends string> {
   /** The seed to record; default the one the HAM was built with (`ham.seed`). */
   readonly seed?: number;

@@ -36,8 +36,11 @@ export const builtinLagrangians = [
   kind('spherical', 'L = Σ_rows γ sqrt(Σ x² + ε) + Σ δ⊙x, activation γ x/‖x‖ + δ.', norm),
 ] as const;
 
+/** A built-in Lagrangian as a validated config gives it (`{ kind: "softmax", beta: 1, axis: -1 }`). */
 export type BuiltinLagrangianConfig = z.output<(typeof builtinLagrangians)[number]>;
 export type BuiltinLagrangianInput = z.input<(typeof builtinLagrangians)[number]>;
+/** The `kind` of a built-in Lagrangian (`"identity"`, `"relu"`, `"softmax"`, …). */
 export type BuiltinLagrangianKind = BuiltinLagrangianConfig['kind'];
 
+/** Every built-in Lagrangian kind a config accepts. */
 export const builtinLagrangianKinds: readonly BuiltinLagrangianKind[] = builtinLagrangians.map((s) => s.shape.kind.value);

@@ -26,6 +26,7 @@ export interface MemoryShare {
   readonly largest: string;
 }
 
+/** The memory a graph needs, in float32, from its specs alone: total bytes and the largest part. */
 export interface MemoryEstimate {
   /** Parameters and states of `batch` samples together, in bytes. */
   readonly bytes: number;

@@ -37,4 +37,5 @@ export const schedulerSchema = strict({
   neuronEnergy: boolean.optional().describe('Include the neuron energies (HAMUX, default true) or not (Energy Transformer).'),
 }).meta({ id: 'scheduler', description: 'Settings of the scheduler (descend); what is left out takes its default.' });
 
+/** The scheduler settings of a validated config (the `descend` options it fixes). */
 export type SchedulerConfig = z.output<typeof schedulerSchema>;

@@ -91,8 +91,10 @@ export const builtinSynapses = [
   }).transform(({ beta, ...o }) => ({ ...o, beta: beta ?? 1 / Math.sqrt(o.headDim) })),
 ] as const;
 
+/** A built-in synapse as a validated config gives it (`{ kind: "dense", connects: [...] }`). */
 export type BuiltinSynapseConfig = z.output<(typeof builtinSynapses)[number]>;
 export type BuiltinSynapseInput = z.input<(typeof builtinSynapses)[number]>;
+/** The `kind` of a built-in synapse (`"dense"`, `"modernHopfield"`, …). */
 export type BuiltinSynapseKind = BuiltinSynapseConfig['kind'];
 
 /** Every built-in kind (`everySynapseListed` fails to compile, naming it, if one is missing). */

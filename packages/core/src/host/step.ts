@@ -6,6 +6,7 @@ import type { Params } from '../params.js';
 import { hostLagrangian, hostSynapse } from './forms.js';
 import type { HostLagrangian, HostSynapse, ParamValues } from './types.js';
 
+/** Options of `compileLeanStep`. */
 export interface LeanStepOptions {
   /** Include the neuron layers' energies (default true); false gives the Energy Transformer's energy. */
   neuronEnergy?: boolean;

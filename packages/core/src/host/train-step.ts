@@ -5,6 +5,7 @@ import type { HAM } from '../ham.js';
 import type { Params } from '../params.js';
 import { compileLeanUnroll, type LeanUnroll } from './unroll.js';
 
+/** Options of the host-array training step of a modern Hopfield memory on an identity layer. */
 export interface LeanTrainOptions {
   /** The layer the memory acts on (identity Lagrangian). */
   layer: string;

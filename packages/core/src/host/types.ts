@@ -55,6 +55,7 @@ export interface HostSynapse {
   scratch(B: number): number;
   /** Rows of log-sum-exp scratch (float64) it needs for a batch of B. */
   lseRows?(B: number): number;
+  /** Adds the synapse's energy per sample and its `∂E/∂x̂` on each connected layer to the accumulators of `ctx`. */
   run(ctx: SynapseContext): void;
   /** Its adjoint, for training on host arrays (host/unroll.ts); absent, the fast training path refuses the synapse. */
   readonly adjoint?: HostSynapseAdjoint;
@@ -72,6 +73,7 @@ export interface HostSynapseAdjoint {
   scratch(B: number): number;
   /** The parameters it differentiates (W, b, ξ, β); a learnable one not listed keeps training on autodiff. */
   readonly params: readonly string[];
+  /** Adds `∇²E_syn · v` to `ctx.hv` and `∂(∇E_syn · v)/∂θ` to `ctx.d`, for the direction `ctx.v`. */
   run(ctx: SynapseAdjointContext): void;
   /**
    * Adds to the gradients what `run` deferred (a sum over steps taken as one product), if it defers
@@ -94,6 +96,7 @@ export interface SynapseCall {
   readonly lse: Float64Array;
 }
 
+/** What a host synapse adjoint's `run` reads and writes: the direction `v`, its accumulators and the forward's saved values. */
 export interface SynapseAdjointContext extends SynapseCall {
   /** The direction on each connected layer; undefined where it is zero (a clamped layer). */
   readonly v: readonly (Float32Array | undefined)[];
@@ -105,6 +108,7 @@ export interface SynapseAdjointContext extends SynapseCall {
   readonly saved: Float32Array;
 }
 
+/** What a host synapse's `run` reads and writes for one evaluation: activations, parameters, accumulators, scratch. */
 export interface SynapseContext extends SynapseCall {
   /**
    * ∂E/∂x̂ accumulators of each connected layer (the same array twice for a self-connection);

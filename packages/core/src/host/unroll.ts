@@ -27,6 +27,7 @@ import type { ParamGrads } from './types.js';
 /** What may move in a layer: all of it, none of it, or a `[B·size]` mask that multiplies its step (1 where free, 0 where held). */
 export type HostFreedom = 'free' | 'clamped' | Float32Array;
 
+/** Options of `compileLeanUnroll`. */
 export interface LeanUnrollOptions {
   /** Include the neuron layers' energies (default true). */
   neuronEnergy?: boolean;
@@ -34,6 +35,7 @@ export interface LeanUnrollOptions {
   gemm?: Gemm;
 }
 
+/** One run of a compiled unroll: its steps, step size, clamps and initial states. */
 export interface LeanUnrollRun<L extends string> {
   /** Euler steps T (an integer ≥ 0). */
   readonly steps: number;

@@ -12,6 +12,7 @@ function selfMask(n: number): Tensor {
   return tf.tensor2d(m, [n, n]);
 }
 
+/** Options of `energyAttention`: heads, head size, β and self-masking. */
 export interface AttentionOptions {
   /** Number of heads H. */
   heads: number;

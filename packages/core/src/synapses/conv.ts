@@ -72,6 +72,7 @@ function spatialCheck(
   return undefined;
 }
 
+/** Options of `conv2d`: kernel, channels, stride and padding. */
 export interface Conv2dOptions {
   /** Kernel height and width. */
   kernel: number | Pair;
@@ -118,6 +119,7 @@ export function conv2d(options: Conv2dOptions): Hypersynapse {
   };
 }
 
+/** Options of `avgPool`: window size and stride. */
 export interface PoolOptions {
   /** Window height and width. */
   size: number | Pair;

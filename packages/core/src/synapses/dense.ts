@@ -23,6 +23,7 @@ export interface DenseOptions {
   init?: { W?: Init };
 }
 
+/** Options of `denseBias`. */
 export interface DenseBiasOptions {
   /** As for `dense`; the bias is then `[D₂]`, shared by every token. */
   perToken?: boolean;
