@@ -1,7 +1,7 @@
 // The protocol of `hamux bench` on small synthetic suites (cpu backend, seconds): the timed
 // relaxation and its counts, capacity against an independent energy computation, MNIST completion
 // against independently computed errors, the report files, --compare, and no tensors left behind.
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,38 @@ describe('the bench command', () => {
     await expect(bench.run(['--compare', 'a.json'], io)).rejects.toThrow('missing argument B.json');
     await expect(bench.run(['x.json', '--backend', 'tpu'], io)).rejects.toThrow('bench: unknown backend "tpu"');
     await expect(bench.run([join(tmp, 'none.json')], io)).rejects.toThrow(InputError);
+  });
+
+  it('writes into ./hamux-bench/ by default, or --out, never beside the suite', async () => {
+    // A suite in DIR/suites/ would have written into DIR/results/ before; now the current directory's hamux-bench/.
+    const root = mkdtempSync(join(tmpdir(), 'hamux-bench-out-'));
+    const cwd = process.cwd();
+    try {
+      mkdirSync(join(root, 'suites'));
+      mkdirSync(join(root, 'work'));
+      const suite = join(root, 'suites', 'tiny.json');
+      writeFileSync(suite, JSON.stringify({ ...relaxationSuite, protocol: { runs: 1, warmup: 0, batch: 2, maxSteps: 50 }, variants: relaxationSuite.variants.slice(0, 1) }));
+      let out = '';
+      process.chdir(join(root, 'work'));
+      await bench.run([suite, '--backend', 'cpu'], { ...io, stdout: (t) => void (out += t) });
+      expect(readdirSync(join(root, 'work', 'hamux-bench')).sort()).toEqual(['tiny-relax-cpu-steps.svg', 'tiny-relax-cpu.json', 'tiny-relax-cpu.md']);
+      expect(existsSync(join(root, 'results'))).toBe(false);
+      expect(out).toContain(`wrote ${join('hamux-bench', 'tiny-relax-cpu.md')}, ${join('hamux-bench', 'tiny-relax-cpu.json')} and 1 plot`);
+      await bench.run([suite, '--backend', 'cpu', '--out', join(root, 'chosen')], io);
+      expect(existsSync(join(root, 'chosen', 'tiny-relax-cpu.json'))).toBe(true);
+      expect(readFileSync(join(root, 'chosen', 'tiny-relax-cpu.md'), 'utf8')).toContain(`--out ${join(root, 'chosen')}`);
+      expect(existsSync(join(root, 'results'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the committed reports to one explicit script of the benchmarks package', () => {
+    const scripts = (JSON.parse(readFileSync(join(import.meta.dirname, '../../../benchmarks/package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const writesResults = Object.entries(scripts).filter(([, cmd]) => /hamux bench\b.*--out results\b/.test(cmd)).map(([name]) => name);
+    expect(writesResults).toEqual(['bench:reports']);
+    for (const suite of ['mnist-completion', 'capacity', 'stiffness']) expect(scripts['bench:reports']).toContain(suite);
   });
 
   it('prints the JSON Schema of suite files', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { useBackend, type BackendChoice } from '@hamux-ts/backends';
 import { parse } from '../args.js';
 import { comparisonText } from '../bench/compare.js';
@@ -14,6 +14,8 @@ import { Files } from '../files.js';
 import { table } from '../table.js';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
+/** Where reports go without --out: a folder of the current directory, never a package's committed results. */
+export const DEFAULT_OUT = 'hamux-bench';
 
 /** A suite by path, or by name from `benchmarks/suites/` under the current directory. */
 function findSuite(name: string): string {
@@ -44,8 +46,9 @@ quality (reconstruction error against corruption, or recall and capacity).
 Options:
   --backend NAME   auto (WebGPU, else wasm, else cpu), cpu, wasm or webgpu (default auto)
   --full           the suite's full size (its "full" values) instead of the default size
-  --out DIR        output folder (default: results/ beside the suite's folder, so
-                   benchmarks/suites/x.json writes into benchmarks/results/)
+  --out DIR        output folder (default: ./hamux-bench/ in the current directory; the
+                   committed reports in benchmarks/results/ are rewritten only on request:
+                   npm run bench:reports -w @hamux-ts/benchmarks)
   --only NAMES     run only these variants (comma-separated names)
   --compare A B    print what differs between two reports and the ratios B / A per variant
   --schema         print the JSON Schema of suite files`,
@@ -70,13 +73,13 @@ Options:
     const full = values['full'] === true;
     const only = typeof values['only'] === 'string' ? values['only'].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
     const loaded = loadSuite(file, { full });
-    const outDir = typeof values['out'] === 'string' ? values['out'] : join(dirname(dirname(resolve(file))), 'results');
+    const outDir = typeof values['out'] === 'string' ? values['out'] : DEFAULT_OUT;
     const report = await useBackend(backend);
     const started = performance.now();
     const log = (line: string) => io.stderr(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
     log(`${loaded.suite.title}: ${loaded.variants.length} variants on ${report.chosen}${full ? ', full size' : ''}`);
     const result = await runSuite(loaded, { backend: report, log, ...(only ? { only } : {}) });
-    const command = ['hamux bench', file, `--backend ${report.chosen}`, ...(full ? ['--full'] : []), ...(only ? [`--only ${only.join(',')}`] : [])].join(' ');
+    const command = ['hamux bench', file, `--backend ${report.chosen}`, ...(full ? ['--full'] : []), ...(only ? [`--only ${only.join(',')}`] : []), ...(outDir !== DEFAULT_OUT ? [`--out ${outDir}`] : [])].join(' ');
     const written = writeReport(result, outDir, command);
     io.stdout(`${table(
       ['variant', 'parameters', 'FLOPs/step', 'peak memory', 'steps', 'wall ms', 'converged'],
