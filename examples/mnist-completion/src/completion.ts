@@ -70,3 +70,19 @@ export function score(recalled: Float32Array, patterns: Float32Array, sources: A
   const n = sources.length;
   return { exact: exact / n, nearest: nearest / n, pixelError: wrong / (n * size) };
 }
+
+const percent = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
+
+/**
+ * One line of the example's report: the corruption, then pixel error and exact recall of the
+ * corrupted cues (`before`) → of the recalled images (`after`), steps and samples converged.
+ *
+ * ```ts
+ * recallLine('25% of pixels flipped', before, after, { steps: 50, converged: 200 }, 200, 0.7);
+ * // '25% of pixels flipped  pixel error 25.0% → 0.01%, recalled exactly 0.0% → 99.5%  (50 steps, 200/200 converged, 0.7 s)'
+ * ```
+ */
+export function recallLine(name: string, before: Scores, after: Scores, run: Pick<Recall, 'steps' | 'converged'>, count: number, seconds: number): string {
+  return `${name.padEnd(22)} pixel error ${percent(before.pixelError)} → ${percent(after.pixelError)}, ` +
+    `recalled exactly ${percent(before.exact)} → ${percent(after.exact)}  (${run.steps} steps, ${run.converged}/${count} converged, ${seconds.toFixed(1)} s)`;
+}

@@ -1,14 +1,17 @@
-// Pattern completion on MNIST: store digits in a modern Hopfield memory, corrupt them (flipped
-// pixels, a random half hidden, the bottom half hidden), and recall them by energy descent.
-// Run: npm run start -w @hamux-ts/example-mnist-completion [-- --full] [-- --backend wasm]
-import { join } from 'node:path';
+// MNIST recall, the main example (`npm run example`): store digits in a modern Hopfield memory,
+// corrupt them (flipped pixels, a random half hidden, the bottom half hidden), and recall them by
+// energy descent. Prints what happened in five lines and writes a labelled picture.
+// Run: npm run example [-- --full] [-- --backend wasm] [-- --out DIR]
+//  or, with the packages built: npm run start -w @hamux-ts/example-mnist-completion
+import { join, relative } from 'node:path';
+import { useBackend } from '@hamux-ts/backends';
 import { balancedSubset, binaryToBipolar, blockMask, flip, invertMask, loadMnist, writeImageGrid, type Corrupted } from '@hamux-ts/data';
 import { saveModel } from '../../shared/model.js';
-import { exampleOptions, startBackend } from '../../shared/options.js';
-import { imageMemory, recall, score } from './completion.js';
+import { exampleOptions } from '../../shared/options.js';
+import { imageMemory, recall, recallLine, score } from './completion.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-await startBackend(options.backend);
+const backend = await useBackend(options.backend);
 
 const perClass = options.full ? 100 : 20; // stored digits per class
 const beta = 0.1;
@@ -17,12 +20,15 @@ const size = stored.size;
 const patterns = binaryToBipolar(Float32Array.from(stored.images, (v) => (v > 0.5 ? 1 : 0)));
 const memory = imageMemory(patterns, size, beta);
 const sources = Int32Array.from({ length: stored.count }, (_, i) => i);
-console.log(`stored ${stored.count} digits (${perClass} per class) as ±1 patterns in a modern Hopfield memory, β = ${beta}`);
+console.log(
+  `MNIST recall: ${stored.count} digits (${perClass} per class) stored as ±1 patterns in a modern Hopfield memory ` +
+    `(β = ${beta}, ${backend.chosen} backend), corrupted three ways, recalled by energy descent:`,
+);
 
-const corruptions: { name: string; corrupted: Corrupted; clampKnown: boolean }[] = [
-  { name: '25% of pixels flipped', corrupted: flip(patterns, size, { fraction: 0.25, seed: 1 }), clampKnown: false },
-  { name: 'random half hidden', corrupted: randomHalf(), clampKnown: true },
-  { name: 'bottom half hidden', corrupted: blockMask(patterns, [28, 28, 1], { top: 14, left: 0, height: 14, width: 28 }), clampKnown: true },
+const corruptions: { name: string; label: string; corrupted: Corrupted; clampKnown: boolean }[] = [
+  { name: '25% of pixels flipped', label: '25% flipped', corrupted: flip(patterns, size, { fraction: 0.25, seed: 1 }), clampKnown: false },
+  { name: 'random half hidden', label: 'half hidden', corrupted: randomHalf(), clampKnown: true },
+  { name: 'bottom half hidden', label: 'bottom hidden', corrupted: blockMask(patterns, [28, 28, 1], { top: 14, left: 0, height: 14, width: 28 }), clampKnown: true },
 ];
 function randomHalf(): Corrupted {
   // Hidden pixels read 0: neither ink (+1) nor paper (−1).
@@ -31,25 +37,26 @@ function randomHalf(): Corrupted {
 }
 
 const shown = Array.from({ length: 10 }, (_, digit) => digit * perClass); // the first stored digit of each class
-const pick = (data: Float32Array) => shown.map((i) => data.subarray(i * size, (i + 1) * size));
-const rows: Float32Array[][] = [];
-for (const { name, corrupted, clampKnown } of corruptions) {
+const pick = (data: Float32Array) => concat(shown.map((i) => data.subarray(i * size, (i + 1) * size)));
+const rows: Float32Array[] = [];
+const rowLabels: string[] = [];
+for (const { name, label, corrupted, clampKnown } of corruptions) {
   const started = performance.now();
-  const { recalled, steps, converged } = await recall(memory, corrupted.data, size, clampKnown ? invertMask(corrupted.mask) : undefined);
-  const s = score(recalled, patterns, sources, size);
+  const result = await recall(memory, corrupted.data, size, clampKnown ? invertMask(corrupted.mask) : undefined);
   const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `${name.padEnd(22)} exact recall ${(100 * s.exact).toFixed(1)}%, nearest memory correct ${(100 * s.nearest).toFixed(1)}%, ` +
-      `pixel error ${(100 * s.pixelError).toFixed(2)}%  (${steps} steps, ${converged}/${stored.count} converged, ${seconds.toFixed(1)} s)`,
-  );
-  rows.push(pick(patterns), pick(corrupted.data), pick(recalled));
+  const before = score(corrupted.data, patterns, sources, size);
+  const after = score(result.recalled, patterns, sources, size);
+  console.log(`  ${recallLine(name, before, after, result, stored.count, seconds)}`);
+  rows.push(pick(patterns), pick(corrupted.data), pick(result.recalled));
+  rowLabels.push('original', label, 'recalled');
 }
 // The memory for other programs (the playground): its parameters are the stored digits.
 saveModel(options.outDir, memory, { scheduler: { maxSteps: 400 }, metadata: { example: 'mnist-completion', perClass: String(perClass) } });
 memory.dispose();
 const png = join(options.outDir, 'completion.png');
-writeImageGrid(png, rows.map((r) => concat(r)), { shape: [28, 28], range: [-1, 1], scale: 2, columns: 10 });
-console.log(`wrote ${png} (for each corruption: original / corrupted / recalled)`);
+writeImageGrid(png, rows, { shape: [28, 28], range: [-1, 1], scale: 2, columns: 10, rowLabels });
+const where = relative(process.cwd(), png);
+console.log(`picture: ${where.startsWith('..') ? png : where} (one digit per class; rows labelled original / corrupted / recalled)`);
 
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));

@@ -73,8 +73,8 @@ export function imageGrid(rows: readonly ArrayLike<number>[], options: GridOptio
     });
   }
   const labelScale = positiveInteger(['labelScale'], options.labelScale ?? Math.max(1, Math.round((h * scale) / 28)));
-  // The label column (with a gap of `padding`, at least the width of one font pixel) and each row's height.
-  const labelWidth = labels === undefined ? 0 : Math.max(...labels.map((l) => textWidth(l, labelScale))) + Math.max(padding, labelScale);
+  // The label column (then a gap of `padding` and two font pixels) and each row's height.
+  const labelWidth = labels === undefined ? 0 : Math.max(...labels.map((l) => textWidth(l, labelScale))) + padding + 2 * labelScale;
   const rowHeight = labels === undefined ? h * scale : Math.max(h * scale, GLYPH_HEIGHT * labelScale);
 
   const width = padding + labelWidth + columns * (w * scale + padding);

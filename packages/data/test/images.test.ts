@@ -60,7 +60,7 @@ describe('imageGrid row labels', () => {
     const labels = ['ab', 'recalled'];
     const scale = 5, padding = 2, labelScale = 1;
     const png = PNG.sync.read(Buffer.from(imageGrid(rows, { shape: [2, 2], scale, padding, background: 128, rowLabels: labels, labelScale })));
-    const labelWidth = textWidth('recalled') + padding;
+    const labelWidth = textWidth('recalled') + padding + 2 * labelScale; // a gap of padding and two font pixels
     const rowHeight = Math.max(2 * scale, GLYPH_HEIGHT); // 10 pixels of image, 7 of text
     expect(png.width).toBe(padding + labelWidth + (2 * scale + padding));
     expect(png.height).toBe(padding + 2 * (rowHeight + padding));
@@ -87,7 +87,7 @@ describe('imageGrid row labels', () => {
     const mnist = [new Float32Array(784 * 2), new Float32Array(784 * 2)];
     const plain = PNG.sync.read(Buffer.from(imageGrid(mnist, { shape: [28, 28] })));
     const labelled = PNG.sync.read(Buffer.from(imageGrid(mnist, { shape: [28, 28], rowLabels: ['original', 'recalled'] })));
-    expect(labelled.width - plain.width).toBe(textWidth('original', 2) + 2); // 28 · 2 / 28 = 2 pixels per font pixel
+    expect(labelled.width - plain.width).toBe(textWidth('original', 2) + 2 + 2 * 2); // 28 · 2 / 28 = 2 pixels per font pixel
     expect(labelled.height).toBe(plain.height);
     const dark = PNG.sync.read(Buffer.from(imageGrid([new Float32Array(4)], { shape: [2, 2], background: 20, rowLabels: ['I'], labelScale: 1 })));
     expect(Array.from({ length: dark.width * dark.height }, (_, i) => dark.data[i * 4]).filter((v) => v === 255)).toHaveLength(glyph('I')!.filter((v) => v).length);
