@@ -2,8 +2,9 @@
 //
 // The convention, for every fenced block in README.md, packages/*/README.md and docs/**/*.md:
 //   ```ts        runs with tsx against the built workspace packages ('@hamux-ts/…' imports)
-//   ```sh        runs with bash -euo pipefail in an empty folder where configs/ is the repository's
-//                and `hamux` / `npx hamux` is the workspace's command (npx reaches nothing else)
+//   ```sh        runs with bash -euo pipefail in an empty folder where configs/ and benchmarks/ are
+//                the repository's (read them; write elsewhere, e.g. `hamux bench --out DIR`) and
+//                `hamux` / `npx hamux` is the workspace's command (npx reaches nothing else)
 //   ```json      parses; a config (one with "layers" or "preset") builds with buildFromConfig
 //   ```ts no-run, ```sh no-run, ```json no-run: shown, not run (fragments, synopses with
 //                placeholders, installs, the test suite itself, long jobs)
@@ -41,11 +42,11 @@ writeFileSync(
   JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
 );
 
-/** A fresh folder in which `configs/` is the repository's, as from the repository root. */
+/** A fresh folder in which `configs/` and `benchmarks/` are the repository's, as from the repository root. */
 function workdir(name: string): string {
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
-  symlinkSync(join(root, 'configs'), join(dir, 'configs'));
+  for (const shared of ['configs', 'benchmarks']) symlinkSync(join(root, shared), join(dir, shared));
   return dir;
 }
 
