@@ -28,7 +28,7 @@ const all = readdirSync(join(repo, 'packages'))
 const publishable = all.filter(({ m }) => m.private !== true);
 const workspaceNames = new Set(all.map(({ m }) => m.name));
 
-/** Every `types` condition in an exports map, at any depth, paired with its sibling conditions. */
+/** Every object of an exports map (the map itself and each set of conditions), at any depth. */
 function conditions(value: unknown): Record<string, unknown>[] {
   if (value === null || typeof value !== 'object') return [];
   const o = value as Record<string, unknown>;
@@ -54,18 +54,15 @@ describe('publishable packages', () => {
       expect(m.type).toBe('module');
       expect(m.files?.length).toBeGreaterThan(0);
       expect(m.exports).toBeDefined();
-      if (m.bin === undefined) {
-        // A library: every entry point that has code has its declarations, listed first.
-        const entries = conditions(m.exports).filter((c) => 'import' in c || 'default' in c);
-        expect(entries.length).toBeGreaterThan(0);
-        for (const c of entries) {
-          if (typeof (c['import'] ?? c['default']) !== 'string') continue;
-          expect(Object.keys(c)).toContain('types');
-          expect(Object.keys(c).indexOf('types')).toBeLessThan(Object.keys(c).indexOf('import' in c ? 'import' : 'default'));
-        }
-      } else {
-        for (const file of Object.values(m.bin)) expect(existsSync(join(repo, 'packages', dir, file)), file).toBe(true);
+      // Every entry point with code has its declarations, listed first; a library has one at least.
+      const entries = conditions(m.exports).filter((c) => typeof (c['import'] ?? c['default']) === 'string');
+      if (m.bin === undefined) expect(entries.length).toBeGreaterThan(0);
+      for (const c of entries) {
+        const keys = Object.keys(c);
+        expect(keys).toContain('types');
+        expect(keys.indexOf('types')).toBeLessThan(keys.indexOf('import' in c ? 'import' : 'default'));
       }
+      for (const file of Object.values(m.bin ?? {})) expect(existsSync(join(repo, 'packages', dir, file)), file).toBe(true);
     });
   }
 
