@@ -2,7 +2,7 @@
 // list of pretrained models, open the first model, and expose the test API.
 import { adapterName } from '@hamux-ts/browser';
 import { HamuxError, tf } from '@hamux-ts/core';
-import { backendChoice, startBackend } from './lib/backend.js';
+import { backendBadge, backendChoice, startBackend } from './lib/backend.js';
 import { decodeDigits, type DigitsIndex } from './lib/digits.js';
 import { checkPretrainedIndex, type PretrainedEntry } from './lib/models.js';
 import { App } from './ui/app.js';
@@ -47,9 +47,9 @@ async function main(): Promise<void> {
   try {
     tf.env().set('PROD', true);
     const report = await startBackend(backendChoice(location.search), new URL('wasm/', base).href);
-    const passedOver = report.tried.filter((t) => !t.ok);
-    badge.textContent = `backend: ${report.chosen}${report.adapter ? ` on ${adapterName(report.adapter)}` : ''}`;
-    badge.title = passedOver.length > 0 ? `not used: ${passedOver.map((t) => `${t.name} (${t.reason ?? '?'})`).join('; ')}` : 'the first backend tried';
+    const { text, title } = backendBadge(report, adapterName);
+    badge.textContent = text;
+    badge.title = title;
     badge.dataset['backend'] = report.chosen;
     document.body.dataset['backend'] = report.chosen;
     const [digitsIndex, digitBytes, pretrained] = await Promise.all([

@@ -1,9 +1,10 @@
 // The playground end to end, in headless Chromium: the page is built with Vite into a temporary
 // folder (so a fresh clone needs no prior build), served from 127.0.0.1, and driven by clicking it
 // and through its small test API (`window.hamuxPlayground`). Without a GPU, Chromium's WebGPU is
-// SwiftShader behind --enable-unsafe-webgpu. Artefacts (screenshots, numbers) go to test-artifacts/.
-// HAMUX_CHROMIUM overrides the browser's path. A Chromium without WebGPU fails the WebGPU test,
-// unless HAMUX_SKIP_WEBGPU=1 (as in packages/browser): then the page must say it fell back to wasm.
+// SwiftShader behind --enable-unsafe-webgpu: a software adapter, which the page passes over for wasm
+// by default and uses when `?backend=webgpu` forces it. Artefacts (screenshots, numbers) go to
+// test-artifacts/. HAMUX_CHROMIUM overrides the browser's path. A Chromium without WebGPU fails the
+// WebGPU tests, unless HAMUX_SKIP_WEBGPU=1 (as in packages/browser).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,60 @@ async function waitStopped(p: Page): Promise<string> {
   return p.evaluate(() => document.querySelector<HTMLElement>('#run-status')!.dataset['status']!);
 }
 
+/** Boxes in page pixels that overlap (by more than `slack` px each way): label and badge collisions. */
+interface Hit { readonly a: string; readonly b: string }
+async function collisions(p: Page): Promise<Hit[]> {
+  return p.evaluate(() => {
+    type Item = { name: string; box: DOMRect; group: Element | null };
+    const slack = 0.5;
+    const hit = (a: DOMRect, b: DOMRect) => a.left + slack < b.right && b.left + slack < a.right && a.top + slack < b.bottom && b.top + slack < a.bottom;
+    const items = (selector: string, group: (e: Element) => Element | null = () => null): Item[] =>
+      Array.from(document.querySelectorAll(selector)).filter((e) => e.getClientRects().length > 0).map((e) => ({ name: `${selector} "${e.textContent ?? ''}"`, box: e.getBoundingClientRect(), group: group(e) }));
+    const out: { a: string; b: string }[] = [];
+    const pairs = (xs: Item[], ys: Item[], ok: (x: Item, y: Item) => boolean = () => false) => {
+      for (const x of xs) for (const y of ys) if (x !== y && !ok(x, y) && hit(x.box, y.box)) out.push({ a: x.name, b: y.name });
+    };
+    const inside = (x: Item, y: Item) => x.box.left >= y.box.left - slack && x.box.right <= y.box.right + slack && x.box.top >= y.box.top - slack && x.box.bottom <= y.box.bottom + slack;
+    // The hypergraph: no two texts meet; a text meets a box or badge only inside its own.
+    const texts = items('#graph svg text', (e) => e.closest('[data-layer], [data-synapse]'));
+    const shapes = items('#graph svg .layer rect, #graph svg rect.badge, #graph svg circle.hub', (e) => e.closest('[data-layer], [data-synapse]'));
+    const sameGroup = (x: Item, y: Item) => x.group !== null && x.group === y.group;
+    for (let i = 0; i < texts.length; i++) pairs([texts[i]!], texts.slice(i + 1), sameGroup);
+    pairs(texts, shapes, (t, s) => sameGroup(t, s) && (inside(t, s) || s.name.includes('circle')));
+    for (const t of texts) {
+      const own = shapes.find((s) => sameGroup(t, s) && !s.name.includes('circle'));
+      if (own && !inside(t, own) && !own.name.includes('hub')) out.push({ a: t.name, b: `outside ${own.name}` });
+    }
+    for (let i = 0; i < shapes.length; i++) pairs([shapes[i]!], shapes.slice(i + 1), (x, y) => x.name.includes('circle') || y.name.includes('circle'));
+    // The layer views: captions, tick labels, pictures and bars stay apart, and the header's badge clear of the title.
+    const views = [...items('#layers figcaption'), ...items('#layers .tick'), ...items('#layers canvas'), ...items('#layers .bars')];
+    const within = (x: Item, y: Item) => (x.name.includes('.tick') && y.name.includes('.bars')) || (y.name.includes('.tick') && x.name.includes('.bars'));
+    for (let i = 0; i < views.length; i++) pairs([views[i]!], views.slice(i + 1), within);
+    const figures = items('#layers figure');
+    for (const v of views) {
+      const own = figures.find((f) => f.box.left <= v.box.left + slack && v.box.right <= f.box.right + slack && f.box.top <= v.box.top + slack && v.box.bottom <= f.box.bottom + slack);
+      if (!own) out.push({ a: v.name, b: 'outside every figure' });
+    }
+    for (let i = 0; i < figures.length; i++) pairs([figures[i]!], figures.slice(i + 1));
+    pairs(items('#backend'), items('header h1, header .tagline'));
+    return out;
+  });
+}
+
+/** The RGBA pixels of a canvas on the page. */
+async function canvasPixels(p: Page, selector: string): Promise<number[]> {
+  return p.evaluate((sel) => {
+    const c = document.querySelector<HTMLCanvasElement>(sel)!;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+  }, selector);
+}
+/** How many opaque pixels are tinted (red apart from green and blue), as unknown pixels are. */
+function tinted(rgba: readonly number[]): number {
+  let count = 0;
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i + 3]! > 0 && (rgba[i]! !== rgba[i + 1]! || rgba[i]! !== rgba[i + 2]!)) count++;
+  return count;
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'hamux-playground-'));
   dist = join(work, 'dist');
@@ -120,28 +175,60 @@ describe('the playground in headless Chromium', () => {
     for (const m of index.models) for (const f of [m.config, m.weights]) expect(existsSync(join(dist, f)), f).toBe(true);
   });
 
-  it('loads on WebGPU (SwiftShader here), says so, draws the model, and logs no errors', async () => {
+  it('by default passes a software WebGPU adapter (SwiftShader here) over for wasm, says so, draws the model, and logs no errors', async () => {
     const p = page!;
     const report = await p.evaluate(() => window.hamuxPlayground!.backend);
     results['backend'] = report;
     const tfBackend = await p.evaluate(() => window.hamuxPlayground!.state().tfBackend);
-    if (SKIP_WEBGPU && report.chosen !== 'webgpu') {
-      // Allowed only on request: WebGPU was tried first, failed, and the page says it runs on wasm.
-      results['webgpuSkipped'] = report.tried[0];
-      expect(report.tried.map((t) => [t.name, t.ok])).toEqual([['webgpu', false], ['wasm', true]]);
-      expect(await p.locator('#backend').innerText()).toBe('backend: wasm');
-      expect(tfBackend).toBe('wasm');
-    } else {
-      expect(report.chosen, `WebGPU did not start: ${JSON.stringify(report.tried)} (set HAMUX_SKIP_WEBGPU=1 to accept wasm)`).toBe('webgpu');
-      expect(report.adapter).toBeDefined();
+    if (report.chosen === 'webgpu') {
+      // Only on a machine with a GPU: the library's 'auto' takes a hardware adapter.
+      expect(report.adapter?.software).toBe(false);
       expect(tfBackend).toBe('webgpu');
-      expect(await p.locator('#backend').innerText()).toMatch(/^backend: webgpu on /);
+    } else {
+      expect(report.chosen).toBe('wasm');
+      expect(tfBackend).toBe('wasm');
+      expect(report.tried.map((t) => [t.name, t.ok])).toEqual([['webgpu', false], ['wasm', true]]);
+      if (!SKIP_WEBGPU) {
+        expect(report.tried[0]!.adapter?.software, `WebGPU was not found at all: ${JSON.stringify(report.tried)} (set HAMUX_SKIP_WEBGPU=1 to accept that)`).toBe(true);
+        expect(await p.locator('#backend').innerText()).toBe('backend: wasm (WebGPU here is software, slower)');
+        expect(await p.locator('#backend').getAttribute('title')).toMatch(/^not used: webgpu \(only a software WebGPU adapter was found/);
+      }
     }
     expect(await p.locator('#graph svg [data-layer="pixels"]').count()).toBe(1);
     expect(await p.locator('#graph svg [data-synapse="memory"]').count()).toBe(1);
     expect(await p.locator('#layers canvas').count()).toBe(1);
+    expect(await collisions(p)).toEqual([]);
     expect(errorsIn(messages)).toEqual([]);
     expect(foreign).toEqual([]);
+  });
+
+  it('runs on the software adapter when ?backend=webgpu forces it, and recalls there', async () => {
+    const p = await open(context!, '?backend=webgpu').catch(async (e: unknown) => {
+      if (SKIP_WEBGPU) return undefined;
+      throw e;
+    });
+    if (!p) return; // no WebGPU in this Chromium, accepted by HAMUX_SKIP_WEBGPU=1
+    try {
+      const report = await p.evaluate(() => window.hamuxPlayground!.backend);
+      results['webgpuBackend'] = report;
+      expect(report.chosen).toBe('webgpu');
+      expect(report.adapter).toBeDefined();
+      expect(await p.locator('#backend').innerText()).toMatch(/^backend: webgpu on /);
+      const out = await p.evaluate(async () => {
+        const api = window.hamuxPlayground!;
+        await api.pick('stored', 5);
+        await api.corrupt('flip', 0.2, 1);
+        const state = await api.run();
+        return { state, recalled: api.inputActivation(), stored: api.stored(5) };
+      });
+      expect(out.state.tfBackend).toBe('webgpu');
+      expect(out.state.status).toBe('converged');
+      checkEnergy(out.state);
+      expect(out.recalled.map((v) => (v >= 0 ? 1 : -1))).toEqual(out.stored);
+      expect(errorsIn(messages)).toEqual([]);
+    } finally {
+      await p.close();
+    }
   });
 
   it('recalls a corrupted stored digit exactly, by clicking: pick, flip noise, run', async () => {
@@ -197,6 +284,14 @@ describe('the playground in headless Chromium', () => {
     expect(out.beta.curves).toHaveLength(2);
     expect(out.beta.status).toBe('converged');
     checkEnergy(out.beta);
+    // The unknown pixels are tinted on the corrupted input only; the recalled picture is plain grey.
+    await p.evaluate(() => window.hamuxPlayground!.settled());
+    expect(tinted(await canvasPixels(p, '#input-canvas'))).toBe(392);
+    const recalled = await canvasPixels(p, '#layers figure[data-layer="pixels"] canvas');
+    expect(recalled.length).toBe(784 * 4);
+    expect(tinted(recalled)).toBe(0);
+    mkdirSync(artifacts, { recursive: true });
+    await p.screenshot({ path: join(artifacts, 'playground-masked.png'), fullPage: true });
   });
 
   it('classifies shipped digits with the pretrained classifier, input held', async () => {
@@ -218,6 +313,7 @@ describe('the playground in headless Chromium', () => {
     expect(answers.filter((a) => a.label === a.predicted).length).toBeGreaterThanOrEqual(8);
     for (const a of answers) checkEnergy({ curves: [{ label: 'e', start: 0, values: a.curve }] } as unknown as PlaygroundState);
     expect(await p.locator('#layers .bars .bar').count()).toBe(10);
+    expect(await collisions(p)).toEqual([]);
   });
 
   it('draws a dropped config file, and names the problems of a bad one', async () => {
@@ -242,7 +338,7 @@ describe('the playground in headless Chromium', () => {
     expect(errorsIn(messages)).toEqual([]);
   });
 
-  it('runs with wasm forced (?backend=wasm) and recalls as on WebGPU', async () => {
+  it('runs with wasm forced (?backend=wasm) and recalls', async () => {
     wasmPage = await open(context!, '?backend=wasm');
     {
       const report = await wasmPage.evaluate(() => window.hamuxPlayground!.backend);
@@ -300,6 +396,14 @@ describe('the playground in headless Chromium', () => {
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(mean(scores.map((s) => s.mse))).toBeLessThan(mean(scores.map((s) => s.blank)));
     for (const s of scores) checkEnergy({ curves: [{ label: 'e', start: 0, values: s.curve }] } as unknown as PlaygroundState);
+    // Its graph has three badges under one layer: each holds its text, none meets another label.
+    expect(await p.locator('#graph svg g.unary').count()).toBe(3);
+    expect(await collisions(p)).toEqual([]);
+    // The masked input shows its unknown patches; the recalled picture does not.
+    expect(tinted(await canvasPixels(p, '#input-canvas'))).toBe(25 * 16);
+    expect(tinted(await canvasPixels(p, '#layers figure[data-layer="patches"] canvas'))).toBe(0);
+    mkdirSync(artifacts, { recursive: true });
+    await p.screenshot({ path: join(artifacts, 'playground-et.png'), fullPage: true });
   });
 
   it('trains a classifier in the page, its loss falling, and relaxes with it (wasm)', async () => {

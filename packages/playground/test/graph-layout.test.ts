@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presets, parseConfig } from '@hamux-ts/config';
-import { graphSvg, layoutGraph, type GraphLayout } from '../src/lib/graph-layout.js';
+import { textWidth } from '@hamux-ts/plot';
+import { FONTS, badgeText, graphSvg, layoutGraph, type GraphLayout } from '../src/lib/graph-layout.js';
 import { specFromConfig, type GraphSpec } from '../src/lib/graph-spec.js';
 
 const overlaps = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) =>
@@ -83,6 +84,52 @@ describe('hypergraph layout', () => {
     const odd = graphSvg(layoutGraph({ layers: [{ name: '<x>&', lagrangian: 'identity', shape: [1], tau: 1, clamped: false }], synapses: [] }));
     expect(odd).toContain('&#60;x&#62;&#38;');
     expect(odd).not.toContain('<x>');
+  });
+
+  it('sizes badges and boxes to their text, keeps labels off boxes and links off other badges (the Energy Transformer preset, a crowded graph)', () => {
+    const et = specFromConfig(parseConfig(presets.energyTransformer({ image: [28, 28, 1], patch: 4, dim: 32, heads: 2, headDim: 16, memories: 64 })));
+    const crowded: GraphSpec = {
+      layers: [
+        { name: 'a-layer-with-a-long-name', lagrangian: 'softmax β=0.25', shape: [16, 64], tau: 1, clamped: true },
+        { name: 'b', lagrangian: 'identity', shape: [4], tau: 1, clamped: false },
+        { name: 'c', lagrangian: 'identity', shape: [4], tau: 1, clamped: false },
+      ],
+      synapses: [
+        { name: 'a-rather-long-synapse-name', kind: 'reluSquaredMemory', connects: ['a-layer-with-a-long-name', 'b'] },
+        { name: 'above', kind: 'energyAttention', connects: ['a-layer-with-a-long-name', 'c'] },
+        ...['hopfield', 'attention', 'position'].map((name) => ({ name, kind: 'reluSquaredMemory', connects: ['b'] })),
+        ...['x', 'y'].map((name) => ({ name, kind: 'energyAttention', connects: ['c'] })),
+      ],
+    };
+    for (const spec of [et, crowded]) {
+      const layout = layoutGraph(spec);
+      checkLayout(spec, layout);
+      for (const l of layout.layers) {
+        const [name, lagrangian, shape] = l.lines;
+        const widest = Math.max(textWidth(`${name}${l.clamped ? ' (clamped)' : ''}`, FONTS.layerName, true), textWidth(lagrangian!, FONTS.layerLine), textWidth(shape!, FONTS.layerLine));
+        expect(widest, `${l.name}'s text fits its box`).toBeLessThanOrEqual(l.w - 8);
+      }
+      for (const b of layout.badges) {
+        expect(textWidth(badgeText(b), FONTS.badge), `${b.name}'s text fits its badge`).toBeLessThanOrEqual(b.w - 8);
+        // The link runs down the middle, from the box or the badge above, and crosses no other badge.
+        for (const o of layout.badges) {
+          if (o === b) continue;
+          const crosses = b.link.x1 > o.x && b.link.x1 < o.x + o.w && Math.min(b.link.y1, b.link.y2) < o.y + o.h && Math.max(b.link.y1, b.link.y2) > o.y;
+          expect(crosses, `${b.name}'s link crosses ${o.name}`).toBe(false);
+        }
+      }
+      // An inline hub's two labels (name above, kind below) sit between the boxes they join.
+      for (const h of layout.hubs.filter((x) => x.inline)) {
+        const half = Math.max(textWidth(h.name, FONTS.hubName, true), textWidth(h.kind, FONTS.hubKind)) / 2;
+        const [left, right] = h.edges.map((e) => layout.layers.find((l) => l.name === e.layer)!).sort((p, q) => p.x - q.x);
+        expect(h.x - half, `${h.name}'s labels clear the left box`).toBeGreaterThanOrEqual(left!.x + left!.w + 4);
+        expect(h.x + half, `${h.name}'s labels clear the right box`).toBeLessThanOrEqual(right!.x - 4);
+      }
+      // A hub above the row has its label to its right, inside the drawing.
+      for (const h of layout.hubs.filter((x) => !x.inline)) {
+        expect(h.x + 12 + textWidth(h.name, FONTS.hubName, true) + textWidth(` ${h.kind}`, FONTS.hubKind)).toBeLessThanOrEqual(layout.width);
+      }
+    }
   });
 
   it('refuses a synapse on an unknown layer', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { backendChoice } from '../src/lib/backend.js';
 import { maskedMse, nearestPattern, neverRises, pattern } from '../src/lib/readout.js';
 
 describe('readouts', () => {
@@ -22,12 +21,4 @@ describe('readouts', () => {
     expect(neverRises([-100, -100 + 5e-5])).toBe(true); // within 1e-6 · (1 + |E|)
     expect(neverRises([-100, -100 + 5e-5], 0)).toBe(false);
   });
-
-  it('reads the backend from the query, refusing unknown ones', () => {
-    expect(backendChoice('')).toBe('prefer-webgpu');
-    expect(backendChoice('?backend=wasm')).toBe('wasm');
-    expect(backendChoice('?x=1&backend=auto')).toBe('auto');
-    expect(() => backendChoice('?backend=metal')).toThrow(/\?backend: expected one of prefer-webgpu, auto, webgpu, wasm, cpu, got "metal"/);
-  });
-
 });

@@ -5,6 +5,7 @@
  * layer to itself) as a badge under its layer. Pure: numbers in, numbers out; `graphSvg` draws it.
  */
 import { HamuxError } from '@hamux-ts/core';
+import { textWidth } from '@hamux-ts/plot';
 import type { GraphSpec } from './graph-spec.js';
 
 export interface Segment {
@@ -57,7 +58,20 @@ export interface GraphLayout {
 
 export const LAYOUT = { boxW: 156, boxH: 64, gap: 112, margin: 16, level: 46, badgeH: 22, badgeGap: 8 } as const;
 
+/** Font sizes of the drawing's text (px), as `graphSvg`'s style sets them; widths from plot's `textWidth`. */
+export const FONTS = { layerName: 13, layerLine: 12, hubName: 11, hubKind: 10.5, badge: 11 } as const;
+
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/** The text of a layer's box: its name (and whether it is clamped), Lagrangian, shape and τ. */
+const layerLines = (l: GraphSpec['layers'][number]): string[] => [l.name, l.lagrangian, `${shapeText(l.shape)}  τ=${Number(l.tau.toPrecision(3))}`];
+/** The widest line of a layer's box, drawn as `graphSvg` draws it. */
+const layerTextWidth = (l: GraphSpec['layers'][number]): number => {
+  const [name, lagrangian, shape] = layerLines(l);
+  return Math.max(textWidth(`${name}${l.clamped ? ' (clamped)' : ''}`, FONTS.layerName, true), textWidth(lagrangian!, FONTS.layerLine), textWidth(shape!, FONTS.layerLine));
+};
+/** A badge's text. */
+export const badgeText = (s: { readonly name: string; readonly kind: string }): string => `${s.name}: ${s.kind}`;
 
 export function layoutGraph(spec: GraphSpec): GraphLayout {
   const { boxW, boxH, gap, margin, level, badgeH, badgeGap } = LAYOUT;
@@ -82,20 +96,33 @@ export function layoutGraph(spec: GraphSpec): GraphLayout {
   const top = margin + (levels > 0 ? levels * level + 10 : 14);
   const badgeCount = Math.max(0, ...spec.layers.map((l) => unary.filter((s) => s.connects[0] === l.name).length));
 
-  const centreX = (i: number) => margin + i * (boxW + gap) + boxW / 2;
+  // Widths: a box holds its text, a badge its text, and a column is as wide as its box or widest badge.
+  const boxWidths = spec.layers.map((l) => Math.max(boxW, layerTextWidth(l) + 16));
+  const badgeWidth = (s: { readonly name: string; readonly kind: string }, layer: number) => Math.max(boxWidths[layer]! - 16, textWidth(badgeText(s), FONTS.badge) + 20);
+  const columns = spec.layers.map((l, i) => Math.max(boxWidths[i]!, ...unary.filter((s) => s.connects[0] === l.name).map((s) => badgeWidth(s, i))));
+  // Between neighbours: the usual gap, room for the inline hub's two labels, and badges apart.
+  const inlineLabel = spec.layers.map((_, i) => Math.max(0, ...placement.filter((p) => p.inline && p.ids[0] === i).map((p) => Math.max(textWidth(p.s.name, FONTS.hubName, true), textWidth(p.s.kind, FONTS.hubKind)) + 20)));
+  const centres: number[] = [];
+  spec.layers.forEach((_, i) => {
+    if (i === 0) { centres.push(margin + columns[0]! / 2); return; }
+    const boxesApart = (boxWidths[i - 1]! + boxWidths[i]!) / 2;
+    centres.push(centres[i - 1]! + Math.max(boxesApart + Math.max(gap, inlineLabel[i - 1]!), (columns[i - 1]! + columns[i]!) / 2 + 16));
+  });
+  const centreX = (i: number) => centres[i]!;
   const layers: PlacedLayer[] = spec.layers.map((l, i) => ({
     name: l.name,
-    x: centreX(i) - boxW / 2,
+    x: centreX(i) - boxWidths[i]! / 2,
     y: top,
-    w: boxW,
+    w: boxWidths[i]!,
     h: boxH,
-    lines: [l.name, l.lagrangian, `${shapeText(l.shape)}  τ=${Number(l.tau.toPrecision(3))}`],
+    lines: layerLines(l),
     clamped: l.clamped,
   }));
 
   let nextLevel = 0;
   const hubs: PlacedHub[] = placement.map(({ s, ids, inline }) => {
-    const x = ids.reduce((sum, i) => sum + centreX(i), 0) / ids.length;
+    // Inline: the middle of the gap between the two boxes; above: the mean of the layers' centres.
+    const x = inline ? (layers[ids[0]!]!.x + layers[ids[0]!]!.w + layers[ids[1]!]!.x) / 2 : ids.reduce((sum, i) => sum + centreX(i), 0) / ids.length;
     const y = inline ? top + boxH / 2 : top - 10 - level * ++nextLevel + level / 2;
     const edges = ids.map((i) => {
       const box = layers[i]!;
@@ -108,27 +135,31 @@ export function layoutGraph(spec: GraphSpec): GraphLayout {
     return { name: s.name, kind: s.kind, x, y, inline, edges };
   });
 
+  // Badges stack under their layer, each linked to the one above it (the first to the box), so
+  // no link runs across a badge.
   const stack = new Map<string, number>();
   const badges: PlacedBadge[] = unary.map((s) => {
     const layer = s.connects[0]!;
     const k = stack.get(layer) ?? 0;
     stack.set(layer, k + 1);
-    const box = layers[index.get(layer)!]!;
+    const i = index.get(layer)!;
     const y = top + boxH + 18 + k * (badgeH + badgeGap);
-    const w = boxW - 16;
+    const w = badgeWidth(s, i);
     return {
       name: s.name,
       kind: s.kind,
       layer,
-      x: box.x + 8,
+      x: centreX(i) - w / 2,
       y,
       w,
       h: badgeH,
-      link: { x1: box.x + box.w / 2, y1: top + boxH, x2: box.x + box.w / 2, y2: y },
+      link: { x1: centreX(i), y1: k === 0 ? top + boxH : y - badgeGap, x2: centreX(i), y2: y },
     };
   });
 
-  const width = 2 * margin + Math.max(1, spec.layers.length) * (boxW + gap) - gap;
+  // Labels of hubs above the row run to the right of their hub: the drawing is wide enough for them.
+  const aboveLabels = hubs.filter((h) => !h.inline).map((h) => h.x + 12 + textWidth(h.name, FONTS.hubName, true) + textWidth(` ${h.kind}`, FONTS.hubKind));
+  const width = Math.max(spec.layers.length ? centreX(spec.layers.length - 1) + columns[spec.layers.length - 1]! / 2 + margin : 2 * margin + boxW, ...aboveLabels.map((x) => x + margin));
   const height = top + boxH + (badgeCount > 0 ? 18 + badgeCount * (badgeH + badgeGap) : 0) + margin + 10;
   return { width, height, layers, hubs, badges };
 }
@@ -152,7 +183,7 @@ export function graphSvg(layout: GraphLayout): string {
   for (const l of layout.layers) {
     const [name, lagrangian, shape] = l.lines;
     parts.push(
-      `<g class="layer${l.clamped ? ' clamped' : ''}" data-layer="${esc(l.name)}"><rect x="${n(l.x)}" y="${n(l.y)}" width="${l.w}" height="${l.h}" rx="8"/>` +
+      `<g class="layer${l.clamped ? ' clamped' : ''}" data-layer="${esc(l.name)}"><rect x="${n(l.x)}" y="${n(l.y)}" width="${n(l.w)}" height="${l.h}" rx="8"/>` +
         `<text x="${n(l.x + l.w / 2)}" y="${n(l.y + 19)}" class="layer-name">${esc(name ?? '')}${l.clamped ? ' (clamped)' : ''}</text>` +
         `<text x="${n(l.x + l.w / 2)}" y="${n(l.y + 37)}" class="layer-kind">${esc(lagrangian ?? '')}</text>` +
         `<text x="${n(l.x + l.w / 2)}" y="${n(l.y + 54)}" class="layer-shape">${esc(shape ?? '')}</text></g>`,
@@ -162,15 +193,16 @@ export function graphSvg(layout: GraphLayout): string {
     const { link } = b;
     parts.push(
       `<g class="synapse unary" data-synapse="${esc(b.name)}" data-kind="${esc(b.kind)}"><line x1="${n(link.x1)}" y1="${n(link.y1)}" x2="${n(link.x2)}" y2="${n(link.y2)}" class="edge"/>` +
-        `<rect x="${n(b.x)}" y="${n(b.y)}" width="${b.w}" height="${b.h}" rx="11" class="badge"/>` +
-        `<text x="${n(b.x + b.w / 2)}" y="${n(b.y + 15)}" class="badge-text">${esc(b.name)}: ${esc(b.kind)}</text></g>`,
+        `<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.w)}" height="${b.h}" rx="11" class="badge"/>` +
+        `<text x="${n(b.x + b.w / 2)}" y="${n(b.y + 15)}" class="badge-text">${esc(badgeText(b))}</text></g>`,
     );
   }
   const style =
     '.layer rect{fill:#eef4fb;stroke:#3b6ea8;stroke-width:1.5}.layer.clamped rect{fill:#fdf1dc;stroke:#b07a1f}' +
-    'text{font:12px system-ui,sans-serif;text-anchor:middle;fill:#222}.layer-name{font-weight:600;font-size:13px}.layer-kind,.layer-shape{fill:#444}' +
-    '.edge{stroke:#7d8a99;stroke-width:1.6}.hub{fill:#7d4ea8;stroke:#fff;stroke-width:1.5}.hub-name{font-size:11px;font-weight:600}.hub-kind{font-size:10.5px;fill:#555;font-weight:400}' +
-    '.badge{fill:#f3ecfa;stroke:#7d4ea8}.badge-text{font-size:11px}';
+    `text{font:${FONTS.layerLine}px system-ui,sans-serif;text-anchor:middle;fill:#222}.layer-name{font-weight:600;font-size:${FONTS.layerName}px}.layer-kind,.layer-shape{fill:#444}` +
+    `.edge{stroke:#7d8a99;stroke-width:1.6}.hub{fill:#7d4ea8;stroke:#fff;stroke-width:1.5}.hub-name{font-size:${FONTS.hubName}px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}` +
+    `.hub-kind{font-size:${FONTS.hubKind}px;fill:#555;font-weight:400;paint-order:stroke;stroke:#fff;stroke-width:3px}` +
+    `.badge{fill:#f3ecfa;stroke:#7d4ea8}.badge-text{font-size:${FONTS.badge}px}`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n(layout.width)} ${n(layout.height)}" width="${n(layout.width)}" height="${n(layout.height)}" role="img" aria-label="hypergraph">` +
     `<style>${style}</style>${parts.join('')}</svg>`

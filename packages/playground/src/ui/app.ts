@@ -346,7 +346,7 @@ export class App {
       this.#curves[this.#curves.length - 1]!.values.push(...energies);
     }
     byId('energy-plot').innerHTML = energySvg(this.#curves);
-    this.#views.draw(reading.activations, this.setup?.input ? this.#inputMaskFor(this.setup) : undefined);
+    this.#views.draw(reading.activations);
     const e = energies[energies.length - 1];
     const status = byId('run-status');
     status.dataset['step'] = String(reading.step);
@@ -354,11 +354,6 @@ export class App {
       `step ${reading.step} · E = ${e === undefined ? '–' : e.toPrecision(7)} · max |∂E/∂x̂| = ${reading.gradNorm[0]!.toExponential(2)} · ` +
       `dt = ${reading.dt[0]!.toPrecision(3)} · ${reading.rejected[0]} steps rejected`;
     byId('readout').textContent = this.setup ? describeState(this.setup, reading.activations, this.#editor.image, this.#original, this.#picked).join('\n') : '';
-  }
-
-  /** The input's unknown pixels in the order the input layer's picture is drawn (image order). */
-  #inputMaskFor(setup: ModelSetup): Uint8Array | undefined {
-    return setup.input && !setup.clampWhole.includes(setup.input.layer) ? this.#editor.image.hidden : undefined;
   }
 
   #setStatus(status: RunStatus, error?: string): void {

@@ -32,7 +32,7 @@ export class LayerViews {
       const patch = setup.input?.layer === layer ? setup.input.patch : undefined;
       const view = layerView(shape, patch !== undefined ? { patch } : {});
       const caption = el('figcaption', { text: `${layer} x̂ [${shape.join(', ')}]` });
-      const figure = el('figure', { class: `layer-view ${view.kind}`, 'data-layer': layer });
+      const figure = el('figure', { class: `layer-view view-${view.kind}`, 'data-layer': layer });
       if (view.kind === 'bars') {
         const bars = Array.from({ length: view.count }, (_, i) => el('div', { class: 'bar', title: String(i) }, el('span', { class: 'fill' }), el('span', { class: 'tick', text: view.count <= 12 ? String(i) : '' })));
         figure.append(el('div', { class: 'bars' }, ...bars), caption);
@@ -47,8 +47,11 @@ export class LayerViews {
     this.#root.append(...this.#panels.map((p) => p.figure));
   }
 
-  /** Draws sample 0 of every layer's activation; `hidden` tints the input layer's unknown pixels. */
-  draw(activations: Readonly<Record<string, Float32Array>>, hidden: Uint8Array | undefined): void {
+  /**
+   * Draws sample 0 of every layer's activation. The input layer is drawn as it is: its unknown
+   * pixels are tinted only on the corrupted input (the editor), not on the recalled picture.
+   */
+  draw(activations: Readonly<Record<string, Float32Array>>): void {
     const setup = this.#setup;
     if (!setup) return;
     for (const p of this.#panels) {
@@ -72,7 +75,7 @@ export class LayerViews {
       const arranged = arrange(values, p.view);
       const isInput = setup.input?.layer === p.layer;
       const rgba = isInput
-        ? greyRgba(arranged, setup.input!.encoding === 'bipolar' ? -1 : 0, 1, hidden)
+        ? greyRgba(arranged, setup.input!.encoding === 'bipolar' ? -1 : 0, 1)
         : divergingRgba(arranged);
       const ctx = p.canvas!.getContext('2d');
       if (ctx) ctx.putImageData(new ImageData(rgba, p.canvas!.width, p.canvas!.height), 0, 0);
