@@ -9,7 +9,7 @@
 // value it has in each source file, so files found beside the sources (the OpenBLAS addon, the
 // example's out/ folder) are found as when the packages run built.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,8 +30,9 @@ function sourceEntry(specifier) {
   return join(dir, pkg.hamuxEntries?.node ?? 'src/index.ts');
 }
 
-// Inside node_modules/ of the repository: the external dependencies resolve from there.
-const outfile = join(root, 'node_modules', '.cache', 'hamux-run-from-source', 'main.mjs');
+// Inside node_modules/ of the repository, so that the external dependencies resolve from there; one
+// file per process, so that two runs at once do not overwrite each other's.
+const outfile = join(root, 'node_modules', '.cache', 'hamux-run-from-source', `main-${process.pid}.mjs`);
 await build({
   entryPoints: [resolve(entry)],
   outfile,
@@ -40,6 +41,7 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'error',
+  sourcemap: 'inline', // stack traces name the source files
   plugins: [
     {
       name: 'workspace-sources',
@@ -58,4 +60,9 @@ await build({
   ],
 });
 process.argv = [process.argv[0], resolve(entry), ...args];
-await import(pathToFileURL(outfile).href);
+process.setSourceMapsEnabled(true);
+try {
+  await import(pathToFileURL(outfile).href);
+} finally {
+  rmSync(outfile, { force: true });
+}
