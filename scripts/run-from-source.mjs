@@ -41,7 +41,6 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'error',
-  sourcemap: 'inline', // stack traces name the source files
   plugins: [
     {
       name: 'workspace-sources',
@@ -60,7 +59,6 @@ await build({
   ],
 });
 process.argv = [process.argv[0], resolve(entry), ...args];
-process.setSourceMapsEnabled(true);
 try {
   await import(pathToFileURL(outfile).href);
 } finally {
