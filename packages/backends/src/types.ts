@@ -7,9 +7,13 @@ export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 
 /** The WebGPU adapter the webgpu backend runs on, as the adapter describes itself. */
 export interface GpuAdapterReport {
+  /** The adapter's vendor (`adapter.info.vendor`). */
   vendor: string;
+  /** Its architecture, as the adapter reports it. */
   architecture: string;
+  /** Its device name, as the adapter reports it. */
   device: string;
+  /** Its description, as the adapter reports it. */
   description: string;
   /** The adapter calls itself a fallback adapter (WebGPU's word for a software implementation). */
   isFallbackAdapter: boolean;
@@ -23,8 +27,11 @@ export interface GpuAdapterReport {
 
 /** One backend `useBackend` tried, and why it did not start when it did not. */
 export interface BackendAttempt {
+  /** The backend's name (`cpu`, `wasm`, `webgpu`). */
   name: string;
+  /** Whether it started. */
   ok: boolean;
+  /** Why it did not start, or why `auto` passed it over. */
   reason?: string;
   /** For webgpu: the adapter it found (also when 'auto' passed it over because it is software). */
   adapter?: GpuAdapterReport;
@@ -32,7 +39,9 @@ export interface BackendAttempt {
 
 /** What `useBackend` chose, and every backend it tried on the way, in order. */
 export interface BackendReport {
+  /** The backend now current. */
   chosen: string;
+  /** Every backend tried, in order, the chosen one last. */
   tried: BackendAttempt[];
   /** When webgpu was chosen: the adapter it runs on. */
   adapter?: GpuAdapterReport;

@@ -6,6 +6,7 @@ import { HamuxError, checkSeed, choose, rng, type Rng } from '@hamux-ts/core';
  * left unchanged. To clamp the known entries while the rest relax, clamp `invertMask(mask)`.
  */
 export interface Corrupted {
+  /** The corrupted copy, the same length as the input. */
   readonly data: Float32Array;
   /** 1 where the entry was corrupted (flipped, noised, hidden), 0 where it was kept. */
   readonly mask: Uint8Array;
@@ -79,12 +80,15 @@ export function randomMask(
 
 /** Where a block lies: a fixed row/column, or (left out) a seeded random one per sample. */
 export interface BlockOptions {
+  /** Rows of the block. */
   readonly height: number;
+  /** Columns of the block. */
   readonly width: number;
   /** First row of the block; left out, a random row per sample (needs `seed`). */
   readonly top?: number;
   /** First column of the block; left out, a random column per sample (needs `seed`). */
   readonly left?: number;
+  /** Seed of the random positions (required when `top` or `left` is left out). */
   readonly seed?: number;
   /** Value of the hidden entries, default 0. */
   readonly fill?: number;

@@ -9,6 +9,7 @@ export interface LabelledImages {
   readonly images: Float32Array;
   /** `[count]`, class of each image. */
   readonly labels: Uint8Array;
+  /** Number of images. */
   readonly count: number;
   /** `[height, width, channels]` of one image. */
   readonly shape: readonly [number, number, number];

@@ -2,6 +2,10 @@
 // library packages documented: typedoc.json turns on validation.notDocumented and treats warnings
 // as errors, so an undocumented export fails `npm run docs` and this test. Nothing is written here
 // (`--emit none`); `npm run docs` writes the HTML to docs/api/.
+//
+// configs/typedoc-undocumented.json lists the interface properties not yet documented (the debt,
+// by name): a new undocumented symbol fails, and so does a listed one once documented, until it is
+// taken off the list, so the list can only shrink.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root, run } from './repo.js';

@@ -8,12 +8,15 @@ export type StopReason = 'gradient' | 'energy' | 'maxSteps' | 'stepUnderflow' | 
 
 /** How one sample's descent ended: whether and why it stopped, after how many steps, at what energy. */
 export interface SampleReport {
+  /** True when the sample met the tolerance. */
   readonly converged: boolean;
+  /** Why the sample stopped. */
   readonly reason: StopReason;
   /** Steps (energy evaluations) taken while the sample was descending. */
   readonly steps: number;
   /** Of those, the steps that moved it (adaptive mode rejects steps that would raise the energy). */
   readonly acceptedSteps: number;
+  /** Its energy at the end. */
   readonly energy: number;
   /** Largest `|∂E/∂x̂|` over its free neurons at the end. */
   readonly gradNorm: number;
@@ -23,6 +26,7 @@ export interface SampleReport {
 export interface DescendResult<L extends string> {
   /** Final states (the caller's to dispose). */
   readonly states: States<L>;
+  /** How each sample's descent ended, in batch order. */
   readonly report: readonly SampleReport[];
   /** Every sample's energy at every step, from the initial state to the step where it stopped. */
   readonly energies: readonly Float32Array[];

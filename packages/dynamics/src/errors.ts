@@ -5,8 +5,11 @@ import { HamuxError } from '@hamux-ts/core';
  * rose. Its code is `'diverged'`; its path is `['layers', layer]` when one layer can be named.
  */
 export class DivergenceError extends HamuxError {
+  /** `'DivergenceError'`. */
   override readonly name: string = 'DivergenceError';
+  /** The sample (batch index) that diverged. */
   readonly sample: number;
+  /** The step at which it was seen. */
   readonly step: number;
   /** The layer where it happened, when one can be named. */
   readonly layer: string | undefined;

@@ -14,6 +14,7 @@ export interface Progress {
   readonly gradNorms: Float32Array;
   /** How many samples are still descending. */
   readonly active: number;
+  /** Samples in the batch. */
   readonly batch: number;
 }
 
@@ -38,6 +39,7 @@ export interface Tolerance {
    * A larger dt (or `dtMax`), or `multirate` for layers of very different τ, restores the test.
    */
   readonly energy?: number;
+  /** With `energy`: the most any free neuron may have moved over the last `checkEvery` steps. */
   readonly state?: number;
 }
 
@@ -57,11 +59,17 @@ export interface DescendOptions<L extends string> {
    * steps (default 3) before every step of a slower one. Each level steps with its own dt scaled by
    * its smallest τ, so the cost no longer grows with the ratio of time constants. Default false.
    */
-  readonly multirate?: boolean | { readonly ratio?: number; readonly innerSteps?: number };
+  readonly multirate?: boolean | {
+    /** Time constants at least this far apart go on separate levels (default 10). */
+    readonly ratio?: number;
+    /** Steps of a faster level per step of the next slower one (default 3). */
+    readonly innerSteps?: number;
+  };
   /** Include the neuron energies (HAMUX, default true) or not (the Energy Transformer's update). */
   readonly neuronEnergy?: boolean;
   /** Stop after this many steps (energy evaluations). Default 1000. */
   readonly maxSteps?: number;
+  /** When a sample counts as converged (by `grad`, or by `energy` and `state` together). */
   readonly tolerance?: Tolerance;
   /** Read values back to the host (convergence, progress) every this many steps. Default 10. */
   readonly checkEvery?: number;
@@ -78,7 +86,9 @@ export interface DescendOptions<L extends string> {
   readonly onProgress?: (progress: Progress) => void;
   /** Cancels the run at the next check; the result so far is returned with reason `'cancelled'`. */
   readonly signal?: AbortSignal;
+  /** Parameters to descend with instead of the graph's own (weights under test, or during training). */
   readonly params?: Params;
+  /** How `∂E/∂x̂` is computed: `'auto'` (closed forms of built-ins, default) or `'autodiff'`. */
   readonly method?: GradMethod;
   /**
    * Run on host arrays with a fast evaluator when it takes the graph and backend (the lean step,
@@ -91,8 +101,11 @@ export interface DescendOptions<L extends string> {
   readonly fastEvaluator?: FastEvaluatorProvider;
   /** Adaptive step control: growth after an accepted step (1.5), shrink after a rejected one (0.5), bounds. */
   readonly grow?: number;
+  /** Adaptive step control: factor applied to a sample's step after a rejected one (default 0.5). */
   readonly shrink?: number;
+  /** Adaptive step control: the smallest step; a sample that needs a smaller one stops with `stepUnderflow`. */
   readonly dtMin?: number;
+  /** Adaptive step control: the largest step a sample may grow to. */
   readonly dtMax?: number;
   /** Fixed mode: a rise larger than this times `1 + |E|` is divergence. Default 1e-5. */
   readonly riseTolerance?: number;
@@ -100,20 +113,35 @@ export interface DescendOptions<L extends string> {
 
 /** The scheduler settings with every default filled in, as the descent uses them. */
 export interface Settings {
+  /** `DescendOptions.mode`. */
   readonly mode: 'adaptive' | 'fixed';
+  /** `DescendOptions.dt`. */
   readonly dt: number;
+  /** The levels' `ratio` and `innerSteps` with multi-rate integration; undefined without. */
   readonly multirate: { readonly ratio: number; readonly innerSteps: number } | undefined;
+  /** `DescendOptions.neuronEnergy`. */
   readonly neuronEnergy: boolean;
+  /** `DescendOptions.maxSteps`. */
   readonly maxSteps: number;
+  /** `Tolerance.grad`. */
   readonly gradTol: number;
+  /** `Tolerance.energy`. */
   readonly energyTol: number;
+  /** `Tolerance.state`. */
   readonly stateTol: number;
+  /** `DescendOptions.checkEvery`. */
   readonly checkEvery: number;
+  /** `DescendOptions.recordStatesEvery`; 0 records nothing. */
   readonly recordStatesEvery: number;
+  /** `DescendOptions.grow`. */
   readonly grow: number;
+  /** `DescendOptions.shrink`. */
   readonly shrink: number;
+  /** `DescendOptions.dtMin`. */
   readonly dtMin: number;
+  /** `DescendOptions.dtMax`. */
   readonly dtMax: number;
+  /** `DescendOptions.riseTolerance`. */
   readonly riseTolerance: number;
 }
 

@@ -25,6 +25,7 @@ export interface Reading {
   readonly dt: Float32Array;
   /** Steps each sample took, and steps it refused (they would have raised its energy), in all. */
   readonly accepted: Float32Array;
+  /** Steps each sample refused because they would have raised its energy. */
   readonly rejected: Float32Array;
   /** Each sample's report once it has stopped (it then no longer moves), else undefined. */
   readonly reports: readonly (SampleReport | undefined)[];
@@ -43,7 +44,9 @@ export interface Reading {
  * tfjs ops on the backend (on the GPU with webgpu) and a reading is one readback.
  */
 export class Relaxation<L extends string, S extends string = string> {
+  /** The graph being relaxed. */
   readonly ham: HAM<L, S>;
+  /** Samples in the batch. */
   readonly batch: number;
   #options: RelaxOptions<L>;
   #s: Settings;

@@ -30,16 +30,28 @@ export interface FastKernelsOptions {
 export interface FastKernelsReport {
   /** The matrix product now in use: `native` (OpenBLAS), `wasm` (SIMD) or `js`. */
   gemm: GemmName;
+  /** Whether the OpenBLAS addon is built and loaded. */
   native: boolean;
+  /** Whether the WebAssembly SIMD product loaded. */
   wasmSimd: boolean;
   /** The tfjs kernels replaced on the cpu backend. */
   kernels: string[];
   /** Threads of the WebAssembly kernel (1 or 2), when it loaded. */
   wasmThreads?: number;
   /** OpenBLAS's build description and threads, when native. */
-  blas?: { config: string; threads: number };
+  blas?: {
+    /** OpenBLAS's build description. */
+    config: string;
+    /** Threads OpenBLAS uses. */
+    threads: number;
+  };
   /** Why the native or the wasm path is not in use. */
-  reasons: { native?: string; wasm?: string };
+  reasons: {
+    /** Why the OpenBLAS addon is not in use. */
+    native?: string;
+    /** Why the WebAssembly product is not in use. */
+    wasm?: string;
+  };
 }
 
 let current: Gemm = jsGemm;

@@ -3,23 +3,35 @@ import { textWidth } from './text.js';
 
 /** One named curve: points `(x[i], y[i])`; non-finite points (and ≤ 0 on a log axis) break the line. */
 export interface Series {
+  /** The name shown in the legend. */
   readonly name: string;
+  /** The x coordinates. */
   readonly x: ArrayLike<number>;
+  /** The y coordinates, one per x. */
   readonly y: ArrayLike<number>;
   /** Draw a marker at every point (default: only when the series has at most 40 points). */
   readonly markers?: boolean;
+  /** Draw the line dashed. */
   readonly dashed?: boolean;
+  /** A CSS colour; default the next of `COLOURS`. */
   readonly colour?: string;
 }
 
 /** Options of `linePlot`: title, axis labels and scales, size and legend placement. */
 export interface LinePlotOptions {
+  /** Title above the plot. */
   readonly title?: string;
+  /** Label of the x axis. */
   readonly xLabel?: string;
+  /** Label of the y axis. */
   readonly yLabel?: string;
+  /** Logarithmic x axis. */
   readonly logX?: boolean;
+  /** Logarithmic y axis. */
   readonly logY?: boolean;
+  /** Width of the SVG in pixels. */
   readonly width?: number;
+  /** Height of the SVG in pixels. */
   readonly height?: number;
   /** Show the legend (default: when there is more than one named series). */
   readonly legend?: boolean;
