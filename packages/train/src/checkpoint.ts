@@ -24,7 +24,9 @@ export interface CheckpointInfo {
   readonly epoch: number;
   /** Optimizer steps (mini-batches) taken. */
   readonly step: number;
+  /** The trainer's seed (it fixes the shuffles and the batches' randomness). */
   readonly seed: number;
+  /** Examples per mini-batch. */
   readonly batchSize: number;
   /** Examples in the training set (the shuffles depend on it). */
   readonly examples: number;
@@ -34,9 +36,11 @@ export interface CheckpointInfo {
 
 /** A checkpoint read back: its info, every parameter and the optimizer's state. */
 export interface DecodedCheckpoint {
+  /** Where the run was: epoch, step, seed, batch size, trainable parameters. */
   readonly info: CheckpointInfo;
   /** Every parameter, as new tensors (the caller's to dispose). */
   readonly params: { readonly layers: Record<string, Record<string, Tensor>>; readonly synapses: Record<string, Record<string, Tensor>> };
+  /** The optimizer's state: its kind, iterations and slot tensors. */
   readonly optimizer: OptimizerState;
 }
 

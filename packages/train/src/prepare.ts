@@ -3,6 +3,7 @@ import { fieldAsLayer, layerShape, type Batch, type ClampMap, type Prepared } fr
 
 /** What a `Prepare` is given besides the batch. */
 export interface PrepareContext<L extends string, S extends string> {
+  /** The graph being trained. */
   readonly ham: HAM<L, S>;
   /**
    * A key for this batch's randomness (noise, masks), derived from the trainer's seed, the epoch and

@@ -68,9 +68,11 @@ export interface TrainerOptions<L extends string, S extends string> {
 export interface TrainProgress {
   /** 1-based epoch being trained, out of `epochs`. */
   readonly epoch: number;
+  /** Epochs the run trains to. */
   readonly epochs: number;
   /** 1-based batch within the epoch, out of `batches`. */
   readonly batch: number;
+  /** Mini-batches in an epoch. */
   readonly batches: number;
   /** Optimizer steps taken since training began (restored runs included). */
   readonly step: number;
@@ -88,18 +90,23 @@ export interface EvalReport {
   readonly loss: number;
   /** Fraction classified right, when `accuracy` is set. */
   readonly accuracy?: number;
+  /** Examples evaluated. */
   readonly examples: number;
 }
 
 /** What one training epoch did: its loss, time, learning rate and validation. */
 export interface EpochReport {
+  /** 1-based number of the epoch. */
   readonly epoch: number;
   /** Mean training loss over the epoch's batches (weighted by batch size). */
   readonly loss: number;
+  /** Wall time of the epoch, in seconds. */
   readonly seconds: number;
+  /** Training examples per second over the epoch. */
   readonly examplesPerSecond: number;
   /** The learning rate of the epoch, when the optimizer spec has a `schedule`. */
   readonly learningRate?: number;
+  /** The held-out score after the epoch, when `validation` data was given. */
   readonly validation?: EvalReport;
 }
 
@@ -115,6 +122,7 @@ export interface FitOptions {
   readonly onEpochEnd?: (report: EpochReport) => void | Promise<void>;
   /** Write a checkpoint every `every` epochs (and after the last): `save` receives the safetensors bytes. */
   readonly checkpoint?: {
+    /** Epochs between checkpoints. */
     readonly every: number;
     /** Stores one checkpoint (its safetensors bytes); `fit` waits for a returned promise. */
     readonly save: (bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>;
@@ -158,9 +166,11 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * ```
  */
 export class Trainer<L extends string, S extends string> {
+  /** The graph being trained. */
   readonly ham: HAM<L, S>;
   /** Paths of the trained parameters, in the order the optimizer sees them. */
   readonly trainable: readonly string[];
+  /** The options it was made with. */
   readonly options: TrainerOptions<L, S>;
   readonly #variables: readonly tf.Variable[];
   readonly #params: Params<L, S>;
@@ -598,6 +608,7 @@ function checkFitOptions(o: FitOptions): void {
 export interface TrainResult<L extends string = string, S extends string = string> {
   /** The trained parameters (every parameter of the graph, as new tensors: the caller's to dispose). */
   readonly params: Params<L, S>;
+  /** The report of every epoch, in order. */
   readonly history: readonly EpochReport[];
 }
 
