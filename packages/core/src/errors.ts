@@ -52,7 +52,9 @@ export function formatPath(path: ErrorPath): string {
  * `code` says what kind of problem it is and its `path` where, as data.
  */
 export class HamuxError extends Error {
+  /** `'HamuxError'`. */
   override readonly name: string = 'HamuxError';
+  /** What kind of problem it is, for programs to match on. */
   readonly code: HamuxErrorCode;
   /** Where the problem is, as keys and indices: `['layers', 'hidden']`. */
   readonly path: ErrorPath;
@@ -75,7 +77,9 @@ export class HamuxError extends Error {
 
 /** Several problems found at once (for example while validating a whole graph). */
 export class HamuxErrors extends HamuxError {
+  /** `'HamuxErrors'`. */
   override readonly name: string = 'HamuxErrors';
+  /** Every problem found, each at its own path. */
   readonly errors: readonly HamuxError[];
 
   constructor(errors: readonly HamuxError[]) {

@@ -14,16 +14,23 @@ export type States<L extends string> = { readonly [K in L]: Tensor };
 
 /** A hypersynapse placed in a graph. */
 export interface SynapseNode<L extends string> {
+  /** The synapse's name in the graph. */
   readonly name: string;
+  /** The hypersynapse: its energy and parameter specs. */
   readonly synapse: Hypersynapse;
+  /** The layers it joins, in order. */
   readonly connects: readonly L[];
+  /** Those layers' shapes, in the same order. */
   readonly shapes: readonly Shape[];
 }
 
 /** Every term of the global energy, each `[B]`. */
 export interface EnergyTree<L extends string, S extends string> {
+  /** Each layer's energy `Σ x̂⊙x − L(x)`, per sample (`[B]`). */
   readonly layers: { readonly [K in L]: Tensor };
+  /** Each synapse's energy, per sample (`[B]`). */
   readonly synapses: { readonly [K in S]: Tensor };
+  /** The sum of all of them, per sample (`[B]`). */
   readonly total: Tensor;
 }
 
@@ -54,15 +61,20 @@ export interface EvalOptions {
  * the tensors it allocates: only the returned tensors survive, and they are the caller's to dispose.
  */
 export class HAM<L extends string, S extends string> {
+  /** Every neuron layer, by name. */
   readonly layers: { readonly [K in L]: NeuronLayer };
+  /** Every synapse, by name. */
   readonly synapses: { readonly [K in S]: SynapseNode<L> };
+  /** Layer names, in declaration order. */
   readonly layerNames: readonly L[];
+  /** Synapse names, in declaration order. */
   readonly synapseNames: readonly S[];
   /**
    * The graph's parameters by owner, typed by the graph's names: `ham.params.synapses.enc.W`
    * (owned by the graph; `dispose()` frees them).
    */
   readonly params: Params<L, S>;
+  /** Shape, initialiser and learnability of every parameter, per layer and synapse. */
   readonly paramSpecs: { readonly layers: Record<L, ParamSpecs>; readonly synapses: Record<S, ParamSpecs> };
   /** Non-fatal findings of the build, such as layers that no synapse touches. */
   readonly warnings: readonly string[];

@@ -16,9 +16,13 @@ export interface LayerSpec {
 
 /** A neuron layer of a built graph: a named state with a Lagrangian and a time constant. */
 export class NeuronLayer {
+  /** The layer's name in the graph. */
   readonly name: string;
+  /** Shape of one sample's state (without the batch dimension). */
   readonly shape: Shape;
+  /** The Lagrangian whose gradient is the activation. */
   readonly lagrangian: Lagrangian;
+  /** Time constant τ (default 1): larger is slower. */
   readonly tau: number;
 
   constructor(name: string, spec: LayerSpec) {

@@ -12,7 +12,9 @@ export type Init =
 
 /** What a Lagrangian or hypersynapse declares for each of its parameters. */
 export interface ParamSpec {
+  /** Shape of the parameter. */
   readonly shape: Shape;
+  /** How it is initialised from the seed. */
   readonly init: Init;
   /** Trained by `train()`; fixed parameters are held constant. */
   readonly learnable: boolean;
@@ -29,7 +31,9 @@ export type TensorMap = Readonly<Record<string, Tensor>>;
  * on a graph whose synapse is `enc`); `Params` alone, with names from data, takes any names.
  */
 export interface Params<L extends string = string, S extends string = string> {
+  /** Each layer's parameters (β, γ, δ), by name. */
   readonly layers: { readonly [K in L]: TensorMap };
+  /** Each synapse's parameters (W, b, ξ …), by name. */
   readonly synapses: { readonly [K in S]: TensorMap };
 }
 
@@ -54,7 +58,9 @@ export function splitParamPath(path: string): ['layers' | 'synapses', string, st
 export type ParamOption = number | readonly number[] | LearnableValue;
 /** A Lagrangian parameter value marked as trained or fixed; made by `learnable(value)`. */
 export interface LearnableValue {
+  /** The parameter's value: a scalar, or one number per entry. */
   readonly value: number | readonly number[];
+  /** Whether training updates it. */
   readonly learnable: boolean;
 }
 
@@ -138,13 +144,17 @@ export function initParam(path: string, spec: ParamSpec, key: number): Tensor {
 
 /** Parameter tensors for some or all owners, as given by a user (loaded weights, training). */
 export interface ParamTree {
+  /** Layers' parameters by layer and name. */
   readonly layers?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
+  /** Synapses' parameters by synapse and name. */
   readonly synapses?: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
 }
 
 /** Every parameter spec of a graph: per layer and per synapse, by name. */
 export interface ParamSpecTree {
+  /** Each layer's parameter specs. */
   readonly layers: Readonly<Record<string, ParamSpecs>>;
+  /** Each synapse's parameter specs. */
   readonly synapses: Readonly<Record<string, ParamSpecs>>;
 }
 

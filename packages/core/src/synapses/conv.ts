@@ -72,11 +72,13 @@ function spatialCheck(
   return undefined;
 }
 
-/** Options of `conv2d`: kernel, channels, stride and padding. */
+/** Options of `conv2d`: kernel, stride, padding and initialiser. */
 export interface Conv2dOptions {
   /** Kernel height and width. */
   kernel: number | Pair;
+  /** Step of the kernel along height and width (default 1). */
   stride?: number | Pair;
+  /** `'valid'` (default), `'same'`, or that many zeros on each side. */
   padding?: Padding;
   init?: { W?: Init };
 }
@@ -125,6 +127,7 @@ export interface PoolOptions {
   size: number | Pair;
   /** Default: the window size (non-overlapping windows). */
   stride?: number | Pair;
+  /** `'valid'` (default), `'same'`, or that many zeros on each side. */
   padding?: Padding;
 }
 

@@ -20,6 +20,7 @@ import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 export interface MemoryOptions {
   /** Number of stored patterns K. */
   memories: number;
+  /** Make the last axis the feature axis, each token meeting the memories on its own (default false). */
   perToken?: boolean;
   /** Initialiser of ξ; default normal with std `1/sqrt(D)`. */
   init?: { xi?: Init };
