@@ -1,7 +1,8 @@
 // The code blocks of the READMEs and docs/ run, as doctests do, so they cannot go stale.
 //
 // The convention, for every fenced block in README.md, packages/*/README.md and docs/**/*.md:
-//   ```ts        runs with tsx against the built workspace packages ('@hamux-ts/…' imports)
+//   ```ts        type-checks (strict, the workspace's settings, against the packages' sources) and
+//                runs with tsx against the built workspace packages ('@hamux-ts/…' imports)
 //   ```sh        runs with bash -euo pipefail in an empty folder where configs/ and benchmarks/ are
 //                the repository's (read them; write elsewhere, e.g. `hamux bench --out DIR`) and
 //                `hamux` / `npx hamux` is the workspace's command (npx reaches nothing else)
@@ -75,7 +76,31 @@ async function runBlock(file: string, block: CodeBlock, kind: 'ts' | 'sh' | 'jso
   if (result.code !== 0) throw new Error(`${rel(file)}:${block.line} (${kind}) exited ${result.code}:\n${result.output.slice(-4000)}`);
 }
 
+/** Every runnable block of one language, with where it is. */
+function runnable(lang: 'ts' | 'sh' | 'json'): { file: string; block: CodeBlock }[] {
+  return documents.flatMap((file) =>
+    codeBlocks(readFileSync(file, 'utf8'))
+      .filter((block) => languages[block.lang] === lang && !block.flags.includes('no-run'))
+      .map((block) => ({ file, block })),
+  );
+}
+
 describe('code blocks in the READMEs and docs/', () => {
+  it('the ts blocks type-check with the workspace\'s strict settings', async () => {
+    const dir = join(doctestDir, 'typecheck');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const { file, block } of runnable('ts'))
+      writeFileSync(join(dir, `${rel(file).replace(/[^A-Za-z0-9]+/g, '-')}-L${block.line}.mts`), block.code);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: join(root, 'configs/tsconfig.base.json'), compilerOptions: { noEmit: true }, include: ['*.mts'] }),
+    );
+    const { code, output } = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir });
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('finds the README blocks', () => {
     const blocks = codeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
     expect(blocks.filter((b) => b.lang === 'ts' && !b.flags.includes('no-run')).length).toBeGreaterThan(0);
