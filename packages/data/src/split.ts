@@ -68,7 +68,15 @@ function takeByClass(byClass: readonly Int32Array[], quota: readonly number[], r
  * const { train, test } = split(loadMnist(), { test: 2000, seed: 0 }); // 8000 / 2000
  * ```
  */
-export function split(set: LabelledImages, options: { readonly test: number; readonly seed: number }): { train: LabelledImages; test: LabelledImages } {
+export function split(
+  set: LabelledImages,
+  options: { readonly test: number; readonly seed: number },
+): {
+  /** The images left for training. */
+  train: LabelledImages;
+  /** The held-out images, `options.test` of them. */
+  test: LabelledImages;
+} {
   checkCount('split', 'test', options.test, set.count);
   const r = rng(checkSeed('split', options.seed));
   const byClass = indicesByClass(set);

@@ -31,7 +31,12 @@ export interface DescendResult<L extends string> {
   /** Every sample's energy at every step, from the initial state to the step where it stopped. */
   readonly energies: readonly Float32Array[];
   /** States copied to the host every `recordStatesEvery` steps. */
-  readonly recorded: readonly { readonly step: number; readonly states: Readonly<Record<L, Float32Array>> }[];
+  readonly recorded: readonly {
+    /** The step at which the states were copied. */
+    readonly step: number;
+    /** Every layer's state then, `[batch, …shape]` flattened. */
+    readonly states: Readonly<Record<L, Float32Array>>;
+  }[];
   /** Steps taken by the batch (the longest-running sample). */
   readonly steps: number;
   /** True when every sample converged. */

@@ -118,7 +118,14 @@ export interface Settings {
   /** `DescendOptions.dt`. */
   readonly dt: number;
   /** The levels' `ratio` and `innerSteps` with multi-rate integration; undefined without. */
-  readonly multirate: { readonly ratio: number; readonly innerSteps: number } | undefined;
+  readonly multirate:
+    | {
+        /** `DescendOptions.multirate.ratio`. */
+        readonly ratio: number;
+        /** `DescendOptions.multirate.innerSteps`. */
+        readonly innerSteps: number;
+      }
+    | undefined;
   /** `DescendOptions.neuronEnergy`. */
   readonly neuronEnergy: boolean;
   /** `DescendOptions.maxSteps`. */

@@ -82,20 +82,31 @@ export type SameBits = (a: Float32Array, aOff: number, b: Float32Array, bOff: nu
  * sums in float64 as in JavaScript. Absent ones run as the JavaScript twins in step/row-kernels.ts.
  */
 export interface RowKernels {
+  /** Layer norm's activation and value per row. */
   readonly layernormRows?: LayernormRows;
+  /** The tanh Lagrangian's activation and value per row. */
   readonly tanhRows?: TanhRows;
+  /** The ReLU² memory's energy and activation per row. */
   readonly reluSquaredRows?: ReluSquaredRows;
+  /** Strided block copy between arrays. */
   readonly copyBlocks?: CopyBlocks;
+  /** Row-wise dot products. */
   readonly dotRows?: DotRows;
+  /** A dense synapse's energy and signal from its product. */
   readonly denseRows?: DenseRows;
+  /** `y += alpha·x`. */
   readonly axpy?: Axpy;
+  /** Bitwise comparison of two float runs. */
   readonly sameBits?: SameBits;
 }
 
 /** A matrix-product implementation (native, wasm or js) with its row kernels. */
 export interface Gemm extends RowKernels {
+  /** Which implementation: `native`, `wasm` or `js`. */
   readonly name: GemmName;
+  /** The float32 matrix product. */
   readonly sgemm: Sgemm;
+  /** Row-wise softmax with its log-sum-exp. */
   readonly softmax: SoftmaxRows;
 }
 

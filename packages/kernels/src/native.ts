@@ -20,6 +20,7 @@ export interface NativeGemm extends Gemm {
   readonly sameBits: SameBits;
   /** OpenBLAS threads; with an argument, sets them first. */
   threads(n?: number): number;
+  /** OpenBLAS's build description. */
   readonly config: string;
 }
 

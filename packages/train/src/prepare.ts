@@ -33,7 +33,12 @@ export type InputPrepare<N extends string> = <L extends string, S extends string
 ) => Prepared<L | N>;
 
 /** How the layers other than the input start: at zero (default), or `N(0, std²)` seeded by the batch key. */
-export type RestInit = 'zeros' | { readonly std: number };
+export type RestInit =
+  | 'zeros'
+  | {
+      /** Standard deviation of the seeded normal values. */
+      readonly std: number;
+    };
 
 /** Options of `clampedInput`: which layer gets which data field, and how the other layers start. */
 export interface InputOptions<N extends string = string> {
