@@ -11,15 +11,48 @@ import type { SafeTensor } from '@hamux-ts/config';
 export type LearningRateSchedule = 'constant' | 'cosine';
 
 /** A tfjs optimizer given by name and learning rate; the trainer creates it (and disposes it). */
-export type OptimizerSpec = { readonly schedule?: LearningRateSchedule } & (
-  | { readonly name: 'sgd'; readonly learningRate: number }
-  | { readonly name: 'momentum'; readonly learningRate: number; readonly momentum?: number; readonly nesterov?: boolean }
-  | { readonly name: 'adam'; readonly learningRate: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
+export type OptimizerSpec = {
+  /** How the learning rate changes over the epochs (default `'constant'`). */
+  readonly schedule?: LearningRateSchedule;
+} & (
   | {
-      readonly name: 'rmsprop';
+      /** Plain stochastic gradient descent (`tf.train.sgd`). */
+      readonly name: 'sgd';
+      /** Step size. */
       readonly learningRate: number;
-      readonly decay?: number;
+    }
+  | {
+      /** SGD with momentum (`tf.train.momentum`). */
+      readonly name: 'momentum';
+      /** Step size. */
+      readonly learningRate: number;
+      /** Momentum coefficient. */
       readonly momentum?: number;
+      /** Use Nesterov momentum. */
+      readonly nesterov?: boolean;
+    }
+  | {
+      /** Adam (`tf.train.adam`). */
+      readonly name: 'adam';
+      /** Step size. */
+      readonly learningRate: number;
+      /** Decay rate of the first-moment estimate. */
+      readonly beta1?: number;
+      /** Decay rate of the second-moment estimate. */
+      readonly beta2?: number;
+      /** Added to the denominator for stability. */
+      readonly epsilon?: number;
+    }
+  | {
+      /** RMSProp (`tf.train.rmsprop`), uncentred. */
+      readonly name: 'rmsprop';
+      /** Step size. */
+      readonly learningRate: number;
+      /** Decay rate of the mean square. */
+      readonly decay?: number;
+      /** Momentum coefficient. */
+      readonly momentum?: number;
+      /** Added to the denominator for stability. */
       readonly epsilon?: number;
       // No `centered`: tfjs 4.22's centered RMSProp divides by sqrt(ms − mg² − ε), NaN wherever a
       // gradient entry is 0 (pass `tf.train.rmsprop(…, true)` yourself if you need it).
