@@ -8,8 +8,11 @@ import { HamuxError, type ErrorPath } from '@hamux-ts/core';
 
 /** Where the first NaN or ±∞ of `data` is (a row-major index into `shape`), its value, and how many there are. */
 export interface NonFinite {
+  /** Where the first one is, as an index per axis. */
   readonly index: readonly number[];
+  /** Its value: NaN, ∞ or −∞. */
   readonly value: number;
+  /** How many entries are not finite. */
   readonly count: number;
 }
 

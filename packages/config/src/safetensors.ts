@@ -30,8 +30,11 @@ import { fixedProblems, fixedTensor, rangeProblems, type ConfigEntries } from '.
 
 /** A float32 tensor as plain data, what `encodeSafetensors` writes. */
 export interface SafeTensor {
+  /** Always `F32`: hamux-ts writes float32. */
   readonly dtype: 'F32';
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** Its values, row-major. */
   readonly data: Float32Array;
 }
 
@@ -40,13 +43,17 @@ export type ReadableDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
 /** A tensor read from a file: its dtype there, and its values as float32. */
 export interface DecodedTensor {
+  /** The dtype stored in the file. */
   readonly dtype: ReadableDtype;
+  /** The tensor's shape. */
   readonly shape: number[];
+  /** Its values converted to float32, row-major. */
   readonly data: Float32Array;
 }
 
 /** What `decodeSafetensors` read: every tensor by name, as float32, and the file's metadata. */
 export interface DecodedSafetensors {
+  /** Every tensor, by name. */
   readonly tensors: Record<string, DecodedTensor>;
   /** The `__metadata__` map, `{}` when the file has none. */
   readonly metadata: Record<string, string>;

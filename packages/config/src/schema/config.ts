@@ -28,17 +28,25 @@ export type SynapseConfig = BuiltinSynapseConfig | CustomSynapseConfig;
 
 /** A neuron layer in a config: shape, Lagrangian, time constant and clamp. */
 export interface LayerConfig {
+  /** Shape of one sample's state. */
   readonly shape: readonly number[];
+  /** The layer's Lagrangian, by kind and options. */
   readonly lagrangian: LagrangianConfig;
+  /** Time constant τ (default 1). */
   readonly tau: number;
+  /** Held fixed while the other layers relax. */
   readonly clamp?: boolean | undefined;
 }
 
 /** A validated config, every default filled in (what `parseConfig` returns). */
 export interface Config {
+  /** The neuron layers, by name. */
   readonly layers: Readonly<Record<string, LayerConfig>>;
+  /** The hypersynapses, by name. */
   readonly synapses: Readonly<Record<string, SynapseConfig>>;
+  /** Seed of every parameter's initialisation. */
   readonly seed: number;
+  /** Scheduler settings; what is left out takes the scheduler's default. */
   readonly scheduler?: SchedulerConfig | undefined;
 }
 

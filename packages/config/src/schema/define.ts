@@ -41,10 +41,15 @@ export type SchedulerInput = DeepReadonly<z.input<typeof schedulerSchema>>;
 
 /** A config as written, its layer names `L` and synapse names `S` known to TypeScript. */
 export interface ConfigInput<L extends string, S extends string, R = Registry> {
+  /** Where editors find the JSON Schema. */
   readonly $schema?: string;
+  /** The neuron layers, by name. */
   readonly layers: { readonly [K in L]: LayerInput<R> };
+  /** The hypersynapses, by name; `connects` must name layers above. */
   readonly synapses: { readonly [K in S]: SynapseInput<L, R> };
+  /** Seed of every parameter's initialisation. */
   readonly seed: number;
+  /** Scheduler settings. */
   readonly scheduler?: SchedulerInput;
 }
 

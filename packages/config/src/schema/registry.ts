@@ -21,15 +21,20 @@ type Options = Record<string, unknown>;
 
 /** A user-defined Lagrangian's config entry: its registered kind and its options. */
 export interface CustomLagrangianConfig {
+  /** The registered kind's name. */
   readonly kind: string;
   readonly [option: string]: unknown;
 }
 
 /** A user-defined hypersynapse's config entry. */
 export interface CustomSynapseConfig {
+  /** The registered kind's name. */
   readonly kind: string;
+  /** The layers it joins, in order. */
   readonly connects: readonly string[];
+  /** Its own seed for its parameters (default: the config's). */
   readonly seed?: number | undefined;
+  /** An initialiser per parameter, instead of the default. */
   readonly init?: Readonly<Record<string, Init>> | undefined;
   readonly [option: string]: unknown;
 }
