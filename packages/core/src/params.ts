@@ -5,10 +5,34 @@ import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 
 /** How a parameter is initialised: plain data, so configs can carry it and every backend agrees. */
 export type Init =
-  | { readonly type: 'constant'; readonly value: number }
-  | { readonly type: 'normal'; readonly std: number; readonly mean?: number }
-  | { readonly type: 'uniform'; readonly low: number; readonly high: number }
-  | { readonly type: 'values'; readonly values: readonly number[] };
+  | {
+      /** Every entry the same value. */
+      readonly type: 'constant';
+      /** That value. */
+      readonly value: number;
+    }
+  | {
+      /** Entries drawn from a normal distribution. */
+      readonly type: 'normal';
+      /** Its standard deviation. */
+      readonly std: number;
+      /** Its mean (default 0). */
+      readonly mean?: number;
+    }
+  | {
+      /** Entries drawn uniformly from `[low, high)`. */
+      readonly type: 'uniform';
+      /** Lower bound. */
+      readonly low: number;
+      /** Upper bound (excluded). */
+      readonly high: number;
+    }
+  | {
+      /** Given values, row-major. */
+      readonly type: 'values';
+      /** One number per entry. */
+      readonly values: readonly number[];
+    };
 
 /** What a Lagrangian or hypersynapse declares for each of its parameters. */
 export interface ParamSpec {

@@ -23,7 +23,12 @@ export interface AttentionOptions {
   /** Leave each token out of its own attention (`B ≠ C` in the energy); default false. */
   maskSelf?: boolean;
   /** Initialisers of Wᴷ and Wᵠ (`[H, Y, D]`); default normal with std 0.02. */
-  init?: { Wk?: Init; Wq?: Init };
+  init?: {
+    /** Initialiser of the keys' weights Wᴷ. */
+    Wk?: Init;
+    /** Initialiser of the queries' weights Wᵠ. */
+    Wq?: Init;
+  };
 }
 
 /**

@@ -80,7 +80,11 @@ export interface Conv2dOptions {
   stride?: number | Pair;
   /** `'valid'` (default), `'same'`, or that many zeros on each side. */
   padding?: Padding;
-  init?: { W?: Init };
+  /** Initialiser of the filter W, instead of the default. */
+  init?: {
+    /** Initialiser of W. */
+    W?: Init;
+  };
 }
 
 /**

@@ -20,7 +20,10 @@ export interface DenseOptions {
   /** Last axes are the feature axes, the leading (token) axes match; one `W [D₁, D₂]` acts on every token. */
   perToken?: boolean;
   /** Initialiser of W; default normal with std `sqrt(2 / (D₁ + D₂))`. */
-  init?: { W?: Init };
+  init?: {
+    /** Initialiser of W. */
+    W?: Init;
+  };
 }
 
 /** Options of `denseBias`. */
@@ -28,7 +31,12 @@ export interface DenseBiasOptions {
   /** As for `dense`; the bias is then `[D₂]`, shared by every token. */
   perToken?: boolean;
   /** Initialisers of W (default as for `dense`) and b (default zeros). */
-  init?: { W?: Init; b?: Init };
+  init?: {
+    /** Initialiser of W. */
+    W?: Init;
+    /** Initialiser of b. */
+    b?: Init;
+  };
 }
 
 /**

@@ -23,7 +23,10 @@ export interface MemoryOptions {
   /** Make the last axis the feature axis, each token meeting the memories on its own (default false). */
   perToken?: boolean;
   /** Initialiser of ξ; default normal with std `1/sqrt(D)`. */
-  init?: { xi?: Init };
+  init?: {
+    /** Initialiser of the memories ξ. */
+    xi?: Init;
+  };
 }
 
 /** The feature size D of a layer seen by a memory. */
