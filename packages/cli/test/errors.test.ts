@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '@hamux-ts/test-support';
 import { HamuxError } from '@hamux-ts/core';
 import { parse } from '../src/args.js';
 import { EXIT_INPUT, EXIT_USAGE, InputError, UsageError, errorLines, exitCodeOf } from '../src/errors.js';
@@ -13,15 +14,7 @@ import { readConfig } from '../src/io.js';
 const tmp = mkdtempSync(join(tmpdir(), 'hamux-errors-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function thrown(f: () => unknown): HamuxError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HamuxError);
-    return e as HamuxError;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = (f: () => unknown): HamuxError => thrownBy(f, HamuxError);
 
 describe('CLI errors', () => {
   it('a usage error is code "usage" at its command, and still exits 2', () => {
