@@ -311,7 +311,9 @@ export function saveParams(ham: Pick<HAM<string, string>, 'params'>, metadata?: 
 
 /** Loaded parameters, ready for `build({ seed, params })`; the tensors are the caller's to dispose. */
 export interface LoadedParams {
+  /** The Lagrangians' parameters (β…), by layer name, then parameter name. */
   readonly layers: Record<string, Record<string, Tensor>>;
+  /** The hypersynapses' parameters (W, b…), by synapse name, then parameter name. */
   readonly synapses: Record<string, Record<string, Tensor>>;
 }
 

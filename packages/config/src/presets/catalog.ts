@@ -31,8 +31,11 @@ export const presetNames: readonly PresetName[] = presetDefinitions.map((p) => p
 /** A config file in preset form, as written. */
 export type PresetConfig = {
   [P in (typeof presetDefinitions)[number] as P['name']]: {
+    /** Where editors find the JSON Schema. */
     readonly $schema?: string;
+    /** The preset's name (`"classifier"`, `"energyTransformer"`, …). */
     readonly preset: P['name'];
+    /** The preset's options as written (defaults may be left out). */
     readonly options: z.input<P['options']>;
   };
 }[PresetName];

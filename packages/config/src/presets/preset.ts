@@ -24,7 +24,14 @@ export interface PresetDefinition<N extends string, I, O, L extends string, S ex
 export type AnyPreset = PresetDefinition<string, any, any, string, string>;
 
 /** A Lagrangian parameter as a user gives it: a value, or `{ value, learnable: true }` to train it. */
-export type ParamInput = number | { readonly value: number; readonly learnable: boolean };
+export type ParamInput =
+  | number
+  | {
+      /** The parameter's value (its initial value when learnable). */
+      readonly value: number;
+      /** Whether training updates it; `false` keeps it fixed. */
+      readonly learnable: boolean;
+    };
 
 /** A value for some of a preset's layers, by layer name (`{ hidden: 0.5 }`); layers left out keep the preset's default. */
 export type PerLayer<L extends string, T> = { readonly [K in L]?: T };

@@ -17,7 +17,9 @@ import { DEFAULT_MAX_BYTES, checkBatch, checkMaxBytes, estimateMemory, memoryPro
 
 /** Any config whose layer and synapse names TypeScript knows (a `defineConfig` result, say). */
 export interface NamedConfig<L extends string, S extends string> {
+  /** The neuron layers, by name `L` (their entries are validated when the config is built). */
   readonly layers: { readonly [K in L]: unknown };
+  /** The hypersynapses, by name `S` (their entries are validated when the config is built). */
   readonly synapses: { readonly [K in S]: unknown };
 }
 

@@ -28,11 +28,19 @@ export type SynapseInput<L extends string, R = Registry> =
   | WithConnects<DeepReadonly<BuiltinSynapseInput>, L>
   | Registered<
       Kinds<R, 'synapses'>,
-      { readonly connects: readonly L[]; readonly seed?: number; readonly init?: Readonly<Record<string, Init>> }
+      {
+        /** The layers it joins, in order; only names of the config's layers `L`. */
+        readonly connects: readonly L[];
+        /** Its own seed for its parameters (default: the config's). */
+        readonly seed?: number;
+        /** An initialiser per parameter name, instead of the kind's default. */
+        readonly init?: Readonly<Record<string, Init>>;
+      }
     >;
 
 /** A layer as a user writes it in `defineConfig` (defaults may be left out). */
 export type LayerInput<R = Registry> = DeepReadonly<Omit<z.input<ReturnType<typeof layerSchema>>, 'lagrangian'>> & {
+  /** The layer's Lagrangian L(x), whose gradient gives its activations `xhat = ∂L/∂x`: a built-in or a registered kind. */
   readonly lagrangian: LagrangianInput<R>;
 };
 

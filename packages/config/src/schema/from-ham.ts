@@ -11,7 +11,9 @@ import { parseConfig } from './validate.js';
  * have no string index, so `buildFromConfig` infers the names from them).
  */
 export type ConfigOf<L extends string, S extends string> = Omit<Config, 'layers' | 'synapses'> & {
+  /** The neuron layers, by name `L`: each its shape, Lagrangian and time constant τ. */
   readonly layers: { readonly [K in L]: LayerConfig };
+  /** The hypersynapses, by name `S`: each its kind, the layers it `connects` and its options. */
   readonly synapses: { readonly [K in S]: SynapseConfig };
 };
 

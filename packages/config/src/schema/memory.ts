@@ -21,6 +21,7 @@ const FLOAT32 = 4;
 export interface MemoryShare {
   /** `['layers', name]` or `['synapses', name]`. */
   readonly path: ErrorPath;
+  /** Its parameters' bytes (and, for a layer, its states' for `batch` samples), float32: 4 bytes per entry. */
   readonly bytes: number;
   /** What takes the most of it, in words: `parameter W [65536, 65536]`, `states [1, 1000000000]`. */
   readonly largest: string;
@@ -30,6 +31,7 @@ export interface MemoryShare {
 export interface MemoryEstimate {
   /** Parameters and states of `batch` samples together, in bytes. */
   readonly bytes: number;
+  /** The number of samples whose states are counted (the leading batch dimension `B`). */
   readonly batch: number;
   /** Every layer's and synapse's share, in the graph's order. */
   readonly shares: readonly MemoryShare[];
@@ -37,7 +39,9 @@ export interface MemoryEstimate {
 
 /** What the estimate reads: each layer's shape and every parameter's spec (a `HAM` has both). */
 export interface SizedGraph {
+  /** Each layer's shape, without the batch dimension, by layer name, in the graph's order. */
   readonly layerShapes: ReadonlyMap<string, Shape>;
+  /** Every parameter's spec (its shape and initialiser), under `layers.<layer>` and `synapses.<synapse>`. */
   readonly paramSpecs: ParamSpecTree;
 }
 

@@ -44,7 +44,9 @@ export type KindSchema<C> = z.ZodType<C> & z.core.$ZodTypeDiscriminable;
 
 /** A registered kind: the schema of its config entry (`kind` included) and its factory. */
 export interface RegisteredKind<T, C> {
+  /** The name a config entry gives in its `kind` field. */
   readonly kind: string;
+  /** The zod schema that validates an entry of this kind, `kind` included. */
   readonly schema: KindSchema<C>;
   /** Called with the entry's options: everything but `kind` (and, for a synapse, `connects`, `seed`, `init`). */
   readonly build: (options: Options) => T;
@@ -71,8 +73,15 @@ function checkKind(what: string, kind: string, builtin: readonly string[], regis
 /** An immutable set of user-defined kinds; each registration returns a new registry. */
 export class Registry<LK extends object = {}, SK extends object = {}> {
   /** Type-level record of the registered kinds and their options (for `defineConfig`); never set. */
-  declare readonly __kinds?: { readonly lagrangians: LK; readonly synapses: SK };
+  declare readonly __kinds?: {
+    /** The registered Lagrangian kinds' options, by kind. */
+    readonly lagrangians: LK;
+    /** The registered hypersynapse kinds' options, by kind. */
+    readonly synapses: SK;
+  };
+  /** The registered Lagrangian kinds, by kind name. */
   readonly lagrangians: ReadonlyMap<string, RegisteredKind<Lagrangian, CustomLagrangianConfig>>;
+  /** The registered hypersynapse kinds, by kind name. */
   readonly synapses: ReadonlyMap<string, RegisteredKind<Hypersynapse, CustomSynapseConfig>>;
 
   private constructor(
