@@ -9,28 +9,115 @@ import type { Padding } from './synapses/conv.js';
  * (every `defineLagrangian` / `defineHypersynapse`) always runs through its own tfjs functions.
  */
 export type BuiltinLagrangianSpec =
-  | { readonly kind: 'identity' }
-  | { readonly kind: 'relu' }
-  | { readonly kind: 'repu'; readonly n: number }
-  | { readonly kind: 'exp' }
-  | { readonly kind: 'rexp' }
-  | { readonly kind: 'tanh' }
-  | { readonly kind: 'sigmoid' }
-  | { readonly kind: 'softmax'; readonly axis: number }
-  | { readonly kind: 'ghostmax'; readonly axis: number }
-  | { readonly kind: 'layernorm'; readonly eps: number; readonly axis: number }
-  | { readonly kind: 'spherical'; readonly eps: number; readonly axis: number };
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'identity';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'relu';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'repu';
+      /** The power n > 1 of `L = (1/n) Σ max(x, 0)ⁿ`. */
+      readonly n: number;
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'exp';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'rexp';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'tanh';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'sigmoid';
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'softmax';
+      /** The axis along which each row is coupled (negative counts from the end). */
+      readonly axis: number;
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'ghostmax';
+      /** The axis along which each row is coupled (negative counts from the end). */
+      readonly axis: number;
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'layernorm';
+      /** The regulariser ε inside the square root. */
+      readonly eps: number;
+      /** The axis along which each row is coupled (negative counts from the end). */
+      readonly axis: number;
+    }
+  | {
+      /** Which built-in Lagrangian it is; the fast paths switch on it. */
+      readonly kind: 'spherical';
+      /** The regulariser ε inside the square root. */
+      readonly eps: number;
+      /** The axis along which each row is coupled (negative counts from the end). */
+      readonly axis: number;
+    };
 
 type Pair = readonly [number, number];
 
 /** The built-in hypersynapses as data (see `BuiltinLagrangianSpec`). */
 export type BuiltinSynapseSpec =
-  | { readonly kind: 'dense'; readonly perToken: boolean }
-  | { readonly kind: 'denseBias'; readonly perToken: boolean }
-  | { readonly kind: 'bias' }
-  | { readonly kind: 'conv2d'; readonly kernel: Pair; readonly stride: Pair; readonly padding: Padding }
-  | { readonly kind: 'avgPool'; readonly size: Pair; readonly stride: Pair; readonly padding: Padding }
-  | { readonly kind: 'energyAttention'; readonly heads: number; readonly headDim: number; readonly maskSelf: boolean }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'dense';
+      /** Whether W acts on each token's last (feature) axis, shared over the leading (token) axes, instead of the flattened layers. */
+      readonly perToken: boolean;
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'denseBias';
+      /** Whether W acts on each token's last (feature) axis, shared over the leading (token) axes, instead of the flattened layers. */
+      readonly perToken: boolean;
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'bias';
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'conv2d';
+      /** Kernel height and width, `[kh, kw]`. */
+      readonly kernel: Pair;
+      /** Step along height and width, `[sh, sw]`. */
+      readonly stride: Pair;
+      /** `'valid'`, `'same'`, or that many zeros on each side. */
+      readonly padding: Padding;
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'avgPool';
+      /** Pooling window height and width, `[h, w]`. */
+      readonly size: Pair;
+      /** Step along height and width, `[sh, sw]`. */
+      readonly stride: Pair;
+      /** `'valid'`, `'same'`, or that many zeros on each side. */
+      readonly padding: Padding;
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'energyAttention';
+      /** The number of heads H. */
+      readonly heads: number;
+      /** The width Y of each head's keys and queries. */
+      readonly headDim: number;
+      /** Whether each token is left out of its own attention (`B ≠ C` in the energy). */
+      readonly maskSelf: boolean;
+    }
   | MemorySpec;
 
 /** The dense memories: K stored patterns, on the flattened layer or per token. */

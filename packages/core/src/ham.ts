@@ -44,6 +44,7 @@ export type GradMethod = 'auto' | 'autodiff';
 export interface EvalOptions {
   /** Parameters to evaluate with instead of the graph's own (for training, or weights under test). */
   readonly params?: Params;
+  /** How `∂E/∂x̂` is computed: `'auto'` (closed forms where built-ins have them, default) or `'autodiff'` (the reference). */
   readonly method?: GradMethod;
   /**
    * Include the neuron layers' energies `Σ x̂⊙x − L(x)` (default true, HAMUX's energy). With false,
@@ -75,7 +76,12 @@ export class HAM<L extends string, S extends string> {
    */
   readonly params: Params<L, S>;
   /** Shape, initialiser and learnability of every parameter, per layer and synapse. */
-  readonly paramSpecs: { readonly layers: Record<L, ParamSpecs>; readonly synapses: Record<S, ParamSpecs> };
+  readonly paramSpecs: {
+    /** The Lagrangians' parameter specs (β, γ, δ…), by layer name. */
+    readonly layers: Record<L, ParamSpecs>;
+    /** The hypersynapses' parameter specs (W, b, ξ…), by synapse name. */
+    readonly synapses: Record<S, ParamSpecs>;
+  };
   /** Non-fatal findings of the build, such as layers that no synapse touches. */
   readonly warnings: readonly string[];
   /** The seed the parameters were initialised from (loaded parameters override it). */
@@ -251,7 +257,12 @@ export class HAM<L extends string, S extends string> {
   }
 
   /** The total energy per sample and `∂E/∂x̂` of every layer, in one pass (what a scheduler step needs). */
-  energyAndDEdxhat(states: States<L>, options: EvalOptions = {}): { energy: Tensor; dEdxhat: States<L> } {
+  energyAndDEdxhat(states: States<L>, options: EvalOptions = {}): {
+    /** The total energy E per sample, `[B]`. */
+    energy: Tensor;
+    /** `∂E/∂x̂_i` of every layer i, shaped like its states (`[B, …shape]`). */
+    dEdxhat: States<L>;
+  } {
     this.checkStates(states);
     return tidy(() => {
       const params = this.paramsOf(options);

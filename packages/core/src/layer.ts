@@ -9,6 +9,7 @@ import type { Shape } from './shape.js';
 export interface LayerSpec {
   /** Shape of one sample's state, without the batch dimension. */
   readonly shape: Shape;
+  /** The Lagrangian L(x) whose gradient is the activation, `x̂ = ∇L(x)`. */
   readonly lagrangian: Lagrangian;
   /** Time constant τ: the layer moves by `(dt/τ) · (−∂E/∂x̂)` per step. Default 1. */
   readonly tau?: number;

@@ -9,7 +9,12 @@ export type HostStates<L extends string> = { readonly [K in L]: Float32Array };
  * graph's parameters or `params`. The returned arrays are the evaluator's own, overwritten by its
  * next call: a caller copies what it keeps.
  */
-export type FastEvaluator<L extends string> = (x: HostStates<L>, batch: number, params?: Params) => { energy: Float64Array; dEdxhat: HostStates<L> };
+export type FastEvaluator<L extends string> = (x: HostStates<L>, batch: number, params?: Params) => {
+  /** The total energy E per sample, `[B]`, in float64. */
+  energy: Float64Array;
+  /** `∂E/∂x̂_i` of every layer i, `[B, size]` row-major. */
+  dEdxhat: HostStates<L>;
+};
 
 /**
  * What lets a descent run on host arrays: an evaluator of `E` and `∂E/∂x̂` for the graphs and

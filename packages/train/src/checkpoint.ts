@@ -39,7 +39,12 @@ export interface DecodedCheckpoint {
   /** Where the run was: epoch, step, seed, batch size, trainable parameters. */
   readonly info: CheckpointInfo;
   /** Every parameter, as new tensors (the caller's to dispose). */
-  readonly params: { readonly layers: Record<string, Record<string, Tensor>>; readonly synapses: Record<string, Record<string, Tensor>> };
+  readonly params: {
+    /** The Lagrangians' parameters (β, γ, δ…), by layer name, then parameter name. */
+    readonly layers: Record<string, Record<string, Tensor>>;
+    /** The hypersynapses' parameters (W, b, ξ…), by synapse name, then parameter name. */
+    readonly synapses: Record<string, Record<string, Tensor>>;
+  };
   /** The optimizer's state: its kind, iterations and slot tensors. */
   readonly optimizer: OptimizerState;
 }

@@ -273,7 +273,12 @@ export class Trainer<L extends string, S extends string> {
   }
 
   /** The loss of one batch and its gradient for every trainable parameter, by path (all the caller's). */
-  gradients(batch: Batch, key = 0): { loss: Tensor; grads: Record<string, Tensor> } {
+  gradients(batch: Batch, key = 0): {
+    /** The batch's training loss, a scalar tensor (as `lossOf`). */
+    loss: Tensor;
+    /** `∂loss/∂θ` of every trainable parameter θ, by path (`synapses.enc.W`), shaped like θ. */
+    grads: Record<string, Tensor>;
+  } {
     this.#alive();
     const prepared = this.#prepare(batch, key, true);
     try {

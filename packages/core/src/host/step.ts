@@ -149,6 +149,7 @@ interface Buffers extends EvalBuffers { readonly B: number }
  * everything else, and anything that needs autodiff, stays on `HAM.energyAndDEdxhat`.
  */
 export class LeanStep<L extends string> {
+  /** The graph's layer names, in its order (the order of the host arrays). */
   readonly layerNames: readonly L[];
   private readonly plan: LeanPlan<L>;
   private readonly neuron: boolean;
@@ -222,7 +223,12 @@ export class LeanStep<L extends string> {
   }
 
   /** `HAM.energyAndDEdxhat` on tensors, computed by the lean step (new tensors, the caller's). */
-  energyAndDEdxhatTensors(states: States<L>, params?: Params): { energy: Tensor; dEdxhat: States<L> } {
+  energyAndDEdxhatTensors(states: States<L>, params?: Params): {
+    /** The total energy E per sample, `[B]`. */
+    energy: Tensor;
+    /** `∂E/∂x̂_i` of every layer i, shaped like its states (zeros for the layers in `unread`). */
+    dEdxhat: States<L>;
+  } {
     const B = this.ham.checkStates(states);
     const x = Object.fromEntries(this.layerNames.map((n) => [n, states[n].dataSync() as Float32Array])) as { [K in L]: Float32Array };
     const r = this.energyAndDEdxhat(x, B, params);

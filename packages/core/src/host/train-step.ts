@@ -15,6 +15,7 @@ export interface LeanTrainOptions {
   steps: number;
   /** Step size (divided by the layer's τ). */
   dt: number;
+  /** The matrix product and row routines to use (default: plain JavaScript; pass a fast one, see @hamux-ts/kernels). */
   gemm?: Gemm;
 }
 

@@ -13,6 +13,7 @@ import type { BuiltinLagrangianSpec, BuiltinSynapseSpec } from '../builtin.js';
  * rows of D neurons (the layer's last axis).
  */
 export interface HostLagrangian {
+  /** The built-in Lagrangian this is the host form of (`BuiltinLagrangianSpec['kind']`). */
   readonly kind: BuiltinLagrangianSpec['kind'];
   /** Writes x̂ into `xhat`; `L[b]` gets L of sample b. `k`: the row routines (native where the gemm has them). */
   run(x: Float32Array, xhat: Float32Array, L: Float64Array, B: number, n: number, p: ParamValues, k: RowRoutines): void;
@@ -50,6 +51,7 @@ export const scalarOf = (p: ParamValues, name: string): number => p[name]![0]!;
  * of a memory and its signal both start from `ξ x̂`).
  */
 export interface HostSynapse {
+  /** The built-in hypersynapse this is the host form of (`BuiltinSynapseSpec['kind']`). */
   readonly kind: BuiltinSynapseSpec['kind'];
   /** Scratch floats it needs for a batch of B. */
   scratch(B: number): number;
@@ -84,15 +86,19 @@ export interface HostSynapseAdjoint {
 
 /** What a synapse's host routines get at every call, forward and adjoint alike. */
 export interface SynapseCall {
+  /** The kernels to use: the matrix product `C = α·op(A)·op(B) + β·C` (`sgemm`) and the row routines, JavaScript, wasm or native (see @hamux-ts/kernels). */
   readonly gemm: Gemm;
   /** The gemm's row routines (native where it has them, else JavaScript). */
   readonly k: RowRoutines;
+  /** The batch size B (samples per call). */
   readonly B: number;
   /** x̂ of each connected layer, `[B, size]`. */
   readonly xhat: readonly Float32Array[];
+  /** The synapse's parameters (W, b, ξ, β…) as host arrays, by name. */
   readonly p: ParamValues;
   /** Scratch: `scratch(B)` floats, and `lseRows(B)` float64 rows. */
   readonly work: Float32Array;
+  /** Float64 scratch of `lseRows(B)` rows, where the row softmax writes each row's log-sum-exp `log Σ_μ exp(β h_μ)`. */
   readonly lse: Float64Array;
 }
 

@@ -49,7 +49,9 @@ export interface LeanUnrollRun<L extends string> {
 
 /** The loss's gradient at the end of the descent: on the final states, and on the final activations. */
 export interface LossSeed<L extends string> {
+  /** `∂loss/∂x_T` on the final states, by layer (`[B·size]`); a layer left out contributes nothing. */
   readonly state?: { readonly [K in L]?: Float32Array };
+  /** `∂loss/∂x̂_T` on the final activations, by layer (`[B·size]`); a layer left out contributes nothing. */
   readonly activation?: { readonly [K in L]?: Float32Array };
 }
 
@@ -86,6 +88,7 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * except the gradients, which are new arrays each time.
  */
 export class LeanUnroll<L extends string> {
+  /** The graph's layer names, in its order (the order of the host arrays). */
   readonly layerNames: readonly L[];
   private readonly neuron: boolean;
   private readonly gemm: Gemm;
@@ -147,7 +150,12 @@ export class LeanUnroll<L extends string> {
    * Runs `run.steps` Euler steps from `x0` (`[B, size]` per layer, not modified) and keeps what the
    * backward pass needs. Returns the final states and activations (the unroll's own arrays).
    */
-  forward(x0: { readonly [K in L]: Float32Array }, B: number, run: LeanUnrollRun<L>): { states: { [K in L]: Float32Array }; xhat: { [K in L]: Float32Array } } {
+  forward(x0: { readonly [K in L]: Float32Array }, B: number, run: LeanUnrollRun<L>): {
+    /** The final states `x_T` of every layer, `[B·size]` each. */
+    states: { [K in L]: Float32Array };
+    /** The final activations `x̂_T = ∇L(x_T)` of every layer, `[B·size]` each. */
+    xhat: { [K in L]: Float32Array };
+  } {
     const T = run.steps;
     if (!(Number.isInteger(T) && T >= 0)) throw new HamuxError(['lean unroll', 'steps'], `must be an integer >= 0, got ${T}`, 'invalid_argument');
     const { layers } = this.plan;
