@@ -25,6 +25,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REQUIREMENTS = [
   { pkg: 'chromium', files: ['usr/bin/chromium'], tests: true, why: 'headless browser for the browser-build and playground tests' },
   { pkg: 'libegl1', files: ['{lib}/libEGL.so.1'], tests: true, why: 'EGL, for WebGPU through Dawn in Node' },
+  // Dawn opens EGL by its unversioned name, which only the -dev package links (found by removing it).
+  { pkg: 'libegl-dev', files: ['{lib}/libEGL.so'], tests: true, why: 'libEGL.so, the name Dawn loads EGL by' },
   { pkg: 'libgles2', files: ['{lib}/libGLESv2.so.2'], tests: true, why: 'OpenGL ES, for WebGPU through Dawn in Node' },
   { pkg: 'libegl-mesa0', files: ['{lib}/libEGL_mesa.so.0'], tests: true, why: "Mesa's EGL driver (software adapter without a GPU)" },
   { pkg: 'libgl1-mesa-dri', files: ['{lib}/dri/swrast_dri.so'], tests: true, why: "Mesa's llvmpipe rasteriser" },

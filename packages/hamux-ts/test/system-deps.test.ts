@@ -44,7 +44,7 @@ const runScript = (root: string, ...args: string[]) =>
 
 describe('ensure-system-deps', () => {
   it('lists the packages of .ci/run', () => {
-    expect([...all].sort()).toEqual(['chromium', 'libegl-mesa0', 'libegl1', 'libgl1-mesa-dri', 'libgles2', 'libopenblas-dev', 'python3-torch']);
+    expect([...all].sort()).toEqual(['chromium', 'libegl-dev', 'libegl-mesa0', 'libegl1', 'libgl1-mesa-dri', 'libgles2', 'libopenblas-dev', 'python3-torch']);
     expect(names(requirements.filter((r) => !r.tests)).sort()).toEqual(['libopenblas-dev', 'python3-torch']);
   });
 
@@ -74,7 +74,7 @@ describe('ensure-system-deps', () => {
     const bare = runScript(fakeRoot(['python3-torch']));
     expect(bare.status).toBe(1);
     expect(bare.stderr).toContain('missing system packages');
-    for (const p of ['chromium', 'libegl1', 'libgles2', 'libegl-mesa0', 'libgl1-mesa-dri', 'libopenblas-dev']) expect(bare.stderr).toContain(p);
+    for (const p of ['chromium', 'libegl1', 'libegl-dev', 'libgles2', 'libegl-mesa0', 'libgl1-mesa-dri', 'libopenblas-dev']) expect(bare.stderr).toContain(p);
     expect(bare.stderr).not.toContain('python3-torch');
 
     const optional = runScript(fakeRoot(all.filter((p) => p !== 'python3-torch')));

@@ -112,7 +112,7 @@ export async function installDawn(): Promise<GpuAdapterReport> {
     throw new HamuxError(
       ['backend'],
       `Dawn found no WebGPU adapter (${failures.join('; ')}); without a GPU, Mesa's OpenGL ES provides one ` +
-        '(Debian packages libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri)',
+        '(Debian packages libegl1 libegl-dev libgles2 libegl-mesa0 libgl1-mesa-dri; Dawn loads libEGL.so, which libegl-dev links)',
       'unsupported',
     );
   }
