@@ -1,4 +1,4 @@
-import { describeNonFinite, findNonFinite, type SafeTensor } from '@hamux-ts/config';
+import { describeNonFinite, findNonFinite, nonFiniteValue, type SafeTensor } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors, type ErrorPath, type HAM, type States, type Tensor } from '@hamux-ts/core';
 import type { Io } from './command.js';
 
@@ -26,8 +26,7 @@ function where(result: PartResult): string | undefined {
   if (!found) return undefined;
   if (result.shape.length !== 1) return `${result.what} ${describeNonFinite(found)}`;
   const more = found.count > 1 ? ` (the first of ${found.count} samples)` : '';
-  const value = Number.isNaN(found.value) ? 'NaN' : `${found.value > 0 ? '' : '-'}Infinity in float32`;
-  return `${result.what} is ${value} for sample ${found.index[0]}${more}`;
+  return `${result.what} is ${nonFiniteValue(found.value)} for sample ${found.index[0]}${more}`;
 }
 
 /**

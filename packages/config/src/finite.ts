@@ -34,11 +34,16 @@ export function findNonFinite(data: ArrayLike<number>, shape: readonly number[])
   return { index, value: data[first]!, count };
 }
 
+/** A non-finite value in words: `NaN`, `Infinity in float32`, `-Infinity in float32`. */
+export function nonFiniteValue(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : `${value > 0 ? '' : '-'}Infinity in float32`;
+}
+
 /** `entry [0, 3] is NaN (1 of 5 non-finite entries)`; a scalar reads `is NaN`. */
 export function describeNonFinite({ index, value, count }: NonFinite): string {
   const where = index.length === 0 ? 'is' : `entry [${index.join(', ')}] is`;
   const more = count > 1 ? ` (the first of ${count} non-finite entries)` : '';
-  return `${where} ${Number.isNaN(value) ? 'NaN' : `${value > 0 ? '' : '-'}Infinity in float32`}${more}`;
+  return `${where} ${nonFiniteValue(value)}${more}`;
 }
 
 /**

@@ -8,4 +8,4 @@ export * from './safetensors.js';
 export * from './json.js';
 export * from './schema.js';
 export * as presets from './presets/index.js';
-export { findNonFinite, describeNonFinite, nonFiniteProblems, type NonFinite } from './finite.js';
+export { findNonFinite, describeNonFinite, nonFiniteProblems, nonFiniteValue, type NonFinite } from './finite.js';
