@@ -1,30 +1,21 @@
 // Runs the built `hamux` as a user would: `node dist/cli.js ...`, checking stdout, stderr and exit codes.
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, distCli, hamuxRunner, root } from './built-cli.js';
 import { buildFromConfig, decodeSafetensors, loadStates, saveParams, saveStates } from '@hamux-ts/config';
 
-const pkg = resolve(import.meta.dirname, '..');
-const root = resolve(pkg, '../..');
-const distCli = join(pkg, 'dist/cli.js');
 const modelsDir = join(root, 'configs/models');
 const models = readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort();
 let tmp: string;
 
-interface Result { readonly status: number | null; readonly stdout: string; readonly stderr: string }
-function hamux(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [distCli, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hamux = hamuxRunner(30_000);
 const modelPath = (m: string) => join(modelsDir, m);
 const readJson = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8'));
 
 beforeAll(() => {
-  const build = (dir: string) => execFileSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: join(root, 'packages', dir), stdio: 'pipe' });
-  for (const dep of ['core', 'dynamics', 'config']) if (!existsSync(join(root, 'packages', dep, 'dist/index.js'))) build(dep);
-  build('cli'); // always: the tests are about the current sources
+  buildCli(); // always: the tests are about the current sources
   tmp = mkdtempSync(join(tmpdir(), 'hamux-cli-'));
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,31 +4,22 @@
 // ±∞ in states or weights is refused naming the file, tensor and entry; an energy that is not
 // finite (past float32's range, say) exits 1 naming its part and writes nothing, unless
 // --allow-non-finite.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, hamuxRunner } from './built-cli.js';
 import { HamuxError } from '@hamux-ts/core';
 import { buildFromConfig, decodeSafetensors, encodeSafetensors, paramsToSafetensors, type SafeTensor } from '@hamux-ts/config';
 import { nonFiniteResults } from '../src/finite.js';
 import { bytes } from '../src/args.js';
 
-const pkg = resolve(import.meta.dirname, '..');
-const root = resolve(pkg, '../..');
-const distCli = join(pkg, 'dist/cli.js');
 let tmp: string;
 
-interface Result { readonly status: number | null; readonly stdout: string; readonly stderr: string }
-function hamux(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [distCli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hamux = hamuxRunner(60_000);
 
 beforeAll(() => {
-  const build = (dir: string) => execFileSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: join(root, 'packages', dir), stdio: 'pipe' });
-  for (const dep of ['core', 'dynamics', 'config']) if (!existsSync(join(root, 'packages', dep, 'dist/index.js'))) build(dep);
-  build('cli');
+  buildCli(); // always: the tests are about the current sources
   tmp = mkdtempSync(join(tmpdir(), 'hamux-limits-'));
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

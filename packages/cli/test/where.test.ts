@@ -1,23 +1,16 @@
 // Messages that say where (issue 15, items 5 and 6), as a user sees them from the built `hamux`:
 // which file, which line and column, which key, layer or option, and the exit code.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, hamuxRunner, type Result } from './built-cli.js';
 import { tf } from '@hamux-ts/core';
 import { buildFromConfig, decodeSafetensors, encodeSafetensors, saveParams, saveStates, type SafeTensor } from '@hamux-ts/config';
 
-const pkg = resolve(import.meta.dirname, '..');
-const root = resolve(pkg, '../..');
-const distCli = join(pkg, 'dist/cli.js');
 let tmp: string;
 
-interface Result { readonly status: number | null; readonly stdout: string; readonly stderr: string }
-function hamux(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [distCli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hamux = hamuxRunner(60_000);
 /** The exit code and stderr, which must never be a stack trace or Node's own wording. */
 function failed(r: Result, status: number): string {
   expect(r.status, r.stderr).toBe(status);
@@ -26,9 +19,7 @@ function failed(r: Result, status: number): string {
 }
 
 beforeAll(() => {
-  const build = (dir: string) => execFileSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: join(root, 'packages', dir), stdio: 'pipe' });
-  for (const dep of ['core', 'dynamics', 'config']) if (!existsSync(join(root, 'packages', dep, 'dist/index.js'))) build(dep);
-  build('cli');
+  buildCli(); // always: the tests are about the current sources
   tmp = mkdtempSync(join(tmpdir(), 'hamux-where-'));
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
