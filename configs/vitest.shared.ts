@@ -16,6 +16,7 @@ export default defineConfig({
       '@hamux-ts/data': here('../packages/data/src/index.ts'),
       '@hamux-ts/kernels': here('../packages/kernels/src/index.ts'),
       '@hamux-ts/plot': here('../packages/plot/src/index.ts'),
+      '@hamux-ts/torch': here('../packages/torch/src/index.ts'),
       '@hamux-ts/browser': here('../packages/browser/src/index.ts'),
       '@hamux-ts/test-support': here('../packages/test-support/src/index.ts'),
     },
