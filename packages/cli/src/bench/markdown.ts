@@ -2,6 +2,7 @@
 import { environmentLine } from './environment.js';
 import type { Plot } from './plots.js';
 import type { BenchReport, VariantResult } from './result.js';
+import { inShard } from './shard.js';
 import { layerSizes } from './variant.js';
 
 /** `| a | b |` rows under a header; `align` per column (`r` right-aligns). */
@@ -132,6 +133,25 @@ function variantList(vs: readonly VariantResult[]): string {
     .join('\n');
 }
 
+/** For a shard: which one, and what it ran; for a merged report: each shard as it ran. */
+function shardLines(report: BenchReport): string[] {
+  const s = report.shard;
+  if (s) {
+    const all = report.suite.variants ?? [];
+    const mine = all.filter((_, i) => inShard(i, s));
+    return [`- Shard ${s.index} of ${s.count} (numbered from 0): variant${mine.length === 1 ? '' : 's'} ${mine.join(', ')} of the suite's ${all.length}. Join the shards into one report with \`hamux bench --merge\`.`];
+  }
+  if (!report.shards) return [];
+  const here = environmentLine(report.environment);
+  return [
+    `- Merged from ${report.shards.length} shards; above, the date, machine and load are shard 0's and the time is the sum of the shards':`,
+    ...report.shards.map((r) => {
+      const machine = environmentLine(r.environment);
+      return `  - shard ${r.index}: \`${r.command}\`, ${r.date.slice(0, 19).replace('T', ' ')} UTC, ${r.seconds.toFixed(0)} s, load ${r.environment.loadAverage[0]} → ${r.loadAverageEnd}${machine !== here ? `; ${machine}` : ''}.`;
+    }),
+  ];
+}
+
 /** The whole Markdown report; `plotFile` names each plot's file relative to the report. */
 export function markdownReport(report: BenchReport, plots: readonly Plot[], plotFile: (p: Plot) => string, command: string): string {
   const e = report.environment;
@@ -142,6 +162,7 @@ export function markdownReport(report: BenchReport, plots: readonly Plot[], plot
       `- Command: \`${command}\` (${report.size} size), seed ${report.seed}, ${report.date.slice(0, 19).replace('T', ' ')} UTC, ${report.seconds.toFixed(0)} s in all.`,
       `- Machine: ${environmentLine(e)}.`,
       `- Load average (1 min): ${e.loadAverage[0]} at the start, ${report.loadAverageEnd} at the end. The machine may be shared with other jobs: timings can vary by ±25% or more between runs; FLOPs, steps and quality do not.`,
+      ...shardLines(report),
     ].join('\n'),
     `## Protocol\n\n${report.protocol.text}\n\nFLOPs are counted from the tfjs kernels one scheduler step dispatches on the timed batch (matrix products 2·M·N·K, one per entry of elementwise ops; the step's check and step-control work included), on the general tfjs path; peak tensor memory is the most tensor bytes held during such a relaxation of the timed batch, above what was held before it. The timed runs use the fastest evaluator the backend offers for the graph (${evaluators(report)}).`,
     `## Results\n\n${mainTable(report)}`,

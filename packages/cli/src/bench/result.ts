@@ -1,5 +1,6 @@
 /** The raw numbers of a bench run, as written to `<suite>-<backend>.json` (format `hamux-bench/1`). */
 import type { Environment } from './environment.js';
+import type { SuiteIdentity } from './identity.js';
 import type { RelaxationTiming, WorkCount } from './measure.js';
 import type { Corruption, Suite } from './suite-schema.js';
 
@@ -98,9 +99,33 @@ export interface FailedVariant {
   readonly seconds: number;
 }
 
+/** What a shard report records about its shard (`--shard index/count`, 0-based). */
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  /** The command that ran it. */
+  readonly command: string;
+}
+
+/** One shard of a merged report, as it ran: where, when, how long and under what load. */
+export interface ShardRecord extends ShardInfo {
+  readonly date: string;
+  readonly seconds: number;
+  readonly environment: Environment;
+  readonly loadAverageEnd: number;
+}
+
 export interface BenchReport {
   readonly format: typeof REPORT_FORMAT;
-  readonly suite: { readonly name: string; readonly title: string; readonly description?: string; readonly file: string };
+  /** The suite; `hash` and `variants` (its identity) are absent from reports written before sharding. */
+  readonly suite: { readonly name: string; readonly title: string; readonly description?: string; readonly file: string } & Partial<SuiteIdentity>;
+  /** A shard's report: which shard it is (its variants are `suite.variants` whose index is `index` mod `count`). */
+  readonly shard?: ShardInfo;
+  /**
+   * A merged report: the shards it joins, by index. Its `date`, `environment` and `loadAverageEnd`
+   * are shard 0's, its `seconds` the sum of the shards'; each shard's own are here.
+   */
+  readonly shards?: readonly ShardRecord[];
   readonly size: 'default' | 'full';
   readonly date: string;
   readonly seed: number;

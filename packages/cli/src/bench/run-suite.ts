@@ -7,9 +7,11 @@ import { buildFromConfig } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import { InputError, UsageError } from '../errors.js';
 import { environment, loadAverage } from './environment.js';
+import { suiteIdentity } from './identity.js';
 import { templateNumbers, variantConfig, type LoadedSuite } from './load-suite.js';
 import { DivergenceError } from '@hamux-ts/dynamics';
-import { REPORT_FORMAT, type BenchReport, type FailedVariant, type VariantResult } from './result.js';
+import { REPORT_FORMAT, type BenchReport, type FailedVariant, type ShardInfo, type VariantResult } from './result.js';
+import { inShard } from './shard.js';
 import type { Suite } from './suite-schema.js';
 import { capacityRunner } from './tasks/capacity.js';
 import { completionRunner } from './tasks/completion.js';
@@ -24,6 +26,8 @@ export interface RunSuiteOptions {
   readonly log?: (line: string) => void;
   /** Run only these variants (by name). */
   readonly only?: readonly string[];
+  /** Run only this shard's variants (see `shard.ts`), and record it in the report. */
+  readonly shard?: ShardInfo;
   /** The date written into the report (default: now). */
   readonly date?: Date;
 }
@@ -67,6 +71,7 @@ export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): P
     runner = runnerFor(suite);
     for (const [index, variant] of loaded.variants.entries()) {
       if (only && !only.includes(variant.name)) continue;
+      if (options.shard && !inShard(index, options.shard)) continue;
       const t0 = performance.now();
       const config = variantConfig(variant, numbers);
       const ham = buildFromConfig(config);
@@ -114,7 +119,8 @@ export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): P
   const { full: _full, ...rest } = suite;
   return {
     format: REPORT_FORMAT,
-    suite: { name: rest.name, title: rest.title, ...(rest.description ? { description: rest.description } : {}), file: loaded.file },
+    suite: { name: rest.name, title: rest.title, ...(rest.description ? { description: rest.description } : {}), file: loaded.file, ...suiteIdentity(loaded) },
+    ...(options.shard ? { shard: { index: options.shard.index, count: options.shard.count, command: options.shard.command } } : {}),
     size: loaded.full ? 'full' : 'default',
     date: (options.date ?? new Date()).toISOString(),
     seed: suite.seed,

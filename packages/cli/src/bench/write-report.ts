@@ -13,9 +13,10 @@ export interface WrittenReport {
   readonly svgs: readonly string[];
 }
 
-/** The stem of a report's files: `<suite>-<backend>` (`-full` at full size). */
+/** The stem of a report's files: `<suite>-<backend>` (`-full` at full size, `-shard-I-of-N` for a shard, so that shards can share a folder). */
 export function reportStem(report: BenchReport): string {
-  return `${report.suite.name}-${report.environment.backend.name}${report.size === 'full' ? '-full' : ''}`;
+  const shard = report.shard ? `-shard-${report.shard.index}-of-${report.shard.count}` : '';
+  return `${report.suite.name}-${report.environment.backend.name}${report.size === 'full' ? '-full' : ''}${shard}`;
 }
 
 /** JSON text of a report: numbers as measured, non-finite ones as null. */
