@@ -118,7 +118,9 @@ function rehome(error: HamuxError, mapping: TorchMapping, placed: Map<string, Pl
   if (group === 'layers' && typeof owner === 'string' && Object.hasOwn(mapping.neurons, owner)) {
     const options = TORCH_LAGRANGIANS[mapping.neurons[owner]!.lagrangian]!.options;
     const keyword = rest[0] === 'lagrangian' && typeof rest[1] === 'string' ? Object.keys(options).find((k) => options[k] === rest[1]) ?? rest[1] : undefined;
-    path = ['mapping', 'neurons', owner, ...(keyword !== undefined ? [keyword, ...rest.slice(2)] : rest)];
+    path = ['mapping', 'neurons', owner, ...(keyword !== undefined ? [keyword, ...rest.slice(2)] : rest[0] === 'lagrangian' ? [] : rest)];
+    // A factory's whole-entry message names hamux-ts's option; the mapping calls it by hamux-torch's keyword.
+    if (keyword === undefined && rest[0] === 'lagrangian' && options['dim'] === 'axis') return new HamuxError(path, error.detail.replace(/\baxis\b/, "dim (hamux-ts's axis)"), error.code);
   }
   if (group === 'synapses' && typeof owner === 'string') {
     const found = [...placed].flatMap(([s, copies]) => copies.filter((p) => p.name === owner).map((p) => [s, p] as const))[0];
