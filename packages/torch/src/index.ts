@@ -5,3 +5,4 @@
  * @module @hamux-ts/torch
  */
 export {};
+export * from './import/index.js';
