@@ -3,8 +3,8 @@
 // backends, for three models. Run (after building core, dynamics and backends):
 //   npm run bench:backends -w @hamux-ts/benchmarks -- [--runs=5] [--check-every=10] [--backends=cpu,wasm,webgpu] [--models=small,mnist,et]
 import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
-import { useBackend, takeWebgpuErrors, type BackendReport } from '@hamux-ts/backends';
-import { Relaxation } from '@hamux-ts/dynamics';
+import { useBackend, takeWebgpuErrors } from '@hamux-ts/backends';
+import { Relaxation, type Runtime } from '@hamux-ts/dynamics';
 import { machineLine, median } from '../machine.js';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -47,11 +47,15 @@ const MODELS: Model[] = [
   },
 ];
 
-/** A fixed-step relaxation of the model from seeded random states: the scheduler's own loop (`Relaxation`, what `descend` runs). */
-function relaxation(model: Model, ham: AnyHam, fastPath = true): Relaxation<string> {
+/**
+ * A fixed-step relaxation of the model from seeded random states: the scheduler's own loop
+ * (`Relaxation`, what `descend` runs), on `runtime` (`useBackend`'s: the path users run), or in
+ * tfjs ops without one.
+ */
+function relaxation(model: Model, ham: AnyHam, runtime?: Runtime): Relaxation<string> {
   const init = ham.randomStates(model.batch, 2);
   try {
-    return new Relaxation(ham, init, { mode: 'fixed', dt: 0.01, neuronEnergy: model.neuronEnergy, fastPath, tolerance: { grad: 0, energy: 0, state: 0 } });
+    return new Relaxation(ham, init, { mode: 'fixed', dt: 0.01, neuronEnergy: model.neuronEnergy, tolerance: { grad: 0, energy: 0, state: 0 }, ...(runtime ? { runtime } : {}) });
   } finally {
     tf.dispose(Object.values<Tensor>(init));
   }
@@ -65,7 +69,7 @@ function relaxation(model: Model, ham: AnyHam, fastPath = true): Relaxation<stri
 async function matmulFlops(model: Model): Promise<number> {
   await useBackend('cpu');
   const ham = model.build();
-  const s = relaxation(model, ham, false); // the tfjs path, whose kernels the profiler sees
+  const s = relaxation(model, ham); // no runtime: the tfjs path, whose kernels the profiler sees
   const info = await tf.profile(() => { s.advance(); });
   s.dispose();
   ham.dispose();
@@ -84,9 +88,9 @@ async function matmulFlops(model: Model): Promise<number> {
 interface Row { model: string; backend: string; ms: number; min: number; max: number; gflops: number; note: string }
 
 async function bench(model: Model, backend: (typeof backends)[number], flops: number): Promise<Row> {
-  const report: BackendReport = await useBackend(backend);
+  const runtime = await useBackend(backend);
   const ham = model.build();
-  const s = relaxation(model, ham);
+  const s = relaxation(model, ham, runtime);
   // One window of `checkEvery` steps and its reading, as descend runs them.
   const window = async () => {
     const t0 = performance.now();
@@ -102,7 +106,7 @@ async function bench(model: Model, backend: (typeof backends)[number], flops: nu
   const errors = takeWebgpuErrors();
   if (errors.length > 0) throw new Error(`WebGPU reported errors on ${model.name}: ${errors[0]}`);
   const ms = median(perStep);
-  const a = report.adapter;
+  const a = runtime.report.adapter;
   const note = [a ? `${a.device || a.description}${a.software ? ' (software)' : ''}` : '', s.evaluator].filter((x) => x).join('; ');
   return { model: model.name, backend, ms, min: Math.min(...perStep), max: Math.max(...perStep), gflops: flops / (ms * 1e6), note };
 }

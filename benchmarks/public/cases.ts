@@ -7,7 +7,7 @@ import { buildFromConfig, presets } from '@hamux-ts/config';
 
 export type AnyHam = HAM<string, string>;
 
-/** A relaxation case: `descendSync(ham, states, { mode: 'fixed', dt, maxSteps, clamp, neuronEnergy })`. */
+/** A relaxation case: `descendSync(ham, states, { mode: 'fixed', dt, maxSteps, clamp, neuronEnergy, runtime })`, `runtime` from `useBackend`. */
 export interface RelaxCase {
   readonly id: 'a' | 'b' | 'c' | 'tiny';
   readonly title: string;

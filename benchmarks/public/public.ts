@@ -4,7 +4,9 @@
 //
 // What a user calls, and nothing else: `useBackend` (@hamux-ts/backends), the graph builder and
 // `HAM.randomStates` (@hamux-ts/core), `descendSync` (@hamux-ts/dynamics), the `classifier` preset and
-// `buildFromConfig` (@hamux-ts/config), `Trainer.trainBatch` / `Trainer.gradients` (@hamux-ts/train).
+// `buildFromConfig` (@hamux-ts/config), `Trainer.trainBatch` / `Trainer.gradients` (@hamux-ts/train);
+// the runtime that `useBackend` returns is passed to every `descendSync` and to the `Trainer`
+// (`{ runtime }`), as users do: it is what makes them take the fast path.
 // Measured: (1) relaxation, `--steps` fixed Euler steps of three graphs, ms per step; (2) the fixed
 // cost of one `descendSync` call (one step) on a tiny graph, ms per call; (3) one training step of
 // the 784–256–10 classifier (8 unrolled steps, cross-entropy, Adam, batch 64), ms per step.
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveKey, tf, uniformValues, type ParamTree, type States, type Tensor } from '@hamux-ts/core';
-import { useBackend, type BackendReport } from '@hamux-ts/backends';
+import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { descendSync, type DescendOptions } from '@hamux-ts/dynamics';
 import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { RELAX, TRAIN, type AnyHam, type RelaxCase } from './cases.js';
@@ -83,7 +85,7 @@ async function worker(config: Config, dir: string): Promise<void> {
     return file(`ref.${name}`);
   };
 
-  const backend = await useBackend(config.backend);
+  const runtime = await useBackend(config.backend);
   /** The parameters the parent wrote, as a ParamTree for `build({ params })`. */
   const paramsOf = (prefix: string): ParamTree => {
     const tree: Record<'layers' | 'synapses', Record<string, Record<string, Tensor>>> = { layers: {}, synapses: {} };
@@ -116,6 +118,7 @@ async function worker(config: Config, dir: string): Promise<void> {
       tolerance: { grad: 0, energy: 0, state: 0 },
       neuronEnergy: c.neuronEnergy,
       clamp: Object.fromEntries(c.clamp.map((n) => [n, true as const])),
+      runtime,
     };
     const run = (o: DescendOptions<string>) => {
       const r = descendSync(ham, init, o);
@@ -150,6 +153,7 @@ async function worker(config: Config, dir: string): Promise<void> {
     prepare: clampedInput({ layer: 'input', field: 'x' }),
     loss: crossEntropy({ layer: 'label', field: 'y' }),
     optimizer: { name: 'adam', learningRate: TRAIN.learningRate, beta1: m.train.adam.beta1, beta2: m.train.adam.beta2, epsilon: m.train.adam.epsilon },
+    runtime,
   });
   const batch = { x: tensor('train.x'), y: tensor('train.y') };
   const { loss, grads } = trainer.gradients(batch);
@@ -181,7 +185,7 @@ async function worker(config: Config, dir: string): Promise<void> {
   const trainPath = (trainer as unknown as { path?: { kind: string; detail: string } }).path;
   emit({
     ready: true,
-    backend: describeBackend(backend),
+    backend: describeBackend(runtime),
     evaluators: Object.fromEntries(relax.map((r) => [r.c.id, r.evaluator])),
     agree: { ...Object.fromEntries(relax.map((r) => [r.c.id, { first: r.agreeFirst, last: r.agreeLast }])), train: { first: agreeTrain } },
     trainable: trainer.trainable,
@@ -197,13 +201,13 @@ async function worker(config: Config, dir: string): Promise<void> {
   process.exit(0);
 }
 
-function describeBackend(r: BackendReport): string {
-  const k = r.kernels;
-  if (!k) return r.chosen;
+function describeBackend({ backend, report }: BackendRuntime): string {
+  const k = report.kernels;
+  if (!k) return backend;
   const gemm = k.gemm === 'native' ? `OpenBLAS (${k.blas?.config.trim()}, ${k.blas?.threads} threads)`
     : k.gemm === 'wasm' ? `WebAssembly SIMD gemm on ${k.wasmThreads ?? 1} thread(s)` : 'JS gemm';
   const why = k.native ? '' : `; native: ${k.reasons.native ?? 'off'}`;
-  return `${r.chosen} backend, ${gemm}${why}`;
+  return `${backend} backend, ${gemm}${why}`;
 }
 
 // ================================================================ parent

@@ -7,7 +7,7 @@ import { useBackend } from '@hamux-ts/backends';
 import { Trainer, clampedInput, crossEntropy, progressBar } from '@hamux-ts/train';
 
 const [backend = 'cpu', T = '10', trainSize = '2000', epochs = '1'] = process.argv.slice(2);
-await useBackend(backend);
+const runtime = await useBackend(backend); // passed to the Trainer: host gradients, the fast path
 const set = mnist.set(Number(trainSize), 1000);
 const tensors = (rows) => ({
   x: tf.tensor2d(rows.map((r) => r.input)),
@@ -27,6 +27,7 @@ const trainer = new Trainer(ham, {
   loss: crossEntropy({ layer: 'labels', field: 'y' }),
   accuracy: { layer: 'labels', field: 'y' },
   optimizer: { name: 'adam', learningRate: 3e-3 },
+  runtime,
 });
 const history = await trainer.fit(train, { epochs: Number(epochs), validation: test, ...progressBar(process.stderr) });
 process.stdout.write(`${JSON.stringify({ backend, T: Number(T), history })}\n`);

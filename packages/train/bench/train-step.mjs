@@ -9,7 +9,7 @@ import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { execSync } from 'node:child_process';
 
 const [backend = 'wasm', repsArg = '30', method = 'auto'] = process.argv.slice(2);
-const report = await useBackend(backend);
+const runtime = await useBackend(backend); // passed to the Trainer: host gradients, the fast path
 const ham = buildFromConfig(presets.classifier({ input: 784, hidden: 256, labels: 10, seed: 5 }));
 const B = 64;
 const x = tf.tensor2d(uniformValues(deriveKey(105, 'x'), [B, 784]), [B, 784]);
@@ -19,6 +19,7 @@ const trainer = new Trainer(ham, {
   prepare: clampedInput({ layer: 'input', field: 'x' }),
   loss: crossEntropy({ layer: 'label', field: 'y' }),
   optimizer: { name: 'adam', learningRate: 2e-3 },
+  runtime,
 });
 const batch = { x, y };
 for (let i = 0; i < 5; i++) await trainer.trainBatch(batch);
@@ -33,7 +34,7 @@ for (let i = 0; i < reps; i++) {
 ms.sort((a, b) => a - b);
 const med = ms[Math.floor(ms.length / 2)];
 console.log(JSON.stringify({
-  backend: tf.getBackend(), gemm: report.kernels?.gemm ?? report.gemm ?? null, method,
+  backend: tf.getBackend(), gemm: runtime.report.kernels?.gemm ?? null, method,
   path: trainer.path ?? '(no path field)',
   medianMs: +med.toFixed(2), minMs: +ms[0].toFixed(2), maxMs: +ms[ms.length - 1].toFixed(2), reps,
   tensorsLeaked: tf.memory().numTensors - before,
