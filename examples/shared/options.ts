@@ -1,7 +1,7 @@
 // What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { useBackend, type BackendChoice, type BackendReport } from '@hamux-ts/backends';
+import { useBackend, type BackendChoice, type BackendRuntime } from '@hamux-ts/backends';
 
 export interface ExampleOptions {
   readonly full: boolean;
@@ -24,10 +24,14 @@ export function exampleOptions(exampleDir: URL, argv: readonly string[] = proces
   return { full: argv.includes('--full'), backend, outDir };
 }
 
-/** Starts the backend and says which one runs, with the adapter when it is WebGPU. */
-export async function startBackend(choice: BackendChoice): Promise<BackendReport> {
-  const report = await useBackend(choice);
-  const adapter = report.adapter ? ` (${report.adapter.description || report.adapter.vendor})` : '';
-  console.log(`backend: ${report.chosen}${adapter}`);
-  return report;
+/**
+ * Starts the backend, says which one runs (with the adapter when it is WebGPU), and returns its
+ * runtime: pass it to every `descend` and `Trainer` (`{ runtime }`), which then take the fast path
+ * (without it they run in tfjs ops).
+ */
+export async function startBackend(choice: BackendChoice): Promise<BackendRuntime> {
+  const runtime = await useBackend(choice);
+  const { adapter } = runtime.report;
+  console.log(`backend: ${runtime.backend}${adapter ? ` (${adapter.description || adapter.vendor})` : ''}`);
+  return runtime;
 }

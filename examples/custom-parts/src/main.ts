@@ -8,14 +8,14 @@ import { exampleOptions, startBackend } from '../../shared/options.js';
 import { answers, sumModFour, trainSumModFour } from './parts.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-await startBackend(options.backend);
+const runtime = await startBackend(options.backend);
 const ham = sumModFour(0);
 console.log(`layers a, b, answer joined by one trilinear hyperedge (${ham.numParams} parameters); task: answer = (a + b) mod 4`);
-console.log(`before training: ${(await answers(ham)).correct}/16 answers right`);
+console.log(`before training: ${(await answers(ham, runtime)).correct}/16 answers right`);
 
 const losses: number[] = [];
-const { trainer, reports } = await trainSumModFour(ham, 150, (r) => losses.push(r.loss));
-const after = await answers(ham, trainer.params);
+const { trainer, reports } = await trainSumModFour(ham, 150, runtime, (r) => losses.push(r.loss));
+const after = await answers(ham, runtime, trainer.params);
 console.log(`after ${reports.length} epochs (loss ${losses[0]!.toFixed(4)} → ${losses.at(-1)!.toFixed(4)}): ${after.correct}/16 answers right`);
 const rises = after.energies.filter((e) => e.some((v, i) => i > 0 && v > e[i - 1]!)).length;
 console.log(`the scheduler's energy fell at every step for ${16 - rises}/16 samples`);

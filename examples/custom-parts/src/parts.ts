@@ -1,5 +1,5 @@
 import { defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, normal, sumPerSample, tf, type Params } from '@hamux-ts/core';
-import { descend } from '@hamux-ts/dynamics';
+import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { Trainer, mse, type EpochReport } from '@hamux-ts/train';
 
 // ── Your own parts: the twenty lines ────────────────────────────────────────────────────────────
@@ -44,8 +44,11 @@ export function sumModFourData(): { a: Float32Array; b: Float32Array; answer: Fl
   return { a, b, answer };
 }
 
-/** Trains the hyperedge through 12 unrolled descent steps: a and b clamped, the answer free. */
-export async function trainSumModFour(ham: ReturnType<typeof sumModFour>, epochs: number, onEpochEnd?: (r: EpochReport) => void) {
+/**
+ * Trains the hyperedge through 12 unrolled descent steps: a and b clamped, the answer free, on
+ * `runtime` (`useBackend`'s; a graph with parts of your own gets its gradients by tfjs autodiff).
+ */
+export async function trainSumModFour(ham: ReturnType<typeof sumModFour>, epochs: number, runtime: Runtime, onEpochEnd?: (r: EpochReport) => void) {
   const d = sumModFourData();
   const batch = { a: tf.tensor2d(d.a, [16, 4]), b: tf.tensor2d(d.b, [16, 4]), answer: tf.tensor2d(d.answer, [16, 4]) };
   const trainer = new Trainer(ham, {
@@ -57,17 +60,18 @@ export async function trainSumModFour(ham: ReturnType<typeof sumModFour>, epochs
     accuracy: { layer: 'answer', field: 'answer' },
     optimizer: { name: 'adam', learningRate: 0.03 },
     batchSize: 16,
+    runtime,
   });
   const reports = await trainer.fit(batch, { epochs, validation: batch, ...(onEpochEnd ? { onEpochEnd } : {}) });
   tf.dispose(Object.values(batch));
   return { trainer, reports };
 }
 
-/** Relaxes the answer layer with the scheduler (adaptive steps, to convergence) and reads the answers. */
-export async function answers(ham: ReturnType<typeof sumModFour>, params?: Params): Promise<{ correct: number; energies: readonly Float32Array[] }> {
+/** Relaxes the answer layer with the scheduler (adaptive steps, to convergence) on `runtime` and reads the answers. */
+export async function answers(ham: ReturnType<typeof sumModFour>, runtime: Runtime, params?: Params): Promise<{ correct: number; energies: readonly Float32Array[] }> {
   const d = sumModFourData();
   const init = { a: tf.tensor2d(d.a, [16, 4]), b: tf.tensor2d(d.b, [16, 4]), answer: tf.zeros([16, 4]) };
-  const result = await descend(ham, init, { clamp: { a: true, b: true }, ...(params ? { params } : {}) });
+  const result = await descend(ham, init, { clamp: { a: true, b: true }, runtime, ...(params ? { params } : {}) });
   const picked = tf.tidy(() => tf.argMax(ham.activations(result.states, params ? { params } : {}).answer, 1).dataSync());
   tf.dispose([...Object.values(init), ...Object.values(result.states)]);
   let correct = 0;

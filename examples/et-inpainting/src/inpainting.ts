@@ -1,6 +1,6 @@
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { HamuxError, deriveKey, formatShape, tf, uniformValues, type HAM, type Params, type Tensor } from '@hamux-ts/core';
-import { descend } from '@hamux-ts/dynamics';
+import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { patchify } from '@hamux-ts/data';
 import { Trainer, mse, type Batch, type EpochReport, type FitOptions, type Prepare } from '@hamux-ts/train';
 
@@ -117,9 +117,9 @@ export function maskedPatches(options: { field: string; fraction: number }): Pre
 /**
  * Trains the Energy Transformer to inpaint: `HIDDEN_FRACTION` of each image's patches hidden, T unrolled descent
  * steps, and an MSE on the hidden patches backpropagated through the descent (Adam). `train` and
- * `validation` are patches `[count, N·P]`.
+ * `validation` are patches `[count, N·P]`; `runtime` is `useBackend`'s (the trainer's fast path).
  */
-export async function trainInpainter(train: Float32Array, validation: Float32Array, s: Sizes, fit: Partial<FitOptions> = {}) {
+export async function trainInpainter(train: Float32Array, validation: Float32Array, s: Sizes, runtime: Runtime, fit: Partial<FitOptions> = {}) {
   const ham = energyTransformer(s);
   const { n, p } = geometry(s.patch);
   const trainer = new Trainer(ham, {
@@ -136,6 +136,7 @@ export async function trainInpainter(train: Float32Array, validation: Float32Arr
     loss: mse({ layer: 'patches', field: 'x', on: 'free' }),
     optimizer: { name: 'adam', learningRate: s.learningRate },
     batchSize: s.batchSize,
+    runtime,
   });
   const data = { x: tf.tensor2d(train, [train.length / (n * p), n * p]) };
   const held = { x: tf.tensor2d(validation, [validation.length / (n * p), n * p]) };
@@ -165,6 +166,8 @@ export interface InpaintOptions {
   readonly maxSteps: number;
   /** Step growth after an accepted step: 1 keeps the trained step; the scheduler's default 1.5 runs on to a minimum. */
   readonly grow?: number;
+  /** `useBackend`'s runtime: the descent takes the fast path on it. */
+  readonly runtime: Runtime;
 }
 
 /**
@@ -191,6 +194,7 @@ export async function inpaint(ham: EnergyTransformer, patches: Float32Array, hid
       dt: o.dt,
       grow: o.grow ?? 1.5,
       maxSteps: o.maxSteps,
+      runtime: o.runtime,
     });
     const out = Float32Array.from(await result.states.patches.data());
     tf.dispose([result.states.patches, result.states.tokens]);

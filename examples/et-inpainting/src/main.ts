@@ -18,7 +18,7 @@ import {
 } from './inpainting.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-await startBackend(options.backend);
+const runtime = await startBackend(options.backend);
 const full = options.full;
 const sizes: Sizes = {
   patch: 4,
@@ -50,7 +50,7 @@ console.log(
 const spread = Int32Array.from({ length: 200 }, (_, i) => Math.floor((i * testSet.count) / 200));
 const held = toPatches(pick(testSet, spread).images, sizes.patch);
 const started = performance.now();
-const { trainer, reports, numParams } = await trainInpainter(train, held, sizes, progressBar(process.stderr));
+const { trainer, reports, numParams } = await trainInpainter(train, held, sizes, runtime, progressBar(process.stderr));
 const trainSeconds = (performance.now() - started) / 1000;
 console.log(`trained ${numParams} parameters: ${trainer.step} Adam steps in ${trainSeconds.toFixed(0)} s ` +
   `(${((sizes.epochs * trainSet.count) / trainSeconds).toFixed(0)} digits/s); validation MSE by epoch: ` +
@@ -60,14 +60,14 @@ console.log(`trained ${numParams} parameters: ${trainer.step} Adam steps in ${tr
 const hidden = hiddenPatches(testSet.count, n, HIDDEN_FRACTION, deriveKey(sizes.seed, 'test mask'));
 const ham = trainer.ham;
 const t0 = performance.now();
-const asTrained = await inpaint(ham, test, hidden, { params: trainer.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps });
+const asTrained = await inpaint(ham, test, hidden, { params: trainer.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps, runtime });
 const inpaintSeconds = (performance.now() - t0) / 1000;
 
 // Run on to a minimum of the energy, on 10 digits per class.
 const some = Int32Array.from({ length: 100 }, (_, i) => Math.floor(i / 10) * perClass.test + (i % 10));
 const somePatches = toPatches(pick(testSet, some).images, sizes.patch);
 const someHidden = Uint8Array.from({ length: some.length * n }, (_, i) => hidden[some[Math.floor(i / n)]! * n + (i % n)]!);
-const toMinimum = await inpaint(ham, somePatches, someHidden, { params: trainer.params, dt: sizes.dt, maxSteps: 300 });
+const toMinimum = await inpaint(ham, somePatches, someHidden, { params: trainer.params, dt: sizes.dt, maxSteps: 300, runtime });
 
 const fills = { meanDigit: meanImage(train, n * p), meanPatch: meanPatch(train, p), blank: new Float32Array(p) };
 const score = (patches: Float32Array) => hiddenMse(patches, test, hidden, p);

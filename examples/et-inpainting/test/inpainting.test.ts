@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '@hamux-ts/backends';
+import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { deriveKey, tf } from '@hamux-ts/core';
 import { balancedSubset, loadMnist, split } from '@hamux-ts/data';
 import {
@@ -59,7 +59,8 @@ describe('masks, fills and scores', () => {
 
 describe('Energy Transformer inpainting on MNIST (small)', () => {
   // The wasm backend: the unrolled training is about 10× faster there than on cpu.
-  beforeAll(async () => { await useBackend('wasm'); });
+  let runtime: BackendRuntime;
+  beforeAll(async () => { runtime = await useBackend('wasm'); });
   const { train: pool, test: heldOut } = split(loadMnist(), { test: 200, seed: 0 });
   const { n, p } = geometry(sizes.patch);
   const train = toPatches(balancedSubset(pool, 40, 1).images, sizes.patch); // 400 digits
@@ -68,14 +69,14 @@ describe('Energy Transformer inpainting on MNIST (small)', () => {
   it('learns to fill hidden patches better than the mean patch, and the descent never raises the energy', async () => {
     const before = tf.memory().numTensors;
     const hidden = hiddenPatches(200, n, HIDDEN_FRACTION, 99);
-    const { trainer, reports } = await trainInpainter(train, test.subarray(0, 100 * n * p), sizes);
+    const { trainer, reports } = await trainInpainter(train, test.subarray(0, 100 * n * p), sizes, runtime);
     // The loss falls: the training loss and the held-out loss of the last epoch are below the first's.
     expect(reports).toHaveLength(sizes.epochs);
     expect(reports.at(-1)!.loss).toBeLessThan(0.9 * reports[0]!.loss);
     expect(reports.at(-1)!.validation!.loss).toBeLessThan(reports[0]!.validation!.loss);
 
     // The trained dynamics (T steps of dt, no growth) beat filling with the mean patch.
-    const asTrained = await inpaint(trainer.ham, test, hidden, { params: trainer.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps });
+    const asTrained = await inpaint(trainer.ham, test, hidden, { params: trainer.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps, runtime });
     const model = hiddenMse(asTrained.patches, test, hidden, p);
     const meanFill = hiddenMse(fillHidden(test, hidden, meanPatch(train, p), p), test, hidden, p);
     const blank = hiddenMse(fillHidden(test, hidden, new Float32Array(p), p), test, hidden, p);
@@ -86,13 +87,13 @@ describe('Energy Transformer inpainting on MNIST (small)', () => {
     mask.forEach((m, i) => { if (m) expect(asTrained.patches[i]).toBe(test[i]); });
     // The untrained network's reconstruction is worse than the trained one's.
     const untrained = energyTransformer(sizes);
-    const fresh = await inpaint(untrained, test, hidden, { params: untrained.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps });
+    const fresh = await inpaint(untrained, test, hidden, { params: untrained.params, dt: sizes.dt, grow: 1, maxSteps: sizes.steps, runtime });
     expect(hiddenMse(fresh.patches, test, hidden, p)).toBeGreaterThan(model);
     untrained.dispose();
 
     // The scheduler's energies never rise, neither in the T trained steps nor on the way to a minimum.
     const some = test.subarray(0, 20 * n * p), someHidden = hidden.subarray(0, 20 * n);
-    const toMinimum = await inpaint(trainer.ham, some, someHidden, { params: trainer.params, dt: sizes.dt, maxSteps: 60 });
+    const toMinimum = await inpaint(trainer.ham, some, someHidden, { params: trainer.params, dt: sizes.dt, maxSteps: 60, runtime });
     for (const run of [asTrained, toMinimum]) {
       for (const e of run.energies) {
         expect(e.length).toBeGreaterThan(1);

@@ -1,5 +1,5 @@
 import { HamuxError, hypergraph, lagrangians as L, normal, synapses as Y, tf, type HAM, type Params, type States } from '@hamux-ts/core';
-import { descend } from '@hamux-ts/dynamics';
+import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { Trainer, corruptedInput, mse, unroll, type EpochReport, type FitOptions } from '@hamux-ts/train';
 
 /** Pixels of an MNIST digit, the length of the `visible` layer. */
@@ -116,11 +116,13 @@ export interface Trained {
  * (free), every other layer starts at 0, `steps` Euler steps are unrolled, and the mean squared
  * error of the final `visible` activation against the clean digit is backpropagated (Adam).
  * `images` is `[count, 784]` (centred digits); `validation` likewise, noised the same way.
+ * `runtime` is `useBackend`'s: the trainer computes gradients on the host with it (the fast path).
  */
 export async function trainDenoiser(
   ham: Denoiser,
   images: Float32Array,
   s: Sizes,
+  runtime: Runtime,
   validation?: Float32Array,
   fit: Partial<FitOptions> = {},
 ): Promise<Trained> {
@@ -132,6 +134,7 @@ export async function trainDenoiser(
     loss: mse({ layer: 'visible', field: 'x' }),
     optimizer: { name: 'adam', learningRate: s.learningRate },
     batchSize: s.batchSize,
+    runtime,
   });
   const x = asImages(images, 'images');
   const held = validation ? asImages(validation, 'validation') : undefined;
@@ -184,13 +187,14 @@ export interface Denoised extends Readout {
 /**
  * Denoises by energy descent with the scheduler (adaptive steps, until every sample converges or
  * `maxSteps`): `visible` starts at the noisy digits and is free, every other layer starts at 0.
- * `noisy` and `clean` are `[count, 784]`; `params` are the trained weights (`trainer.params`).
+ * `noisy` and `clean` are `[count, 784]`; `params` are the trained weights (`trainer.params`);
+ * `runtime` is `useBackend`'s (the descent's fast path).
  */
-export async function denoise(ham: Denoiser, params: Params, noisy: Float32Array, clean: Float32Array, maxSteps = 1000): Promise<Denoised> {
+export async function denoise(ham: Denoiser, params: Params, noisy: Float32Array, clean: Float32Array, runtime: Runtime, maxSteps = 1000): Promise<Denoised> {
   sameLength(noisy, clean);
   const init = startingStates(ham, noisy);
   const started = performance.now();
-  const result = await descend(ham, init, { params, maxSteps });
+  const result = await descend(ham, init, { params, maxSteps, runtime });
   const seconds = (performance.now() - started) / 1000;
   const images = readVisible(ham, result.states, params);
   tf.dispose([...Object.values(init), ...Object.values(result.states)]);

@@ -17,7 +17,7 @@ import {
 } from './denoise.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-await startBackend(options.backend);
+const runtime = await startBackend(options.backend);
 const sizes = exampleSizes(options.full);
 const noiseLevels = [0.1, 0.3, 0.5, 0.7];
 const maxSteps = 500;
@@ -39,7 +39,7 @@ const models = [
 const trained: Trained[] = [];
 for (const m of models) {
   console.log(`${m.name} HAM (${m.layers}, ${m.ham.numParams} parameters), trained through the dynamics:`);
-  trained.push(await trainDenoiser(m.ham, trainX, sizes, clean, {
+  trained.push(await trainDenoiser(m.ham, trainX, sizes, runtime, clean, {
     onEpochEnd: (r) => void process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`),
   }));
 }
@@ -52,7 +52,7 @@ for (const [l, noisy] of noisyByLevel.entries()) {
   for (const [i, m] of models.entries()) {
     const params = trained[i]!.trainer.params;
     stepped[i]!.push(afterTrainedSteps(m.ham, params, noisy, clean, sizes));
-    converged[i]!.push(await denoise(m.ham, params, noisy, clean, maxSteps));
+    converged[i]!.push(await denoise(m.ham, params, noisy, clean, runtime, maxSteps));
   }
   process.stderr.write(`evaluated σ = ${noiseLevels[l]}\n`);
 }

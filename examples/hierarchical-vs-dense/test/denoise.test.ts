@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { tf } from '@hamux-ts/core';
 import { gaussianNoise, loadMnist, split, subset } from '@hamux-ts/data';
 import {
@@ -12,6 +13,8 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
   const mean = meanImage(train.images);
   const trainX = shiftBy(train.images, mean, -1), clean = shiftBy(test.images, mean, -1);
   const sizes: Sizes = { ...exampleSizes(false), denseMemories: 32, features: 24, hierarchicalMemories: 64, epochs: 2, steps: 10, batchSize: 10 };
+  let runtime: BackendRuntime;
+  beforeAll(async () => { runtime = await useBackend('cpu'); }); // the path users run: the fast kernels
 
   it('both models learn through the dynamics and denoise held-out digits, and no descent raises the energy', async () => {
     const before = tf.memory().numTensors;
@@ -22,12 +25,12 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
     const atTrainingNoise = gaussianNoise(clean, { std: sizes.trainStd, seed: 8 }).data;
     for (const ham of [denseHam(sizes), hierarchicalHam(sizes)]) {
       const untrained = afterTrainedSteps(ham, ham.params, atTrainingNoise, clean, sizes).mse;
-      const { trainer, reports } = await trainDenoiser(ham, trainX, sizes, clean);
+      const { trainer, reports } = await trainDenoiser(ham, trainX, sizes, runtime, clean);
       expect(reports).toHaveLength(2);
       expect(reports.every((r) => Number.isFinite(r.loss))).toBe(true);
       const trained = afterTrainedSteps(ham, trainer.params, atTrainingNoise, clean, sizes).mse;
       expect(trained).toBeLessThan(0.95 * untrained);
-      const converged = await denoise(ham, trainer.params, noisy, clean, 200);
+      const converged = await denoise(ham, trainer.params, noisy, clean, runtime, 200);
       expect(converged.mse).toBeLessThan(0.75 * noisyError);
       expect(converged.energyRises).toBe(0);
       expect(converged.converged).toBeGreaterThan(0);

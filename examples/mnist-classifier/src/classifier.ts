@@ -1,3 +1,4 @@
+import type { BackendRuntime } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { tf, type Tensor } from '@hamux-ts/core';
 import { permutation, type LabelledImages } from '@hamux-ts/data';
@@ -21,9 +22,9 @@ export function asBatch(set: LabelledImages): { x: Tensor; y: Tensor } {
 /**
  * The classifier HAM (preset `classifier`: `input` clamped —`encode`— `hidden` relu —`classify`—
  * `label` softmax), trained by backpropagating a cross-entropy on the label activation through
- * `steps` unrolled descent steps.
+ * `steps` unrolled descent steps, on `runtime` (`useBackend`'s: gradients on the host, the fast path).
  */
-export async function trainHam(train: LabelledImages, test: LabelledImages, s: Sizes, fit: Partial<FitOptions> = {}) {
+export async function trainHam(train: LabelledImages, test: LabelledImages, s: Sizes, runtime: BackendRuntime, fit: Partial<FitOptions> = {}) {
   const ham = buildFromConfig(presets.classifier({ input: train.size, hidden: s.hidden, labels: 10, seed: s.seed }));
   const trainer = new Trainer(ham, {
     seed: s.seed,
@@ -34,6 +35,7 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
     accuracy: { layer: 'label', field: 'y' },
     optimizer: { name: 'adam', learningRate: s.learningRate, schedule: 'cosine' },
     batchSize: s.batchSize,
+    runtime,
   });
   const data = asBatch(train), held = asBatch(test);
   const reports = await trainer.fit(data, { epochs: s.epochs, validation: held, ...fit });

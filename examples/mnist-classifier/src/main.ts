@@ -13,13 +13,13 @@ import { exampleOptions, startBackend } from '../../shared/options.js';
 import { trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-await startBackend(options.backend);
+const runtime = await startBackend(options.backend);
 const sizes: Sizes = { hidden: 256, steps: 8, epochs: options.full ? 20 : 10, batchSize: 64, learningRate: 2e-3, seed: 1 };
 const { train, test } = split(loadMnist(), { test: 2000, seed: 0 });
 console.log(`train ${train.count}, test ${test.count}; hidden ${sizes.hidden}, ${sizes.steps} unrolled steps, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`);
 
 console.log('classifier HAM, trained through the dynamics:');
-const ham = await trainHam(train, test, sizes, progressBar(process.stderr));
+const ham = await trainHam(train, test, sizes, runtime, progressBar(process.stderr));
 const hamAcc = ham.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
 // The trained model for other programs (the playground): config + parameters.
 saveModel(options.outDir, ham.trainer.ham, {

@@ -1,5 +1,5 @@
 import { hypergraph, lagrangians as L, synapses as Y, tf } from '@hamux-ts/core';
-import { descend } from '@hamux-ts/dynamics';
+import { descend, type Runtime } from '@hamux-ts/dynamics';
 
 /**
  * A modern Hopfield memory of images: one layer `pixels` (tanh activation, so x̂ ∈ (−1, 1)) and one
@@ -23,15 +23,22 @@ export interface Recall {
   readonly converged: number;
 }
 
+export interface RecallOptions {
+  /** 1 = known pixel, `[count, size]`: the known pixels are clamped and only the others move. */
+  readonly known?: Uint8Array;
+  /** `useBackend`'s runtime: the descent takes the fast path on it. */
+  readonly runtime: Runtime;
+}
+
 /**
  * Energy descent from the cues (`[count, size]`, ±1 or 0 where unknown). Where `known` is given
  * (1 = known pixel), the known pixels are clamped and only the others move.
  */
-export async function recall(memory: ImageMemory, cues: Float32Array, size: number, known?: Uint8Array): Promise<Recall> {
+export async function recall(memory: ImageMemory, cues: Float32Array, size: number, { known, runtime }: RecallOptions): Promise<Recall> {
   const count = cues.length / size;
   const pixels = tf.tensor2d(cues, [count, size]);
   const clamp = known ? tf.tensor2d(Float32Array.from(known), [count, size]) : undefined;
-  const result = await descend(memory, { pixels }, { maxSteps: 400, ...(clamp ? { clamp: { pixels: clamp } } : {}) });
+  const result = await descend(memory, { pixels }, { maxSteps: 400, runtime, ...(clamp ? { clamp: { pixels: clamp } } : {}) });
   const xhat = memory.activations(result.states);
   const recalled = Float32Array.from(await xhat.pixels.data(), (v) => (v >= 0 ? 1 : -1));
   const converged = result.report.filter((s) => s.converged).length;

@@ -11,7 +11,7 @@ import { exampleOptions } from '../../shared/options.js';
 import { imageMemory, recall, recallLine, score } from './completion.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
-const backend = await useBackend(options.backend);
+const runtime = await useBackend(options.backend); // passed to every descent: the fast path
 
 const perClass = options.full ? 100 : 20; // stored digits per class
 const beta = 0.1;
@@ -22,7 +22,7 @@ const memory = imageMemory(patterns, size, beta);
 const sources = Int32Array.from({ length: stored.count }, (_, i) => i);
 console.log(
   `MNIST recall: ${stored.count} digits (${perClass} per class) stored as ±1 patterns in a modern Hopfield memory ` +
-    `(β = ${beta}, ${backend.chosen} backend), corrupted three ways, recalled by energy descent:`,
+    `(β = ${beta}, ${runtime.backend} backend), corrupted three ways, recalled by energy descent:`,
 );
 
 const corruptions: { name: string; label: string; corrupted: Corrupted; clampKnown: boolean }[] = [
@@ -42,7 +42,7 @@ const rows: Float32Array[] = [];
 const rowLabels: string[] = [];
 for (const { name, label, corrupted, clampKnown } of corruptions) {
   const started = performance.now();
-  const result = await recall(memory, corrupted.data, size, clampKnown ? invertMask(corrupted.mask) : undefined);
+  const result = await recall(memory, corrupted.data, size, { runtime, ...(clampKnown ? { known: invertMask(corrupted.mask) } : {}) });
   const seconds = (performance.now() - started) / 1000;
   const before = score(corrupted.data, patterns, sources, size);
   const after = score(result.recalled, patterns, sources, size);

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { balancedSubset, binaryToBipolar, blockMask, flip, invertMask, loadMnist } from '@hamux-ts/data';
 import { imageMemory, recall, recallLine, score } from '../src/completion.js';
 
@@ -13,14 +14,16 @@ describe('MNIST pattern completion (small)', () => {
   const size = stored.size;
   const patterns = binaryToBipolar(Float32Array.from(stored.images, (v) => (v > 0.5 ? 1 : 0)));
   const sources = Int32Array.from({ length: stored.count }, (_, i) => i);
+  let runtime: BackendRuntime;
+  beforeAll(async () => { runtime = await useBackend('cpu'); }); // the path users run: descents on the fast kernels
 
   it('recalls noisy and half-hidden digits', async () => {
     const memory = imageMemory(patterns, size, 0.1);
     const noisy = flip(patterns, size, { fraction: 0.2, seed: 5 });
-    const fromNoise = score((await recall(memory, noisy.data, size)).recalled, patterns, sources, size);
+    const fromNoise = score((await recall(memory, noisy.data, size, { runtime })).recalled, patterns, sources, size);
     expect(fromNoise.exact).toBeGreaterThanOrEqual(0.9);
     const half = blockMask(patterns, [28, 28, 1], { top: 14, left: 0, height: 14, width: 28 });
-    const fromHalf = score((await recall(memory, half.data, size, invertMask(half.mask))).recalled, patterns, sources, size);
+    const fromHalf = score((await recall(memory, half.data, size, { known: invertMask(half.mask), runtime })).recalled, patterns, sources, size);
     expect(fromHalf.nearest).toBeGreaterThanOrEqual(0.9);
     memory.dispose();
   });
