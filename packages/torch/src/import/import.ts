@@ -11,16 +11,23 @@ import { canonicalStateDict, type Canonical, type StateDict } from './state-dict
 
 /** A layer of the imported config. */
 export interface ImportedLayer {
+  /** The layer's shape, without the batch axis. */
   readonly shape: readonly number[];
+  /** The hamux-ts Lagrangian kind and its options (the `partial`'s constants under hamux-ts names). */
   readonly lagrangian: { readonly kind: string; readonly [option: string]: unknown };
+  /** Time constant τ, when the mapping gives one. */
   readonly tau?: number;
+  /** Held fixed while the others relax, when the mapping says so. */
   readonly clamp?: boolean;
 }
 
 /** The imported config: plain JSON, what `buildFromConfig` and `hamux validate` read. */
 export interface ImportedConfig {
+  /** One layer per hamux-torch neuron, by the same name. */
   readonly layers: Readonly<Record<string, ImportedLayer>>;
+  /** One synapse per connection: a hamux-ts kind, the layers it connects and its options. */
   readonly synapses: Readonly<Record<string, { readonly kind: string; readonly connects: readonly string[]; readonly [option: string]: unknown }>>;
+  /** The mapping's seed (default 0). */
   readonly seed: number;
 }
 

@@ -21,7 +21,9 @@ export type LayoutStep = (typeof LAYOUT_STEPS)[number];
 
 /** A tensor as plain data: shape and row-major float32 values. */
 export interface PlainTensor {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** Its values, row-major. */
   readonly data: Float32Array;
 }
 

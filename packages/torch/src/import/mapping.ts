@@ -147,9 +147,13 @@ const mappingSchema = strict(
 
 /** A validated neuron entry: the hamux-torch Lagrangian, the layer's shape, the `partial`'s constants, τ and clamp. */
 export interface NeuronMapping {
+  /** hamux-torch's name of the Lagrangian (`lagr_softmax`, `IdentityLagrangian`). */
   readonly lagrangian: string;
+  /** The layer's shape, without the batch axis. */
   readonly shape: readonly number[];
+  /** hamux-ts's time constant τ (optional). */
   readonly tau?: number | undefined;
+  /** Whether hamux-ts holds the layer fixed (optional). */
   readonly clamp?: boolean | undefined;
   /** The hamux-torch keyword arguments given (`beta`, `n`, `gamma`, `delta`, `dim`, `eps`). */
   readonly [keyword: string]: unknown;
@@ -167,8 +171,11 @@ export interface SynapseMapping {
 
 /** One connection: the neurons, in the order the synapse's energy takes them, the synapse, and the hamux-ts name if given. */
 export interface Connection {
+  /** The neurons, in the order the synapse's energy takes them. */
   readonly neurons: readonly string[];
+  /** The hamux-torch synapse. */
   readonly synapse: string;
+  /** The name of the hamux-ts synapse it becomes (by default the synapse's, or `<synapse>_<i>` when tied). */
   readonly name?: string | undefined;
 }
 
@@ -178,8 +185,11 @@ export interface TorchMapping {
   readonly prefix?: string | undefined;
   /** The hamux-ts config's seed (parameters all come from the state dict; default 0). */
   readonly seed?: number | undefined;
+  /** The neuron layers, by the names of the model's `neurons`. */
   readonly neurons: Readonly<Record<string, NeuronMapping>>;
+  /** The hypersynapses, by the names of the model's `hypersynapses`. */
   readonly hypersynapses: Readonly<Record<string, SynapseMapping>>;
+  /** The model's connections, each as an object. */
   readonly connections: readonly Connection[];
 }
 

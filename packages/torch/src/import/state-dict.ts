@@ -26,6 +26,7 @@ export interface Canonical {
   readonly owner: string;
   /** The tensor's path inside that module (`W`, `proj.weight`). */
   readonly param: string;
+  /** The tensor (the first of identical aliases). */
   readonly tensor: PlainTensor;
   /** The keys of the file that hold it, in the file's order. */
   readonly keys: readonly string[];
