@@ -4,6 +4,7 @@ import { didYouMean, tf } from '@hamux-ts/core';
 import type { Command, Io } from './command.js';
 import { bench } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
@@ -11,7 +12,7 @@ import { schema } from './commands/schema.js';
 import { validate } from './commands/validate.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, errorLines, exitCodeOf } from './errors.js';
 
-const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema, bench, importCommand];
+const commands: readonly Command[] = [validate, inspect, evalCommand, run, schema, bench, importCommand, exportCommand];
 
 const usage = `Usage: hamux <command> [options]
 

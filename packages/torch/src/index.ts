@@ -5,4 +5,5 @@
  * @module @hamux-ts/torch
  */
 export {};
+export * from './export/index.js';
 export * from './import/index.js';
