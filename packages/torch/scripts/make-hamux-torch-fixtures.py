@@ -11,8 +11,9 @@ that checkout; nothing of hamux-torch is copied here. For each model the script 
     NAME.safetensors   the model's `state_dict()` exactly as PyTorch gives it, alias keys included
                        (`hypersynapses.*` and `synapses.*`; `_ham.*` too for a vectorised HAM)
     NAME.json          fixed random states, and hamux-torch's activations, energies (one per
-                       sample) and update signals (`dEdact`, the gradient of the energy with
-                       respect to the activations) on them, computed in float32
+                       sample), energy trees (each neuron's and each connection's energy) and
+                       update signals (`dEdact`, the gradient of the energy with respect to the
+                       activations) on them, computed in float32
 
 The mappings (NAME.mapping.json) that say what each model is in hamux-ts are written by hand beside
 them; they are the worked examples of packages/torch/README.md.
@@ -149,6 +150,7 @@ def record(ham, name, out, batch=3, std=0.8, seed=0):
         xhats = vham.activations(xs)
     xhats = {k: v.detach() for k, v in xhats.items()}
     grads, energy = vham.dEdact(xhats, xs, return_energy=True)
+    tree = vham.energy_tree(xhats, xs)
     fixture = {
         "model": name,
         "hamuxTorchCommit": "377c759",
@@ -157,6 +159,10 @@ def record(ham, name, out, batch=3, std=0.8, seed=0):
         "states": {k: as_list(v) for k, v in xs.items()},
         "activations": {k: as_list(v) for k, v in xhats.items()},
         "energy": as_list(energy),
+        "energyTree": {
+            "neurons": {k: as_list(v) for k, v in tree["neurons"].items()},
+            "connections": [as_list(v) for v in tree["connections"]],
+        },
         "dEdact": {k: as_list(v) for k, v in grads.items()},
     }
     (Path(out) / f"{name}.json").write_text(json.dumps(fixture, indent=1) + "\n")

@@ -26,10 +26,10 @@ function problems(f: () => unknown): string[] {
 }
 
 describe('the mapping', () => {
-  it('is accepted as written, and a relu layer needs no constants', () => {
-    const { config } = importTorch(dict(), mapping({ neurons: { v: { lagrangian: 'lagr_relu', shape: [4] }, h: { lagrangian: 'lagr_softmax', shape: [3], dim: -1 } } }));
+  it('is accepted as written: a shape may be one number, a relu layer needs no constants, dim is axis, τ passes through', () => {
+    const { config } = importTorch(dict(), mapping({ neurons: { v: { lagrangian: 'lagr_relu', shape: 4 }, h: { lagrangian: 'lagr_softmax', shape: [3], dim: -1, tau: 0.1 } } }));
     expect(config).toEqual({
-      layers: { v: { shape: [4], lagrangian: { kind: 'relu' } }, h: { shape: [3], lagrangian: { kind: 'softmax', axis: -1 } } },
+      layers: { v: { shape: [4], lagrangian: { kind: 'relu' } }, h: { shape: [3], lagrangian: { kind: 'softmax', axis: -1 }, tau: 0.1 } },
       synapses: { W: { kind: 'dense', connects: ['v', 'h'] } },
       seed: 0,
     });
@@ -48,7 +48,7 @@ describe('the mapping', () => {
 
   it('names a missing shape, a connection to an unknown neuron or synapse, and options the importer writes itself', () => {
     expect(problems(() => importTorch(dict(), mapping({ neurons: { v: { lagrangian: 'lagr_sigmoid' }, h: { lagrangian: 'lagr_softmax', shape: [3] } } })))).toEqual([
-      'mapping.neurons.v.shape: missing: expected a shape, such as [784]',
+      'mapping.neurons.v.shape: missing: expected a shape, such as [784] or 784',
     ]);
     expect(problems(() => importTorch(dict(), mapping({ connections: [[['v', 'hid'], 'W'], { neurons: ['v'], synapse: 'X' }] })))).toEqual([
       'mapping.connections[0][0][1]: unknown neuron "hid" (neurons are "v", "h")',

@@ -18,6 +18,7 @@ interface Recorded {
   readonly states: Record<string, Nested[]>;
   readonly activations: Record<string, Nested[]>;
   readonly energy: number[];
+  readonly energyTree: { readonly neurons: Record<string, number[]>; readonly connections: number[][] };
   readonly dEdact: Record<string, Nested[]>;
 }
 
@@ -42,9 +43,9 @@ describe.each(['dense', 'hierarchy', 'tied', 'mnist'])('the hamux-torch %s model
   const mapping = JSON.parse(readFileSync(fixture(`${name}.mapping.json`), 'utf8')) as unknown;
   const bytes = new Uint8Array(readFileSync(fixture(`${name}.safetensors`)));
 
-  it('imports, loads with loadParams, and gives hamux-torch’s activations, energies and update signals', () => {
+  it('imports, loads with loadParams, and gives hamux-torch’s activations, energies, energy trees and update signals', () => {
     const before = tf.memory().numTensors;
-    const { config, params } = importTorch(bytes, mapping);
+    const { config, params, connections } = importTorch(bytes, mapping);
     const graph = buildFromConfig(config);
     // Through the weights file, as `hamux run --weights` reads it.
     const loaded = loadParams(graph, encodeSafetensors(params));
@@ -53,18 +54,27 @@ describe.each(['dense', 'hierarchy', 'tied', 'mnist'])('the hamux-torch %s model
     for (const group of [loaded.layers, loaded.synapses]) for (const owner of Object.values(group)) for (const t of Object.values(owner)) t.dispose();
 
     const states = Object.fromEntries(Object.entries(recorded.states).map(([k, v]) => [k, tf.tensor(v as number[][], undefined, 'float32')]));
-    const result = { activations: ham.activations(states), energy: ham.energy(states), dEdact: ham.dEdxhat(states) };
+    const result = { activations: ham.activations(states), energy: ham.energy(states), dEdact: ham.dEdxhat(states), tree: ham.energyTree(states) };
+    // Each neuron's and each connection's energy, against the largest of them (a relu layer's may be 0).
+    const parts: [Tensor, number[]][] = [
+      ...Object.entries(recorded.energyTree.neurons).map(([k, e]): [Tensor, number[]] => [result.tree.layers[k]!, e]),
+      ...recorded.energyTree.connections.map((e, i): [Tensor, number[]] => [result.tree.synapses[connections[i]!]!, e]),
+    ];
+    const treeScale = Math.max(...parts.flatMap(([, e]) => e.map(Math.abs)));
     const errors: Record<string, number> = {
       activations: Math.max(...Object.keys(states).map((k) => relative(result.activations[k]!, recorded.activations[k]!))),
       energy: Math.max(...recorded.energy.map((e, i) => Math.abs(result.energy.dataSync()[i]! - e) / Math.abs(e))),
+      energyTree: Math.max(...parts.flatMap(([t, e]) => e.map((x, i) => Math.abs(t.dataSync()[i]! - x)))) / treeScale,
       dEdact: Math.max(...Object.keys(states).map((k) => relative(result.dEdact[k]!, recorded.dEdact[k]!))),
     };
     worst[name] = errors;
     expect(errors['activations']).toBeLessThan(1e-5);
     expect(errors['energy']).toBeLessThan(1e-5);
+    expect(errors['energyTree']).toBeLessThan(1e-5);
     expect(errors['dEdact']).toBeLessThan(1e-5);
 
-    for (const t of [...Object.values(states), ...Object.values(result.activations), result.energy, ...Object.values(result.dEdact)]) t.dispose();
+    const { tree } = result;
+    tf.dispose([...Object.values(states), ...Object.values(result.activations), result.energy, ...Object.values(result.dEdact), tree.total, ...Object.values(tree.layers), ...Object.values(tree.synapses)]);
     ham.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -41,6 +41,11 @@ export interface ImportResult {
    * the config states them. `encodeSafetensors(params)` is the weights file.
    */
   readonly params: Readonly<Record<string, SafeTensor>>;
+  /**
+   * The hamux-ts synapse each of the mapping's connections became, in the mapping's order: hamux-torch's
+   * `energy_tree(...)["connections"][i]` is hamux-ts's `energyTree(...).synapses[connections[i]]`.
+   */
+  readonly connections: readonly string[];
   /** What the import changed that the user should know: tied synapses made several, synapses left out. */
   readonly notes: readonly string[];
 }
@@ -266,7 +271,8 @@ export function importTorch(stateDict: StateDict | Uint8Array, mappingJson: unkn
         }
       }
     }
-    return { config, params, notes };
+    const connections = [...placed.values()].flat().sort((a, b) => a.index - b.index).map((p) => p.name);
+    return { config, params, connections, notes };
   } finally {
     ham.dispose();
   }

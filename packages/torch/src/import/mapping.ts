@@ -48,7 +48,9 @@ function strict<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
 
 const number = z.number(say('a finite number'));
 const name = z.string(say('a name')).min(1, say('a non-empty name'));
-const shape = z.array(z.int(say('a positive integer')).positive(say('a positive integer')), say('a shape, such as [784]')).min(1, say('a non-empty shape, such as [784]'));
+const positiveInteger = z.int(say('a positive integer')).positive(say('a positive integer'));
+/** A layer's shape: `[784]`, or `784` as hamux-torch's `NeuronLayer(lagrangian, 784)` allows. */
+const shape = z.union([positiveInteger, z.array(positiveInteger).min(1)], say('a shape, such as [784] or 784')).transform((s) => (typeof s === 'number' ? [s] : s));
 
 /** What each hamux-torch keyword argument of a Lagrangian may be; ranges are checked by the config. */
 const KEYWORD_VALUES: Readonly<Record<string, z.ZodType>> = {
