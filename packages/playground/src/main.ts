@@ -46,12 +46,14 @@ async function main(): Promise<void> {
   const badge = byId('backend');
   try {
     tf.env().set('PROD', true);
-    const report = await startBackend(backendChoice(location.search), new URL('wasm/', base).href);
-    const { text, title } = backendBadge(report, adapterName);
+    // The runtime goes to every relaxation and trainer of the page (in a browser it has no host
+    // matrix product, so they run in tfjs ops on the chosen backend).
+    const runtime = await startBackend(backendChoice(location.search), new URL('wasm/', base).href);
+    const { text, title } = backendBadge(runtime.report, adapterName);
     badge.textContent = text;
     badge.title = title;
-    badge.dataset['backend'] = report.chosen;
-    document.body.dataset['backend'] = report.chosen;
+    badge.dataset['backend'] = runtime.backend;
+    document.body.dataset['backend'] = runtime.backend;
     const [digitsIndex, digitBytes, pretrained] = await Promise.all([
       getJson('data/digits.json'),
       fetch(new URL('data/digits.bin', base)).then(async (r) => {
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
       }),
       pretrainedModels(),
     ]);
-    const app = new App(report, decodeDigits(digitsIndex as DigitsIndex, digitBytes), pretrained);
+    const app = new App(runtime, decodeDigits(digitsIndex as DigitsIndex, digitBytes), pretrained);
     await app.selectModel(app.modelList()[0]!.id);
     window.hamuxPlayground = app.api();
     document.body.dataset['ready'] = 'true';

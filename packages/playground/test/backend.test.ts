@@ -2,7 +2,7 @@
 // adapter over for wasm; `?backend=webgpu` still forces WebGPU. `useBackend` is replaced by a
 // stand-in for a machine whose only WebGPU adapter is SwiftShader (the real one runs in the e2e test).
 import { describe, expect, it } from 'vitest';
-import type { BackendChoice, BackendReport, GpuAdapterReport } from '@hamux-ts/browser';
+import type { BackendChoice, BackendRuntime, GpuAdapterReport } from '@hamux-ts/browser';
 import { backendBadge, backendChoice, startBackend } from '../src/lib/backend.js';
 
 const swiftShader: GpuAdapterReport = {
@@ -13,11 +13,11 @@ const refused = "only a software WebGPU adapter was found (swiftshader), slower 
 
 /** `useBackend` on a machine with only a software adapter, as the library behaves there; records each call. */
 function softwareOnly(calls: BackendChoice[]) {
-  return async (choice: BackendChoice): Promise<BackendReport> => {
+  return async (choice: BackendChoice): Promise<BackendRuntime> => {
     calls.push(choice);
-    if (choice === 'auto') return { chosen: 'wasm', tried: [{ name: 'webgpu', ok: false, reason: refused, adapter: swiftShader }, { name: 'wasm', ok: true }] };
-    if (choice === 'webgpu') return { chosen: 'webgpu', tried: [{ name: 'webgpu', ok: true, adapter: swiftShader }], adapter: swiftShader };
-    return { chosen: choice, tried: [{ name: choice, ok: true }] };
+    if (choice === 'auto') return { backend: 'wasm', report: { chosen: 'wasm', tried: [{ name: 'webgpu', ok: false, reason: refused, adapter: swiftShader }, { name: 'wasm', ok: true }] } };
+    if (choice === 'webgpu') return { backend: 'webgpu', report: { chosen: 'webgpu', tried: [{ name: 'webgpu', ok: true, adapter: swiftShader }], adapter: swiftShader } };
+    return { backend: choice, report: { chosen: choice, tried: [{ name: choice, ok: true }] } };
   };
 }
 
@@ -33,27 +33,27 @@ describe('the page’s backend', () => {
 
   it('by default prefers wasm to a software WebGPU adapter, and says why on the badge', async () => {
     const calls: BackendChoice[] = [];
-    const report = await startBackend(backendChoice(''), 'wasm/', softwareOnly(calls));
+    const runtime = await startBackend(backendChoice(''), 'wasm/', softwareOnly(calls));
     expect(calls).toEqual(['auto']);
-    expect(report.chosen).toBe('wasm');
-    const badge = backendBadge(report, (a) => a.architecture);
+    expect(runtime.backend).toBe('wasm');
+    const badge = backendBadge(runtime.report, (a) => a.architecture);
     expect(badge.text).toBe('backend: wasm (WebGPU here is software, slower)');
     expect(badge.title).toBe(`not used: webgpu (${refused})`);
   });
 
   it('still runs on the software adapter when ?backend=webgpu forces it', async () => {
     const calls: BackendChoice[] = [];
-    const report = await startBackend(backendChoice('?backend=webgpu'), 'wasm/', softwareOnly(calls));
+    const runtime = await startBackend(backendChoice('?backend=webgpu'), 'wasm/', softwareOnly(calls));
     expect(calls).toEqual(['webgpu']);
-    expect(report.chosen).toBe('webgpu');
-    expect(backendBadge(report, (a) => a.architecture)).toEqual({ text: 'backend: webgpu on swiftshader', title: 'the first backend tried' });
+    expect(runtime.backend).toBe('webgpu');
+    expect(backendBadge(runtime.report, (a) => a.architecture)).toEqual({ text: 'backend: webgpu on swiftshader', title: 'the first backend tried' });
   });
 
   it('hands the wasm folder to useBackend', async () => {
     const seen: unknown[] = [];
     await startBackend('wasm', 'https://example.test/wasm/', async (choice, options) => {
       seen.push(options);
-      return { chosen: choice, tried: [{ name: choice, ok: true }] };
+      return { backend: 'wasm', report: { chosen: 'wasm', tried: [{ name: choice, ok: true }] } };
     });
     expect(seen).toEqual([{ wasmPaths: 'https://example.test/wasm/' }]);
   });

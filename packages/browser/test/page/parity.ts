@@ -13,6 +13,7 @@ import {
   useBackend,
   type BackendReport,
   type DescendOptions,
+  type Runtime,
   type HAM,
   type Tensor,
 } from '@hamux-ts/browser';
@@ -121,7 +122,8 @@ async function values(states: Readonly<Record<string, Tensor>>): Promise<Record<
 
 const disposeAll = (states: Readonly<Record<string, Tensor>>) => Object.values(states).forEach((t) => t.dispose());
 
-async function runGraph(name: string, { make, options }: GraphCase): Promise<GraphRun> {
+/** One graph's run on `runtime` (`useBackend`'s, passed to the descent as users pass it). */
+async function runGraph(name: string, { make, options }: GraphCase, runtime: Runtime): Promise<GraphRun> {
   const before = tf.memory().numTensors;
   const ham = make();
   const init = ham.randomStates(BATCH, 11);
@@ -135,7 +137,7 @@ async function runGraph(name: string, { make, options }: GraphCase): Promise<Gra
   disposeAll(autodiff);
 
   const t0 = performance.now();
-  const result = await descend(ham, init, options);
+  const result = await descend(ham, init, { ...options, runtime });
   const ms = performance.now() - t0;
   const final = await values(result.states);
   disposeAll(result.states);
@@ -167,9 +169,10 @@ function describeReport(r: BackendReport): string {
 }
 
 async function run(backend: Backend): Promise<BackendRun> {
-  const report = await useBackend(backend);
+  const runtime = await useBackend(backend);
+  const { report } = runtime;
   const graphs: GraphRun[] = [];
-  for (const [name, c] of Object.entries(GRAPHS)) graphs.push(await runGraph(name, c));
+  for (const [name, c] of Object.entries(GRAPHS)) graphs.push(await runGraph(name, c, runtime));
   const rows = graphs
     .map((g) => {
       const e0 = g.energy0.map(fmt).join(', ');
@@ -216,7 +219,7 @@ async function energyTree(backend: Backend): Promise<TreeRun> {
 }
 
 async function auto(): Promise<BackendReport> {
-  const report = await useBackend('auto');
+  const { report } = await useBackend('auto');
   print(`<h2>auto</h2><p>${describeReport(report)}</p>`);
   return report;
 }

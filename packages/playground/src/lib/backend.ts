@@ -5,7 +5,7 @@
  * there against 0.17 s on wasm. `?backend=webgpu` (or `wasm`, `cpu`) forces a backend, a software
  * adapter included.
  */
-import { useBackend, type BackendChoice, type BackendReport, type UseBackendOptions } from '@hamux-ts/browser';
+import { useBackend, type BackendChoice, type BackendReport, type BackendRuntime, type UseBackendOptions } from '@hamux-ts/browser';
 import { HamuxError } from '@hamux-ts/core';
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu'];
@@ -21,14 +21,15 @@ export function backendChoice(search: string): BackendChoice {
 }
 
 /**
- * Starts the chosen backend (with `use`, the library's `useBackend` unless a test hands in another);
- * the report lists every backend tried and why those that failed did.
+ * Starts the chosen backend (with `use`, the library's `useBackend` unless a test hands in another)
+ * and returns its runtime, which the page passes to every relaxation and trainer (`{ runtime }`);
+ * its report lists every backend tried and why those that failed did.
  */
 export function startBackend(
   choice: BackendChoice,
   wasmPaths: string,
-  use: (choice: BackendChoice, options: UseBackendOptions) => Promise<BackendReport> = useBackend,
-): Promise<BackendReport> {
+  use: (choice: BackendChoice, options: UseBackendOptions) => Promise<BackendRuntime> = useBackend,
+): Promise<BackendRuntime> {
   return use(choice, { wasmPaths });
 }
 

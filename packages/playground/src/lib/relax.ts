@@ -6,7 +6,7 @@
  * layer's activation read back with the energies.
  */
 import { HamuxError, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
-import { Relaxation as Descent, type Clamp } from '@hamux-ts/dynamics';
+import { Relaxation as Descent, type Clamp, type Runtime } from '@hamux-ts/dynamics';
 
 export type StepMode = 'adaptive' | 'fixed';
 
@@ -29,6 +29,8 @@ export interface RelaxOptions {
   readonly tolerance?: number;
   /** Stop after this many steps. Default 1000. */
   readonly maxSteps?: number;
+  /** `useBackend`'s runtime, which the descent runs on (none: tfjs ops on the current backend). */
+  readonly runtime?: Runtime;
 }
 
 export interface Reading {
@@ -77,6 +79,7 @@ export class Relaxation<L extends string> {
         neuronEnergy: options.neuronEnergy ?? true,
         ...(options.tau ? { tau: options.tau as { [K in L]?: number } } : {}),
         ...(options.params ? { params: options.params } : {}),
+        ...(options.runtime ? { runtime: options.runtime } : {}),
       });
     } catch (e) {
       tf.dispose(this.#masks);

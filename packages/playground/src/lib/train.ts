@@ -6,6 +6,7 @@
  */
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { HamuxError, permutation, tf, type HAM } from '@hamux-ts/core';
+import type { Runtime } from '@hamux-ts/dynamics';
 import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { gather, type Digits } from './digits.js';
 
@@ -34,8 +35,12 @@ export class TrainingSession {
   #epoch = 0;
   #disposed = false;
 
-  /** `train` and `held` are indices into `digits`. */
-  constructor(digits: Digits, train: readonly number[], held: readonly number[], settings: TrainSettings = DEFAULT_TRAIN) {
+  /**
+   * `train` and `held` are indices into `digits`; `runtime` is `useBackend`'s, which the trainer
+   * runs on (with its fast kernels under Node; in a browser it has none, and the gradients come
+   * from tfjs autodiff on its backend).
+   */
+  constructor(digits: Digits, train: readonly number[], held: readonly number[], settings: TrainSettings = DEFAULT_TRAIN, runtime?: Runtime) {
     if (train.length < settings.batchSize) throw new HamuxError(['TrainingSession', 'train'], `${train.length} training digits, fewer than a batch of ${settings.batchSize}`, 'invalid_argument');
     this.settings = settings;
     this.#digits = digits;
@@ -50,6 +55,7 @@ export class TrainingSession {
       loss: crossEntropy({ layer: 'label', field: 'y' }),
       accuracy: { layer: 'label', field: 'y' },
       optimizer: { name: 'adam', learningRate: settings.learningRate },
+      ...(runtime ? { runtime } : {}),
     });
     this.#held = this.#batch(held);
   }

@@ -4,7 +4,7 @@
  * curve, status, readout). Tensors live only in the model, the relaxation and the trainer, each
  * disposed when replaced.
  */
-import type { BackendReport } from '@hamux-ts/browser';
+import type { BackendReport, BackendRuntime } from '@hamux-ts/browser';
 import { HamuxError, tf, type Params, type Tensor } from '@hamux-ts/core';
 import { findBetas, withBetas, type Beta } from '../lib/betas.js';
 import { blankImage, flipNoise, gaussianNoise, hideRect, inputImage, randomMask, unmask, type InputImage } from '../lib/corrupt.js';
@@ -28,6 +28,9 @@ import { LayerViews } from './views.js';
 const STORED_PER_CLASS = 10;
 
 export class App {
+  /** `useBackend`'s runtime: every relaxation and training of the page runs on it. */
+  readonly runtime: BackendRuntime;
+  /** How the backend was chosen (`runtime.report`). */
   readonly backend: BackendReport;
   readonly digits: Digits;
   readonly pretrained: readonly PretrainedEntry[];
@@ -60,8 +63,9 @@ export class App {
   /** Changes of model, input and state run one after another, in the order asked. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(backend: BackendReport, digits: Digits, pretrained: readonly PretrainedEntry[]) {
-    this.backend = backend;
+  constructor(runtime: BackendRuntime, digits: Digits, pretrained: readonly PretrainedEntry[]) {
+    this.runtime = runtime;
+    this.backend = runtime.report;
     this.digits = digits;
     this.pretrained = pretrained;
     this.#original = inputImage(digit(digits, 0));
@@ -70,7 +74,7 @@ export class App {
       this.#later(() => this.#setInput(image, false));
     });
     this.#views = new LayerViews(byId('layers'));
-    this.#training = new TrainingPanel(digits);
+    this.#training = new TrainingPanel(digits, runtime);
     this.#gallery = new Gallery(byId<HTMLSelectElement>('gallery-source'), byId('gallery'), digits, (source, index) => this.#later(() => this.#pick(source, index)));
     this.#wire();
     this.#fillModelSelect();
@@ -266,6 +270,7 @@ export class App {
         clamp,
         neuronEnergy: setup.scheduler.neuronEnergy,
         maxSteps: this.#maxSteps,
+        runtime: this.runtime,
         ...(this.#params ? { params: this.#params.tree } : {}),
       });
     } finally {

@@ -4,6 +4,7 @@
  * trained classifier handed to the playground as a model.
  */
 import { presets, type Config } from '@hamux-ts/config';
+import type { Runtime } from '@hamux-ts/dynamics';
 import { splitDigits, type Digits } from '../lib/digits.js';
 import { setupFromHam, type ModelSetup } from '../lib/models.js';
 import { DEFAULT_TRAIN, TrainingSession } from '../lib/train.js';
@@ -18,14 +19,17 @@ const EVALUATE_EVERY = 25;
 
 export class TrainingPanel {
   readonly #digits: Digits;
+  readonly #runtime: Runtime;
   #session: TrainingSession | undefined;
   #running = false;
   #loop: Promise<void> = Promise.resolve();
   #heldOut: { step: number; loss: number }[] = [];
   #last: { loss: number; accuracy: number } | undefined;
 
-  constructor(digits: Digits) {
+  /** `runtime`: `useBackend`'s, which the trainer runs on. */
+  constructor(digits: Digits, runtime: Runtime) {
     this.#digits = digits;
+    this.#runtime = runtime;
   }
 
   /** Trains `count` more steps (the held-out loss is taken first, then every 25 steps and at the end). */
@@ -33,7 +37,7 @@ export class TrainingPanel {
     await this.stop();
     if (!this.#session) {
       const { train, held } = splitDigits(this.#digits, HELD_PER_CLASS);
-      this.#session = new TrainingSession(this.#digits, train, held, DEFAULT_TRAIN);
+      this.#session = new TrainingSession(this.#digits, train, held, DEFAULT_TRAIN, this.#runtime);
     }
     const session = this.#session;
     const status = byId('train-status');
