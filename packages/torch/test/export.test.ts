@@ -4,11 +4,13 @@
 // step, and one SGD step through an unrolled descent in PyTorch gives weights that hamux-ts loads
 // back (loadParams) with the same energies. The worst relative difference of each kind of output
 // is printed at the end.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFromConfig, createRegistry, decodeSafetensors, encodeSafetensors, loadParams, type DecodedTensor, type SafeTensor } from '@hamux-ts/config';
+import {
+  buildFromConfig, createRegistry, decodeSafetensors, descendOptionsFromConfig, encodeSafetensors, loadParams, loadStates, saveStates, type DecodedTensor, type SafeTensor,
+} from '@hamux-ts/config';
 import { HamuxErrors, defineHypersynapse, defineLagrangian, lagrangians, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { descendSync } from '@hamux-ts/dynamics';
 import { mulberry32, relErrPerEntry, thrownBy } from '@hamux-ts/test-support';
@@ -217,6 +219,137 @@ for (const g of graphCases) {
     });
   });
 }
+
+// Every shipped config: the module's energy, and its descent with the defaults it carries (the config's
+// scheduler dt, neuronEnergy and multirate and its clamped layers), against hamux-ts's in fixed mode.
+const EVERY_CONFIG = `
+import importlib.util, sys, torch
+for folder in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location("model", folder + "/model.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    m = mod.load()
+    xs = mod.load_safetensors(folder + "/states.safetensors")
+    with torch.no_grad():
+        out = {"energy": m.energy(xs)}
+        out.update({"descend." + n: x for n, x in m.descend(xs, 3).items()})
+    mod.save_safetensors(folder + "/out.safetensors", out)
+`;
+
+describe('every config in configs/models', () => {
+  const modelsDir = join(import.meta.dirname, '../../../configs/models');
+  const models = readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort();
+
+  it('exports, and the module gives hamux-ts\'s energy and its default descent', () => {
+    const dirs = models.map((m) => {
+      const dir = join(tmp, `model-${m.replace(/\.json$/, '')}`);
+      mkdirSync(dir);
+      const config: unknown = JSON.parse(readFileSync(join(modelsDir, m), 'utf8'));
+      const { files } = exportTorch(config);
+      writeFileSync(join(dir, 'model.py'), files['model.py']);
+      writeFileSync(join(dir, 'weights.safetensors'), files['weights.safetensors']);
+      const ham = buildFromConfig(config);
+      const states = ham.randomStates(2, 21, 0.5);
+      writeFileSync(join(dir, 'states.safetensors'), saveStates(states));
+      tf.dispose(Object.values(states));
+      ham.dispose();
+      return dir;
+    });
+    runPython(['-c', EVERY_CONFIG, ...dirs], tmp, 300_000);
+    models.forEach((m, i) => {
+      const config: unknown = JSON.parse(readFileSync(join(modelsDir, m), 'utf8'));
+      const ham = buildFromConfig(config);
+      const states = loadStates(readFileSync(join(dirs[i]!, 'states.safetensors')), ham);
+      const out = decodeSafetensors(readFileSync(join(dirs[i]!, 'out.safetensors'))).tensors;
+      try {
+        agree('energy', m, out['energy']!.data, values(ham.energy(states)));
+        const steps = 3;
+        const result = descendSync(ham, states, {
+          ...descendOptionsFromConfig(config), mode: 'fixed', maxSteps: steps, checkEvery: steps, riseTolerance: 1e9, tolerance: { grad: 0, energy: 0, state: 0 },
+        });
+        expect(result.steps).toBe(steps);
+        for (const n of ham.layerNames) agree('descend states', `${m} after ${steps} steps, ${n}`, out[`descend.${n}`]!.data, values(result.states[n]!));
+        tf.dispose(Object.values(result.states));
+      } finally {
+        tf.dispose(Object.values(states));
+        ham.dispose();
+      }
+    });
+  }, 300_000);
+});
+
+describe('the module\'s safetensors reader and writer (standard library and torch)', () => {
+  /** A file with a tensor of each readable dtype, written by hand: F32, F64, F16 (1.5, −2, 2⁻¹⁴) and BF16 (1.5, −3). */
+  function mixedFile(): Uint8Array {
+    const f64 = new Float64Array([0.1, -2.5e10]);
+    const f16 = new Uint16Array([0x3e00, 0xc000, 0x0400]);
+    const bf16 = new Uint16Array([0x3fc0, 0xc040]);
+    const f32 = new Float32Array([1, 2, 3, 4]);
+    const parts: [string, string, number[], Uint8Array][] = [
+      ['half', 'F16', [3], new Uint8Array(f16.buffer)],
+      ['double', 'F64', [2], new Uint8Array(f64.buffer)],
+      ['brain', 'BF16', [1, 2], new Uint8Array(bf16.buffer)],
+      ['single', 'F32', [2, 2], new Uint8Array(f32.buffer)],
+      ['empty', 'F32', [0, 3], new Uint8Array(0)],
+    ];
+    let offset = 0;
+    const header: Record<string, unknown> = { __metadata__: { note: 'by hand' } };
+    for (const [name, dtype, shape, bytes] of parts) {
+      header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+      offset += bytes.length;
+    }
+    const json = new TextEncoder().encode(JSON.stringify(header)); // not padded: the reader must not need it
+    const out = new Uint8Array(8 + json.length + offset);
+    new DataView(out.buffer).setUint32(0, json.length, true);
+    out.set(json, 8);
+    let at = 8 + json.length;
+    for (const [, , , bytes] of parts) { out.set(bytes, at); at += bytes.length; }
+    return out;
+  }
+
+  const ROUND_TRIP = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("model", sys.argv[1])
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+tensors = mod.load_safetensors(sys.argv[2])
+assert all(str(t.dtype) == "torch.float32" for t in tensors.values())
+mod.save_safetensors(sys.argv[3], tensors, metadata={"written": "by torch"})
+`;
+
+  it('reads F32, F64, F16 and BF16 as float32 and writes float32 that hamux-ts decodes', () => {
+    const dir = mkdtempSync(join(tmp, 'safetensors-'));
+    writeFileSync(join(dir, 'model.py'), exportTorch(graphCases[0]!.config).files['model.py']);
+    writeFileSync(join(dir, 'mixed.safetensors'), mixedFile());
+    runPython(['-c', ROUND_TRIP, join(dir, 'model.py'), join(dir, 'mixed.safetensors'), join(dir, 'out.safetensors')], dir);
+    const bytes = readFileSync(join(dir, 'out.safetensors'));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) % 8).toBe(0); // data 8-byte aligned
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(metadata).toEqual({ written: 'by torch' });
+    expect(Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, [t.dtype, t.shape, Array.from(t.data)]]))).toEqual({
+      half: ['F32', [3], [1.5, -2, 2 ** -14]],
+      double: ['F32', [2], [Math.fround(0.1), Math.fround(-2.5e10)]],
+      brain: ['F32', [1, 2], [1.5, -3]],
+      single: ['F32', [2, 2], [1, 2, 3, 4]],
+      empty: ['F32', [0, 3], []],
+    });
+  });
+
+  it('refuses a dtype it cannot read, naming the tensor', () => {
+    const dir = mkdtempSync(join(tmp, 'safetensors-'));
+    writeFileSync(join(dir, 'model.py'), exportTorch(graphCases[0]!.config).files['model.py']);
+    const json = new TextEncoder().encode(JSON.stringify({ counts: { dtype: 'I32', shape: [1], data_offsets: [0, 4] } }));
+    const file = new Uint8Array(8 + json.length + 4);
+    new DataView(file.buffer).setUint32(0, json.length, true);
+    file.set(json, 8);
+    writeFileSync(join(dir, 'ints.safetensors'), file);
+    const read = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("model", sys.argv[1])
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+mod.load_safetensors(sys.argv[2])
+`;
+    expect(() => runPython(['-c', read, join(dir, 'model.py'), join(dir, 'ints.safetensors')], dir)).toThrow(/tensor 'counts' has dtype 'I32'; expected one of F32, F64, F16, BF16/);
+  });
+});
 
 describe('what cannot be exported', () => {
   it('a user-defined Lagrangian: an error naming the layer and its kind', () => {
