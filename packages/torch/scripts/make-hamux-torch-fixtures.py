@@ -177,49 +177,60 @@ def save(model, name, out):
 # The models
 
 
-def dense(hmx):
+# The layers' sizes: the committed fixtures' (small), or the issue's (`--sizes full`, not committed).
+SIZES = {
+    "small": {"dense": (16, 12), "hierarchy": (12, 8, 6), "tied": 6, "mnist": (64, 36)},
+    "full": {"dense": (784, 1000), "hierarchy": (784, 400, 10), "tied": 100, "mnist": (784, 900)},
+}
+
+
+def dense(hmx, sizes):
+    v, h = sizes["dense"]
     neurons = {
-        "visible": hmx.NeuronLayer(ft.partial(hmx.lagr_sigmoid, beta=1.5), (16,)),
-        "hidden": hmx.NeuronLayer(ft.partial(hmx.lagr_softmax, beta=3.0), (12,)),
+        "visible": hmx.NeuronLayer(ft.partial(hmx.lagr_sigmoid, beta=1.5), (v,)),
+        "hidden": hmx.NeuronLayer(ft.partial(hmx.lagr_softmax, beta=3.0), (h,)),
     }
-    synapses = {"W": hmx.core.LinearSynapse(16, 12)}
+    synapses = {"W": hmx.core.LinearSynapse(v, h)}
     with torch.no_grad():
         synapses["W"].W.mul_(10)  # 0.02·randn is too weak to matter next to the layers' own energies
     return hmx.HAM(neurons, synapses, [(("visible", "hidden"), "W")])
 
 
-def hierarchy(hmx):
+def hierarchy(hmx, sizes):
+    a, b, c = sizes["hierarchy"]
     neurons = {
-        "input": hmx.NeuronLayer(ft.partial(hmx.lagr_tanh, beta=0.5), (12,)),
-        "hidden": hmx.NeuronLayer(ft.partial(hmx.lagr_layernorm, gamma=1.5, delta=0.1), (8,)),
-        "top": hmx.NeuronLayer(ft.partial(hmx.lagr_softmax, beta=2.0), (6,)),
+        "input": hmx.NeuronLayer(ft.partial(hmx.lagr_tanh, beta=0.5), (a,)),
+        "hidden": hmx.NeuronLayer(ft.partial(hmx.lagr_layernorm, gamma=1.5, delta=0.1), (b,)),
+        "top": hmx.NeuronLayer(ft.partial(hmx.lagr_softmax, beta=2.0), (c,)),
     }
-    synapses = {"s1": hmx.core.LinearSynapse(12, 8), "s2": hmx.core.LinearSynapse(8, 6)}
+    synapses = {"s1": hmx.core.LinearSynapse(a, b), "s2": hmx.core.LinearSynapse(b, c)}
     with torch.no_grad():
         for s in synapses.values():
             s.W.mul_(20)
     return hmx.HAM(neurons, synapses, [(("input", "hidden"), "s1"), (("hidden", "top"), "s2")])
 
 
-def tied(hmx):
+def tied(hmx, sizes):
+    n = sizes["tied"]
     neurons = {
-        "a": hmx.NeuronLayer(hmx.IdentityLagrangian(), (6,)),
-        "b": hmx.NeuronLayer(hmx.lagr_relu, (6,)),
-        "c": hmx.NeuronLayer(ft.partial(hmx.lagr_repu, n=3), (6,)),
-        "d": hmx.NeuronLayer(ft.partial(hmx.lagr_rexp, beta=0.5), (6,)),
-        "e": hmx.NeuronLayer(ft.partial(hmx.lagr_exp, beta=0.5), (6,)),
+        "a": hmx.NeuronLayer(hmx.IdentityLagrangian(), (n,)),
+        "b": hmx.NeuronLayer(hmx.lagr_relu, (n,)),
+        "c": hmx.NeuronLayer(ft.partial(hmx.lagr_repu, n=3), (n,)),
+        "d": hmx.NeuronLayer(ft.partial(hmx.lagr_rexp, beta=0.5), (n,)),
+        "e": hmx.NeuronLayer(ft.partial(hmx.lagr_exp, beta=0.5), (n,)),
     }
-    synapses = {"shared": hmx.core.LinearSynapse(6, 6)}
+    synapses = {"shared": hmx.core.LinearSynapse(n, n)}
     with torch.no_grad():
         synapses["shared"].W.mul_(20)
     links = [(("a", "b"), "shared"), (("b", "c"), "shared"), (("c", "d"), "shared"), (("d", "e"), "shared")]
     return hmx.HAM(neurons, synapses, links)
 
 
-def mnist(hmx, path):
+def mnist(hmx, path, sizes):
+    d, k = sizes["mnist"]
     DenseSynapseHid = notebook_class(path, "DenseSynapseHid")
-    neurons = {"input": hmx.NeuronLayer(hmx.lagr_spherical_norm, (64,))}
-    synapses = {"s1": DenseSynapseHid(64, 36)}
+    neurons = {"input": hmx.NeuronLayer(hmx.lagr_spherical_norm, (d,))}
+    synapses = {"s1": DenseSynapseHid(d, k)}
     return hmx.HAM(neurons, synapses, [(["input"], "s1")])
 
 
@@ -227,17 +238,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hamux-torch", required=True, help="path to a checkout of bhoov/hamux-torch")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "test" / "fixtures"))
+    parser.add_argument("--sizes", choices=sorted(SIZES), default="small", help="small (the committed fixtures) or full (the issue's 784 → 1000 and 784 → 900; megabytes)")
     args = parser.parse_args()
+    sizes = SIZES[args.sizes]
     hmx = load_hamux_torch(args.hamux_torch)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(42)
     models = {
-        "dense": (dense(hmx), False),
-        "hierarchy": (hierarchy(hmx), False),
-        "tied": (tied(hmx), False),
+        "dense": (dense(hmx, sizes), False),
+        "hierarchy": (hierarchy(hmx, sizes), False),
+        "tied": (tied(hmx, sizes), False),
         # As the notebook does it: `HAM(...).vectorize()`, whose state dict adds the `_ham.*` aliases.
-        "mnist": (mnist(hmx, args.hamux_torch), True),
+        "mnist": (mnist(hmx, args.hamux_torch, sizes), True),
     }
     for i, (name, (ham, vectorized)) in enumerate(models.items()):
         save(ham.vectorize() if vectorized else ham, name, out)
