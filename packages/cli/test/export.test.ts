@@ -79,6 +79,13 @@ describe('hamux export torch', () => {
     expect(Math.max(...Object.entries(given).map(([n, t]) => relErrPerEntry(after[n]!.data, t.data)))).toBeGreaterThan(1e-4);
   });
 
+  it('is listed, and has its help', () => {
+    expect(hamux('--help').stdout).toMatch(/^  export +write a config and its weights as a PyTorch module$/m);
+    const r = hamux('export', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: hamux export torch CONFIG [--weights W [--override-fixed]] --out DIR');
+  });
+
   it('usage errors: exit 2, nothing written', () => {
     const out = join(tmp, 'never');
     const format = hamux('export', 'onnx', configPath, '--out', out);

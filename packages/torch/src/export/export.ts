@@ -16,8 +16,18 @@ export interface TorchExport {
   readonly layers: readonly string[];
   /** The hypersynapses, in the graph's order (the module's `SYNAPSES`). */
   readonly synapses: readonly string[];
-  /** Every parameter: its path (the module's state_dict key), shape, and whether PyTorch trains it. */
-  readonly params: readonly { readonly path: string; readonly shape: readonly number[]; readonly learnable: boolean }[];
+  /** Every parameter, in the graph's order. */
+  readonly params: readonly ExportedParam[];
+}
+
+/** A parameter of the exported module. */
+export interface ExportedParam {
+  /** Its hamux-ts path, `layers.h.beta` or `synapses.enc.W`: the module's state_dict key and the weights' tensor name. */
+  readonly path: string;
+  /** Its shape. */
+  readonly shape: readonly number[];
+  /** Whether PyTorch trains it (`requires_grad`); a fixed one (a β not marked learnable) keeps the config's value. */
+  readonly learnable: boolean;
 }
 
 /** Options of `exportTorch`. */
@@ -97,7 +107,8 @@ export function exportTorchHam(ham: HAM<string, string>, descend: TorchDescendOp
   }
   const defaults = descendDefaults(ham, descend, errors);
   if (errors.length > 0) throw new HamuxErrors(errors);
-  const title = `${layers.length} layers (${layers.map((l) => l.spec.kind).join(', ')}), ${synapses.length} synapses (${synapses.map((s) => s.spec.kind).join(', ')})`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const title = `${count(layers.length, 'layer')} (${layers.map((l) => l.spec.kind).join(', ')}), ${count(synapses.length, 'synapse')} (${synapses.map((s) => s.spec.kind).join(', ')})`;
   return {
     files: {
       'model.py': pythonModule(layers, synapses, defaults, title.replace(/"/g, "'")),
