@@ -47,7 +47,8 @@ function wroteLine(written: { readonly json: string; readonly markdown: string; 
 export const bench: Command = {
   name: 'bench',
   summary: 'run a benchmark suite and write its report',
-  help: `Usage: hamux bench SUITE [--backend auto|cpu|wasm|webgpu] [--full] [--out DIR] [--only NAME,... | --shard I/N]
+  help: `Usage: hamux bench SUITE [--backend auto|cpu|wasm|webgpu] [--full] [--out DIR] [--only NAME,...]
+       hamux bench SUITE --shard I/N [--backend NAME] [--full] [--out DIR]
        hamux bench --merge REPORT_OR_DIR... [--out DIR]
        hamux bench --compare A.json B.json
        hamux bench --schema
@@ -72,11 +73,12 @@ Options:
                    are numbered from 0 (0 ≤ I < N), as Slurm's SLURM_ARRAY_TASK_ID and Kubernetes'
                    JOB_COMPLETION_INDEX are; N is at most the number of variants. The report is
                    <suite>-<backend>-shard-I-of-N.*, so that every shard can write into one folder
-  --merge R...     join the reports of all N shards of one run (their JSON files, or folders holding
+  --merge REPORTS  join the reports of all N shards of one run (their JSON files, or folders holding
                    them) into the report an unsharded run writes: the same variants in the suite's
                    order, tables and plots; the time is the sum of the shards'. Refuses shards of
                    different suites (or of a suite changed between runs), sizes, backends or
-                   versions, a shard missing or given twice, and overlapping variants
+                   versions, a shard missing or given twice, and overlapping variants. Job files
+                   for Slurm and Kubernetes: benchmarks/README.md
   --compare A B    print what differs between two reports and the ratios B / A per variant
   --schema         print the JSON Schema of suite files`,
   async run(args, io) {
