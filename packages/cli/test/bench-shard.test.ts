@@ -217,6 +217,15 @@ describe('what --merge refuses', () => {
     expect(mergeReports(inputs().reverse()).variants.map((v) => v.name)).toEqual(['a', 'b', 'c']);
   });
 
+  it('accepts shards run on other machines, and the Markdown names each shard\'s machine where it differs', () => {
+    const other = edit(2, (r) => ({ ...r, environment: { ...r.environment, machine: { ...r.environment.machine, cpu: 'Other CPU', cores: 64 } } }));
+    const m = mergeReports(other);
+    expect(m.environment.machine.cpu).toBe(shards[0]!.environment.machine.cpu);
+    const md = markdownReport(m, reportPlots(m), (p) => p.name, 'hamux bench --merge s0.json s1.json s2.json');
+    expect(md).toMatch(/^ {2}- shard 2: .*; Other CPU, 64 cores, /m);
+    expect(md).not.toMatch(/^ {2}- shard [01]: .*cores/m);
+  });
+
   it('shards of different suites, or of the suite changed between runs', () => {
     expect(messages(() => mergeReports(edit(2, (r) => ({ ...r, suite: { ...r.suite, name: 'other', hash: '0'.repeat(64) } })))))
       .toEqual(['--merge: shards of different suites: "s0.json" is suite "tiny-shards", "s2.json" is suite "other"']);
