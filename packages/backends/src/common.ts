@@ -5,5 +5,5 @@ export { takeWebgpuErrors } from './webgpu-errors.js';
 export { registerChunkedAddN } from './fixes/webgpu-addn.js';
 export { registerConv2DBackpropFilter } from './fixes/conv2d-filter.js';
 export { preferTiledMatMul } from './fixes/software-matmul.js';
-export type { BackendChoice, BackendAttempt, BackendReport, GpuAdapterReport, UseBackendOptions, WasmPaths } from './types.js';
+export type { BackendChoice, BackendAttempt, BackendReport, BackendRuntime, GpuAdapterReport, UseBackendOptions, WasmPaths } from './types.js';
 export type { FastKernelsReport } from '@hamux-ts/kernels';

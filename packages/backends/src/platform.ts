@@ -1,4 +1,4 @@
-import type { FastKernelsReport } from '@hamux-ts/kernels';
+import type { FastKernels } from '@hamux-ts/kernels';
 import type { GpuAdapterReport, WasmPaths } from './types.js';
 
 /**
@@ -18,5 +18,5 @@ export interface Platform {
   /** Runs the wasm backend's initialisation (`tf.setBackend('wasm')`) and returns its result. */
   initWasm(init: () => Promise<boolean>): Promise<boolean>;
   /** Replaces tfjs's matrix products on cpu and wasm by fast ones, where the platform has them (Node). */
-  enableFastKernels?(): Promise<FastKernelsReport>;
+  enableFastKernels?(): Promise<FastKernels>;
 }

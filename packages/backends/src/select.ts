@@ -4,7 +4,7 @@ import { preferTiledMatMul } from './fixes/software-matmul.js';
 import { registerChunkedAddN } from './fixes/webgpu-addn.js';
 import { startCpu } from './cpu.js';
 import type { Platform } from './platform.js';
-import type { BackendAttempt, BackendChoice, BackendReport, GpuAdapterReport, UseBackendOptions } from './types.js';
+import type { BackendAttempt, BackendChoice, BackendReport, BackendRuntime, GpuAdapterReport, UseBackendOptions } from './types.js';
 import { startWasm } from './wasm.js';
 import { SoftwareAdapterError, startWebgpu } from './webgpu.js';
 
@@ -48,13 +48,13 @@ async function attempt(platform: Platform, name: Name, auto: boolean, options: U
 }
 
 /**
- * Makes a tfjs backend current for hamux-ts on `platform` and reports what happened: the one
- * selection loop behind both builds' `useBackend`. `'auto'` tries WebGPU on a hardware adapter,
+ * Makes a tfjs backend current for hamux-ts on `platform` and returns its runtime and report: the
+ * one selection loop behind both builds' `useBackend`. `'auto'` tries WebGPU on a hardware adapter,
  * then wasm, then cpu, and keeps the first that starts; a named backend that cannot start is an
  * error. `'webgpu'` by name also accepts a software adapter (Mesa's llvmpipe under Node without a
  * GPU, SwiftShader in Chromium): correct, but slower than wasm.
  */
-export async function selectBackend(platform: Platform, choice: BackendChoice, options: UseBackendOptions): Promise<BackendReport> {
+export async function selectBackend(platform: Platform, choice: BackendChoice, options: UseBackendOptions): Promise<BackendRuntime> {
   if (choice !== 'auto' && !(AUTO_ORDER as readonly string[]).includes(choice)) {
     throw new HamuxError(['backend'], `expected 'auto', 'cpu', 'wasm' or 'webgpu', got ${JSON.stringify(choice)}`, 'unknown_name');
   }
@@ -71,10 +71,12 @@ export async function selectBackend(platform: Platform, choice: BackendChoice, o
     // or a WebAssembly SIMD kernel; then the conv filter gradient on cpu becomes one such product
     // instead of tfjs's scalar loop.
     if (name !== 'webgpu' && platform.enableFastKernels && (options.fastKernels ?? true)) {
-      report.kernels = await platform.enableFastKernels();
+      const kernels = await platform.enableFastKernels();
+      report.kernels = kernels.report;
       if (name === 'cpu') registerConv2DBackpropFilter('cpu');
+      return { backend: name, gemm: kernels.gemm, report };
     }
-    return report;
+    return { backend: name, report };
   }
   const why = tried.map((t) => `${t.name}: ${t.reason ?? 'unknown'}`).join('; ');
   throw new HamuxError(['backend'], `could not start ${choice === 'auto' ? 'any backend' : `the ${choice} backend`} (${why})`, 'unsupported');

@@ -1,4 +1,4 @@
-import type { FastKernelsReport } from '@hamux-ts/kernels';
+import type { FastKernelsReport, Gemm } from '@hamux-ts/kernels';
 
 // One set of types for both builds of this package (the `node` and `browser` export conditions).
 
@@ -47,6 +47,20 @@ export interface BackendReport {
   adapter?: GpuAdapterReport;
   /** Under Node, on cpu and wasm: which matrix product the fast kernels use (`native`, `wasm` or `js`) and why. */
   kernels?: FastKernelsReport;
+}
+
+/**
+ * What `useBackend` returns: the runtime that `descend`, `descendSync`, `Relaxation` and `Trainer`
+ * take as their `runtime` option, with the report of how it was chosen. Nothing else remembers it:
+ * a descent given no runtime runs in tfjs ops.
+ */
+export interface BackendRuntime {
+  /** The tfjs backend now current. */
+  readonly backend: 'cpu' | 'wasm' | 'webgpu';
+  /** Under Node, on cpu and wasm: the fast matrix product that host-array steps run on. */
+  readonly gemm?: Gemm;
+  /** What was chosen, what was tried, and which kernels. */
+  readonly report: BackendReport;
 }
 
 /** Where the wasm backend fetches its three `.wasm` files: a folder URL ending in `/`, or a URL per file name (tfjs's `setWasmPaths`). */

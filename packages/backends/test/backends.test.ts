@@ -9,22 +9,26 @@ const expectedGemm = process.env['HAMUX_KERNELS_REQUIRE_NATIVE'] === '1' ? 'nati
 
 describe('useBackend', () => {
   it('starts the cpu backend and reports it', async () => {
-    const report = await useBackend('cpu');
-    expect(report).toEqual({ chosen: 'cpu', tried: [{ name: 'cpu', ok: true }], kernels: expect.objectContaining({ gemm: expectedGemm }) });
+    const runtime = await useBackend('cpu');
+    expect(runtime.report).toEqual({ chosen: 'cpu', tried: [{ name: 'cpu', ok: true }], kernels: expect.objectContaining({ gemm: expectedGemm }) });
+    expect(runtime.backend).toBe('cpu');
+    expect(runtime.gemm?.name).toEqual(expectedGemm);
     expect(tf.getBackend()).toBe('cpu');
     expect(Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())).toEqual([2, 3]);
   });
 
   it('starts the wasm backend and reports it', async () => {
-    const report = await useBackend('wasm');
-    expect(report).toEqual({ chosen: 'wasm', tried: [{ name: 'wasm', ok: true }], kernels: expect.objectContaining({ gemm: expectedGemm }) });
+    const runtime = await useBackend('wasm');
+    expect(runtime.report).toEqual({ chosen: 'wasm', tried: [{ name: 'wasm', ok: true }], kernels: expect.objectContaining({ gemm: expectedGemm }) });
+    expect(runtime.backend).toBe('wasm');
+    expect(runtime.gemm?.name).toEqual(expectedGemm);
     expect(tf.getBackend()).toBe('wasm');
     expect(Array.from(tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync())).toEqual([11]);
   });
 
   it("'auto' (the default) keeps WebGPU only on a hardware adapter, else picks wasm", async () => {
     await useBackend('cpu');
-    const report = await useBackend();
+    const { report } = await useBackend();
     const webgpu = report.tried[0]!;
     expect(webgpu.name).toBe('webgpu');
     if (webgpu.ok) {

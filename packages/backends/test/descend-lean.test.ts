@@ -1,4 +1,4 @@
-// The lean step inside the scheduler: with fast kernels enabled, `descend` evaluates graphs of
+// The lean step inside the scheduler: given useBackend's runtime, `descend` evaluates graphs of
 // built-in components with the lean step on cpu and wasm, follows the same trajectory as the
 // general tfjs path to float32 accuracy, still never lets an energy rise, and leaks no tensor.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { compileLeanStep, defineHypersynapse, hypergraph, lagrangians as L, syna
 import { descend, descendSync } from '@hamux-ts/dynamics';
 import { useBackend } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
-import { disableFastKernels, enableFastKernels } from '@hamux-ts/kernels';
+import { disableFastKernels } from '@hamux-ts/kernels';
 import { relErr } from '@hamux-ts/test-support';
 
 afterAll(async () => {
@@ -35,15 +35,16 @@ const graphs: Record<string, () => HAM<string, string>> = {
 
 describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (backend) => {
   it.each(Object.keys(graphs))('%s: same trajectory as HAM.energyAndDEdxhat, energies never rise', async (name) => {
-    await useBackend(backend, { fastKernels: false });
-    await enableFastKernels();
+    const runtime = await useBackend(backend);
     const ham = graphs[name]!();
     const init = ham.randomStates(4, 7, 0.5);
     const options = { mode: 'fixed' as const, dt: 0.05, maxSteps: 60 };
     const before = tf.memory().numTensors;
-    const lean = await descend(ham, init, options);
+    const lean = await descend(ham, init, { ...options, runtime });
     expect(lean.evaluator).toMatch(/^lean step/);
-    const general = await descend(ham, init, { ...options, fastPath: false });
+    const general = await descend(ham, init, { ...options, runtime, fastPath: false });
+    const without = await descend(ham, init, options); // no runtime: tfjs ops
+    expect(without.evaluator).toBe('HAM.energyAndDEdxhat');
     expect(general.evaluator).toBe('HAM.energyAndDEdxhat');
     expect(lean.steps).toBe(general.steps);
     lean.energies.forEach((e, b) => {
@@ -52,18 +53,17 @@ describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (bac
     });
     for (const n of ham.layerNames) expect(relErr(await lean.states[n]!.data(), await general.states[n]!.data())).toBeLessThan(1e-4);
     // Adaptive descent too: every sample's energy falls all the way.
-    const adaptive = await descend(ham, init, { maxSteps: 200 });
+    const adaptive = await descend(ham, init, { maxSteps: 200, runtime });
     expect(adaptive.evaluator).toMatch(/^lean step/);
     for (const e of adaptive.energies) for (let t = 1; t < e.length; t++) expect(e[t]!).toBeLessThanOrEqual(e[t - 1]!);
-    tf.dispose([...Object.values<Tensor>(lean.states), ...Object.values<Tensor>(general.states), ...Object.values<Tensor>(adaptive.states)]);
+    tf.dispose([...Object.values<Tensor>(lean.states), ...Object.values<Tensor>(general.states), ...Object.values<Tensor>(without.states), ...Object.values<Tensor>(adaptive.states)]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values<Tensor>(init));
     ham.dispose();
   });
 
   it('a graph with a user-defined synapse takes the general path', async () => {
-    await useBackend(backend, { fastKernels: false });
-    await enableFastKernels();
+    const runtime = await useBackend(backend);
     const custom = defineHypersynapse({
       kind: 'squaredSum',
       arity: 1,
@@ -72,15 +72,14 @@ describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (bac
     });
     const ham = hypergraph().layer('v', { shape: [5], lagrangian: L.tanh() }).synapse('s', custom, ['v']).build({ seed: 0 });
     const init = ham.randomStates(2, 1);
-    const r = await descend(ham, init, { maxSteps: 5 });
+    const r = await descend(ham, init, { maxSteps: 5, runtime });
     expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
     tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
     ham.dispose();
   });
 
   it('a config with initialisers on built-in synapses takes the lean step (descendSync)', async () => {
-    await useBackend(backend, { fastKernels: false });
-    await enableFastKernels();
+    const runtime = await useBackend(backend);
     const ham = buildFromConfig({
       layers: {
         v: { shape: [12], lagrangian: { kind: 'identity' } },
@@ -94,20 +93,19 @@ describe.each(['cpu', 'wasm'] as const)('descend with the lean step on %s', (bac
     });
     expect(ham.synapses.W!.synapse.builtin).toEqual({ kind: 'denseBias', perToken: false });
     const init = ham.randomStates(3, 2, 0.5);
-    const r = descendSync(ham, init, { mode: 'fixed', dt: 0.05, maxSteps: 10 });
+    const r = descendSync(ham, init, { mode: 'fixed', dt: 0.05, maxSteps: 10, runtime });
     expect(r.evaluator).toMatch(/^lean step/);
     tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
     ham.dispose();
   });
 
   it('config-built graphs with initialisers (the presets) take the lean step too', async () => {
-    await useBackend(backend, { fastKernels: false });
-    await enableFastKernels();
+    const runtime = await useBackend(backend);
     const et = buildFromConfig(presets.energyTransformer({ image: [8, 8, 1], patch: 4, dim: 8, heads: 2, memories: 6 }));
     expect(Object.keys(et.paramSpecs.synapses.embed)).toEqual(['W']);
     expect(typeof compileLeanStep(et)).not.toBe('string');
     const init = et.randomStates(2, 3, 0.5);
-    const r = await descend(et, init, { maxSteps: 20 });
+    const r = await descend(et, init, { maxSteps: 20, runtime });
     expect(r.evaluator).toMatch(/^lean step/);
     tf.dispose([...Object.values<Tensor>(r.states), ...Object.values<Tensor>(init)]);
     et.dispose();

@@ -89,7 +89,7 @@ describe('fast tfjs kernels on the cpu backend', () => {
     ['plain JS', { native: false, wasm: false }],
   ];
   it.each(paths)('%s: matMul in every transpose and batch shape, and its gradients, match the stock kernel', async (_, options) => {
-    const report = await enableFastKernels(options);
+    const { report } = await enableFastKernels(options);
     expect(report.kernels).toEqual(expect.arrayContaining(['cpu/BatchMatMul', 'cpu/_FusedMatMul']));
     if (options.native === false) expect(report.native).toBe(false);
     if (options.wasm === false) expect(report.gemm).toBe('js');
@@ -107,7 +107,7 @@ describe('fast tfjs kernels on the cpu backend', () => {
   });
 
   it('the native path is there when the build was required (CI)', async () => {
-    const report = await enableFastKernels();
+    const { report } = await enableFastKernels();
     if (process.env['HAMUX_KERNELS_REQUIRE_NATIVE'] === '1') expect(report.native, report.reasons.native).toBe(true);
     if (!report.native) expect(report.reasons.native).toBeTypeOf('string');
     expect(report.wasmSimd).toBe(true); // Node 20 has WebAssembly SIMD
@@ -116,7 +116,7 @@ describe('fast tfjs kernels on the cpu backend', () => {
   it('HAMUX_KERNELS_NATIVE=0 turns the native path off', async () => {
     process.env['HAMUX_KERNELS_NATIVE'] = '0';
     try {
-      const report = await enableFastKernels();
+      const { report } = await enableFastKernels();
       expect(report.native).toBe(false);
       expect(report.reasons.native).toMatch(/HAMUX_KERNELS_NATIVE/);
     } finally {

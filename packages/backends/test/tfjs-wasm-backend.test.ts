@@ -44,7 +44,7 @@ describe('fast matMul kernels on the tfjs wasm backend', () => {
     await useBackend('wasm');
     disableFastKernels();
     const stock = results();
-    const report = await enableFastKernels(options);
+    const { report } = await enableFastKernels(options);
     expect(report.kernels).toContain('wasm/BatchMatMul');
     const n0 = tf.memory().numTensors;
     const fast = results();

@@ -27,7 +27,7 @@ async function errorsSoon(): Promise<string[]> {
 describe.skipIf(SKIP_WEBGPU)('the webgpu backend under Node', () => {
   let report: BackendReport;
   beforeAll(async () => {
-    report = await useBackend('webgpu');
+    ({ report } = await useBackend('webgpu'));
   });
   afterAll(async () => {
     await useBackend('cpu');
@@ -52,7 +52,8 @@ describe.skipIf(SKIP_WEBGPU)('the webgpu backend under Node', () => {
   it('a second useBackend("webgpu") reuses the adapter and backend', async () => {
     await useBackend('cpu');
     const again = await useBackend('webgpu');
-    expect(again.adapter).toEqual(report.adapter);
+    expect(again.report.adapter).toEqual(report.adapter);
+    expect(again.gemm).toBeUndefined(); // no host-array kernels on webgpu
     expect(tf.getBackend()).toBe('webgpu');
   });
 

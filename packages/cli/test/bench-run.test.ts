@@ -19,7 +19,7 @@ import { missingKernel } from '../src/bench/train.js';
 import { parseReport, reportJson, reportStem, writeReport } from '../src/bench/write-report.js';
 import { InputError, UsageError } from '../src/errors.js';
 
-const backend = { chosen: 'cpu', tried: [{ name: 'cpu', ok: true }] };
+const runtime = { backend: 'cpu' as const, report: { chosen: 'cpu', tried: [{ name: 'cpu', ok: true }] } }; // tfjs ops: no fast kernels
 const tmp = mkdtempSync(join(tmpdir(), 'hamux-bench-run-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -49,14 +49,14 @@ let tensorsBefore: number;
 let tensorsAfterFirst: number;
 beforeAll(async () => {
   tensorsBefore = tf.memory().numTensors;
-  report = await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { backend, date: new Date('2026-01-02T03:04:05Z') });
+  report = await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { runtime, date: new Date('2026-01-02T03:04:05Z') });
   tensorsAfterFirst = tf.memory().numTensors;
 }, 120_000);
 
 describe('the protocol, on a relaxation suite', () => {
   it('leaves no tensor behind, and a second run leaves none either', async () => {
     expect(tensorsAfterFirst).toBe(tensorsBefore);
-    await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { backend });
+    await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { runtime });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
@@ -89,7 +89,7 @@ describe('the protocol, on a relaxation suite', () => {
   });
 
   it('is the same numbers again from the same seed (bar the timings)', async () => {
-    const again = await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { backend, only: ['slow'] });
+    const again = await runSuite(checkSuite(relaxationSuite, 'tiny.json'), { runtime, only: ['slow'] });
     expect(again.variants).toHaveLength(1);
     expect(again.variants[0]!.relaxation.stepsPerSample).toEqual(report.variants[1]!.relaxation.stepsPerSample);
     expect(again.variants[0]!.work).toEqual(report.variants[1]!.work);
@@ -97,7 +97,7 @@ describe('the protocol, on a relaxation suite', () => {
   });
 
   it('names an unknown variant of --only', async () => {
-    await expect(runSuite(checkSuite(relaxationSuite, 'tiny.json'), { backend, only: ['nope'] })).rejects.toThrow('--only: unknown variant "nope" (variants are "fast", "slow")');
+    await expect(runSuite(checkSuite(relaxationSuite, 'tiny.json'), { runtime, only: ['nope'] })).rejects.toThrow('--only: unknown variant "nope" (variants are "fast", "slow")');
   });
 });
 
@@ -110,7 +110,7 @@ describe('a variant that diverges', () => {
       seed: 0,
     };
     const before = tf.memory().numTensors;
-    const r = await runSuite(checkSuite({ ...relaxationSuite, protocol: { ...relaxationSuite.protocol, maxSteps: 5000 }, variants: [{ name: 'blowup', config: blowup }, relaxationSuite.variants[0]] }, 'd.json'), { backend });
+    const r = await runSuite(checkSuite({ ...relaxationSuite, protocol: { ...relaxationSuite.protocol, maxSteps: 5000 }, variants: [{ name: 'blowup', config: blowup }, relaxationSuite.variants[0]] }, 'd.json'), { runtime });
     expect(r.variants.map((v) => v.name)).toEqual(['fast']);
     expect(r.failed.map((f) => f.name)).toEqual(['blowup']);
     expect(r.failed[0]!.error).toMatch(/diverged/);
@@ -284,7 +284,7 @@ describe('capacity', () => {
         { name: 'classical', config: dam(2), store: { param: 'synapses.memory.xi', layout: 'rows' } },
         { name: 'dense-3', config: dam(3), store: { param: 'synapses.memory.xi', layout: 'rows' } },
       ],
-    }, 'cap.json'), { backend });
+    }, 'cap.json'), { runtime });
     const [c2, c3] = r.variants.map((v) => (v.quality.kind === 'capacity' ? v.quality : undefined));
     expect(c2!.capacity.k).toBeLessThan(c3!.capacity.k);
     expect(c2!.capacity.tried.map((t) => t.k)).toEqual([...c2!.capacity.tried.map((t) => t.k)].sort((a, b) => a - b));
@@ -298,7 +298,7 @@ describe('capacity', () => {
     await expect(runSuite(checkSuite({
       name: 'x', title: 'x', seed: 0, task: { kind: 'capacity', features: 4, load: 2, flips: [0] },
       variants: [{ name: 'a', config: { preset: 'modernHopfield', options: { features: '$N', memories: '$K' } } }],
-    }, 'x.json'), { backend })).rejects.toThrow('x.json: variants[0].store: missing');
+    }, 'x.json'), { runtime })).rejects.toThrow('x.json: variants[0].store: missing');
   });
 });
 
@@ -321,7 +321,7 @@ describe('MNIST completion', () => {
       protocol: { runs: 1, warmup: 0, batch: 2, maxSteps: 20 },
       variants: [{ name: 'dense', config: model }, { name: 'dense-frozen', config: model, freeze: ['synapses.memory.b'] }],
     }, 'm.json');
-    const r = await runSuite(suite, { backend });
+    const r = await runSuite(suite, { runtime });
     expect(tf.memory().numTensors).toBe(before);
     const data = completionData(suite.suite.task as never, 4);
     const clean = data.test;
@@ -351,8 +351,8 @@ describe('MNIST completion', () => {
 
   it('names a bad input layer and a bad frozen parameter', async () => {
     const suite = (v: Record<string, unknown>) => checkSuite({ name: 'x', title: 'x', seed: 0, task: { ...task, trainImages: 10 }, protocol: { runs: 1, warmup: 0, batch: 1, maxSteps: 5 }, variants: [{ name: 'a', config: model, ...v }] }, 'x.json');
-    await expect(runSuite(suite({ input: 'memories' }), { backend })).rejects.toThrow('x.json: variants[0].input: layer "memories" has shape [4] (4 entries), but the task\'s data has 784 entries per sample');
-    await expect(runSuite(suite({ freeze: ['synapses.memory.Q'] }), { backend })).rejects.toThrow('x.json: variants[0].freeze[0]: unknown parameter "synapses.memory.Q"');
+    await expect(runSuite(suite({ input: 'memories' }), { runtime })).rejects.toThrow('x.json: variants[0].input: layer "memories" has shape [4] (4 entries), but the task\'s data has 784 entries per sample');
+    await expect(runSuite(suite({ freeze: ['synapses.memory.Q'] }), { runtime })).rejects.toThrow('x.json: variants[0].freeze[0]: unknown parameter "synapses.memory.Q"');
   }, 60_000);
 
   it('recognises a backend that lacks a kernel', () => {

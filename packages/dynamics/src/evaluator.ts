@@ -1,5 +1,5 @@
 import { compileLeanStep, type HAM, type LeanStep, type Params } from '@hamux-ts/core';
-import { leanStepGemm, type Gemm } from '@hamux-ts/kernels';
+import type { Gemm } from '@hamux-ts/kernels';
 
 /** Every layer's values on the host, `[B, size]` row-major. */
 export type HostStates<L extends string> = { readonly [K in L]: Float32Array };
@@ -18,8 +18,8 @@ export type FastEvaluator<L extends string> = (x: HostStates<L>, batch: number, 
 
 /**
  * What lets a descent run on host arrays: an evaluator of `E` and `∂E/∂x̂` for the graphs and
- * backends it takes. The default is the lean step (`leanEvaluator`); `descend`'s `fastEvaluator`
- * option passes another (a test's, or your own kernels').
+ * backends it takes. The default is the lean step on the runtime's matrix product
+ * (`leanEvaluator(gemm)`); a runtime's `evaluator` passes another (a test's, or your own kernels').
  */
 export interface FastEvaluatorProvider {
   /** Shown in reports, e.g. `"lean step (native gemm)"`. */
@@ -45,22 +45,26 @@ function leanStepOf<L extends string, S extends string>(ham: HAM<L, S>, gemm: Ge
   return lean as LeanStep<L> | string;
 }
 
+const providers = new WeakMap<Gemm, FastEvaluatorProvider>();
+
 /**
  * The lean step of @hamux-ts/core (one fused host-array routine per built-in component) on the
- * matrix product that `enableFastKernels` chose (`useBackend` calls it): on the cpu and wasm
- * backends, whose tensors read back synchronously, a descent over a graph of built-in components
- * runs on host arrays instead of 30–80 tfjs kernels a step.
+ * matrix product `gemm` (a runtime's, from `useBackend`): on the cpu and wasm backends, whose
+ * tensors read back synchronously, a descent over a graph of built-in components runs on host
+ * arrays instead of 30–80 tfjs kernels a step. One provider per product, so compiled steps are reused.
  */
-export const leanEvaluator: FastEvaluatorProvider = {
-  get name() {
-    return `lean step (${leanStepGemm()?.name ?? 'no'} gemm)`;
-  },
-  supports: (backend) => (backend === 'cpu' || backend === 'wasm') && leanStepGemm() !== undefined,
-  compile<L extends string, S extends string>(ham: HAM<L, S>, { neuronEnergy, unread = [] }: { readonly neuronEnergy: boolean; readonly unread?: readonly L[] }): FastEvaluator<L> | string {
-    const gemm = leanStepGemm();
-    if (!gemm) return 'the fast kernels are not enabled';
-    const lean = leanStepOf(ham, gemm, neuronEnergy, unread);
-    if (typeof lean === 'string') return lean;
-    return (x, batch, params) => lean.energyAndDEdxhat(x, batch, params);
-  },
-};
+export function leanEvaluator(gemm: Gemm): FastEvaluatorProvider {
+  let provider = providers.get(gemm);
+  if (provider) return provider;
+  provider = {
+    name: `lean step (${gemm.name} gemm)`,
+    supports: (backend) => backend === 'cpu' || backend === 'wasm',
+    compile<L extends string, S extends string>(ham: HAM<L, S>, { neuronEnergy, unread = [] }: { readonly neuronEnergy: boolean; readonly unread?: readonly L[] }): FastEvaluator<L> | string {
+      const lean = leanStepOf(ham, gemm, neuronEnergy, unread);
+      if (typeof lean === 'string') return lean;
+      return (x, batch, params) => lean.energyAndDEdxhat(x, batch, params);
+    },
+  };
+  providers.set(gemm, provider);
+  return provider;
+}

@@ -10,5 +10,6 @@ export type { DescendOptions, Clamp, Progress, Tolerance, Settings } from './opt
 export type { DescendResult, SampleReport, StopReason } from './engine.js';
 export { DivergenceError } from './errors.js';
 export { freeMasks, disposeMasks, type FreeMask } from './clamp.js';
+export { type Runtime, checkRuntime, evaluatorOf } from './runtime.js';
 export { leanEvaluator, type FastEvaluator, type FastEvaluatorProvider, type HostStates } from './evaluator.js';
 export { rateLevels, levelSchedule } from './levels.js';

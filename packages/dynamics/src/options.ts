@@ -1,5 +1,5 @@
 import { HamuxError, HamuxErrors, type GradMethod, type Params, type Tensor } from '@hamux-ts/core';
-import type { FastEvaluatorProvider } from './evaluator.js';
+import type { Runtime } from './runtime.js';
 
 /** Hold a whole layer fixed (`true`), or the entries where a mask is 1 (`[B, ...shape]` or `[...shape]`). */
 export type Clamp = true | Tensor;
@@ -91,14 +91,16 @@ export interface DescendOptions<L extends string> {
   /** How `∂E/∂x̂` is computed: `'auto'` (closed forms of built-ins, default) or `'autodiff'`. */
   readonly method?: GradMethod;
   /**
-   * Run on host arrays with a fast evaluator when it takes the graph and backend (the lean step,
-   * on cpu and wasm once `useBackend` has enabled the fast kernels, for graphs of built-in
-   * components), else in tfjs ops with `HAM.energyAndDEdxhat`. Default true; `false`, or
-   * `method: 'autodiff'`, always uses `HAM.energyAndDEdxhat`. The result says which ran.
+   * What to run on: `useBackend`'s result. With a runtime that has fast kernels (cpu and wasm under
+   * Node), graphs of built-in components descend on host arrays; without one, in tfjs ops.
+   */
+  readonly runtime?: Runtime;
+  /**
+   * Run on host arrays with the runtime's evaluator when it takes the graph and backend (the lean
+   * step for graphs of built-in components), else in tfjs ops with `HAM.energyAndDEdxhat`. Default
+   * true; `false`, or `method: 'autodiff'`, always uses `HAM.energyAndDEdxhat`. The result says which ran.
    */
   readonly fastPath?: boolean;
-  /** The host-array evaluator to use when the fast path applies (default `leanEvaluator`). */
-  readonly fastEvaluator?: FastEvaluatorProvider;
   /** Adaptive step control: growth after an accepted step (1.5), shrink after a rejected one (0.5), bounds. */
   readonly grow?: number;
   /** Adaptive step control: factor applied to a sample's step after a rejected one (default 0.5). */

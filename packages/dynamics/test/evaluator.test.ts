@@ -1,11 +1,13 @@
-// The scheduler's fast-evaluator option: a given provider is used when it supports the backend and
+// The scheduler's runtime option: a runtime's evaluator is used when it supports the backend and
 // compiles the graph, the result says so, and `fastPath: false`, `method: 'autodiff'`, an
-// unsupported backend or a graph it refuses all fall back to HAM.energyAndDEdxhat. Without fast
-// kernels enabled (nothing set up by useBackend), the default lean evaluator stays out of the way.
+// unsupported backend or a graph it refuses all fall back to HAM.energyAndDEdxhat. Without a
+// runtime nothing but tfjs ops runs: no module state decides it.
 import { describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
+import { HamuxError, hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
+import { jsGemm } from '@hamux-ts/kernels';
 import { descendSync, leanEvaluator } from '@hamux-ts/dynamics';
-import { hamProvider } from './support.js';
+import { relErr, thrownBy } from '@hamux-ts/test-support';
+import { hamProvider, runtimeWith } from './support.js';
 
 const ham = () =>
   hypergraph()
@@ -25,12 +27,11 @@ describe('fast evaluator hook', () => {
   it('is used for every evaluation when given, with the same trajectory as the general path', () => {
     const h = ham();
     const init = h.randomStates(3, 5);
-    expect(leanEvaluator.supports(tf.getBackend())).toBe(false);
     const plain = descendSync(h, init, { maxSteps: 50 });
     expect(plain.evaluator).toBe('HAM.energyAndDEdxhat');
     const { provider, calls } = counting();
     const before = tf.memory().numTensors;
-    const fast = descendSync(h, init, { maxSteps: 50, fastEvaluator: provider });
+    const fast = descendSync(h, init, { maxSteps: 50, runtime: runtimeWith(provider) });
     expect(fast.evaluator).toBe('counting evaluator');
     expect(calls.compile).toBe(1);
     expect(calls.evaluate).toBe(fast.steps + 1); // the initial state and one per step
@@ -51,12 +52,28 @@ describe('fast evaluator hook', () => {
       [counting({ refuse: 'a user-defined part' }), {}],
     ];
     for (const [{ provider, calls }, options] of cases) {
-      const r = descendSync(h, init, { maxSteps: 5, ...options, fastEvaluator: provider });
+      const r = descendSync(h, init, { maxSteps: 5, ...options, runtime: runtimeWith(provider) });
       expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
       expect(calls.evaluate).toBe(0);
       tf.dispose(Object.values<Tensor>(r.states));
     }
     tf.dispose(Object.values<Tensor>(init));
+    h.dispose();
+  });
+
+  it('a runtime with a matrix product runs the lean step on it; one made for another backend is refused', () => {
+    const h = ham();
+    const init = h.randomStates(3, 7);
+    const plain = descendSync(h, init, { maxSteps: 40 });
+    const lean = descendSync(h, init, { maxSteps: 40, runtime: { backend: tf.getBackend(), gemm: jsGemm } });
+    expect(lean.evaluator).toBe('lean step (js gemm)');
+    expect(leanEvaluator(jsGemm)).toBe(leanEvaluator(jsGemm)); // one provider per product: compiled steps are reused
+    // float32 products in another order: the same trajectory to rounding
+    expect(relErr(Float32Array.from(lean.energies.flatMap((e) => [...e])), Float32Array.from(plain.energies.flatMap((e) => [...e])))).toBeLessThan(1e-5);
+    const e = thrownBy(() => descendSync(h, init, { maxSteps: 5, runtime: { backend: 'wasm', gemm: jsGemm } }), HamuxError);
+    expect(e).toMatchObject({ name: 'HamuxError', code: 'invalid_argument', path: ['runtime', 'backend'] });
+    expect(e.message).toMatch(/made for the wasm backend, but cpu is the current one/);
+    tf.dispose([...Object.values<Tensor>(plain.states), ...Object.values<Tensor>(lean.states), ...Object.values<Tensor>(init)]);
     h.dispose();
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compileLeanStep, hypergraph, lagrangians as L, synapses as Y, tf, type HAM } from '@hamux-ts/core';
 import { jsGemm } from '@hamux-ts/kernels';
 import { descendSync, type FastEvaluatorProvider } from '@hamux-ts/dynamics';
-import { disposeStates } from './support.js';
+import { disposeStates, runtimeWith } from './support.js';
 
 /** Lean steps on JavaScript products, compiled once per graph (as `leanEvaluator` does) or afresh per descent. */
 function leanProvider(reuse: boolean): FastEvaluatorProvider {
@@ -45,8 +45,8 @@ describe('products of a held layer', () => {
     const runs: [typeof base, object][] = [[base, {}], [other, {}], [base, {}], [oneUlp, {}], [base, { params }], [base, {}], [small, {}]];
     for (const [states, extra] of runs) {
       const options = { mode: 'fixed' as const, dt: 0.1, maxSteps: 15, clamp: { v: true as const }, ...extra };
-      const a = descendSync(ham, states, { ...options, fastEvaluator: reused });
-      const b = descendSync(ham, states, { ...options, fastEvaluator: leanProvider(false) });
+      const a = descendSync(ham, states, { ...options, runtime: runtimeWith(reused) });
+      const b = descendSync(ham, states, { ...options, runtime: runtimeWith(leanProvider(false)) });
       expect(a.evaluator).toBe('lean step (js gemm)');
       for (const n of ham.layerNames) expect(Array.from(a.states[n].dataSync())).toEqual(Array.from(b.states[n].dataSync()));
       expect(a.energies).toEqual(b.energies);
@@ -54,8 +54,8 @@ describe('products of a held layer', () => {
       disposeStates(b.states);
     }
     // the one-ulp input really moved the result (else the comparison above could not fail)
-    const r1 = descendSync(ham, base, { mode: 'fixed', dt: 0.1, maxSteps: 15, clamp: { v: true }, fastEvaluator: reused });
-    const r2 = descendSync(ham, oneUlp, { mode: 'fixed', dt: 0.1, maxSteps: 15, clamp: { v: true }, fastEvaluator: reused });
+    const r1 = descendSync(ham, base, { mode: 'fixed', dt: 0.1, maxSteps: 15, clamp: { v: true }, runtime: runtimeWith(reused) });
+    const r2 = descendSync(ham, oneUlp, { mode: 'fixed', dt: 0.1, maxSteps: 15, clamp: { v: true }, runtime: runtimeWith(reused) });
     expect(Array.from(r1.states.h.dataSync())).not.toEqual(Array.from(r2.states.h.dataSync()));
     disposeStates(r1.states);
     disposeStates(r2.states);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type Tensor } from '@hamux-ts/core';
 import { descend, descendSync, type DescendOptions } from '@hamux-ts/dynamics';
-import { disposeStates, hamProvider, hostStates } from './support.js';
+import { disposeStates, hamProvider, hostStates, runtimeWith } from './support.js';
 
 const ham = () =>
   hypergraph()
@@ -36,7 +36,7 @@ describe('host-array stepper against the tensor stepper', () => {
     const tensors = descendSync(h, init, options);
     expect(tensors.evaluator).toBe('HAM.energyAndDEdxhat');
     const before = tf.memory().numTensors;
-    const onHost = { ...options, fastEvaluator: hamProvider('host') };
+    const onHost = { ...options, runtime: runtimeWith(hamProvider('host')) };
     const host = descendSync(h, init, onHost);
     const hostAsync = await descend(h, init, onHost);
     expect(host.evaluator).toBe('host');
@@ -64,9 +64,9 @@ describe('host-array stepper against the tensor stepper', () => {
     };
     const wantNaN = message(() => descendSync(h, bad, {}));
     const wantRise = message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50 }));
-    const fastEvaluator = hamProvider('host');
-    expect(message(() => descendSync(h, bad, { fastEvaluator }))).toBe(wantNaN);
-    expect(message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50, fastEvaluator }))).toBe(wantRise);
+    const runtime = runtimeWith(hamProvider('host'));
+    expect(message(() => descendSync(h, bad, { runtime }))).toBe(wantNaN);
+    expect(message(() => descendSync(h, init, { mode: 'fixed', dt: 5, maxSteps: 50, runtime }))).toBe(wantRise);
     expect(wantNaN).toMatch(/initial states\.h.*sample 1/);
     expect(wantRise).toMatch(/rose|diverged/);
     disposeStates(init, { h: bad.h });

@@ -3,7 +3,7 @@
  * disposal of state records. Not a test file itself.
  */
 import { tf, type HAM, type States, type Tensor } from '@hamux-ts/core';
-import type { FastEvaluatorProvider } from '@hamux-ts/dynamics';
+import type { FastEvaluatorProvider, Runtime } from '@hamux-ts/dynamics';
 
 export function disposeStates(...records: (Readonly<Record<string, Tensor>> | undefined)[]): void {
   for (const r of records) if (r) for (const t of Object.values(r)) if (!t.isDisposed) t.dispose();
@@ -109,4 +109,9 @@ export function hamProvider(
       };
     },
   };
+}
+
+/** A runtime on the current backend whose host-array evaluator is `evaluator`. */
+export function runtimeWith(evaluator: FastEvaluatorProvider): Runtime {
+  return { backend: tf.getBackend(), evaluator };
 }

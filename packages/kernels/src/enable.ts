@@ -19,11 +19,6 @@ export interface FastKernelsOptions {
   threads?: number;
   /** Run the WebAssembly kernel on two threads (a worker on shared memory) under Node (default true). */
   wasmThreads?: boolean;
-  /**
-   * Let the scheduler (`descend`) evaluate graphs of built-in components with the lean step on the
-   * cpu and wasm backends (default true): see `leanStepGemm`.
-   */
-  leanStep?: boolean;
 }
 
 /** What `enableFastKernels` set up, and why the faster paths were not taken when they were not. */
@@ -54,8 +49,18 @@ export interface FastKernelsReport {
   };
 }
 
-let current: Gemm = jsGemm;
-let leanStepOn = false;
+/**
+ * The fast kernels `enableFastKernels` chose: the matrix product that descents and training run
+ * their host-array steps on (`useBackend` puts it in the runtime it returns), and what was set up.
+ */
+export interface FastKernels {
+  /** The matrix product in use. */
+  readonly gemm: Gemm;
+  /** What was set up, and why the faster paths were not taken when they were not. */
+  readonly report: FastKernelsReport;
+}
+
+// Loading an addon or compiling a module happens once per process; which one is used is the caller's.
 let nativeCache: Promise<NativeGemm | string> | undefined;
 let wasmCache: Promise<Gemm | string> | undefined;
 let wasmThreadedCache: Promise<Gemm | string> | undefined;
@@ -90,11 +95,12 @@ export function wasmThreadedGemm(): Promise<Gemm | string> {
 
 /**
  * Picks the fastest matrix product available (OpenBLAS addon, else WebAssembly SIMD, else plain
- * JS), makes it the one `activeGemm()` returns and the fast step uses, and replaces the tfjs cpu
- * backend's BatchMatMul/_FusedMatMul with kernels running on it. Results stay within float32
- * rounding of the stock kernels (test/tfjs-kernels.test.ts). Safe to call again with other options.
+ * JS), returns it, and replaces the tfjs cpu and wasm backends' BatchMatMul/_FusedMatMul with
+ * kernels running on it (tfjs's kernel registry is the one process-wide thing it changes). Results
+ * stay within float32 rounding of the stock kernels (test/tfjs-kernels.test.ts). Safe to call
+ * again with other options.
  */
-export async function enableFastKernels(options: FastKernelsOptions = {}): Promise<FastKernelsReport> {
+export async function enableFastKernels(options: FastKernelsOptions = {}): Promise<FastKernels> {
   const reasons: FastKernelsReport['reasons'] = {};
   let chosen: Gemm = jsGemm;
   let blas: FastKernelsReport['blas'];
@@ -118,10 +124,8 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
   const wasmSimd = typeof w !== 'string';
   if (typeof w === 'string') reasons.wasm = w;
   else if (chosen === jsGemm) chosen = w;
-  current = chosen;
-  leanStepOn = options.leanStep !== false;
   const kernels = options.registerTfjs === false ? (uninstallMatMulKernels(), []) : installMatMulKernels(chosen);
-  return {
+  const report: FastKernelsReport = {
     gemm: chosen.name,
     native: chosen.name === 'native',
     wasmSimd,
@@ -130,24 +134,10 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
     ...(wasmThreads ? { wasmThreads } : {}),
     reasons,
   };
+  return { gemm: chosen, report };
 }
 
-/** Restores the stock tfjs kernels; `activeGemm()` goes back to plain JS. */
+/** Restores the stock tfjs matrix-product kernels on cpu and wasm. */
 export function disableFastKernels(): void {
   uninstallMatMulKernels();
-  leanStepOn = false;
-  current = jsGemm;
-}
-
-/** The matrix product that `enableFastKernels` chose (plain JS before it is called). */
-export function activeGemm(): Gemm {
-  return current;
-}
-
-/**
- * The matrix product the scheduler's lean step runs on (cpu and wasm, graphs of built-in parts),
- * or undefined when `enableFastKernels` has not turned the lean step on.
- */
-export function leanStepGemm(): Gemm | undefined {
-  return leanStepOn ? current : undefined;
 }

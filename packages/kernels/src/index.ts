@@ -9,11 +9,10 @@ export { type NativeGemm } from './native.js';
 export {
   enableFastKernels,
   disableFastKernels,
-  activeGemm,
-  leanStepGemm,
   nativeGemm,
   wasmGemm,
   wasmThreadedGemm,
+  type FastKernels,
   type FastKernelsOptions,
   type FastKernelsReport,
 } from './enable.js';

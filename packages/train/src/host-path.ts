@@ -1,7 +1,7 @@
 import { compileLeanUnroll, sizeOf, splitParamPath, tf, type HAM, type HostFreedom, type LeanUnroll, type Params, type Tensor } from '@hamux-ts/core';
-import { leanStepGemm, type Gemm } from '@hamux-ts/kernels';
+import type { Gemm } from '@hamux-ts/kernels';
 import type { Batch, Prepared } from './batch.js';
-import { disposeMasks, freeMasks } from '@hamux-ts/dynamics';
+import { checkRuntime, disposeMasks, freeMasks, type Runtime } from '@hamux-ts/dynamics';
 import { hostLossOf, type Loss } from './losses.js';
 
 /**
@@ -24,6 +24,7 @@ export interface HostPathSettings<L extends string> {
   readonly dt: number;
   readonly neuronEnergy: boolean;
   readonly method: 'auto' | 'autodiff' | undefined;
+  readonly runtime: Runtime | undefined;
   readonly loss: Loss<L>;
   readonly trainable: readonly string[];
 }
@@ -41,10 +42,12 @@ export class HostPath<L extends string> {
   #unroll(): LeanUnroll<L> | string {
     const s = this.s;
     if (s.method === 'autodiff') return "method 'autodiff' was asked for";
-    const backend = tf.getBackend();
+    if (!s.runtime) return 'no runtime was given (pass useBackend\'s result as the runtime option)';
+    checkRuntime(s.runtime);
+    const backend = s.runtime.backend;
     if (backend !== 'cpu' && backend !== 'wasm') return `the backend is ${backend} (the host path runs on cpu and wasm)`;
-    const gemm = leanStepGemm();
-    if (!gemm) return 'the fast kernels are not enabled (useBackend enables them)';
+    const gemm = s.runtime.gemm;
+    if (!gemm) return 'the runtime has no fast kernels (useBackend gives them on cpu and wasm under Node)';
     if (!hostLossOf(s.loss as Loss<string>)) return 'the loss has no host form (crossEntropy, mse, and sumOf of them do)';
     if (this.#compiled?.gemm !== gemm) {
       let unroll = compileLeanUnroll(s.ham, { gemm, neuronEnergy: s.neuronEnergy });

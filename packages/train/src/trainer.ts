@@ -20,6 +20,7 @@ import { applyGradientsOnHost, clipGradients, makeOptimizer, optimizerState, res
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
 import { HostPath, type GradientPath } from './host-path.js';
+import type { Runtime } from '@hamux-ts/dynamics';
 
 /**
  * What a `Trainer` of a graph with layers `L` and synapses `S` is told. Every name in it is checked
@@ -37,6 +38,11 @@ export interface TrainerOptions<L extends string, S extends string> {
   readonly neuronEnergy?: boolean;
   /** How `∂E/∂x̂` is computed in the descent. Default `'auto'`. */
   readonly method?: GradMethod;
+  /**
+   * What to run on: `useBackend`'s result. With a runtime that has fast kernels (cpu and wasm under
+   * Node), graphs of built-in parts get their gradients on host arrays; without one, by tfjs autodiff.
+   */
+  readonly runtime?: Runtime;
   /** Builds each batch's initial states and clamps: `clampedInput`, `corruptedInput`, `maskedInput`, or yours. */
   readonly prepare: Prepare<L, S>;
   /** Used instead of `prepare` on held-out data (default: `prepare`, told `training: false`). */
@@ -223,6 +229,7 @@ export class Trainer<L extends string, S extends string> {
       dt: options.dt ?? 0.1,
       neuronEnergy: options.neuronEnergy ?? true,
       method: options.method,
+      runtime: options.runtime,
       loss: options.loss,
       trainable,
     });

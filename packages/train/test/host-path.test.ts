@@ -9,6 +9,7 @@ import {
   Trainer, clampedInput, corruptedInput, crossEntropy, maskedInput, mse, sumOf,
   type Loss, type Prepare, type TrainerOptions,
 } from '@hamux-ts/train';
+import type { Runtime } from '@hamux-ts/dynamics';
 import { blobs, flatParams, mismatch } from './support.js';
 
 /**
@@ -17,8 +18,11 @@ import { blobs, flatParams, mismatch } from './support.js';
  * lean step on host arrays. tfjs autodiff through `unroll` (`method: 'autodiff'`) is the reference.
  */
 
+/** The cpu backend with the fast kernels, as `useBackend('cpu')` makes it. */
+let runtime: Runtime;
 beforeAll(async () => {
-  await enableFastKernels();
+  await tf.ready();
+  runtime = { backend: tf.getBackend(), gemm: (await enableFastKernels()).gemm };
 });
 afterAll(() => disableFastKernels());
 
@@ -31,7 +35,7 @@ type AnyHam = HAM<string, string>;
 /** The gradients of one batch on the host path and by autodiff, with the same options. */
 function bothPaths(ham: AnyHam, options: Omit<TrainerOptions<string, string>, 'method' | 'seed' | 'optimizer'>, batch: Record<string, Tensor>) {
   const run = (method: 'auto' | 'autodiff') => {
-    const trainer = new Trainer(ham, { ...options, seed: 0, method, optimizer: { name: 'sgd', learningRate: 0.1 } });
+    const trainer = new Trainer(ham, { ...options, runtime, seed: 0, method, optimizer: { name: 'sgd', learningRate: 0.1 } });
     const { loss, grads } = trainer.gradients(batch, 7);
     const out = { path: trainer.path!, loss: loss.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([p, g]) => [p, Float32Array.from(g.dataSync())])) };
     tf.dispose([loss, ...Object.values(grads)]);
@@ -158,7 +162,7 @@ describe('Trainer on the host path: the gradient through the unrolled descent ag
     const data = blobs(16, 2);
     const train = async (method: 'auto' | 'autodiff') => {
       const trainer = new Trainer(ham, {
-        seed: 1, steps: 5, dt: 0.2, method, clipNorm: 2,
+        seed: 1, steps: 5, dt: 0.2, method, clipNorm: 2, runtime,
         prepare: clampedInput({ layer: 'input', field: 'x', rest: { std: 0.1 } }),
         loss: crossEntropy({ layer: 'label', field: 'y' }),
         optimizer: { name: 'adam', learningRate: 0.02 },
@@ -183,7 +187,7 @@ describe('Trainer on the host path: the gradient through the unrolled descent ag
     const ham = classifier();
     const data = blobs(8, 3);
     const trainer = new Trainer(ham, {
-      seed: 0, steps: 3, dt: 0.2, clipValue: 1,
+      seed: 0, steps: 3, dt: 0.2, clipValue: 1, runtime,
       prepare: clampedInput({ layer: 'input', field: 'x' }),
       loss: crossEntropy({ layer: 'label', field: 'y' }),
       optimizer: { name: 'adam', learningRate: 0.01 },
@@ -203,7 +207,7 @@ describe('Trainer falls back to autodiff, and says why', () => {
   const data = () => blobs(4, 4);
   const pathOf = (ham: AnyHam, loss: Loss<string>, extra: Partial<TrainerOptions<string, string>> = {}, prepare: Prepare<string> = clampedInput({ layer: 'input', field: 'x' })) => {
     const batch = data();
-    const trainer = new Trainer(ham, { seed: 0, steps: 2, prepare, loss, optimizer: { name: 'sgd', learningRate: 0.1 }, ...extra });
+    const trainer = new Trainer(ham, { seed: 0, steps: 2, prepare, loss, runtime, optimizer: { name: 'sgd', learningRate: 0.1 }, ...extra });
     const { loss: value, grads } = trainer.gradients(batch);
     tf.dispose([value, ...Object.values(grads), ...Object.values(batch)]);
     const path = trainer.path!;
@@ -212,20 +216,21 @@ describe('Trainer falls back to autodiff, and says why', () => {
   };
   const ce = crossEntropy({ layer: 'label', field: 'y' });
 
-  it("when asked for method 'autodiff', for a loss of the user's own, and when the fast kernels are off", () => {
+  it("when asked for method 'autodiff', for a loss of the user's own, and without a runtime with fast kernels", () => {
     const ham = classifier();
     expect(pathOf(ham, ce, { method: 'autodiff' })).toEqual({ kind: 'autodiff', detail: "method 'autodiff' was asked for" });
     const own: Loss<'label'> = (acts) => tf.mean(tf.square(acts.label));
     expect(pathOf(ham, own).detail).toMatch(/the loss has no host form/);
-    disableFastKernels();
-    try {
-      expect(pathOf(ham, ce).detail).toMatch(/fast kernels are not enabled/);
-    } finally {
-      return enableFastKernels().then(() => {
-        expect(pathOf(ham, ce).kind).toBe('host');
-        ham.dispose();
-      });
-    }
+    const plain = new Trainer(ham, { seed: 0, steps: 2, prepare: clampedInput({ layer: 'input', field: 'x' }), loss: ce, optimizer: { name: 'sgd', learningRate: 0.1 } });
+    const batch = data();
+    tf.dispose(Object.values(plain.gradients(batch).grads));
+    expect(plain.path?.detail).toMatch(/no runtime was given/);
+    tf.dispose(Object.values(batch));
+    plain.dispose();
+    expect(pathOf(ham, ce, { runtime: { backend: tf.getBackend() } }).detail).toMatch(/the runtime has no fast kernels/);
+    expect(pathOf(ham, ce).kind).toBe('host');
+    expect(() => pathOf(ham, ce, { runtime: { ...runtime, backend: 'wasm' } })).toThrow(/runtime\.backend: this runtime was made for the wasm backend, but cpu is the current one/);
+    ham.dispose();
   });
 
   it('for a user-defined Lagrangian, and for a synapse with no host form (conv2d)', () => {
@@ -250,7 +255,7 @@ describe('Trainer falls back to autodiff, and says why', () => {
 
   it('and a mistake in the batch is still reported as the autodiff path reports it', () => {
     const ham = classifier();
-    const trainer = new Trainer(ham, { seed: 0, steps: 2, prepare: clampedInput({ layer: 'input', field: 'x' }), loss: crossEntropy({ layer: 'label', field: 'nope' }), optimizer: { name: 'sgd', learningRate: 0.1 } });
+    const trainer = new Trainer(ham, { seed: 0, steps: 2, runtime, prepare: clampedInput({ layer: 'input', field: 'x' }), loss: crossEntropy({ layer: 'label', field: 'nope' }), optimizer: { name: 'sgd', learningRate: 0.1 } });
     const batch = data();
     expect(() => trainer.gradients(batch)).toThrow(/the batch has no field "nope"/);
     expect(trainer.path?.detail).toMatch(/crossEntropy: field "nope"/);

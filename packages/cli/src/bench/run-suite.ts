@@ -2,7 +2,7 @@
  * Runs every variant of a suite through the suite's one protocol and gathers the raw numbers:
  * parameters, FLOPs per step, memory, the timed relaxation, and the task's quality measures.
  */
-import type { BackendReport } from '@hamux-ts/backends';
+import type { BackendRuntime } from '@hamux-ts/backends';
 import { buildFromConfig } from '@hamux-ts/config';
 import { HamuxError, HamuxErrors } from '@hamux-ts/core';
 import { InputError, UsageError } from '../errors.js';
@@ -20,8 +20,8 @@ import type { TaskRunner } from './tasks/task.js';
 import { reportedOptions, schedulerOptions, summarise } from './variant.js';
 
 export interface RunSuiteOptions {
-  /** What `useBackend` reported for the backend the run uses (already current). */
-  readonly backend: BackendReport;
+  /** What `useBackend` returned for the backend the run uses (already current): every descent and training runs on it. */
+  readonly runtime: BackendRuntime;
   /** Progress lines (one per phase of each variant). */
   readonly log?: (line: string) => void;
   /** Run only these variants (by name). */
@@ -61,7 +61,7 @@ export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): P
     const unknown = only.filter((n) => !loaded.variants.some((v) => v.name === n));
     if (unknown.length > 0) throw new HamuxError(['--only'], `unknown variant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (variants are ${loaded.variants.map((v) => `"${v.name}"`).join(', ')})`, 'unknown_name');
   }
-  const env = environment(options.backend);
+  const env = environment(options.runtime.report);
   const started = performance.now();
   const numbers = templateNumbers(suite);
   const variants: VariantResult[] = [];
@@ -81,7 +81,7 @@ export async function runSuite(loaded: LoadedSuite, options: RunSuiteOptions): P
         let out;
         try {
           out = await runner.run({
-            variant, index, ham, config, options: scheduler,
+            variant, index, ham, config, runtime: options.runtime, options: { ...scheduler, runtime: options.runtime },
             configAt: (k) => variantConfig(variant, templateNumbers(suite, k)),
             log: (line) => log(`${variant.name}: ${line}`),
             load: () => loadAverage()[0]!,

@@ -4,6 +4,7 @@
  */
 import { HamuxError, HamuxErrors, parsePath, tf, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import { Trainer, corruptedInput, maskedInput, mse, type EpochReport } from '@hamux-ts/train';
+import type { Runtime } from '@hamux-ts/dynamics';
 import type { Preparation } from './result.js';
 import type { CompletionTask } from './suite-schema.js';
 
@@ -42,11 +43,12 @@ export function trainablePaths(ham: HAM<string, string>, freeze: readonly string
   return learnable.filter((p) => !freeze.includes(p));
 }
 
-function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, trainable?: readonly string[]): Trainer<string, string> {
+function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, runtime: Runtime, trainable?: readonly string[]): Trainer<string, string> {
   const c = train.corruption;
   return new Trainer(ham, {
     ...(trainable ? { trainable } : {}),
     seed,
+    runtime,
     steps: train.steps,
     dt: train.dt,
     batchSize: train.batchSize,
@@ -57,8 +59,8 @@ function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTa
   });
 }
 
-async function fit(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, trainable?: readonly string[]) {
-  const trainer = trainerFor(ham, input, train, seed, trainable);
+async function fit(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[]) {
+  const trainer = trainerFor(ham, input, train, seed, runtime, trainable);
   const started = performance.now();
   try {
     const reports: EpochReport[] = await trainer.fit({ x }, { epochs: train.epochs });
@@ -79,14 +81,15 @@ function preparation(reports: readonly EpochReport[], seconds: number, backend: 
  * Trains `ham`'s learnable parameters to restore `x` (`[count, size]`, the clean data) from its
  * corrupted copies, through `train.steps` unrolled Euler steps. When the current backend lacks a
  * kernel that training needs (the wasm backend of tfjs 4.22 has no `Conv2DBackpropFilter`), the
- * training runs on the cpu backend instead and the trained values are copied back; the report says so.
+ * training runs on the cpu backend instead (on the runtime's matrix product, which serves both) and
+ * the trained values are copied back; the report says so.
  */
 export async function trainVariant(
-  ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, trainable?: readonly string[],
+  ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[],
 ): Promise<TrainedParams> {
   const backend = tf.getBackend();
   try {
-    const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, trainable);
+    const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, runtime, trainable);
     return { params: trainer.params, preparation: preparation(reports, seconds, backend, train.epochs), dispose: () => trainer.dispose() };
   } catch (e) {
     const missing = missingKernel(e);
@@ -94,7 +97,7 @@ export async function trainVariant(
     await tf.setBackend('cpu');
     let trained: { values: Map<string, { data: Float32Array; shape: number[] }>; reports: EpochReport[]; seconds: number };
     try {
-      const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, trainable);
+      const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, { ...runtime, backend: 'cpu' }, trainable);
       const values = new Map<string, { data: Float32Array; shape: number[] }>();
       for (const path of trainer.trainable) {
         const [, owner, name] = path.split('.') as [string, string, string];

@@ -116,16 +116,16 @@ Options:
     const loaded = loadSuite(file, { full });
     const shard = typeof values['shard'] === 'string' ? parseShard(values['shard'], loaded.variants.length) : undefined;
     const outDir = typeof values['out'] === 'string' ? values['out'] : DEFAULT_OUT;
-    const report = await useBackend(backend);
+    const runtime = await useBackend(backend);
     const command = [
-      'hamux bench', file, `--backend ${report.chosen}`, ...(full ? ['--full'] : []), ...(only ? [`--only ${only.join(',')}`] : []),
+      'hamux bench', file, `--backend ${runtime.backend}`, ...(full ? ['--full'] : []), ...(only ? [`--only ${only.join(',')}`] : []),
       ...(shard ? [`--shard ${shard.index}/${shard.count}`] : []), ...(outDir !== DEFAULT_OUT ? [`--out ${outDir}`] : []),
     ].join(' ');
     const started = performance.now();
     const log = (line: string) => io.stderr(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
     const share = shard ? `shard ${shard.index}/${shard.count}: ${loaded.variants.filter((_, i) => inShard(i, shard)).length} of ` : '';
-    log(`${loaded.suite.title}: ${share}${loaded.variants.length} variants on ${report.chosen}${full ? ', full size' : ''}`);
-    const result = await runSuite(loaded, { backend: report, log, ...(only ? { only } : {}), ...(shard ? { shard: { ...shard, command } } : {}) });
+    log(`${loaded.suite.title}: ${share}${loaded.variants.length} variants on ${runtime.backend}${full ? ', full size' : ''}`);
+    const result = await runSuite(loaded, { runtime, log, ...(only ? { only } : {}), ...(shard ? { shard: { ...shard, command } } : {}) });
     const written = writeReport(result, outDir, command);
     io.stdout(`${table(
       ['variant', 'parameters', 'FLOPs/step', 'peak memory', 'steps', 'wall ms', 'converged'],

@@ -55,7 +55,8 @@ Options:
     if (typeof input === 'string' && values['batch'] !== undefined) throw new UsageError(['run'], '--batch applies to random states only; the batch of --input is its own');
     const limit = { maxBytes: maxMemory('run', values), ...(typeof input === 'string' ? {} : { batch }) };
     const allowNonFinite = values['allow-non-finite'] === true;
-    const { chosen } = await useBackend(backend);
+    const runtime = await useBackend(backend);
+    const chosen = runtime.backend;
 
     // Every output is written at the end, together: a run that fails leaves --out as it was.
     return withFiles(async (files) => {
@@ -78,7 +79,7 @@ Options:
           refuseNonFinite(nonFiniteResults(results, total), false, io, 'at the initial states');
         }
         // The asynchronous driver: webgpu under Node has no synchronous readback.
-        result = await descend(ham, init, { ...descendOptionsFromConfig(config), ...(onProgress ? { onProgress } : {}) });
+        result = await descend(ham, init, { ...descendOptionsFromConfig(config), runtime, ...(onProgress ? { onProgress } : {}) });
       } finally {
         disposeAll(Object.values(init));
         if (io.stderrIsTTY) io.stderr('\n');

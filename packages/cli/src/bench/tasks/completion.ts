@@ -118,11 +118,11 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
   const x = tf.tensor2d(data.train, [data.trainCount, PIXELS]);
   return {
     text,
-    async run({ ham, options, variant, index, log, load }: VariantInput): Promise<Pick<VariantResult, 'preparation' | 'work' | 'relaxation' | 'quality'>> {
+    async run({ ham, options, runtime, variant, index, log, load }: VariantInput): Promise<Pick<VariantResult, 'preparation' | 'work' | 'relaxation' | 'quality'>> {
       const input = inputLayer(ham, variant.input ?? task.input, variant.input ? `variants[${index}].input` : 'task.input', PIXELS);
       const free = withoutClamp(options, input);
       const trainable = variant.freeze ? trainablePaths(ham, variant.freeze, `variants[${index}].freeze`) : undefined;
-      const trained = await trainVariant(ham, input, t, deriveKey(suite.seed, 'train'), x, trainable);
+      const trained = await trainVariant(ham, input, t, deriveKey(suite.seed, 'train'), x, runtime, trainable);
       try {
         const pr = trained.preparation;
         log(`trained ${pr.epochs} epochs in ${pr.seconds.toFixed(1)} s on ${pr.backend} (loss ${pr.lossFirst.toFixed(4)} → ${pr.lossLast.toFixed(4)})`);

@@ -1,7 +1,7 @@
 /** What a task is given for each variant, and what it gives back. */
 import type { Config } from '@hamux-ts/config';
 import type { HAM } from '@hamux-ts/core';
-import type { DescendOptions } from '@hamux-ts/dynamics';
+import type { DescendOptions, Runtime } from '@hamux-ts/dynamics';
 import type { LoadedVariant } from '../load-suite.js';
 import type { VariantResult } from '../result.js';
 
@@ -12,7 +12,9 @@ export interface VariantInput {
   /** The graph built from the variant's config (capacity: at K = load), the runner's to dispose. */
   readonly ham: HAM<string, string>;
   readonly config: Config;
-  /** The variant's scheduler options with the protocol's budget (see `schedulerOptions`). */
+  /** What descents and training run on (`useBackend`'s runtime; already in `options`). */
+  readonly runtime: Runtime;
+  /** The variant's scheduler options with the protocol's budget (see `schedulerOptions`), and the runtime. */
   readonly options: DescendOptions<string>;
   /** The variant's config with `"$K"` at `k` (capacity). */
   readonly configAt: (k: number) => Config;
