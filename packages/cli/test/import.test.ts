@@ -69,6 +69,11 @@ describe('hamux import torch', () => {
       `state dict "${stateDict}": hypersynapses.s1.xi: missing: expected the xi [36, 64] of hamux-ts modernHopfield "s1" here (under hypersynapses.s1 the state dict has W [64, 36])`,
       `state dict "${stateDict}": _ham.hypersynapses.s1.W: unexpected tensor of shape [64, 36]: the mapping's modernHopfield "s1" takes its parameters under their own names`,
     ]);
+    const broken = join(tmp, 'broken.safetensors');
+    writeFileSync(broken, new Uint8Array([1, 2, 3]));
+    expect(await problems(hamuxImport('torch', broken, '--mapping', mapping, '--out', out))).toEqual([
+      `state dict "${broken}": file is 3 bytes long; expected at least 8 (the header length)`,
+    ]);
     expect(existsSync(out)).toBe(false);
   });
 

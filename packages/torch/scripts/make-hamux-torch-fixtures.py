@@ -2,7 +2,7 @@
 """Builds the hamux-torch fixtures that packages/torch/test/import.test.ts imports.
 
 Usage:
-    python3 make-hamux-torch-fixtures.py --hamux-torch PATH/TO/hamux-torch [--out DIR]
+    python3 make-hamux-torch-fixtures.py --hamux-torch PATH/TO/hamux-torch [--out DIR] [--sizes small|full]
 
 PATH is a checkout of https://github.com/bhoov/hamux-torch (the fixtures in the repository were
 made from its commit 377c759). The models are built with hamux-torch's own classes, imported from

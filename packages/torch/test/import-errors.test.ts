@@ -66,6 +66,15 @@ describe('the mapping', () => {
     ]);
   });
 
+  it('says what a mapping must be, and places a synapse option the config refuses at the mapping\'s options', () => {
+    expect(problems(() => importTorch(dict(), []))).toEqual(['mapping: expected a mapping { "neurons", "hypersynapses", "connections" }, got []']);
+    const memory = { neurons: { v: { lagrangian: 'lagr_spherical_norm', shape: [4] } }, hypersynapses: { s1: { kind: 'modernHopfield', options: { beta: 0 }, tensors: { xi: { key: 'W', layout: ['normalizeColumns', 'transpose'] } } } }, connections: [[['v'], 's1']] };
+    expect(problems(() => importTorch(dict(), memory))).toEqual([
+      'mapping.hypersynapses.s1.options.memories: missing: expected a positive integer',
+      'mapping.hypersynapses.s1.options.beta: expected a positive number, got 0',
+    ]);
+  });
+
   it("refuses δ on a layer norm of several rows, where hamux-torch's energy counts it once per row", () => {
     expect(problems(() => importTorch({ 'hypersynapses.W.W': tensor([4, 3]) }, mapping({ neurons: { v: { lagrangian: 'lagr_layernorm', shape: [2, 2], delta: 0.5 }, h: { lagrangian: 'lagr_softmax', shape: [3] } } })))).toEqual([
       "mapping.neurons.v.delta: hamux-torch's lagr_layernorm adds Σ δ⊙x once per row of a layer of several rows (shape [2, 2]), hamux-ts once in all: the energies would differ unless δ is 0",
@@ -117,6 +126,10 @@ describe('the state dict', () => {
     expect(problems(() => importTorch(dict(), mapping({ hypersynapses: { W: { kind: 'dense', tensors: { xi: {} } } } })))).toEqual([
       'mapping.hypersynapses.W.tensors.xi: dense has no parameter "xi" to take from the state dict (its parameters: "W")',
     ]);
+  });
+
+  it('reads a safetensors file, and names what is wrong with one', () => {
+    expect(problems(() => importTorch(new Uint8Array([1, 2, 3]), mapping()))).toEqual(['stateDict: file is 3 bytes long; expected at least 8 (the header length)']);
   });
 
   it('strips a declared prefix, and refuses keys without it', () => {

@@ -29,7 +29,7 @@ function readMapping(files: Files, path: string): unknown {
 
 /** `importTorch`'s problems said to be in their file: `mapping "map.json": neurons.v.beta: …`, `state dict "m.safetensors": hypersynapses.W.W: …`. */
 function placed(mappingPath: string, stateDictPath: string, f: () => ReturnType<typeof importTorch>): ReturnType<typeof importTorch> {
-  const files: Readonly<Record<string, string>> = { mapping: `mapping "${mappingPath}"`, stateDict: `state dict "${stateDictPath}"`, safetensors: `state dict "${stateDictPath}"` };
+  const files: Readonly<Record<string, string>> = { mapping: `mapping "${mappingPath}"`, stateDict: `state dict "${stateDictPath}"` };
   const place = (x: HamuxError): HamuxError => {
     const head = x.path[0];
     if (typeof head !== 'string' || !Object.hasOwn(files, head)) return x;

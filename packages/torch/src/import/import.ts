@@ -231,6 +231,17 @@ function leftOver(mapping: TorchMapping, tensors: Map<string, Canonical>, used: 
   });
 }
 
+/** A safetensors file's tensors; its problems at `stateDict` (the file) or `stateDict.<key>`, as the others. */
+function decode(bytes: Uint8Array): StateDict {
+  try {
+    return decodeSafetensors(bytes).tensors;
+  } catch (e) {
+    if (!(e instanceof HamuxError)) throw e;
+    const all = e instanceof HamuxErrors ? e.errors : [e];
+    throw new HamuxErrors(all.map((x) => new HamuxError(['stateDict', ...x.path.slice(x.path[0] === 'safetensors' ? 1 : 0)], x.detail, x.code)));
+  }
+}
+
 /**
  * Turns a hamux-torch state dict and a mapping (parsed JSON, validated here) into a hamux-ts config
  * and its parameters. The state dict is plain tensors by key, or a safetensors file's bytes.
@@ -246,7 +257,7 @@ function leftOver(mapping: TorchMapping, tensors: Map<string, Canonical>, used: 
  */
 export function importTorch(stateDict: StateDict | Uint8Array, mappingJson: unknown): ImportResult {
   const mapping = parseMapping(mappingJson);
-  const state = stateDict instanceof Uint8Array ? decodeSafetensors(stateDict).tensors : stateDict;
+  const state = stateDict instanceof Uint8Array ? decode(stateDict) : stateDict;
   const notes: string[] = [];
   const errors: HamuxError[] = [];
   const placed = placeSynapses(mapping, errors, notes);
