@@ -22,6 +22,8 @@ export interface GraphCase {
   readonly descents: readonly DescendCase[];
   /** Unrolled steps and SGD learning rate of the training step. */
   readonly train: { readonly steps: number; readonly dt: number; readonly lr: number };
+  /** Sets some entries of a layer's random states (flat, `[B, ...shape]`), for the edge cases. */
+  readonly edit?: (layer: string, values: Float32Array) => void;
 }
 
 const lag = (kind: string, options: Record<string, unknown> = {}) => ({ kind, ...options });
@@ -123,4 +125,42 @@ const conv: GraphCase = {
   train: { steps: 3, dt: 0.05, lr: 0.1 },
 };
 
-export const graphCases: readonly GraphCase[] = [elementwise, tokens, conv];
+/**
+ * Where float32 care matters: rows that layer norm and the spherical norm cannot normalise (ε = 0),
+ * ghostmax far below its ghost logit, steep β, a rectified power below 2 and memories of degree 1.
+ */
+const edges: GraphCase = {
+  name: 'edges',
+  config: {
+    layers: {
+      ln0: { shape: [2, 3], lagrangian: lag('layernorm', { eps: 0, delta: [0.5, 0, -0.5] }) },
+      sp0: { shape: [2, 3], lagrangian: lag('spherical', { eps: 0, delta: 0.2 }) },
+      gm: { shape: [3], lagrangian: lag('ghostmax') },
+      sm: { shape: [4], lagrangian: lag('softmax', { beta: 30 }) },
+      th: { shape: [3], lagrangian: lag('tanh', { beta: 20 }) },
+      sg: { shape: [3], lagrangian: lag('sigmoid', { beta: 20 }) },
+      rp: { shape: [3], lagrangian: lag('repu', { n: 1.5 }) },
+    },
+    synapses: {
+      a: { kind: 'dense', connects: ['ln0', 'sp0'] },
+      b: { kind: 'dense', connects: ['sp0', 'gm'] },
+      c: { kind: 'dense', connects: ['gm', 'sm'] },
+      d: { kind: 'dense', connects: ['sm', 'th'] },
+      e: { kind: 'dense', connects: ['th', 'sg'] },
+      f: { kind: 'dense', connects: ['sg', 'rp'] },
+      p1: { kind: 'polynomialMemory', connects: ['rp'], memories: 2, degree: 1, rectified: true },
+      p2: { kind: 'polynomialMemory', connects: ['gm'], memories: 2, degree: 1 },
+    },
+    seed: 9,
+  },
+  batch: 2,
+  descents: [{ steps: 4, dt: 0.02, clampWhole: [], clampMasks: [], neuronEnergy: true, multirate: false }],
+  train: { steps: 2, dt: 0.02, lr: 0.01 },
+  edit: (layer, v) => {
+    if (layer === 'ln0') v.set([2, 2, 2], 0); // a row of equal entries: x − x̄ = 0, x̂ = δ
+    if (layer === 'sp0') v.set([0, 0, 0], 3); // a row of zeros: x̂ = δ
+    if (layer === 'gm') v.set([-30, -40, -35], 3); // every logit far below the ghost's 0
+  },
+};
+
+export const graphCases: readonly GraphCase[] = [elementwise, tokens, conv, edges];

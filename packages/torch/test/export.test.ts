@@ -86,7 +86,13 @@ function runCase(g: GraphCase, dir: string): Run {
   const exported = exportTorch(g.config);
   writeFileSync(join(dir, 'model.py'), exported.files['model.py']);
   writeFileSync(join(dir, 'weights.safetensors'), exported.files['weights.safetensors']);
-  const states = ham.randomStates(g.batch, 11) as Record<string, Tensor>;
+  const random = ham.randomStates(g.batch, 11) as Record<string, Tensor>;
+  const states = Object.fromEntries(ham.layerNames.map((n) => {
+    const v = Float32Array.from(values(random[n]!));
+    g.edit?.(n, v);
+    return [n, tf.tensor(v, random[n]!.shape)];
+  }));
+  tf.dispose(Object.values(random));
   const targets = ham.randomStates(g.batch, 12, 0.5) as Record<string, Tensor>;
   const maskLayers = new Set([...g.descents.flatMap((d) => d.clampMasks)]);
   const masks = Object.fromEntries([...maskLayers].map((n, i) => [n, maskOf(ham.layers[n]!.shape, 100 + i)]));
