@@ -81,6 +81,13 @@ describe('the mapping', () => {
     ]);
   });
 
+  it('allows δ on a layer norm of one row, and reports a tied synapse\'s bad option once', () => {
+    const oneRow = { neurons: { v: { lagrangian: 'lagr_layernorm', shape: [1, 4], delta: 0.5 }, h: { lagrangian: 'lagr_softmax', shape: [3] } } };
+    expect(importTorch({ 'hypersynapses.W.W': tensor([4, 3]) }, mapping(oneRow)).config.layers['v']!.lagrangian).toEqual({ kind: 'layernorm', delta: 0.5 });
+    const tied = { hypersynapses: { W: { kind: 'dense', options: { perToken: 'yes' } } }, connections: [[['v', 'h'], 'W'], [['v', 'h'], 'W']] };
+    expect(problems(() => importTorch(dict(), mapping(tied)))).toEqual(['mapping.hypersynapses.W.options.perToken: expected true or false, got "yes"']);
+  });
+
   it('leaves out, with a note, a synapse that is in no connection, and two tied copies must not share a name', () => {
     const { config, notes } = importTorch(dict({ 'hypersynapses.U.W': tensor([3, 3]) }), mapping({ hypersynapses: { W: { kind: 'dense' }, U: { kind: 'dense' } } }));
     expect(Object.keys(config.synapses)).toEqual(['W']);

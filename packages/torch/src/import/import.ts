@@ -96,7 +96,8 @@ function layerOf(name: string, neuron: NeuronMapping, errors: HamuxError[]): Imp
   const table = TORCH_LAGRANGIANS[neuron.lagrangian]!;
   const options = Object.fromEntries(Object.entries(table.options).flatMap(([keyword, option]) => (neuron[keyword] === undefined ? [] : [[option, neuron[keyword]]])));
   const delta = neuron['delta'];
-  const rows = neuron.shape.length > 1;
+  const dim = typeof neuron['dim'] === 'number' ? neuron['dim'] : -1;
+  const rows = neuron.shape.reduce((a, b) => a * b, 1) / (neuron.shape.at(dim) ?? 1) > 1;
   if (table.deltaPerRow && rows && delta !== undefined && (Array.isArray(delta) ? delta.some((d) => d !== 0) : delta !== 0)) {
     errors.push(
       new HamuxError(['mapping', 'neurons', name, 'delta'], `hamux-torch's ${neuron.lagrangian} adds Σ δ⊙x once per row of a layer of several rows (shape ${formatShape(neuron.shape)}), hamux-ts once in all: the energies would differ unless δ is 0`, 'unsupported'),
@@ -150,8 +151,9 @@ function build(config: ImportedConfig, mapping: TorchMapping, placed: Map<string
     return buildFromConfig(config, { maxBytes: Infinity });
   } catch (e) {
     if (!(e instanceof HamuxError)) throw e;
-    const all = e instanceof HamuxErrors ? e.errors : [e];
-    throw new HamuxErrors(all.map((x) => rehome(x, mapping, placed)));
+    const all = (e instanceof HamuxErrors ? e.errors : [e]).map((x) => rehome(x, mapping, placed));
+    // The copies of a tied synapse share their mapping entry, and would each report its problems.
+    throw new HamuxErrors([...new Map(all.map((x) => [x.message, x])).values()]);
   }
 }
 
