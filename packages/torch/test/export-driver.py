@@ -53,7 +53,7 @@ train = job["train"]
 learnable = [p for p in model.parameters() if p.requires_grad]
 optimiser = torch.optim.SGD(learnable, lr=train["lr"])
 optimiser.zero_grad()
-final = model.descend(xs, train["steps"], dt=train["dt"], clamp=clamp_of(train))
+final = model(xs, train["steps"], dt=train["dt"], clamp=clamp_of(train))  # forward: descend
 loss = sum(((final[n] - given["target." + n]) ** 2).mean() for n in names)
 loss.backward()
 grads = {k: (None if p.grad is None else float(p.grad.abs().max())) for k, p in model.hamux_parameters().items() if p.requires_grad}

@@ -357,6 +357,41 @@ mod.load_safetensors(sys.argv[2])
   });
 });
 
+// DistributedDataParallel (gloo, one process on the CPU) wraps the module as it is: its forward is
+// descend, and the gradients through the unrolled steps are those without it.
+const DDP = `
+import importlib.util, sys, torch, torch.distributed as dist
+folder = sys.argv[1]
+spec = importlib.util.spec_from_file_location("model", folder + "/model.py")
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+torch.manual_seed(0)
+plain, wrapped = mod.load(), mod.load()
+xs = {k: torch.randn_like(v) for k, v in plain.zeros(2).items()}
+dist.init_process_group("gloo", init_method="file://" + folder + "/rendezvous", rank=0, world_size=1)
+ddp = torch.nn.parallel.DistributedDataParallel(wrapped)
+for m in (plain, ddp):
+    loss = sum((v ** 2).mean() for v in m(xs, 3).values())
+    loss.backward()
+dist.destroy_process_group()
+worst = 0.0
+for (k, p), q in zip(plain.hamux_parameters().items(), wrapped.hamux_parameters().values()):
+    if p.requires_grad:
+        assert p.grad is not None and q.grad is not None, k
+        worst = max(worst, float((p.grad - q.grad).abs().max()) / (1 + float(p.grad.abs().max())))
+print(worst)
+`;
+
+describe('DistributedDataParallel', () => {
+  it('wraps the module (forward is descend) and gives the gradients of the plain module', () => {
+    const dir = mkdtempSync(join(tmp, 'ddp-'));
+    const { files } = exportTorch(graphCases[1]!.config);
+    writeFileSync(join(dir, 'model.py'), files['model.py']);
+    writeFileSync(join(dir, 'weights.safetensors'), files['weights.safetensors']);
+    const worstGradient = Number(runPython(['-c', DDP, dir], dir).trim());
+    expect(worstGradient).toBeLessThan(1e-6);
+  });
+});
+
 describe('what cannot be exported', () => {
   it('a user-defined Lagrangian: an error naming the layer and its kind', () => {
     const registry = createRegistry().lagrangian('cubic', () => defineLagrangian({ kind: 'cubic', lagrangian: (x) => tf.sum(tf.pow(x, 4), -1) }));

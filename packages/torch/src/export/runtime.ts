@@ -281,8 +281,9 @@ class HamuxModel(torch.nn.Module):
 
     # ---- dynamics
 
-    def _free_masks(self, clamp, batch):
-        """Per layer: None (free), "clamped" (held whole) or a 0/1 mask, 1 where the neuron may move."""
+    def _free_masks(self, clamp, xs, batch):
+        """Per layer: None (free), "clamped" (held whole) or a 0/1 mask, 1 where the neuron may move
+        (on the states' device, in their dtype)."""
         unknown = [k for k in clamp if k not in _LAYER_INDEX]
         if unknown:
             raise ValueError(f"clamp: not layers of this graph: {', '.join(map(repr, unknown))}")
@@ -294,10 +295,11 @@ class HamuxModel(torch.nn.Module):
             elif c is True:
                 out[e["name"]] = "clamped"
             else:
+                device, dtype = xs[e["name"]].device, xs[e["name"]].dtype
                 shape = tuple(c.shape)
                 if shape != e["shape"] and shape != (batch,) + e["shape"]:
                     raise ValueError(f"clamp {e['name']!r}: a mask must have shape {list(e['shape'])} or [{batch}, {', '.join(map(str, e['shape']))}], got {list(shape)}")
-                out[e["name"]] = 1 - (c != 0).to(torch.float32)
+                out[e["name"]] = 1 - (c != 0).to(device=device, dtype=dtype)
         return out
 
     def descend(self, xs, steps, dt=None, clamp=None, tau=None, neuron_energy=None, multirate=None, trajectory=False):
@@ -319,7 +321,7 @@ class HamuxModel(torch.nn.Module):
             raise ValueError(f"tau: not layers of this graph: {', '.join(map(repr, unknown))}")
         batch = self.check_states(xs)
         taus = {e["name"]: float(tau.get(e["name"], e["tau"])) for e in LAYERS}
-        free = self._free_masks(clamp, batch)
+        free = self._free_masks(clamp, xs, batch)
         moving = [e["name"] for e in LAYERS if free[e["name"]] != "clamped"]
         if multirate and moving:
             options = multirate if isinstance(multirate, dict) else {}
@@ -346,6 +348,10 @@ class HamuxModel(torch.nn.Module):
             if trajectory:
                 path.append(x)
         return path if trajectory else x
+
+    def forward(self, xs, steps, **options):
+        """descend(xs, steps, **options): the call that DistributedDataParallel and FSDP wrap."""
+        return self.descend(xs, steps, **options)
 
 
 def load(weights=None):
