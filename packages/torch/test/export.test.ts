@@ -14,7 +14,7 @@ import {
 import { HamuxErrors, defineHypersynapse, defineLagrangian, lagrangians, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { descendSync } from '@hamux-ts/dynamics';
 import { mulberry32, relErrPerEntry, thrownBy } from '@hamux-ts/test-support';
-import { exportTorch, lagrangianForms, synapseForms } from '../src/index.js';
+import { exportTorch, exportTorchHam, lagrangianForms, synapseForms } from '../src/index.js';
 import { graphCases, type DescendCase, type GraphCase } from './export-graphs.js';
 import { requireTorch, runPython } from './export-python.js';
 
@@ -389,6 +389,41 @@ describe('DistributedDataParallel', () => {
     writeFileSync(join(dir, 'weights.safetensors'), files['weights.safetensors']);
     const worstGradient = Number(runPython(['-c', DDP, dir], dir).trim());
     expect(worstGradient).toBeLessThan(1e-6);
+  });
+});
+
+describe('exportTorch and exportTorchHam', () => {
+  it('write the parameters given, list every parameter, and bake in the config\'s descent defaults', () => {
+    const g = graphCases[0]!;
+    const other = buildFromConfig({ ...g.config, seed: 99 });
+    const { files, params, layers, synapses } = exportTorch(g.config, other.params);
+    const written = decodeSafetensors(files['weights.safetensors']).tensors;
+    for (const group of ['layers', 'synapses'] as const) {
+      for (const [owner, ps] of Object.entries(other.params[group])) {
+        for (const [p, t] of Object.entries(ps)) expect(written[`${group}.${owner}.${p}`]!.data, `${group}.${owner}.${p}`).toEqual(values(t));
+      }
+    }
+    expect(params.map((p) => p.path).sort()).toEqual(Object.keys(written).sort());
+    expect(params.find((p) => p.path === 'layers.r.beta')).toEqual({ path: 'layers.r.beta', shape: [], learnable: true });
+    expect(params.find((p) => p.path === 'layers.e.beta')).toEqual({ path: 'layers.e.beta', shape: [], learnable: false });
+    expect(layers).toEqual(other.layerNames);
+    expect(synapses).toEqual(other.synapseNames);
+    expect(files['model.py']).toContain('DESCEND_DEFAULTS = {"dt": 0.05, "clamp": {}, "neuron_energy": True, "multirate": False}');
+    other.dispose();
+  });
+
+  it('refuse a mask as a default clamp, and a clamp of no layer', () => {
+    const ham = buildFromConfig(graphCases[0]!.config);
+    const mask = tf.ones([5]);
+    try {
+      const e = thrownBy(() => exportTorchHam(ham, { clamp: { training: mask, nowhere: true, 'x.in': true } }), HamuxErrors);
+      expect(e.errors.map((x) => [x.where, x.code])).toEqual([['descend.clamp.training', 'unsupported'], ['descend.clamp.nowhere', 'unknown_name']]);
+      expect(exportTorchHam(ham, { clamp: { 'x.in': true }, dt: 0.2, multirate: { innerSteps: 2 } }).files['model.py'])
+        .toContain('DESCEND_DEFAULTS = {"dt": 0.2, "clamp": {"x.in": True}, "neuron_energy": True, "multirate": {"innerSteps": 2}}');
+    } finally {
+      mask.dispose();
+      ham.dispose();
+    }
   });
 });
 
