@@ -1,4 +1,4 @@
-import { tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
+import { HamuxError, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import { evaluatorOf } from './runtime.js';
 import type { DescendOptions } from './options.js';
 import { HostStepper } from './host-stepper.js';
@@ -22,7 +22,7 @@ export function stepperFor<L extends string, S extends string>(
   neuronEnergy: boolean,
 ): Stepper<L> {
   const provider = evaluatorOf(options.runtime);
-  if (provider && (options.fastPath ?? true) && options.method !== 'autodiff' && provider.supports(tf.getBackend())) {
+  if (provider && !options.nudge && (options.fastPath ?? true) && options.method !== 'autodiff' && provider.supports(tf.getBackend())) {
     // Layers held whole: their signals are never read, so the products only they need are skipped.
     const unread = plan.names.filter((n) => !plan.moving.includes(n));
     const compiled = provider.compile(ham, { neuronEnergy, unread });
@@ -30,5 +30,41 @@ export function stepperFor<L extends string, S extends string>(
   }
   const evaluate = (states: Record<L, Tensor>, params: Params | undefined) =>
     ham.energyAndDEdxhat(states as States<L>, { neuronEnergy, ...(params ? { params } : {}), ...(options.method ? { method: options.method } : {}) }) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
-  return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);
+  const { nudge } = options;
+  if (!nudge) return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);
+  return new TensorStepper(plan, init, masks, nudged(ham, evaluate, nudge), `${GENERAL} + nudge`, options.params);
+}
+
+/** `E + N` and `∂(E + N)/∂x̂` from `E`'s evaluation and the nudge `N(x̂)` (per sample), by autodiff of `Σ_b N`. */
+function nudged<L extends string, S extends string>(
+  ham: HAM<L, S>,
+  evaluate: (states: Record<L, Tensor>, params: Params | undefined) => { energy: Tensor; dEdxhat: Record<L, Tensor> },
+  nudge: (activations: States<L>) => Tensor,
+) {
+  const names = ham.layerNames;
+  return (states: Record<L, Tensor>, params: Params | undefined) => {
+    const base = evaluate(states, params);
+    return tf.tidy(() => {
+      const acts = ham.activations(states as States<L>, params ? { params } : {});
+      const xs = names.map((n) => acts[n]);
+      const asStates = (ts: readonly Tensor[]) => Object.fromEntries(names.map((n, i) => [n, ts[i]!])) as unknown as States<L>;
+      const perSample = nudgeValues(nudge(asStates(xs)), base.energy.shape[0]!);
+      // Layers the nudge does not read get no gradient (allowed): their signal is E's alone.
+      const { grads } = tf.engine().gradients(() => tf.sum(nudge(asStates(xs))), xs, undefined, true);
+      const out = {
+        energy: tf.add(base.energy, perSample),
+        dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i] ? tf.add(base.dEdxhat[n], grads[i]!) : tf.clone(base.dEdxhat[n])])) as Record<L, Tensor>,
+      };
+      tf.dispose([base.energy, ...Object.values<Tensor>(base.dEdxhat)]);
+      return out;
+    }) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
+  };
+}
+
+function nudgeValues(t: unknown, batch: number): Tensor {
+  if (!(t instanceof tf.Tensor) || t.rank !== 1 || t.shape[0] !== batch) {
+    const got = t instanceof tf.Tensor ? `shape [${t.shape.join(', ')}]` : String(t);
+    throw new HamuxError('options.nudge', `must return one energy per sample, a tensor of shape [${batch}]; got ${got}`, 'shape_mismatch');
+  }
+  return t;
 }

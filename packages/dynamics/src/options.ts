@@ -1,4 +1,4 @@
-import { HamuxError, HamuxErrors, type GradMethod, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, HamuxErrors, type GradMethod, type Params, type States, type Tensor } from '@hamux-ts/core';
 import type { Runtime } from './runtime.js';
 
 /** Hold a whole layer fixed (`true`), or the entries where a mask is 1 (`[B, ...shape]` or `[...shape]`). */
@@ -90,6 +90,13 @@ export interface DescendOptions<L extends string> {
   readonly params?: Params;
   /** How `∂E/∂x̂` is computed: `'auto'` (closed forms of built-ins, default) or `'autodiff'`. */
   readonly method?: GradMethod;
+  /**
+   * An energy term added to the graph's for this descent, a differentiable function of the
+   * activations giving one energy per sample (`[B]`): equilibrium propagation's nudge `β · loss`.
+   * The descent then minimises `E + nudge`, still falling all the way (math.md §6); its gradient
+   * comes by tfjs autodiff, so the descent runs in tfjs ops.
+   */
+  readonly nudge?: (activations: States<L>) => Tensor;
   /**
    * What to run on: `useBackend`'s result. With a runtime that has fast kernels (cpu and wasm under
    * Node), graphs of built-in components descend on host arrays; without one, in tfjs ops.

@@ -11,8 +11,11 @@ import { hostLossOf, type Loss } from './losses.js';
  * `detail` names the matrix product of the host path, or why it was not taken.
  */
 export interface GradientPath {
-  /** `'host'` (the lean step's adjoint on host arrays) or `'autodiff'` (tfjs). */
-  readonly kind: 'host' | 'autodiff';
+  /**
+   * `'host'` (the lean step's adjoint on host arrays), `'autodiff'` (tfjs, through the unroll), or
+   * at the fixed point `'equilibrium'` (equilibrium propagation) or `'implicit'` (implicit differentiation).
+   */
+  readonly kind: 'host' | 'autodiff' | 'equilibrium' | 'implicit';
   /** The host path's matrix product, or why the host path was not taken. */
   readonly detail: string;
 }

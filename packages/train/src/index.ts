@@ -56,4 +56,5 @@ export {
   type TrainResult,
 } from './trainer.js';
 export type { GradientPath } from './host-path.js';
+export type { FixedPointOptions } from './fixed-point.js';
 export { progressBar, formatProgress, formatEpoch, type TextSink, type ProgressBarOptions } from './progress.js';

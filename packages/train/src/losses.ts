@@ -70,14 +70,27 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
     }
     const clamp = on === 'free' ? prepared.clamp?.[layer as N] : undefined;
     if (clamp === true) throw new HamuxError('mse.on', `layer "${layer}" is clamped whole: it has no free entries to score`, 'invalid_argument');
-    return tf.tidy(() => {
-      const sq = tf.square(tf.sub(out, tf.reshape(tf.cast(target, 'float32'), out.shape)));
-      if (clamp === undefined) return tf.mean(sq);
-      const free = tf.mul(tf.onesLike(out), tf.sub(1, tf.cast(tf.notEqual(clamp, 0), 'float32')));
-      // A batch with nothing masked scores 0 rather than 0/0.
-      return tf.div(tf.sum(tf.mul(free, sq)), tf.maximum(tf.sum(free), 1));
-    });
-  }, mseHost(layer, name, on, of));
+    return tf.tidy(() => tf.mean(msePerSample(out, target, clamp)));
+  }, mseHost(layer, name, on, of), of === 'activation' ? (activations, batch, { prepared }) => {
+    const out = layerOf(activations, layer, 'mse.layer');
+    return msePerSample(out, field(batch, name, 'mse.field'), on === 'free' ? prepared.clamp?.[layer as N] : undefined);
+  } : undefined);
+}
+
+/**
+ * Each sample's term ℓ_b of the mse, whose batch mean is the loss: the mean of its squared errors
+ * (every entry), or `B Σ_d m_bd (x̂ − t)²_bd / Σ m` (the free ones; the normaliser is the batch's).
+ */
+function msePerSample(out: Tensor, target: Tensor, clamp: Tensor | true | undefined): Tensor {
+  if (clamp === true) throw new HamuxError('mse.on', 'the layer is clamped whole: it has no free entries to score', 'invalid_argument');
+  return tf.tidy(() => {
+    const B = out.shape[0]!;
+    const sq = tf.reshape(tf.square(tf.sub(out, tf.reshape(tf.cast(target, 'float32'), out.shape))), [B, -1]);
+    if (clamp === undefined) return tf.mean(sq, 1);
+    const free = tf.reshape(tf.mul(tf.onesLike(out), tf.sub(1, tf.cast(tf.notEqual(clamp, 0), 'float32'))), [B, -1]);
+    // A batch with nothing masked scores 0 rather than 0/0.
+    return tf.div(tf.mul(tf.sum(tf.mul(free, sq), 1), B), tf.maximum(tf.sum(free), 1));
+  });
 }
 
 /** Options of the `crossEntropy` loss. */
@@ -116,12 +129,16 @@ export function crossEntropy<const N extends string>(options: CrossEntropyOption
     if (labels.shape[0] !== out.shape[0]) {
       throw new HamuxError('crossEntropy.field', `field "${name}" has ${labels.shape[0]} examples, the batch ${out.shape[0]}`, 'shape_mismatch');
     }
-    return tf.tidy(() => {
-      const y = oneHotLabels(labels, classes, 'crossEntropy.field');
-      const logP = from === 'state' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, TINY));
-      return tf.neg(tf.div(tf.sum(tf.mul(y, logP)), out.shape[0]!));
-    });
-  }, crossEntropyHost(layer, name, from));
+    return tf.tidy(() => tf.mean(crossEntropyPerSample(out, oneHotLabels(labels, classes, 'crossEntropy.field'), from)));
+  }, crossEntropyHost(layer, name, from), from === 'activation' ? (activations, batch) => {
+    const out = layerOf(activations, layer, 'crossEntropy.layer');
+    return tf.tidy(() => crossEntropyPerSample(out, oneHotLabels(field(batch, name, 'crossEntropy.field'), out.shape[1]!, 'crossEntropy.field'), from));
+  } : undefined);
+}
+
+/** Each sample's cross-entropy `−Σ_c y_c log p_c`, `[B]`. */
+function crossEntropyPerSample(out: Tensor, y: Tensor, from: 'activation' | 'state'): Tensor {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(y, from === 'state' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, TINY))), 1)));
 }
 
 /** One weighted term of `sumOf`: a loss and its weight. */
@@ -141,7 +158,11 @@ export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<Lo
   const loss: Loss<LossLayers<T[number][0]>> = (activations, batch, context) =>
     tf.tidy(() => tf.addN(terms.map(([l, w]) => tf.mul(l(activations, batch, context), w))));
   const hosts = terms.map(([l, w]) => [hostLossOf(l), w] as const);
-  return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withHostForm(loss, sumHost(hosts)) : loss;
+  const each = terms.map(([l, w]) => [perSampleLossOf(l), w] as const);
+  const perSample = each.every((e): e is readonly [PerSampleLoss, number] => e[0] !== undefined)
+    ? (((activations, batch, context) => tf.tidy(() => tf.addN(each.map(([l, w]) => tf.mul(l(activations, batch, context), w))))) as PerSampleLoss)
+    : undefined;
+  return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withHostForm(loss, sumHost(hosts), perSample) : withHostForm(loss, undefined, perSample);
 }
 
 /** Where to read predicted and true labels when counting correct answers. */
@@ -184,13 +205,27 @@ export type HostLoss = (input: HostLossInput) => HostLossValue | string;
 
 const hostLosses = new WeakMap<object, HostLoss>();
 
+/**
+ * A loss sample by sample: `[B]` terms whose batch mean is the loss, from the activations alone
+ * (what equilibrium propagation adds to each sample's energy as its nudge).
+ */
+export type PerSampleLoss = (activations: States<string>, batch: Batch, context: { readonly prepared: Prepared<string> }) => Tensor;
+
+const perSampleLosses = new WeakMap<object, PerSampleLoss>();
+
 /** The host form of a built-in loss (`crossEntropy`, `mse`, `sumOf` of them), or undefined for any other. */
 export function hostLossOf(loss: Loss<string>): HostLoss | undefined {
   return hostLosses.get(loss);
 }
 
-function withHostForm<N extends string>(loss: Loss<N>, host: HostLoss): Loss<N> {
-  hostLosses.set(loss, host);
+/** The per-sample form of a built-in loss on activations (`crossEntropy`, `mse`, `sumOf` of them), or undefined. */
+export function perSampleLossOf(loss: Loss<string>): PerSampleLoss | undefined {
+  return perSampleLosses.get(loss);
+}
+
+function withHostForm<N extends string>(loss: Loss<N>, host: HostLoss | undefined, perSample?: PerSampleLoss): Loss<N> {
+  if (host) hostLosses.set(loss, host);
+  if (perSample) perSampleLosses.set(loss, perSample);
   return loss;
 }
 

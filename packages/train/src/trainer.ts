@@ -9,6 +9,7 @@ import {
   type HAM,
   type ParamPath,
   type Params,
+  type States,
   type Tensor,
   type TensorMap,
 } from '@hamux-ts/core';
@@ -20,6 +21,7 @@ import { applyGradientsOnHost, clipGradients, makeOptimizer, optimizerState, res
 import type { Prepare } from './prepare.js';
 import { checkUnrollOptions, unroll } from './unroll.js';
 import { HostPath, type GradientPath } from './host-path.js';
+import { equilibriumGradients, fixedPointSettings, implicitGradients, relaxToFixedPoint, type FixedPointContext, type FixedPointOptions, type FixedPointSettings } from './fixed-point.js';
 import type { Runtime } from '@hamux-ts/dynamics';
 
 /**
@@ -30,14 +32,20 @@ import type { Runtime } from '@hamux-ts/dynamics';
 export interface TrainerOptions<L extends string, S extends string> {
   /** Seed of the shuffles and of every batch's randomness (required: runs repeat exactly). */
   readonly seed: number;
-  /** Unrolled Euler steps T per example. */
-  readonly steps: number;
+  /** Unrolled Euler steps T per example (required, except with `fixedPoint`, which relaxes to convergence instead). */
+  readonly steps?: number;
   /** Step size of the unrolled descent, `x_i ← x_i − (dt/τ_i) ∂E/∂x̂_i`. Default 0.1. */
   readonly dt?: number;
   /** Include the neuron energies (default true) or not (Energy Transformer). */
   readonly neuronEnergy?: boolean;
   /** How `∂E/∂x̂` is computed in the descent. Default `'auto'`. */
   readonly method?: GradMethod;
+  /**
+   * Learn at the fixed point instead of through T unrolled steps: the loss is taken where the
+   * dynamics come to rest, and its gradient comes from equilibrium propagation or implicit
+   * differentiation (`fixed-point.ts`). Memory does not grow with the relaxation's length.
+   */
+  readonly fixedPoint?: FixedPointOptions;
   /**
    * What to run on: `useBackend`'s result. With a runtime that has fast kernels (cpu and wasm under
    * Node), graphs of built-in parts get their gradients on host arrays; without one, by tfjs autodiff.
@@ -190,11 +198,13 @@ export class Trainer<L extends string, S extends string> {
   #restoredExamples: number | undefined;
   #disposed = false;
   readonly #host: HostPath<L>;
+  readonly #fixedPoint: FixedPointSettings | undefined;
   #path: GradientPath | undefined;
 
   /** `options` is checked against `ham`'s names (`L` and `S` are the graph's, never the options'). */
   constructor(ham: HAM<L, S>, options: TrainerOptions<NoInfer<L>, NoInfer<S>>) {
     const trainable = checkTrainerOptions(ham, options);
+    this.#fixedPoint = options.fixedPoint === undefined ? undefined : fixedPointSettings(options.fixedPoint);
     this.ham = ham;
     this.options = options;
     this.#batchSize = options.batchSize ?? 32;
@@ -225,7 +235,7 @@ export class Trainer<L extends string, S extends string> {
     this.#variables = trainable.map((p) => byName.get(`hamux.train.${id}/${p}`)!);
     this.#host = new HostPath({
       ham: ham as HAM<L, string>,
-      steps: options.steps,
+      steps: options.steps ?? 0,
       dt: options.dt ?? 0.1,
       neuronEnergy: options.neuronEnergy ?? true,
       method: options.method,
@@ -342,7 +352,7 @@ export class Trainer<L extends string, S extends string> {
         const prepared = this.#prepare(batch, deriveKey(this.options.seed, `eval.${i}`), false, prepare);
         try {
           const [l, c] = tf.tidy(() => {
-            const { states } = unroll(this.ham, prepared.states, this.#unrollOptions(prepared));
+            const states = this.#finalStates(prepared);
             const acts = this.ham.activations(states, { params: this.#params });
             const loss = scalarLoss(this.options.loss(acts, batch, { states, prepared }));
             const b = batch[Object.keys(batch)[0]!]!.shape[0]!;
@@ -491,7 +501,7 @@ export class Trainer<L extends string, S extends string> {
   #unrollOptions(prepared: Prepared<L>) {
     const o = this.options;
     return {
-      steps: o.steps,
+      steps: o.steps ?? 0,
       params: this.#params,
       ...(o.dt === undefined ? {} : { dt: o.dt }),
       ...(o.method === undefined ? {} : { method: o.method }),
@@ -510,10 +520,24 @@ export class Trainer<L extends string, S extends string> {
 
   #lossFrom(batch: Batch, prepared: Prepared<L>): Tensor {
     return tf.tidy(() => {
-      const { states } = unroll(this.ham, prepared.states, this.#unrollOptions(prepared));
+      const states = this.#finalStates(prepared);
       const acts = this.ham.activations(states, { params: this.#params });
       return scalarLoss(this.options.loss(acts, batch, { states, prepared }));
     });
+  }
+
+  /** Where a batch's descent ends: after T unrolled steps, or at the fixed point (then not differentiable). */
+  #finalStates(prepared: Prepared<L>): States<L> {
+    if (!this.#fixedPoint) return unroll(this.ham, prepared.states, this.#unrollOptions(prepared)).states;
+    return relaxToFixedPoint(this.#fixedPointContext(), this.#fixedPoint, prepared.states, prepared).states;
+  }
+
+  #fixedPointContext(): FixedPointContext<L, S> {
+    const o = this.options;
+    return {
+      ham: this.ham, loss: o.loss, params: this.#params, variables: this.#variables,
+      neuronEnergy: o.neuronEnergy ?? true, method: o.method, runtime: o.runtime, dt: o.dt,
+    };
   }
 
   /**
@@ -521,6 +545,12 @@ export class Trainer<L extends string, S extends string> {
    * it): on host arrays when the host path applies, else by tfjs autodiff through `unroll`.
    */
   #gradients(batch: Batch, prepared: Prepared<L>): { value: Tensor; grads: Tensor[] } {
+    if (this.#fixedPoint) {
+      const fp = this.#fixedPoint;
+      const out = (fp.method === 'equilibrium' ? equilibriumGradients : implicitGradients)(this.#fixedPointContext(), fp, batch, prepared);
+      this.#path = { kind: fp.method, detail: out.detail };
+      return out;
+    }
     const host = this.#host.gradients(batch, prepared, this.#params);
     if (!('kind' in host)) {
       this.#path = host.path;
@@ -561,7 +591,7 @@ function parameterPaths<L extends string, S extends string>(ham: HAM<L, S>): Map
 /** Checks every trainer option (all problems at once) and returns the trainable paths. */
 function checkTrainerOptions<L extends string, S extends string>(ham: HAM<L, S>, o: TrainerOptions<L, S>): string[] {
   if (typeof o !== 'object' || o === null) throw new HamuxError('options', 'expected an object', 'invalid_argument');
-  const errors: HamuxError[] = [...checkUnrollOptions(o)];
+  const errors: HamuxError[] = [...checkUnrollOptions(o.fixedPoint === undefined ? o : { ...o, steps: o.steps ?? 0 })];
   if (!Number.isInteger(o.seed)) errors.push(new HamuxError('options.seed', `expected an integer, got ${String(o.seed)}`, 'invalid_argument'));
   if (typeof o.prepare !== 'function') errors.push(new HamuxError('options.prepare', 'expected a function (batch, context) => { states, clamp? }, e.g. clampedInput({ layer, field })', 'invalid_argument'));
   if (o.evalPrepare !== undefined && typeof o.evalPrepare !== 'function') errors.push(new HamuxError('options.evalPrepare', 'expected a function', 'invalid_argument'));
