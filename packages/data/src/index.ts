@@ -5,6 +5,8 @@
  */
 export { type LabelledImages, pick } from './images.js';
 export { loadMnist } from './mnist.js';
+export { loadStandardMnist, type MnistSplit } from './mnist-standard.js';
+export { readIdx, type IdxArray } from './idx.js';
 export { split, subset, balancedSubset } from './split.js';
 // seeded randomness: core's generator, the one every package shares
 export { type Rng, rng, permutation } from '@hamux-ts/core';
