@@ -31,7 +31,7 @@ export const REQUIREMENTS = [
   { pkg: 'libegl-mesa0', files: ['{lib}/libEGL_mesa.so.0'], tests: true, why: "Mesa's EGL driver (software adapter without a GPU)" },
   { pkg: 'libgl1-mesa-dri', files: ['{lib}/dri/swrast_dri.so'], tests: true, why: "Mesa's llvmpipe rasteriser" },
   { pkg: 'libopenblas-dev', files: ['{lib}/libopenblas.so'], tests: false, why: 'the optional native matrix product of @hamux-ts/kernels' },
-  { pkg: 'python3-torch', files: ['usr/lib/python3/dist-packages/torch/__init__.py'], tests: false, why: 'PyTorch, the yardstick of benchmarks/public' },
+  { pkg: 'python3-torch', files: ['usr/lib/python3/dist-packages/torch/__init__.py'], tests: true, why: 'PyTorch 1.13, for the torch export tests and benchmarks/public' },
 ];
 
 /** The multiarch library folders under `root` (usr/lib/<cpu>-linux-gnu…), relative to it. */
@@ -69,7 +69,7 @@ function canSudo() {
 function main() {
   if (process.env.HAMUX_SKIP_SYSTEM_DEPS === '1') return 0;
   if (process.platform !== 'linux') {
-    console.error('ensure-system-deps: not Linux; the browser and WebGPU tests expect Chromium at /usr/bin/chromium and Mesa (see .ci/run).');
+    console.error('ensure-system-deps: not Linux; the browser and WebGPU tests expect Chromium at /usr/bin/chromium and Mesa, the torch export tests python3 with PyTorch (see .ci/run).');
     return 0;
   }
   const check = process.argv.includes('--check');

@@ -45,7 +45,7 @@ const runScript = (root: string, ...args: string[]) =>
 describe('ensure-system-deps', () => {
   it('lists the packages of .ci/run', () => {
     expect([...all].sort()).toEqual(['chromium', 'libegl-dev', 'libegl-mesa0', 'libegl1', 'libgl1-mesa-dri', 'libgles2', 'libopenblas-dev', 'python3-torch']);
-    expect(names(requirements.filter((r) => !r.tests)).sort()).toEqual(['libopenblas-dev', 'python3-torch']);
+    expect(names(requirements.filter((r) => !r.tests)).sort()).toEqual(['libopenblas-dev']);
   });
 
   it('finds what is missing under a system root, in any multiarch folder', () => {
@@ -58,28 +58,35 @@ describe('ensure-system-deps', () => {
   it('installs when it can, fails only for what the tests need', () => {
     const chromium = requirements.filter((r) => r.pkg === 'chromium');
     const torch = requirements.filter((r) => r.pkg === 'python3-torch');
+    const openblas = requirements.filter((r) => r.pkg === 'libopenblas-dev');
     expect(choose({ missing: [], apt: true, root: true, sudo: false })).toBe('ok');
     expect(choose({ missing: chromium, apt: true, root: true, sudo: false })).toBe('install');
     expect(choose({ missing: chromium, apt: true, root: false, sudo: true })).toBe('install');
     expect(choose({ missing: chromium, apt: true, root: true, sudo: false, check: true })).toBe('fail');
     expect(choose({ missing: chromium, apt: true, root: false, sudo: false })).toBe('fail');
     expect(choose({ missing: chromium, apt: false, root: true, sudo: false })).toBe('fail');
-    expect(choose({ missing: torch, apt: false, root: true, sudo: false })).toBe('warn');
+    expect(choose({ missing: torch, apt: false, root: true, sudo: false })).toBe('fail');
+    expect(choose({ missing: openblas, apt: false, root: true, sudo: false })).toBe('warn');
   });
 
   it('as a command: quiet when all is there, says what to run when it cannot install', () => {
     const ok = runScript(fakeRoot(all));
     expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, '', '']);
 
-    const bare = runScript(fakeRoot(['python3-torch']));
+    const bare = runScript(fakeRoot(['libopenblas-dev']));
     expect(bare.status).toBe(1);
     expect(bare.stderr).toContain('missing system packages');
-    for (const p of ['chromium', 'libegl1', 'libegl-dev', 'libgles2', 'libegl-mesa0', 'libgl1-mesa-dri', 'libopenblas-dev']) expect(bare.stderr).toContain(p);
-    expect(bare.stderr).not.toContain('python3-torch');
+    for (const p of ['chromium', 'libegl1', 'libegl-dev', 'libgles2', 'libegl-mesa0', 'libgl1-mesa-dri', 'python3-torch']) expect(bare.stderr).toContain(p);
+    expect(bare.stderr).not.toContain('libopenblas-dev');
 
-    const optional = runScript(fakeRoot(all.filter((p) => p !== 'python3-torch')));
+    const torch = runScript(fakeRoot(all.filter((p) => p !== 'python3-torch')));
+    expect(torch.status).toBe(1);
+    expect(torch.stderr).toMatch(/python3-torch .*PyTorch/);
+    expect(torch.stderr).not.toContain('the tests run without it');
+
+    const optional = runScript(fakeRoot(all.filter((p) => p !== 'libopenblas-dev')));
     expect(optional.status).toBe(0);
-    expect(optional.stderr).toMatch(/python3-torch .*\(the tests run without it\)/);
+    expect(optional.stderr).toMatch(/libopenblas-dev .*\(the tests run without it\)/);
 
     const skipped = spawnSync(process.execPath, [script], { env: { ...env, HAMUX_SYSTEM_ROOT: fakeRoot([]), HAMUX_SKIP_SYSTEM_DEPS: '1' }, encoding: 'utf8' });
     expect([skipped.status, skipped.stderr]).toEqual([0, '']);
