@@ -7,7 +7,8 @@
  * - `@hamux-ts/config`: JSON configs (`buildFromConfig`, `presets`), safetensors (`saveParams`, `loadParams`);
  * - `@hamux-ts/backends`: `useBackend('auto' | 'cpu' | 'wasm' | 'webgpu')`, under Node and in browsers,
  *   which returns the runtime that descents and trainers take (`{ runtime }`) to run the fast path;
- * - `@hamux-ts/train`: learning through the dynamics (`Trainer`, `unroll`, losses).
+ * - `@hamux-ts/train`: learning through the dynamics (`Trainer`, `unroll`, losses);
+ * - `@hamux-ts/torch`: to and from PyTorch (`exportTorch`, `importTorch`).
  *
  * It also installs the `hamux` command (`npx hamux --help`). ESM only.
  *
@@ -30,3 +31,4 @@ export * from '@hamux-ts/dynamics';
 export * from '@hamux-ts/config';
 export * from '@hamux-ts/backends';
 export * from '@hamux-ts/train';
+export * from '@hamux-ts/torch';

@@ -1,15 +1,16 @@
 // The umbrella re-exports the whole public API of its parts: every runtime export of core, dynamics,
-// config, backends (its Node build here) and train is reachable from `hamux-ts`, as the same value.
+// config, backends (its Node build here), train and torch is reachable from `hamux-ts`, as the same value.
 // A name exported by two parts would be dropped silently by `export *`: this test catches that too.
 import * as backends from '@hamux-ts/backends';
 import * as config from '@hamux-ts/config';
 import * as core from '@hamux-ts/core';
 import * as dynamics from '@hamux-ts/dynamics';
+import * as torch from '@hamux-ts/torch';
 import * as train from '@hamux-ts/train';
 import { describe, expect, it } from 'vitest';
 import * as umbrella from '../src/index.js';
 
-const parts = { core, dynamics, config, backends, train } as const;
+const parts = { core, dynamics, config, backends, train, torch } as const;
 
 describe('hamux-ts re-exports its parts', () => {
   for (const [name, part] of Object.entries(parts)) {
@@ -29,7 +30,7 @@ describe('hamux-ts re-exports its parts', () => {
   });
 
   it('the names a first program uses', () => {
-    for (const k of ['hypergraph', 'lagrangians', 'synapses', 'tf', 'descendSync', 'buildFromConfig', 'presets', 'saveParams', 'loadParams', 'useBackend', 'Trainer', 'crossEntropy'])
+    for (const k of ['hypergraph', 'lagrangians', 'synapses', 'tf', 'descendSync', 'buildFromConfig', 'presets', 'saveParams', 'loadParams', 'useBackend', 'Trainer', 'crossEntropy', 'exportTorch', 'importTorch'])
       expect(umbrella, k).toHaveProperty(k);
   });
 });

@@ -36,10 +36,10 @@ function conditions(value: unknown): Record<string, unknown>[] {
 }
 
 describe('publishable packages', () => {
-  it('are the eleven, the root is not one of them', () => {
+  it('are the twelve, the root is not one of them', () => {
     expect(publishable.map(({ m }) => m.name).sort()).toEqual([
       '@hamux-ts/backends', '@hamux-ts/browser', '@hamux-ts/cli', '@hamux-ts/config', '@hamux-ts/core', '@hamux-ts/data',
-      '@hamux-ts/dynamics', '@hamux-ts/kernels', '@hamux-ts/plot', '@hamux-ts/train', 'hamux-ts',
+      '@hamux-ts/dynamics', '@hamux-ts/kernels', '@hamux-ts/plot', '@hamux-ts/torch', '@hamux-ts/train', 'hamux-ts',
     ]);
     expect(root.private).toBe(true);
     expect(root.name).not.toBe('hamux-ts');
