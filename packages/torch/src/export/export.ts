@@ -48,8 +48,13 @@ export interface TorchDescendOptions {
   readonly clamp?: { readonly [layer: string]: unknown };
   /** Include the neuron energies (default true). */
   readonly neuronEnergy?: boolean;
-  /** Multi-rate integration (default false). */
-  readonly multirate?: boolean | { readonly ratio?: number; readonly innerSteps?: number };
+  /** Multi-rate integration (default false): `true`, or its settings as `descend` takes them. */
+  readonly multirate?: boolean | {
+    /** Layers whose τ differ by at least this factor step on separate levels (default 10). */
+    readonly ratio?: number;
+    /** Steps each faster level takes per step of the next slower one (default 3). */
+    readonly innerSteps?: number;
+  };
 }
 
 /**

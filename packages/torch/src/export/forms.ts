@@ -49,6 +49,10 @@ function deltaAlong(dim: number, shape: Shape): string {
 /** `L = (1/β) Σ f(βx)`-style Lagrangians read β first. */
 const BETA = 'b = p["beta"]';
 
+/**
+ * Each built-in Lagrangian's PyTorch form, by kind: given the layer's spec and shape, the Python
+ * bodies of its `L(x)` and its activation that model.py holds (float32-careful, as @hamux-ts/core's).
+ */
 export const lagrangianForms: LagrangianTable = {
   identity: () => ({
     summary: 'identity: L = ½ Σ x², x̂ = x',
@@ -171,6 +175,10 @@ function overlaps(shapes: readonly Shape[], perToken: boolean, memories: number)
 
 const layout = (perToken: boolean) => (perToken ? ', per token' : '');
 
+/**
+ * Each built-in hypersynapse's PyTorch form, by kind: given its spec and the shapes of the layers it
+ * connects, the Python body of its per-sample energy that model.py holds.
+ */
 export const synapseForms: SynapseTable = {
   dense: ({ perToken }, shapes) => {
     const [d1, d2] = denseSizes(shapes, perToken);

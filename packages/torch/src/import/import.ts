@@ -14,7 +14,11 @@ export interface ImportedLayer {
   /** The layer's shape, without the batch axis. */
   readonly shape: readonly number[];
   /** The hamux-ts Lagrangian kind and its options (the `partial`'s constants under hamux-ts names). */
-  readonly lagrangian: { readonly kind: string; readonly [option: string]: unknown };
+  readonly lagrangian: {
+    /** The hamux-ts Lagrangian kind (`softmax`, `layernorm`…). */
+    readonly kind: string;
+    readonly [option: string]: unknown;
+  };
   /** Time constant τ, when the mapping gives one. */
   readonly tau?: number;
   /** Held fixed while the others relax, when the mapping says so. */
@@ -26,7 +30,13 @@ export interface ImportedConfig {
   /** One layer per hamux-torch neuron, by the same name. */
   readonly layers: Readonly<Record<string, ImportedLayer>>;
   /** One synapse per connection: a hamux-ts kind, the layers it connects and its options. */
-  readonly synapses: Readonly<Record<string, { readonly kind: string; readonly connects: readonly string[]; readonly [option: string]: unknown }>>;
+  readonly synapses: Readonly<Record<string, {
+    /** The hamux-ts built-in synapse kind (`dense`, `modernHopfield`…). */
+    readonly kind: string;
+    /** The layers it connects, in the order its energy takes them. */
+    readonly connects: readonly string[];
+    readonly [option: string]: unknown;
+  }>>;
   /** The mapping's seed (default 0). */
   readonly seed: number;
 }

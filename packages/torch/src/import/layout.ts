@@ -29,6 +29,7 @@ export interface PlainTensor {
 
 /** A step that cannot apply, said in words (the caller names the tensor). */
 export class LayoutProblem extends Error {
+  /** `'LayoutProblem'`, the error's name. */
   override readonly name = 'LayoutProblem';
 }
 

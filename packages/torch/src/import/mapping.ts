@@ -168,7 +168,12 @@ export interface SynapseMapping {
   /** The hamux-ts options besides kind and connects (β, memories, perToken, kernel…). */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
   /** Where each hamux-ts parameter comes from; by default the state-dict key of the same name, unchanged. */
-  readonly tensors?: Readonly<Record<string, { readonly key?: string | undefined; readonly layout?: readonly string[] | undefined }>> | undefined;
+  readonly tensors?: Readonly<Record<string, {
+    /** The state-dict key under the synapse (`W` for `hypersynapses.<name>.W`); default the parameter's name. */
+    readonly key?: string | undefined;
+    /** Layout steps applied in order (`transpose`, `normalizeColumns`, `normalizeRows`, `oihwToHwio`). */
+    readonly layout?: readonly string[] | undefined;
+  }>> | undefined;
 }
 
 /** One connection: the neurons, in the order the synapse's energy takes them, the synapse, and the hamux-ts name if given. */

@@ -46,7 +46,12 @@ function difference(a: PlainTensor, b: PlainTensor): string | undefined {
  * not thrown, each at `stateDict.<key>`: a key outside hamux-torch's layout (with `prefix` stripped
  * first) and aliases of one tensor whose values differ.
  */
-export function canonicalStateDict(stateDict: StateDict, prefix = ''): { tensors: Map<string, Canonical>; errors: HamuxError[] } {
+export function canonicalStateDict(stateDict: StateDict, prefix = ''): {
+  /** Each tensor once, by canonical name. */
+  tensors: Map<string, Canonical>;
+  /** Every problem found, each at `stateDict.<key>`. */
+  errors: HamuxError[];
+} {
   const tensors = new Map<string, Canonical>();
   const errors: HamuxError[] = [];
   for (const [key, tensor] of Object.entries(stateDict)) {
