@@ -2,7 +2,7 @@ import type { BackendRuntime } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
 import { tf, type Tensor } from '@hamux-ts/core';
 import { permutation, type LabelledImages } from '@hamux-ts/data';
-import { Trainer, clampedInput, crossEntropy, scheduledRate, setLearningRate, type EpochReport, type FitOptions } from '@hamux-ts/train';
+import { Trainer, clampedInput, crossEntropy, mse, scheduledRate, setLearningRate, type EpochReport, type FitOptions } from '@hamux-ts/train';
 
 export interface Sizes {
   readonly hidden: number;
@@ -12,11 +12,18 @@ export interface Sizes {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly seed: number;
+  /**
+   * Train at the fixed point instead (the loss where the dynamics come to rest; `steps` unused):
+   * implicit differentiation with the cross-entropy, or equilibrium propagation with an mse on
+   * one-hot labels (whose −β phase always has an equilibrium; see FixedPointOptions).
+   */
+  readonly fixedPoint?: 'implicit' | 'equilibrium';
 }
 
-/** A data set as the batch fields the trainer reads: `x` [N, 784] in [0, 1], `y` [N] class indices. */
-export function asBatch(set: LabelledImages): { x: Tensor; y: Tensor } {
-  return { x: tf.tensor2d(set.images, [set.count, set.size]), y: tf.tensor1d(Int32Array.from(set.labels), 'int32') };
+/** A data set as the batch fields the trainer reads: `x` [N, 784] in [0, 1], `y` [N] class indices, `t` [N, 10] one-hot. */
+export function asBatch(set: LabelledImages): { x: Tensor; y: Tensor; t: Tensor } {
+  const y = tf.tensor1d(Int32Array.from(set.labels), 'int32');
+  return { x: tf.tensor2d(set.images, [set.count, set.size]), y, t: tf.tidy(() => tf.cast(tf.oneHot(y, 10), 'float32')) };
 }
 
 /**
@@ -28,10 +35,10 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
   const ham = buildFromConfig(presets.classifier({ input: train.size, hidden: s.hidden, labels: 10, seed: s.seed }));
   const trainer = new Trainer(ham, {
     seed: s.seed,
-    steps: s.steps,
+    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.1, tolerance: 1e-4 } } : { steps: s.steps }),
     dt: 0.1, // dt/τ = 0.2 for the hidden layer (τ 0.5), 1 for the label layer (τ 0.1)
     prepare: clampedInput({ layer: 'input', field: 'x' }),
-    loss: crossEntropy({ layer: 'label', field: 'y' }),
+    loss: s.fixedPoint === 'equilibrium' ? mse({ layer: 'label', field: 't' }) : crossEntropy({ layer: 'label', field: 'y' }),
     accuracy: { layer: 'label', field: 'y' },
     optimizer: { name: 'adam', learningRate: s.learningRate, schedule: 'cosine' },
     batchSize: s.batchSize,
@@ -39,7 +46,7 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
   });
   const data = asBatch(train), held = asBatch(test);
   const reports = await trainer.fit(data, { epochs: s.epochs, validation: held, ...fit });
-  tf.dispose([data.x, data.y, held.x, held.y]);
+  tf.dispose([...Object.values(data), ...Object.values(held)]);
   return { trainer, reports, numParams: ham.numParams };
 }
 
@@ -84,7 +91,7 @@ export async function trainFeedForward(train: LabelledImages, test: LabelledImag
     reports.push(r);
     onEpochEnd?.(r);
   }
-  tf.dispose([...vars, data.x, data.y, held.x, held.y]);
+  tf.dispose([...vars, ...Object.values(data), ...Object.values(held)]);
   optimizer.dispose();
   return { reports, numParams: train.size * s.hidden + s.hidden + s.hidden * 10 + 10 };
 }

@@ -3,9 +3,11 @@
 // unrolled descent. Trained on 8,000 digits, tested on the 2,000 held out, next to a feed-forward
 // network of the same size trained the same way.
 // Run: npm run start -w @hamux-ts/example-mnist-classifier [-- --full]
+// Options: --standard (the 60,000/10,000 split), --fixed-point implicit|equilibrium (learn at the
+// fixed point; test accuracy at convergence), --hidden N, --epochs N, --no-yardstick (skip the feed-forward net).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMnist, split } from '@hamux-ts/data';
+import { loadMnist, loadStandardMnist, split } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch, progressBar } from '@hamux-ts/train';
 import { saveModel } from '../../shared/model.js';
@@ -13,37 +15,58 @@ import { exampleOptions, startBackend } from '../../shared/options.js';
 import { trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const fixedPoint = flag('--fixed-point');
+if (fixedPoint !== undefined && fixedPoint !== 'implicit' && fixedPoint !== 'equilibrium') throw new Error(`--fixed-point: expected implicit or equilibrium, got ${fixedPoint}`);
+const count = (name: string, fallback: number) => {
+  const v = flag(name);
+  if (v === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(v)) throw new Error(`${name}: expected a positive integer, got ${v}`);
+  return Number(v);
+};
 const runtime = await startBackend(options.backend);
-const sizes: Sizes = { hidden: 256, steps: 8, epochs: options.full ? 20 : 10, batchSize: 64, learningRate: 2e-3, seed: 1 };
-const { train, test } = split(loadMnist(), { test: 2000, seed: 0 });
-console.log(`train ${train.count}, test ${test.count}; hidden ${sizes.hidden}, ${sizes.steps} unrolled steps, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`);
+const sizes: Sizes = {
+  hidden: count('--hidden', 256), steps: 8, epochs: count('--epochs', options.full ? 20 : 10), batchSize: 64, learningRate: 2e-3, seed: 1,
+  ...(fixedPoint ? { fixedPoint } : {}),
+};
+const standard = argv.includes('--standard');
+const { train, test } = standard ? { train: loadStandardMnist('train'), test: loadStandardMnist('test') } : split(loadMnist(), { test: 2000, seed: 0 });
+const how = fixedPoint ? `at the fixed point (${fixedPoint === 'implicit' ? 'implicit differentiation' : 'equilibrium propagation'})` : `${sizes.steps} unrolled steps`;
+console.log(`train ${train.count}, test ${test.count}${standard ? ' (the standard split)' : ''}; hidden ${sizes.hidden}, ${how}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`);
 
-console.log('classifier HAM, trained through the dynamics:');
+console.log(`classifier HAM, trained ${fixedPoint ? 'at the fixed point' : 'through the dynamics'}:`);
 const ham = await trainHam(train, test, sizes, runtime, progressBar(process.stderr));
 const hamAcc = ham.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
 // The trained model for other programs (the playground): config + parameters.
 saveModel(options.outDir, ham.trainer.ham, {
   params: ham.trainer.params,
-  scheduler: { mode: 'fixed', dt: 0.1, maxSteps: sizes.steps },
+  scheduler: fixedPoint ? { mode: 'fixed', dt: 0.1, maxSteps: 5000, tolerance: { grad: 1e-4, energy: 0, state: 0 } } : { mode: 'fixed', dt: 0.1, maxSteps: sizes.steps },
   clamp: { input: true },
-  metadata: { example: 'mnist-classifier', testAccuracy: hamAcc.at(-1)!.toFixed(4) },
+  metadata: { example: 'mnist-classifier', testAccuracy: hamAcc.at(-1)!.toFixed(4), training: fixedPoint ?? 'unrolled' },
 });
 ham.trainer.dispose();
-console.log('feed-forward network of the same size:');
-const ff = await trainFeedForward(train, test, sizes, (r) => process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`));
-const ffAcc = ff.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
-
 const seconds = (rs: { seconds: number }[]) => rs.reduce((t, r) => t + r.seconds, 0);
 const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
-console.log(`test accuracy: HAM ${pct(hamAcc.at(-1)!)} (${ham.numParams} parameters, ${seconds(ham.reports).toFixed(0)} s), ` +
-  `feed-forward ${pct(ffAcc.at(-1)!)} (${ff.numParams} parameters, ${seconds(ff.reports).toFixed(0)} s)`);
+// Peak resident memory of this process so far (the HAM's training, before the yardstick runs).
+const peakMiB = process.resourceUsage().maxRSS / 1024;
+console.log(`HAM: test accuracy ${pct(hamAcc.at(-1)!)} (${ham.numParams} parameters), ${(seconds(ham.reports) / sizes.epochs).toFixed(0)} s per epoch, peak memory ${peakMiB.toFixed(0)} MiB`);
+const yardstick = !argv.includes('--no-yardstick');
+let ffAcc: number[] = [];
+if (yardstick) {
+  console.log('feed-forward network of the same size:');
+  const ff = await trainFeedForward(train, test, sizes, (r) => process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`));
+  ffAcc = ff.reports.map((r) => r.validation?.accuracy ?? Number.NaN);
+  console.log(`test accuracy: HAM ${pct(hamAcc.at(-1)!)} (${ham.numParams} parameters, ${seconds(ham.reports).toFixed(0)} s), ` +
+    `feed-forward ${pct(ffAcc.at(-1)!)} (${ff.numParams} parameters, ${seconds(ff.reports).toFixed(0)} s)`);
+}
 const epochs = hamAcc.map((_, i) => i + 1);
 const svg = linePlot(
   [
-    { name: 'classifier HAM (through the dynamics)', x: epochs, y: hamAcc.map((a) => 100 * a) },
-    { name: 'feed-forward, same size', x: epochs, y: ffAcc.map((a) => 100 * a) },
+    { name: `classifier HAM (${fixedPoint ? `${fixedPoint}, at the fixed point` : 'through the dynamics'})`, x: epochs, y: hamAcc.map((a) => 100 * a) },
+    ...(yardstick ? [{ name: 'feed-forward, same size', x: epochs, y: ffAcc.map((a) => 100 * a) }] : []),
   ],
-  { title: 'MNIST: accuracy on 2,000 held-out digits', xLabel: 'epoch', yLabel: 'test accuracy (%)' },
+  { title: `MNIST: accuracy on ${test.count.toLocaleString('en')} ${standard ? 'test' : 'held-out'} digits`, xLabel: 'epoch', yLabel: 'test accuracy (%)' },
 );
 writeFileSync(join(options.outDir, 'accuracy.svg'), svg);
 console.log(`wrote ${join(options.outDir, 'accuracy.svg')}`);

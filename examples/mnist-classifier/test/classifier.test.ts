@@ -23,4 +23,17 @@ describe('MNIST classifier trained through the dynamics (small)', () => {
     expect(ham.numParams).toBe(ff.numParams + 1); // the same network, plus the label softmax's β
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('learns at the fixed point too, in both modes, with accuracy measured at convergence', { timeout: 240_000 }, async () => {
+    const before = tf.memory().numTensors;
+    for (const fixedPoint of ['implicit', 'equilibrium'] as const) {
+      const ham = await trainHam(train, test, { ...sizes, fixedPoint }, runtime);
+      expect(ham.trainer.path?.kind).toBe(fixedPoint);
+      expect(ham.reports[1]!.loss).toBeLessThan(ham.reports[0]!.loss);
+      expect(ham.reports[1]!.validation!.accuracy).toBeGreaterThan(0.6);
+      ham.trainer.dispose();
+      ham.trainer.ham.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
