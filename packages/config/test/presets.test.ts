@@ -1,3 +1,4 @@
+import { thrownBy } from '@hamux-ts/test-support';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { HamuxErrors, tf, type HAM, type States, type Tensor } from '@hamux-ts/core';
 import { descendSync } from '@hamux-ts/dynamics';
@@ -8,15 +9,7 @@ const values = (t: Tensor): number[] => Array.from(t.dataSync());
 const dispose = (s: Readonly<Record<string, Tensor>>) => Object.values(s).forEach((t) => t.dispose());
 
 /** The messages of the `HamuxErrors` thrown by `f` (fails when nothing is thrown). */
-function problems(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HamuxErrors) return e.errors.map((x) => x.message);
-    throw e;
-  }
-  throw new Error('expected HamuxErrors');
-}
+const problems = (f: () => unknown): string[] => thrownBy(f, HamuxErrors).errors.map((x) => x.message);
 
 function closeTo(actual: readonly number[], expected: readonly number[], rel = 1e-4): void {
   expect(actual.length).toBe(expected.length);

@@ -1,4 +1,5 @@
 /** What `importTorch` refuses, and how it says so: each problem at its mapping path or state-dict key. */
+import { thrownBy } from '@hamux-ts/test-support';
 import { describe, expect, it } from 'vitest';
 import { HamuxErrors } from '@hamux-ts/core';
 import { importTorch, type StateDict } from '@hamux-ts/torch';
@@ -15,15 +16,7 @@ const mapping = (patch: Record<string, unknown> = {}) => ({
 });
 
 /** The messages of the HamuxErrors that `f` throws, one `path: detail` line each. */
-function problems(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HamuxErrors) return e.errors.map((x) => x.message);
-    throw e;
-  }
-  throw new Error('expected importTorch to throw');
-}
+const problems = (f: () => unknown): string[] => thrownBy(f, HamuxErrors).errors.map((x) => x.message);
 
 describe('the mapping', () => {
   it('is accepted as written: a shape may be one number, a relu layer needs no constants, dim is axis, τ passes through', () => {
