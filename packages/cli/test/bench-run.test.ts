@@ -18,19 +18,12 @@ import { completionData, corrupt } from '../src/bench/tasks/completion.js';
 import { missingKernel } from '../src/bench/train.js';
 import { parseReport, reportJson, reportStem, writeReport } from '../src/bench/write-report.js';
 import { InputError, UsageError } from '../src/errors.js';
+import { blowup, chain } from './tiny-configs.js';
 
 const runtime = { backend: 'cpu' as const, report: { chosen: 'cpu', tried: [{ name: 'cpu', ok: true }] } }; // tfjs ops: no fast kernels
 const tmp = mkdtempSync(join(tmpdir(), 'hamux-bench-run-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const chain = (tau: number) => ({
-  layers: {
-    v: { shape: [6], lagrangian: { kind: 'identity' }, tau },
-    h: { shape: [4], lagrangian: { kind: 'tanh' }, tau: 1 },
-  },
-  synapses: { vh: { kind: 'dense', connects: ['v', 'h'] } },
-  seed: 3,
-});
 const relaxationSuite = {
   name: 'tiny-relax',
   title: 'Tiny relaxation',
@@ -104,11 +97,6 @@ describe('the protocol, on a relaxation suite', () => {
 describe('a variant that diverges', () => {
   it('is reported as failed while the others are measured', async () => {
     // Two identity layers coupled by W = 3: E = ½a² + ½b² − 3ab is unbounded below, so descent runs off to infinity.
-    const blowup = {
-      layers: { a: { shape: [1], lagrangian: { kind: 'identity' } }, b: { shape: [1], lagrangian: { kind: 'identity' } } },
-      synapses: { s: { kind: 'dense', connects: ['a', 'b'], init: { W: { type: 'constant', value: 3 } } } },
-      seed: 0,
-    };
     const before = tf.memory().numTensors;
     const r = await runSuite(checkSuite({ ...relaxationSuite, protocol: { ...relaxationSuite.protocol, maxSteps: 5000 }, variants: [{ name: 'blowup', config: blowup }, relaxationSuite.variants[0]] }, 'd.json'), { runtime });
     expect(r.variants.map((v) => v.name)).toEqual(['fast']);

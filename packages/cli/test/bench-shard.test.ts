@@ -19,6 +19,7 @@ import { parseReport, reportJson } from '../src/bench/write-report.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { Files } from '../src/files.js';
 import { buildCli, hamuxRunner } from './built-cli.js';
+import { blowup, chain } from './tiny-configs.js';
 
 const hamux = hamuxRunner(120_000);
 const tmp = mkdtempSync(join(tmpdir(), 'hamux-bench-shard-'));
@@ -28,17 +29,6 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const chain = (tau: number) => ({
-  layers: { v: { shape: [6], lagrangian: { kind: 'identity' }, tau }, h: { shape: [4], lagrangian: { kind: 'tanh' }, tau: 1 } },
-  synapses: { vh: { kind: 'dense', connects: ['v', 'h'] } },
-  seed: 3,
-});
-// E = ½a² + ½b² − 3ab is unbounded below: this variant diverges and is reported as failed.
-const blowup = {
-  layers: { a: { shape: [1], lagrangian: { kind: 'identity' } }, b: { shape: [1], lagrangian: { kind: 'identity' } } },
-  synapses: { s: { kind: 'dense', connects: ['a', 'b'], init: { W: { type: 'constant', value: 3 } } } },
-  seed: 0,
-};
 // Four variants over three shards: shard 0 runs a and c, shard 1 only the failing one, shard 2 b.
 const suite = {
   name: 'tiny-shards',
