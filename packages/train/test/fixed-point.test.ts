@@ -10,6 +10,7 @@ import {
 } from '@hamux-ts/core';
 import { Trainer, clampedInput, crossEntropy, mse, type FixedPointOptions, type Loss, type TrainerOptions } from '@hamux-ts/train';
 import { relErr, thrownBy } from '@hamux-ts/test-support';
+import { blobs, flatParams } from './support.js';
 
 type Graph = HAM<'input' | 'hidden' | 'label', 'encode' | 'classify'>;
 
@@ -193,5 +194,30 @@ describe('equilibrium propagation with cross-entropy on a softmax layer', () => 
     expect(e).toMatchObject({ code: 'diverged', path: ['options', 'fixedPoint', 'beta'] });
     expect(e.message).toMatch(/the [+−]β phase \(β 0\.5\) found no equilibrium: .*use a smaller beta or dt, an mse loss on one-hot targets/);
     ham.dispose();
+  });
+});
+
+describe('checkpoints of fixed-point training', () => {
+  it.each(['implicit', 'equilibrium'] as const)('%s: resuming from epoch 1 reproduces the uninterrupted run bit for bit', async (method) => {
+    const data = blobs(12, 4, { dim: 4 });
+    const withTargets = { ...data, t: tf.cast(tf.oneHot(data.y, 3), 'float32') };
+    const make = () => {
+      const ham = classifier();
+      return new Trainer(ham as HAM<string, string>, {
+        ...base, batchSize: 4, loss: onehot, fixedPoint: { method, beta: 0.05, tolerance: 1e-5 },
+        optimizer: { name: 'adam', learningRate: 0.02 },
+      } as TrainerOptions<string, string>);
+    };
+    const saved = new Map<number, Uint8Array>();
+    const a = make();
+    const historyA = await a.fit(withTargets, { epochs: 3, checkpoint: { every: 1, save: (bytes, info) => { saved.set(info.epoch, bytes); } } });
+    const b = make();
+    await b.restore(saved.get(1)!);
+    const historyB = await b.fit(withTargets, { epochs: 3 });
+    expect(historyB.map((h) => h.loss)).toEqual(historyA.slice(1).map((h) => h.loss));
+    expect(flatParams(b.params)).toEqual(flatParams(a.params));
+    expect(b.path?.kind).toBe(method);
+    for (const t of [a, b]) { t.ham.dispose(); t.dispose(); }
+    tf.dispose(Object.values(withTargets));
   });
 });
