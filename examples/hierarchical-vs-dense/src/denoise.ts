@@ -25,6 +25,11 @@ export interface Sizes {
   readonly trainStd: number;
   /** Seed of the weights and of the training noise and shuffles. */
   readonly seed: number;
+  /**
+   * Train at the fixed point instead of through `steps` unrolled steps: the mse is taken where the
+   * dynamics come to rest (implicit differentiation, or equilibrium propagation).
+   */
+  readonly fixedPoint?: 'implicit' | 'equilibrium';
 }
 
 /**
@@ -128,7 +133,7 @@ export async function trainDenoiser(
 ): Promise<Trained> {
   const trainer = new Trainer(ham, {
     seed: s.seed,
-    steps: s.steps,
+    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.05, tolerance: 1e-4, maxSteps: 3000 } } : { steps: s.steps }),
     dt: s.dt,
     prepare: corruptedInput({ layer: 'visible', field: 'x', std: s.trainStd }),
     loss: mse({ layer: 'visible', field: 'x' }),

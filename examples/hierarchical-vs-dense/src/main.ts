@@ -5,6 +5,7 @@
 // after the T unrolled steps they were trained on, and by energy descent with the scheduler run
 // until every sample converges (steps, wall time, and a check that no energy ever rose).
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
+//      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gaussianNoise, loadMnist, split, subset, writeImageGrid } from '@hamux-ts/data';
@@ -13,12 +14,16 @@ import { formatEpoch } from '@hamux-ts/train';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
   afterTrainedSteps, denoise, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
-  type Denoised, type Readout, type Trained,
+  type Denoised, type Readout, type Sizes, type Trained,
 } from './denoise.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
 const runtime = await startBackend(options.backend);
-const sizes = exampleSizes(options.full);
+const fixedPointFlag = process.argv.indexOf('--fixed-point');
+const fixedPointArg = fixedPointFlag >= 0 ? process.argv[fixedPointFlag + 1] : undefined;
+if (fixedPointArg !== undefined && fixedPointArg !== 'implicit' && fixedPointArg !== 'equilibrium') throw new Error(`--fixed-point: expected implicit or equilibrium, got ${fixedPointArg}`);
+const fixedPoint: 'implicit' | 'equilibrium' | undefined = fixedPointArg;
+const sizes: Sizes = { ...exampleSizes(options.full), ...(fixedPoint ? { fixedPoint } : {}) };
 const noiseLevels = [0.1, 0.3, 0.5, 0.7];
 const maxSteps = 500;
 const { train: pool, test: heldOut } = split(loadMnist(), { test: 2000, seed: 0 });
@@ -29,7 +34,7 @@ const mean = meanImage(train.images);
 const trainX = shiftBy(train.images, mean, -1), clean = shiftBy(test.images, mean, -1);
 console.log(
   `train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
-    `${sizes.steps} unrolled steps (dt ${sizes.dt}), ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
+    `${fixedPoint ? `at the fixed point (${fixedPoint})` : `${sizes.steps} unrolled steps`} (dt ${sizes.dt}), ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
 );
 
 const models = [
@@ -38,7 +43,7 @@ const models = [
 ];
 const trained: Trained[] = [];
 for (const m of models) {
-  console.log(`${m.name} HAM (${m.layers}, ${m.ham.numParams} parameters), trained through the dynamics:`);
+  console.log(`${m.name} HAM (${m.layers}, ${m.ham.numParams} parameters), trained ${fixedPoint ? 'at the fixed point' : 'through the dynamics'}:`);
   trained.push(await trainDenoiser(m.ham, trainX, sizes, runtime, clean, {
     onEpochEnd: (r) => void process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`),
   }));

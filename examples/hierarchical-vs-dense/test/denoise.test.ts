@@ -44,6 +44,21 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 180_000); // ~18 s of CPU: two trainings and 200-step descents; room for a busy 2-core machine
 
+  it('trained at the fixed point, the hierarchical model denoises at convergence better than the noisy input', async () => {
+    const before = tf.memory().numTensors;
+    const noisy = gaussianNoise(clean, { std: 0.5, seed: 7 }).data;
+    const ham = hierarchicalHam(sizes);
+    const { trainer, reports } = await trainDenoiser(ham, trainX, { ...sizes, epochs: 1, fixedPoint: 'implicit' }, runtime, clean);
+    expect(trainer.path?.kind).toBe('implicit');
+    expect(Number.isFinite(reports[0]!.loss)).toBe(true);
+    const converged = await denoise(ham, trainer.params, noisy, clean, runtime, 500);
+    expect(converged.mse).toBeLessThan(meanSquaredError(noisy, clean));
+    expect(converged.energyRises).toBe(0);
+    trainer.dispose();
+    ham.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 180_000);
+
   it('the example pits models of about the same size against each other', () => {
     const s = exampleSizes(false);
     const dense = denseHam(s), hierarchical = hierarchicalHam(s);
