@@ -276,8 +276,10 @@ export class Trainer<L extends string, S extends string> {
   }
 
   /**
-   * The training loss of one batch (a scalar tensor, the caller's), differentiable with respect
-   * to `params`: `prepare`, `unroll`, then `loss` on the final activations.
+   * The training loss of one batch (a scalar tensor, the caller's): `prepare`, `unroll`, then `loss`
+   * on the final activations, differentiable with respect to `params` through the unroll. With
+   * `fixedPoint`, the loss at the state the dynamics come to rest in (reached by `descendSync`, so
+   * differentiable only through the activations and the loss, not through the relaxation).
    */
   lossOf(batch: Batch, key = 0, training = true): Tensor {
     this.#alive();
