@@ -3,6 +3,7 @@
  * T unrolled descent steps is backpropagated through the whole descent to every trainable parameter.
  *
  * - `unroll`: T differentiable Euler steps `x_i ← x_i − (dt/τ_i) ∂E/∂x̂_i`, with clamps.
+ * - at the fixed point (`Trainer`'s `fixedPoint`): implicit differentiation or equilibrium propagation.
  * - losses: `crossEntropy`, `mse`, `sumOf`, or any `(activations, batch) => scalar`.
  * - initial states: `clampedInput`, `corruptedInput`, `maskedInput`, or any `Prepare`.
  * - `Trainer` / `train`: seeded mini-batches, tfjs optimizers, clipping, evaluation, progress,

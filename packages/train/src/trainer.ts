@@ -163,6 +163,9 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * `x ← x − (dt/τ) ∂E/∂x̂` T times, `loss` scores the final activations, and the optimizer follows
  * the gradient of that loss with respect to every trainable parameter, through the whole descent.
  *
+ * With `fixedPoint`, it learns where the dynamics come to rest instead (`fixed-point.ts`): the loss
+ * at the converged state, its gradient by implicit differentiation or equilibrium propagation.
+ *
  * The trained parameters are `tf.Variable`s initialised from (and independent of) `ham.params`;
  * `trainer.params` is the graph's full parameter set with them in place, for `ham.activations(…,
  * { params })`, `descend(…, { params })` or `saveParams({ params })`.
