@@ -35,7 +35,8 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
   const ham = buildFromConfig(presets.classifier({ input: train.size, hidden: s.hidden, labels: 10, seed: s.seed }));
   const trainer = new Trainer(ham, {
     seed: s.seed,
-    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.1, tolerance: 1e-4 } } : { steps: s.steps }),
+    // The nudged phases take half the step: with dt/τ = 1 on the label layer, a nudged fixed step can overshoot.
+    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.1, tolerance: 1e-4, ...(s.fixedPoint === 'equilibrium' ? { dt: 0.05 } : {}) } } : { steps: s.steps }),
     dt: 0.1, // dt/τ = 0.2 for the hidden layer (τ 0.5), 1 for the label layer (τ 0.1)
     prepare: clampedInput({ layer: 'input', field: 'x' }),
     loss: s.fixedPoint === 'equilibrium' ? mse({ layer: 'label', field: 't' }) : crossEntropy({ layer: 'label', field: 'y' }),

@@ -93,6 +93,9 @@ export function relaxToFixedPoint<L extends string, S extends string>(
     dt: s.dt ?? c.dt ?? 0.1,
     maxSteps: s.maxSteps,
     tolerance: { grad: s.tolerance, energy: 0, state: 0 },
+    // A fixed step across a kink (relu) can raise the energy by a hair without diverging; a real
+    // divergence grows past this at once, or ends unconverged at maxSteps (counted in trainer.path).
+    riseTolerance: 1e-3,
     params: c.params,
     neuronEnergy: c.neuronEnergy,
     ...(c.method ? { method: c.method } : {}),
