@@ -1,6 +1,7 @@
 import type { BackendRuntime } from '@hamux-ts/backends';
 import { buildFromConfig, presets } from '@hamux-ts/config';
-import { tf, type Tensor } from '@hamux-ts/core';
+import { tf, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { descendSync } from '@hamux-ts/dynamics';
 import { permutation, type LabelledImages } from '@hamux-ts/data';
 import { Trainer, clampedInput, crossEntropy, mse, scheduledRate, setLearningRate, type EpochReport, type FitOptions } from '@hamux-ts/train';
 
@@ -49,6 +50,29 @@ export async function trainHam(train: LabelledImages, test: LabelledImages, s: S
   const reports = await trainer.fit(data, { epochs: s.epochs, validation: held, ...fit });
   tf.dispose([...Object.values(data), ...Object.values(held)]);
   return { trainer, reports, numParams: ham.numParams };
+}
+
+/**
+ * Accuracy on `set` when the trained classifier relaxes until it converges (fixed steps of 0.1 until
+ * every `|∂E/∂x̂| < 1e-4`, at most 5,000), whatever it was trained for: the answer a user running the
+ * model to its attractor gets. Batches of 500 on `runtime` (the fast path).
+ */
+export function accuracyAtConvergence(ham: HAM<string, string>, params: Params, set: LabelledImages, runtime: BackendRuntime): { accuracy: number; meanSteps: number; converged: number } {
+  let correct = 0, steps = 0, converged = 0;
+  for (let start = 0; start < set.count; start += 500) {
+    const n = Math.min(500, set.count - start);
+    const init = {
+      input: tf.tensor2d(set.images.subarray(start * set.size, (start + n) * set.size), [n, set.size]),
+      hidden: tf.zeros([n, ...ham.layers['hidden']!.shape]),
+      label: tf.zeros([n, 10]),
+    };
+    const r = descendSync(ham, init, { mode: 'fixed', dt: 0.1, maxSteps: 5000, tolerance: { grad: 1e-4, energy: 0, state: 0 }, clamp: { input: true }, params, runtime });
+    const predicted = tf.tidy(() => tf.argMax(ham.activations(r.states, { params }).label!, 1).dataSync());
+    for (let i = 0; i < n; i++) if (predicted[i] === set.labels[start + i]) correct++;
+    for (const s of r.report) { steps += s.steps; if (s.converged) converged++; }
+    tf.dispose([...Object.values(init), ...Object.values(r.states)]);
+  }
+  return { accuracy: correct / set.count, meanSteps: steps / set.count, converged };
 }
 
 /**
