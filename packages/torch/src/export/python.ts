@@ -5,7 +5,7 @@
 
 /** A finite number as a Python literal that reads back to the same float64 (`1e-05`, `0.5`, `3`). */
 export function pyNum(n: number): string {
-  if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`);
+  if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`); // internal invariant: configs and weights are checked finite before export
   // JSON's shortest round-trip form is valid Python: `1e-05`, `2.5e+30`, `-0.1`.
   return Object.is(n, -0) ? '-0.0' : JSON.stringify(n);
 }

@@ -12,7 +12,7 @@
  *
  * A normalisation is done in double precision and rounded once to float32.
  */
-import { formatShape } from '@hamux-ts/core';
+import { HamuxError, formatShape, type HamuxErrorCode } from '@hamux-ts/core';
 
 /** Every layout step a mapping may name. */
 export const LAYOUT_STEPS = ['transpose', 'normalizeColumns', 'normalizeRows', 'oihwToHwio'] as const;
@@ -27,10 +27,14 @@ export interface PlainTensor {
   readonly data: Float32Array;
 }
 
-/** A step that cannot apply, said in words (the caller names the tensor). */
-export class LayoutProblem extends Error {
+/** A step that cannot apply, said in words (with no path: the caller names the tensor). */
+export class LayoutProblem extends HamuxError {
   /** `'LayoutProblem'`, the error's name. */
-  override readonly name = 'LayoutProblem';
+  override readonly name: string = 'LayoutProblem';
+
+  constructor(message: string, code: HamuxErrorCode = 'shape_mismatch') {
+    super([], message, code);
+  }
 }
 
 function needRank(step: LayoutStep, t: PlainTensor, rank: number, what: string): void {
@@ -57,7 +61,7 @@ function normalize(step: LayoutStep, t: PlainTensor, byColumn: boolean): PlainTe
     let sum = 0;
     for (let k = 0; k < length; k++) sum += t.data[at(g, k)]! ** 2;
     const norm = Math.sqrt(sum);
-    if (!(norm > 0) || !Number.isFinite(norm)) throw new LayoutProblem(`${step}: ${byColumn ? 'column' : 'row'} ${g} has norm ${norm}, which cannot be divided by`);
+    if (!(norm > 0) || !Number.isFinite(norm)) throw new LayoutProblem(`${step}: ${byColumn ? 'column' : 'row'} ${g} has norm ${norm}, which cannot be divided by`, 'invalid_argument');
     for (let k = 0; k < length; k++) out[at(g, k)] = t.data[at(g, k)]! / norm;
   }
   return { shape: [m, n], data: out };
