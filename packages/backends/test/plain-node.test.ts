@@ -47,7 +47,7 @@ describe('the built package from plain node', () => {
     const { out, err } = runNode(`
       import { useBackend } from '@hamux-ts/backends';
       import { hypergraph, lagrangians as L, synapses as Y, tf } from '@hamux-ts/core';
-      const report = await useBackend();
+      const { report } = await useBackend();
       const ham = hypergraph().layer('v', { shape: [3], lagrangian: L.identity() })
         .layer('h', { shape: [2], lagrangian: L.tanh() }).synapse('s', Y.dense(), ['v', 'h']).build({ seed: 0 });
       const g = ham.dEdxhat(ham.randomStates(1, 1), { method: 'autodiff' });
@@ -80,7 +80,7 @@ describe('the built package from plain node', () => {
       import { useBackend } from '@hamux-ts/backends';
       import { descend } from '@hamux-ts/dynamics';
       import { hypergraph, lagrangians as L, synapses as Y, tf } from '@hamux-ts/core';
-      const report = await useBackend('webgpu');
+      const { report } = await useBackend('webgpu');
       const ham = hypergraph().layer('v', { shape: [3], lagrangian: L.identity() })
         .layer('h', { shape: [2], lagrangian: L.tanh() }).synapse('s', Y.dense(), ['v', 'h']).build({ seed: 0 });
       const { states, report: r } = await descend(ham, ham.randomStates(2, 1), { maxSteps: 300 });
