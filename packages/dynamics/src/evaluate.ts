@@ -48,15 +48,18 @@ function nudged<L extends string, S extends string>(
       const acts = ham.activations(states as States<L>, params ? { params } : {});
       const xs = names.map((n) => acts[n]);
       const asStates = (ts: readonly Tensor[]) => Object.fromEntries(names.map((n, i) => [n, ts[i]!])) as unknown as States<L>;
-      const perSample = nudgeValues(nudge(asStates(xs)), base.energy.shape[0]!);
+      // The per-sample values are kept out of the gradient's own scope (one evaluation of the nudge).
+      let perSample: Tensor | undefined;
       // Layers the nudge does not read get no gradient (allowed): their signal is E's alone.
-      const { grads } = tf.engine().gradients(() => tf.sum(nudge(asStates(xs))), xs, undefined, true);
-      const out = {
-        energy: tf.add(base.energy, perSample),
-        dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i] ? tf.add(base.dEdxhat[n], grads[i]!) : tf.clone(base.dEdxhat[n])])) as Record<L, Tensor>,
-      };
-      tf.dispose([base.energy, ...Object.values<Tensor>(base.dEdxhat)]);
-      return out;
+      const { grads } = tf.engine().gradients(() => tf.sum((perSample = tf.keep(nudgeValues(nudge(asStates(xs)), base.energy.shape[0]!)))), xs, undefined, true);
+      try {
+        return {
+          energy: tf.add(base.energy, perSample!),
+          dEdxhat: Object.fromEntries(names.map((n, i) => [n, grads[i] ? tf.add(base.dEdxhat[n], grads[i]!) : tf.clone(base.dEdxhat[n])])) as Record<L, Tensor>,
+        };
+      } finally {
+        tf.dispose([perSample!, base.energy, ...Object.values<Tensor>(base.dEdxhat)]);
+      }
     }) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
   };
 }

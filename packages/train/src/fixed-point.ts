@@ -132,7 +132,10 @@ export function equilibriumGradients<L extends string, S extends string>(
   const terms = (acts: States<L>) => perSample(acts as States<string>, batch, { prepared: prepared as Prepared<string> });
   const free = relaxToFixedPoint(c, s, prepared.states, prepared);
   const phases: DescendResult<L>[] = [];
+  let value: Tensor | undefined;
   try {
+    // The free equilibrium's loss first: the loss's own checks of the batch run before its per-sample form nudges.
+    value = tf.tidy(() => lossAt(c, free.states, batch, prepared));
     for (const sign of [1, -1]) {
       try {
         phases.push(relaxToFixedPoint(c, s, free.states, prepared, (acts) => tf.mul(sign * s.beta, terms(acts))));
@@ -146,16 +149,17 @@ export function equilibriumGradients<L extends string, S extends string>(
       }
     }
     const [plus, minus] = phases as [DescendResult<L>, DescendResult<L>];
-    const value = tf.tidy(() => lossAt(c, free.states, batch, prepared));
     const phi = (states: States<L>, b: number) =>
       tf.add(tf.sum(c.ham.energy(states, { params: c.params, neuronEnergy: c.neuronEnergy })), tf.mul(b, tf.sum(terms(c.ham.activations(states, { params: c.params })))));
     const { value: difference, grads } = tf.variableGrads(() => tf.div(tf.sub(phi(plus.states, s.beta), phi(minus.states, -s.beta)), 2 * s.beta * B) as tf.Scalar, [...c.variables]);
     difference.dispose();
     const detail = `equilibrium propagation (β ${s.beta}): ${steps(free)} + ${steps(plus)} + ${steps(minus)} relaxation steps` +
       (unconverged(free) + unconverged(plus) + unconverged(minus) > 0 ? `, ${unconverged(free)}/${unconverged(plus)}/${unconverged(minus)} samples not converged` : '');
-    return { value, grads: c.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)), detail };
+    const out = { value, grads: c.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)), detail };
+    value = undefined; // the caller's now
+    return out;
   } finally {
-    tf.dispose([...Object.values<Tensor>(free.states), ...phases.flatMap((p) => Object.values<Tensor>(p.states))]);
+    tf.dispose([...(value ? [value] : []), ...Object.values<Tensor>(free.states), ...phases.flatMap((p) => Object.values<Tensor>(p.states))]);
   }
 }
 
@@ -188,12 +192,12 @@ export function implicitGradients<L extends string, S extends string>(
       const d = ham.dEdxhat(asStates(ts), { params: c.params, neuronEnergy: c.neuronEnergy, ...(c.method ? { method: c.method } : {}) });
       return names.map((n) => d[n]);
     };
-    // b = ∂ℓ/∂x at x*, on the free entries.
-    const rhs = tf.tidy(() => {
-      const { grads } = tf.engine().gradients(() => lossAt(c, asStates(xs), batch, prepared), xs, undefined, true);
-      return names.map((n, i) => tf.mul(grads[i] ?? tf.zerosLike(x[n]), freeOf[i]!));
-    });
-    held.push(...rhs);
+    // ℓ at x* and b = ∂ℓ/∂x there, on the free entries.
+    const [value, ...rhs] = tf.tidy(() => {
+      const { value: loss, grads } = tf.engine().gradients(() => lossAt(c, asStates(xs), batch, prepared), xs, undefined, true);
+      return [loss, ...names.map((n, i) => tf.mul(grads[i] ?? tf.zerosLike(x[n]), freeOf[i]!))];
+    }) as [Tensor, ...Tensor[]];
+    held.push(value, ...rhs); // value leaves `held` when it is returned
     // v ↦ Aᵀv on the free entries: the gradient of Σ v·g(x) with respect to x.
     const apply = (v: readonly Tensor[]) => tf.tidy(() => {
       const { grads } = tf.engine().gradients(() => tf.addN(g(xs).map((gi, i) => tf.sum(tf.mul(gi, v[i]!)))) as tf.Scalar, xs, undefined, true);
@@ -201,11 +205,11 @@ export function implicitGradients<L extends string, S extends string>(
     });
     const solved = s.solver === 'bicgstab' ? bicgstab(apply, rhs, B, s) : richardson(apply, rhs, B, s);
     held.push(...solved.x);
-    const value = tf.tidy(() => lossAt(c, x, batch, prepared));
     const { value: lagrangian, grads } = tf.variableGrads(() => tf.sub(lossAt(c, x, batch, prepared), tf.addN(g(xs).map((gi, i) => tf.sum(tf.mul(gi, solved.x[i]!))))) as tf.Scalar, [...c.variables]);
     lagrangian.dispose();
     const detail = `implicit differentiation: ${steps(free)} relaxation steps` + (unconverged(free) > 0 ? ` (${unconverged(free)} samples not converged)` : '') +
       `, adjoint by ${s.solver} in ${solved.iterations} iterations to relative residual ${solved.residual.toExponential(1)}`;
+    held.splice(held.indexOf(value), 1);
     return { value, grads: c.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)), detail };
   } finally {
     disposeMasks(masks);

@@ -62,27 +62,29 @@ export function mse<const N extends string>(options: MseOptions<N>): Loss<N> {
   const of = options.of ?? 'activation';
   if (on !== 'all' && on !== 'free') throw new HamuxError('mse.on', `expected 'all' or 'free', got ${String(on)}`, 'invalid_argument');
   if (of !== 'activation' && of !== 'state') throw new HamuxError('mse.of', `expected 'activation' or 'state', got ${String(of)}`, 'invalid_argument');
-  return withHostForm<N>((activations, batch, { states, prepared }) => {
-    const out = layerOf(of === 'activation' ? activations : states, layer, 'mse.layer');
+  // Each sample's term, checked: the loss is their mean, and equilibrium propagation's nudge uses them.
+  const terms = (outs: States<string>, batch: Batch, prepared: Prepared<string>): Tensor => {
+    const out = layerOf(outs, layer, 'mse.layer');
     const target = field(batch, name, 'mse.field');
     if (sizeOf(target.shape) !== sizeOf(out.shape)) {
       throw new HamuxError('mse.field', `field "${name}" of shape ${formatShape(target.shape)} does not match layer "${layer}" of shape ${formatShape(out.shape)}`, 'shape_mismatch');
     }
-    const clamp = on === 'free' ? prepared.clamp?.[layer as N] : undefined;
+    const clamp = on === 'free' ? prepared.clamp?.[layer] : undefined;
     if (clamp === true) throw new HamuxError('mse.on', `layer "${layer}" is clamped whole: it has no free entries to score`, 'invalid_argument');
-    return tf.tidy(() => tf.mean(msePerSample(out, target, clamp)));
-  }, mseHost(layer, name, on, of), of === 'activation' ? (activations, batch, { prepared }) => {
-    const out = layerOf(activations, layer, 'mse.layer');
-    return msePerSample(out, field(batch, name, 'mse.field'), on === 'free' ? prepared.clamp?.[layer as N] : undefined);
-  } : undefined);
+    return msePerSample(out, target, clamp);
+  };
+  return withForms<N>(
+    (activations, batch, { states, prepared }) => tf.tidy(() => tf.mean(terms(of === 'activation' ? activations : states, batch, prepared as Prepared<string>))),
+    mseHost(layer, name, on, of),
+    of === 'activation' ? (activations, batch, { prepared }) => terms(activations, batch, prepared) : undefined,
+  );
 }
 
 /**
  * Each sample's term ℓ_b of the mse, whose batch mean is the loss: the mean of its squared errors
  * (every entry), or `B Σ_d m_bd (x̂ − t)²_bd / Σ m` (the free ones; the normaliser is the batch's).
  */
-function msePerSample(out: Tensor, target: Tensor, clamp: Tensor | true | undefined): Tensor {
-  if (clamp === true) throw new HamuxError('mse.on', 'the layer is clamped whole: it has no free entries to score', 'invalid_argument');
+function msePerSample(out: Tensor, target: Tensor, clamp: Tensor | undefined): Tensor {
   return tf.tidy(() => {
     const B = out.shape[0]!;
     const sq = tf.reshape(tf.square(tf.sub(out, tf.reshape(tf.cast(target, 'float32'), out.shape))), [B, -1]);
@@ -121,24 +123,25 @@ export function crossEntropy<const N extends string>(options: CrossEntropyOption
   if (from !== 'activation' && from !== 'state') {
     throw new HamuxError('crossEntropy.from', `expected 'activation' or 'state', got ${String(from)}`, 'invalid_argument');
   }
-  return withHostForm<N>((activations, batch, { states }) => {
-    const out = layerOf(from === 'activation' ? activations : states, layer, 'crossEntropy.layer');
+  // Each sample's cross-entropy `−Σ_c y_c log p_c`, `[B]`, checked: the loss is their mean, and
+  // equilibrium propagation's nudge uses them.
+  const terms = (outs: States<string>, batch: Batch): Tensor => {
+    const out = layerOf(outs, layer, 'crossEntropy.layer');
     if (out.rank !== 2) throw new HamuxError('crossEntropy.layer', `layer "${layer}" must have shape [C], got [${out.shape.slice(1).join(', ')}]`, 'shape_mismatch');
-    const classes = out.shape[1]!;
     const labels = field(batch, name, 'crossEntropy.field');
     if (labels.shape[0] !== out.shape[0]) {
       throw new HamuxError('crossEntropy.field', `field "${name}" has ${labels.shape[0]} examples, the batch ${out.shape[0]}`, 'shape_mismatch');
     }
-    return tf.tidy(() => tf.mean(crossEntropyPerSample(out, oneHotLabels(labels, classes, 'crossEntropy.field'), from)));
-  }, crossEntropyHost(layer, name, from), from === 'activation' ? (activations, batch) => {
-    const out = layerOf(activations, layer, 'crossEntropy.layer');
-    return tf.tidy(() => crossEntropyPerSample(out, oneHotLabels(field(batch, name, 'crossEntropy.field'), out.shape[1]!, 'crossEntropy.field'), from));
-  } : undefined);
-}
-
-/** Each sample's cross-entropy `−Σ_c y_c log p_c`, `[B]`. */
-function crossEntropyPerSample(out: Tensor, y: Tensor, from: 'activation' | 'state'): Tensor {
-  return tf.tidy(() => tf.neg(tf.sum(tf.mul(y, from === 'state' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, TINY))), 1)));
+    return tf.tidy(() => {
+      const y = oneHotLabels(labels, out.shape[1]!, 'crossEntropy.field');
+      return tf.neg(tf.sum(tf.mul(y, from === 'state' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, TINY))), 1));
+    });
+  };
+  return withForms<N>(
+    (activations, batch, { states }) => tf.tidy(() => tf.mean(terms(from === 'activation' ? activations : states, batch))),
+    crossEntropyHost(layer, name, from),
+    from === 'activation' ? (activations, batch) => terms(activations, batch) : undefined,
+  );
 }
 
 /** One weighted term of `sumOf`: a loss and its weight. */
@@ -162,7 +165,7 @@ export function sumOf<const T extends readonly LossTerm[]>(...terms: T): Loss<Lo
   const perSample = each.every((e): e is readonly [PerSampleLoss, number] => e[0] !== undefined)
     ? (((activations, batch, context) => tf.tidy(() => tf.addN(each.map(([l, w]) => tf.mul(l(activations, batch, context), w))))) as PerSampleLoss)
     : undefined;
-  return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withHostForm(loss, sumHost(hosts), perSample) : withHostForm(loss, undefined, perSample);
+  return hosts.every((h): h is readonly [HostLoss, number] => h[0] !== undefined) ? withForms(loss, sumHost(hosts), perSample) : withForms(loss, undefined, perSample);
 }
 
 /** Where to read predicted and true labels when counting correct answers. */
@@ -223,7 +226,8 @@ export function perSampleLossOf(loss: Loss<string>): PerSampleLoss | undefined {
   return perSampleLosses.get(loss);
 }
 
-function withHostForm<N extends string>(loss: Loss<N>, host: HostLoss | undefined, perSample?: PerSampleLoss): Loss<N> {
+/** Registers a loss's host form and its per-sample form, where it has them. */
+function withForms<N extends string>(loss: Loss<N>, host: HostLoss | undefined, perSample?: PerSampleLoss): Loss<N> {
   if (host) hostLosses.set(loss, host);
   if (perSample) perSampleLosses.set(loss, perSample);
   return loss;
