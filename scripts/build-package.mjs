@@ -8,17 +8,20 @@
 // the tfjs-core that users import.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, existsSync, renameSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = Object.values(pkg.hamuxEntries ?? { index: 'src/index.ts' });
 
 const bundleOnly = /^@tensorflow\/tfjs-core\/dist\//;
 
-rmSync('dist', { recursive: true, force: true });
+// Built beside `dist` and swapped in at the end, so a process that imports the package while it is
+// being rebuilt (a test in another workspace) never finds `dist` missing or half-written.
+const staging = `.dist-build-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
 await build({
   entryPoints: entries,
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   format: 'esm',
   platform: 'neutral',
@@ -38,5 +41,9 @@ await build({
   ],
 });
 if (existsSync('tsconfig.build.json')) {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', staging], { stdio: 'inherit' });
 }
+const retired = `.dist-old-${process.pid}`;
+if (existsSync('dist')) renameSync('dist', retired);
+renameSync(staging, 'dist');
+rmSync(retired, { recursive: true, force: true });

@@ -6,4 +6,4 @@ export { centralDiff, centralDifferences } from './finite-differences.js';
 export { CHROMIUM_ARGS, chromiumPath, launchChromium } from './chromium.js';
 export { serveFolder, serveStatic, type StaticServer } from './serve.js';
 export { closeAll } from './close.js';
-export { buildIfStale } from './build.js';
+export { buildIfStale, builtEntries } from './build.js';

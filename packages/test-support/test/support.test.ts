@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { centralDiff, centralDifferences, closeAll, mulberry32, relErr, relErrPerEntry, serveStatic, uniformValues, type StaticServer } from '../src/index.js';
+import { buildIfStale, builtEntries, centralDiff, centralDifferences, closeAll, mulberry32, relErr, relErrPerEntry, serveStatic, uniformValues, type StaticServer } from '../src/index.js';
 
 describe('relative errors', () => {
   it('relErr scales by the largest reference entry, relErrPerEntry by each', () => {
@@ -79,5 +79,28 @@ describe('closeAll', () => {
     expect(ran).toEqual(['a', 'b', 'c']);
     expect((e as Error).message).toBe('first');
     await expect(closeAll(() => undefined)).resolves.toBeUndefined();
+  });
+});
+
+describe('buildIfStale', () => {
+  // A package whose entries live below src/ (like @hamux-ts/backends): an already built one must
+  // not be rebuilt, since a rebuild swaps dist under tests of other workspaces that import it.
+  it('reads the entries from package.json and rebuilds only when one is older than src', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hamux-build-'));
+    try {
+      mkdirSync(join(dir, 'packages/pkg/src/node'), { recursive: true });
+      mkdirSync(join(dir, 'packages/pkg/dist/node'), { recursive: true });
+      const pkg = join(dir, 'packages/pkg');
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ hamuxEntries: { node: 'src/node/index.ts' } }));
+      writeFileSync(join(pkg, 'src/node/index.ts'), 'export {};');
+      writeFileSync(join(pkg, 'dist/node/index.js'), 'export {};');
+      expect(builtEntries(pkg)).toEqual([join(pkg, 'dist/node/index.js')]);
+      utimesSync(join(pkg, 'src/node/index.ts'), 1000, 1000);
+      expect(() => buildIfStale(pkg)).not.toThrow(); // fresh: the (absent) build script is not run
+      utimesSync(join(pkg, 'src/node/index.ts'), new Date(), new Date(Date.now() + 60_000));
+      expect(() => buildIfStale(pkg)).toThrow(); // stale: it tries to run dir/scripts/build-package.mjs
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
