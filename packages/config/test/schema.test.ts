@@ -108,6 +108,7 @@ const everything = {
     rs: { kind: 'reluSquaredMemory', connects: ['gm'], memories: 3, perToken: true },
     at: { kind: 'energyAttention', connects: ['ln'], heads: 2, headDim: 3, maskSelf: true },
     sps: { kind: 'dense', connects: ['sp', 'sg'] },
+    ti: { kind: 'tie', connects: ['id', 're'], gamma: 0.6 },
   },
   seed: 3,
 };
@@ -140,6 +141,7 @@ function everythingByHand(seed: number) {
     .synapse('rs', Y.reluSquaredMemory({ memories: 3, perToken: true }), ['gm'])
     .synapse('at', Y.energyAttention({ heads: 2, headDim: 3, maskSelf: true }), ['ln'])
     .synapse('sps', Y.dense(), ['sp', 'sg'])
+    .synapse('ti', Y.tie({ gamma: 0.6 }), ['id', 're'])
     .build({ seed });
 }
 

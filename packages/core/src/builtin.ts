@@ -90,6 +90,10 @@ export type BuiltinSynapseSpec =
     }
   | {
       /** Which built-in hypersynapse it is; the fast paths switch on it. */
+      readonly kind: 'tie';
+    }
+  | {
+      /** Which built-in hypersynapse it is; the fast paths switch on it. */
       readonly kind: 'conv2d';
       /** Kernel height and width, `[kh, kw]`. */
       readonly kernel: Pair;

@@ -98,6 +98,7 @@ const synapseCases: SynapseCase[] = [
   { name: 'denseBias', synapse: Y.denseBias({ init: { b: { type: 'normal', std: 0.5 } } }), shapes: [[6], [2, 3]] },
   { name: 'denseBias per token', synapse: Y.denseBias({ perToken: true, init: { b: { type: 'normal', std: 0.5 } } }), shapes: [[3, 4], [3, 2]] },
   { name: 'bias', synapse: Y.bias({ init: { b: { type: 'normal', std: 0.5 } } }), shapes: [[2, 3]] },
+  { name: 'tie, learnable γ', synapse: Y.tie({ gamma: learnable(1.3) }), shapes: [[2, 3], [2, 3]] },
   { name: 'modernHopfield, learnable β', synapse: Y.modernHopfield({ memories: 7, beta: learnable(1.7), init: { xi: { type: 'normal', std: 0.6 } } }), shapes: [[8]] },
   { name: 'modernHopfield per token', synapse: Y.modernHopfield({ memories: 5, perToken: true, beta: 2 }), shapes: [[3, 4]] },
   { name: 'reluSquaredMemory', synapse: Y.reluSquaredMemory({ memories: 6 }), shapes: [[8]] },

@@ -34,6 +34,7 @@ const synapseFactories: { readonly [K in BuiltinSynapseSpec['kind']]: () => Hype
   dense: () => Y.dense({ perToken: true }),
   denseBias: () => Y.denseBias(),
   bias: () => Y.bias(),
+  tie: () => Y.tie({ gamma: learnable(3) }),
   conv2d: () => Y.conv2d({ kernel: [3, 2], padding: 1 }),
   avgPool: () => Y.avgPool({ size: 2 }),
   polynomialMemory: () => Y.polynomialMemory({ memories: 4, degree: 2.5, rectified: true }),
@@ -71,6 +72,7 @@ describe('built-in specs', () => {
     expect(s.dense().builtin).toEqual({ kind: 'dense', perToken: true });
     expect(s.denseBias().builtin).toEqual({ kind: 'denseBias', perToken: false });
     expect(s.bias().builtin).toEqual({ kind: 'bias' });
+    expect(s.tie().builtin).toEqual({ kind: 'tie' });
     expect(s.conv2d().builtin).toEqual({ kind: 'conv2d', kernel: [3, 2], stride: [1, 1], padding: 1 });
     expect(s.avgPool().builtin).toEqual({ kind: 'avgPool', size: [2, 2], stride: [2, 2], padding: 'valid' });
     expect(s.polynomialMemory().builtin).toEqual({ kind: 'polynomialMemory', memories: 4, perToken: false, degree: 2.5, rectified: true });

@@ -43,6 +43,7 @@ function everyLagrangian() {
     .synapse('f', Y.dense(), ['sph', 'id'])
     .synapse('g', Y.bias({ init: { b: { type: 'normal', std: 0.5 } } }), ['tanh'])
     .synapse('self', Y.dense(), ['id', 'id'])
+    .synapse('tie', Y.tie({ gamma: 0.7 }), ['relu', 'repu'])
     .build({ seed: 4 });
 }
 

@@ -365,6 +365,13 @@ const CASES: Case[] = [
     synapse: () => Y.bias({ init: { b: normal(1) } }),
     ref: (x, p) => R.biasEnergy(x['x']!, p['b']!),
   },
+  {
+    name: 'tie on [2, 3], γ 1.7',
+    layers: { a: [2, 3], b: [2, 3] },
+    connects: ['a', 'b'],
+    synapse: () => Y.tie({ gamma: 1.7 }),
+    ref: (x) => R.tieEnergy(x['a']!, x['b']!, 1.7),
+  },
   convCase('3×3 stride 1 valid', [5, 5, 2], 3, 3, 1, 'valid', [3, 3, 3]),
   convCase('3×2 stride 2 valid', [6, 5, 2], [3, 2], 3, 2, 'valid', [2, 2, 3]),
   convCase('3×2 stride [2, 1] valid', [5, 4, 2], [3, 2], 2, [2, 1], 'valid', [2, 3, 2]),
@@ -622,7 +629,7 @@ describe('closed-form dEdxhat agrees with autodiff', () => {
 
   it('every built-in dense, memory and attention synapse has a closed form', () => {
     const kinds = new Set(withClosedForm.map((c) => c.synapse().kind));
-    for (const k of ['dense', 'denseBias', 'bias', 'polynomialMemory', 'exponentialMemory', 'modernHopfield', 'reluSquaredMemory', 'energyAttention']) {
+    for (const k of ['dense', 'denseBias', 'bias', 'tie', 'polynomialMemory', 'exponentialMemory', 'modernHopfield', 'reluSquaredMemory', 'energyAttention']) {
       expect(kinds.has(k), k).toBe(true);
     }
   });

@@ -53,6 +53,7 @@ const elementwise: GraphCase = {
       expm: { kind: 'exponentialMemory', connects: ['s'], memories: 3, beta: 0.5 },
       hop: { kind: 'modernHopfield', connects: ['x.in'], memories: 4, beta: 2 },
       relu2: { kind: 'reluSquaredMemory', connects: ['training'], memories: 3 },
+      tie: { kind: 'tie', connects: ['r', 'p3'], gamma: { value: 0.4, learnable: true } },
     },
     seed: 3,
     scheduler: { mode: 'fixed', dt: 0.05 },

@@ -35,7 +35,7 @@ describe('the mapping', () => {
     })))).toEqual([
       'mapping.neurons.v.lagrangian: unknown hamux-torch Lagrangian "lagr_sigmod" (did you mean "lagr_sigmoid"?) (expected one of: IdentityLagrangian, lagr_identity, lagr_repu, lagr_relu, lagr_exp, lagr_rexp, lagr_tanh, lagr_sigmoid, lagr_softmax, lagr_layernorm, lagr_spherical_norm)',
       'mapping.neurons.h: unknown key "beta" (expected: lagrangian, shape, tau, clamp)',
-      'mapping.hypersynapses.W.kind: unknown hamux-ts synapse kind "dens" (did you mean "dense"?) (expected one of: dense, denseBias, bias, conv2d, avgPool, polynomialMemory, exponentialMemory, modernHopfield, reluSquaredMemory, energyAttention)',
+      'mapping.hypersynapses.W.kind: unknown hamux-ts synapse kind "dens" (did you mean "dense"?) (expected one of: dense, denseBias, bias, tie, conv2d, avgPool, polynomialMemory, exponentialMemory, modernHopfield, reluSquaredMemory, energyAttention)',
     ]);
   });
 

@@ -26,6 +26,7 @@ const synapseFactories: Factories<BuiltinSynapseConfig, BuiltinSynapseKind, Hype
   dense: ({ perToken }) => Y.dense({ perToken }),
   denseBias: ({ perToken }) => Y.denseBias({ perToken }),
   bias: () => Y.bias(),
+  tie: ({ gamma }) => Y.tie({ gamma }),
   conv2d: ({ kernel, stride, padding }) => Y.conv2d({ kernel, stride, padding }),
   avgPool: ({ size, stride, padding }) => Y.avgPool({ size, stride, padding }),
   polynomialMemory: ({ memories, perToken, degree, rectified }) => Y.polynomialMemory({ memories, perToken, degree, rectified }),

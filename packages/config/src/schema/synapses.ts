@@ -63,6 +63,9 @@ export const builtinSynapses = [
     init: inits('W', 'b'),
   }),
   kind('bias', 1, 'E = −b·x̂: a constant input to one layer.', { init: inits('b') }),
+  kind('tie', 2, 'E = (γ/2) ‖x̂₁ − x̂₂‖² between two layers of one shape (with the second clamped to an observation: the data-fidelity term of MAP denoising).', {
+    gamma: positiveParam.default(1).describe('Strength γ > 0, default 1.'),
+  }),
   kind('conv2d', 2, 'E = −Σ x̂₂ ⊙ conv(x̂₁, W), layers [H, W, C].', {
     kernel: pair,
     stride: pair.default([1, 1]),
@@ -99,7 +102,7 @@ export type BuiltinSynapseKind = BuiltinSynapseConfig['kind'];
 
 /** Every built-in kind (`everySynapseListed` fails to compile, naming it, if one is missing). */
 export const builtinSynapseKinds = [
-  'dense', 'denseBias', 'bias', 'conv2d', 'avgPool',
+  'dense', 'denseBias', 'bias', 'tie', 'conv2d', 'avgPool',
   'polynomialMemory', 'exponentialMemory', 'modernHopfield', 'reluSquaredMemory', 'energyAttention',
 ] as const satisfies readonly BuiltinSynapseKind[];
 type Unlisted = Exclude<BuiltinSynapseKind, (typeof builtinSynapseKinds)[number]>;

@@ -3,6 +3,7 @@ import { elementwiseHost } from '../lagrangians/elementwise.js';
 import { collectiveHost } from '../lagrangians/collective.js';
 import { denseHost } from '../synapses/dense.js';
 import { memoryHost } from '../synapses/memory.js';
+import { tieHost } from '../synapses/tie.js';
 import { attentionHost } from '../synapses/attention.js';
 import type { HostLagrangian, HostSynapse } from './types.js';
 
@@ -52,6 +53,8 @@ export function hostSynapse(spec: BuiltinSynapseSpec, shapes: readonly (readonly
     }
     case 'bias':
       return denseHost.bias(sizeOf(shapes[0]!));
+    case 'tie':
+      return tieHost.tie(shapes[0]!);
     case 'modernHopfield':
     case 'reluSquaredMemory':
     case 'exponentialMemory': {

@@ -8,3 +8,4 @@ export {
   type MemoryOptions,
 } from './memory.js';
 export { energyAttention, type AttentionOptions } from './attention.js';
+export { tie, type TieOptions } from './tie.js';

@@ -81,6 +81,13 @@ export function biasEnergy(x: readonly number[], bias: readonly number[]): numbe
   return -dot(bias, x);
 }
 
+/** `(γ/2) Σ (a − b)²`. */
+export function tieEnergy(a: readonly number[], b: readonly number[], gamma: number): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
+  return (gamma / 2) * sum;
+}
+
 /**
  * Cross-correlation (what deep-learning libraries call convolution), NHWC without batch:
  * `out[i, j, o] = Σ_{di, dj, c} x[i·s + di − top, j·s + dj − left, c] W[di, dj, c, o]`, zero outside.

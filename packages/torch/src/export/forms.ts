@@ -199,6 +199,10 @@ export const synapseForms: SynapseTable = {
     summary: 'bias: E = −b·x̂',
     energy: ['return -_per_sample(xh[0] * p["b"])'],
   }),
+  tie: () => ({
+    summary: 'tie: E = (γ/2) ‖x̂₁ − x̂₂‖²',
+    energy: ['a, c = xh', 'return 0.5 * p["gamma"] * _per_sample((a - c) ** 2)'],
+  }),
   conv2d: ({ kernel, stride, padding }, [input, output]) => {
     const pads = spatialPads(input!, output!, kernel, stride, padding);
     return {
