@@ -1,0 +1,1 @@
+export { default } from '../configs/vitest.shared.js';
