@@ -66,12 +66,12 @@ for (const r of results) {
 lines.push('');
 lines.push(`One check window (${checkEvery} steps and their check), one relaxation besides its windows (setup), and a graph's first relaxation:`);
 lines.push('');
-lines.push('| model | window: dispatches | submits | writeBuffer calls | readbacks | readback bytes | MB bound to dispatches | MB copied | MB written | MB uploaded mapped | setup: dispatches | submits | readbacks | MB moved | first relaxation: extra MB uploaded |');
-lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+lines.push('| model | window: dispatches | compute passes | submits | writeBuffer calls (KB) | mapped uploads (bytes) | copies (bytes) | readbacks (bytes) | MB bound to dispatches | setup: dispatches | submits | readbacks | MB moved | first relaxation: extra MB uploaded |');
+lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   const w = r.perWindow;
   const s = r.setup;
-  lines.push(`| (${r.id}) | ${n(w.dispatches)} | ${n(w.submits)} | ${n(w.writes)} | ${n(w.readbacks)} | ${n(w.readbackBytes)} | ${mb(w.boundBytes)} | ${mb(w.copyBytes)} | ${mb(w.writeBytes)} | ${mb(w.mappedUploadBytes)} | ${n(s.dispatches)} | ${n(s.submits)} | ${n(s.readbacks)} | ${mb(s.bytesMoved)} | ${mb(r.firstExtra.mappedUploadBytes)} |`);
+  lines.push(`| (${r.id}) | ${n(w.dispatches)} | ${n(w.computePasses)} | ${n(w.submits)} | ${n(w.writes)} (${(w.writeBytes / 1e3).toFixed(1)}) | ${n(w.mappedUploads)} (${n(w.mappedUploadBytes)}) | ${n(w.copies)} (${n(w.copyBytes)}) | ${n(w.readbacks)} (${n(w.readbackBytes)}) | ${mb(w.boundBytes)} | ${n(s.dispatches)} | ${n(s.submits)} | ${n(s.readbacks)} | ${mb(s.bytesMoved)} | ${mb(r.firstExtra.mappedUploadBytes)} |`);
 }
 lines.push('');
 lines.push(`Evaluators: ${results.map((r) => `(${r.id}) ${r.evaluator}`).join('; ')}.`);
