@@ -337,6 +337,23 @@ describe('MNIST completion', () => {
     expect(frozen.kind === 'trained' && frozen.frozen).toEqual(['synapses.memory.b']);
   }, 60_000);
 
+  it('trains at the fixed point when the suite says so: another loss than through the unrolled steps, and said in the protocol', async () => {
+    const run = async (train: Record<string, unknown>) => runSuite(checkSuite({
+      name: 'tiny-mnist', title: 'Tiny MNIST', seed: 4, task: { ...task, train: { ...task.train, ...train } },
+      protocol: { runs: 1, warmup: 0, batch: 2, maxSteps: 20 },
+      variants: [{ name: 'dense', config: model }],
+    }, 'm.json'), { runtime });
+    const before = tf.memory().numTensors;
+    const unrolled = await run({});
+    const fixed = await run({ fixedPoint: { method: 'implicit', dt: 0.1, tolerance: 1e-3, maxSteps: 500 } });
+    expect(tf.memory().numTensors).toBe(before);
+    const [u, f] = [unrolled.variants[0]!.preparation, fixed.variants[0]!.preparation];
+    if (u.kind !== 'trained' || f.kind !== 'trained') throw new Error('expected trained variants');
+    expect(Number.isFinite(f.lossFirst)).toBe(true);
+    expect(Math.abs(f.lossFirst - u.lossFirst)).toBeGreaterThan(1e-4); // the loss at the fixed point, not after 2 steps
+    expect(fixed.protocol.text).toMatch(/implicit differentiation at the fixed point \(relaxed in fixed Euler steps of dt 0\.1 until every \|∂E\/∂x̂\| < 0\.001, at most 500 steps\)/);
+  }, 120_000);
+
   it('names a bad input layer and a bad frozen parameter', async () => {
     const suite = (v: Record<string, unknown>) => checkSuite({ name: 'x', title: 'x', seed: 0, task: { ...task, trainImages: 10 }, protocol: { runs: 1, warmup: 0, batch: 1, maxSteps: 5 }, variants: [{ name: 'a', config: model, ...v }] }, 'x.json');
     await expect(runSuite(suite({ input: 'memories' }), { runtime })).rejects.toThrow('x.json: variants[0].input: layer "memories" has shape [4] (4 entries), but the task\'s data has 784 entries per sample');

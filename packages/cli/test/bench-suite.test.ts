@@ -115,8 +115,10 @@ describe('suite files', () => {
 
 describe('the shipped suites', () => {
   const files = readdirSync(suitesDir).filter((f) => f.endsWith('.json') && f !== 'suite.schema.json');
-  it('are the three of the issue', () => {
-    expect(files.sort()).toEqual(['capacity.json', 'mnist-completion.json', 'stiffness.json']);
+  it('are the three of the issue, and the completion suite trained at the fixed point', () => {
+    expect(files.sort()).toEqual(['capacity.json', 'mnist-completion-fixed-point.json', 'mnist-completion.json', 'stiffness.json']);
+    const fixed = loadSuite(join(suitesDir, 'mnist-completion-fixed-point.json')).suite.task;
+    expect(fixed.kind === 'completion' && fixed.train.fixedPoint?.method).toBe('implicit');
   });
   for (const f of files) {
     it(`${f} is valid at default and full size`, () => {

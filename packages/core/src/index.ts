@@ -7,7 +7,7 @@
 export { tf } from './tf.js';
 export type { Tensor } from './tf.js';
 export { HamuxError, HamuxErrors, closestName, didYouMean, formatPath, parsePath, type HamuxErrorCode, type ErrorPath } from './errors.js';
-export { type Shape, sizeOf, formatShape } from './shape.js';
+export { type Shape, sizeOf, formatShape, sameShape } from './shape.js';
 export {
   type Init,
   type ParamSpec,

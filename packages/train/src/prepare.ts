@@ -1,4 +1,4 @@
-import { HamuxError, deriveKey, normalValues, sizeOf, tf, uniformValues, type HAM, type States, type Tensor } from '@hamux-ts/core';
+import { HamuxError, deriveKey, formatShape, normalValues, sameShape, sizeOf, tf, uniformValues, type HAM, type States, type Tensor } from '@hamux-ts/core';
 import { fieldAsLayer, layerShape, type Batch, type ClampMap, type Prepared } from './batch.js';
 
 /** What a `Prepare` is given besides the batch. */
@@ -94,26 +94,46 @@ export function clampedInput<const N extends string>(options: InputOptions<N>): 
 }
 
 /** Options of `corruptedInput`: as `clampedInput`, with Gaussian noise added to the input. */
-export interface CorruptedInputOptions<N extends string = string> extends InputOptions<N> {
+export interface CorruptedInputOptions<N extends string = string, O extends string = never> extends InputOptions<N> {
   /** Standard deviation of the Gaussian noise added to the input. */
   readonly std: number;
+  /**
+   * A layer of the input's shape that also gets the noisy input, clamped: the observation, which a
+   * `tie` from `layer` turns into the data-fidelity term of MAP denoising. Default: none.
+   */
+  readonly observed?: O;
 }
 
 /**
  * The input is the data plus Gaussian noise `N(0, std²)` (seeded by the batch key) and is free to
  * move: the denoising setting, with `mse({ layer, field })` against the clean data.
  */
-export function corruptedInput<const N extends string>(options: CorruptedInputOptions<N>): InputPrepare<N> {
+export function corruptedInput<const N extends string, const O extends string = never>(options: CorruptedInputOptions<N, O>): InputPrepare<N | O> {
   checkInput('corruptedInput', options);
   if (!(typeof options.std === 'number' && Number.isFinite(options.std) && options.std >= 0)) {
     throw new HamuxError('corruptedInput.std', `expected a number >= 0, got ${String(options.std)}`, 'invalid_argument');
   }
-  return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N, S>): Prepared<L | N> => {
+  const observed: string | undefined = options.observed;
+  if (observed !== undefined && (typeof observed !== 'string' || observed === '' || observed === options.layer)) {
+    throw new HamuxError('corruptedInput.observed', `expected the name of a layer other than ${JSON.stringify(options.layer)}, got ${JSON.stringify(observed)}`, 'invalid_argument');
+  }
+  return <L extends string, S extends string>(batch: Batch, { ham, key }: PrepareContext<L | N | O, S>): Prepared<L | N | O> => {
     const shape = layerShape(ham, options.layer, 'corruptedInput.layer');
+    if (observed !== undefined) {
+      const seen = layerShape(ham, observed, 'corruptedInput.observed');
+      if (!sameShape(seen, shape)) {
+        throw new HamuxError('corruptedInput.observed', `layer ${JSON.stringify(observed)} is ${formatShape(seen)}, expected the shape of ${JSON.stringify(options.layer)}, ${formatShape(shape)}`, 'invalid_argument');
+      }
+    }
     const clean = fieldAsLayer(batch, options.field, shape, 'corruptedInput.field');
     const noisy = tf.tidy(() => tf.add(clean, tf.tensor(normalValues(deriveKey(key, 'noise'), clean.shape, 0, options.std), clean.shape)));
     clean.dispose();
-    return { states: statesWith(ham, options.layer, noisy, options.rest ?? 'zeros', key) };
+    const states = statesWith(ham, options.layer, noisy, options.rest ?? 'zeros', key);
+    if (observed === undefined) return { states };
+    const k = observed as L | N | O;
+    states[k].dispose();
+    // its own copy: the trainer disposes every state it is handed
+    return { states: { ...states, [k]: tf.clone(noisy) }, clamp: { [observed]: true } as ClampMap<L | N | O> };
   };
 }
 

@@ -80,6 +80,27 @@ describe('initial states from a batch', () => {
     tf.dispose(Object.values(a.states));
   });
 
+  it('corruptedInput with observed: the same noisy input in a second layer, clamped; a wrong layer is named', () => {
+    const g = hypergraph()
+      .layer('v', { shape: [2, 2], lagrangian: L.identity() })
+      .layer('y', { shape: [2, 2], lagrangian: L.identity() })
+      .layer('h', { shape: [3], lagrangian: L.tanh() })
+      .synapse('fit', Y.tie(), ['v', 'y'])
+      .synapse('s', Y.dense(), ['v', 'h'])
+      .build({ seed: 0 });
+    const a = corruptedInput({ layer: 'v', field: 'x', std: 0.5, observed: 'y' })(batch, { ham: g, key: 3, training: true });
+    const b = corruptedInput({ layer: 'v', field: 'x', std: 0.5 })(batch, { ham: g, key: 3, training: true });
+    expect(a.clamp).toEqual({ y: true });
+    expect(Array.from(a.states.y.dataSync())).toEqual(Array.from(a.states.v.dataSync()));
+    expect(Array.from(a.states.v.dataSync())).toEqual(Array.from(b.states.v.dataSync())); // the same noise as without it
+    expect(a.states.y).not.toBe(a.states.v); // each state is its own tensor (the trainer disposes both)
+    tf.dispose([...Object.values(a.states), ...Object.values(b.states)]);
+    expect(() => corruptedInput({ layer: 'v', field: 'x', std: 0.5, observed: 'h' })(batch, { ham: g, key: 3, training: true }))
+      .toThrow('corruptedInput.observed: layer "h" is [3], expected the shape of "v", [2, 2]');
+    expect(() => corruptedInput({ layer: 'v', field: 'x', std: 0.5, observed: 'v' })).toThrow(/corruptedInput\.observed: expected the name of a layer other than "v"/);
+    g.dispose();
+  });
+
   it('maskedInput hides about `fraction` of the entries (at fill, free) and clamps the rest', () => {
     const big = { x: tf.tensor2d(Array.from({ length: 50 }, (_, i) => Array.from({ length: 4 }, (_, j) => i + j + 1))) };
     const a = maskedInput<'v' | 'h'>({ layer: 'v', field: 'x', fraction: 0.25, fill: -1 })(big, { ham, key: 4, training: true });

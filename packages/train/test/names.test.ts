@@ -83,6 +83,7 @@ describe('typing of names in training', () => {
     expectTypeOf(sumOf([crossEntropy({ layer: fromConfig, field: 'y' }), 1])).toMatchTypeOf<Loss<Layer>>();
     expectTypeOf(clampedInput({ layer: 'input', field: 'x' })).toEqualTypeOf<InputPrepare<'input'>>();
     expectTypeOf(corruptedInput({ layer: 'input', field: 'x', std: 0.1 })).toEqualTypeOf<InputPrepare<'input'>>();
+    expectTypeOf(corruptedInput({ layer: 'input', field: 'x', std: 0.1, observed: 'seen' })).toEqualTypeOf<InputPrepare<'input' | 'seen'>>();
     expectTypeOf(maskedInput({ layer: 'input', field: 'x', fraction: 0.5 })).toEqualTypeOf<InputPrepare<'input'>>();
     // A builder for one layer fits any graph that has it.
     expectTypeOf(crossEntropy({ layer: 'labels', field: 'y' })).toMatchTypeOf<Loss<Layer>>();

@@ -73,11 +73,15 @@ function qualitySection(report: BenchReport): string {
     const input = ['*corrupted input*', ...q0.points.map((p) => `*${err(p.inputError)}*`)];
     const converged = vs.map((v) => [v.name, ...(v.quality.kind === 'completion' ? v.quality.points.map((p) => `${err(p.error)}${p.converged < p.samples ? ` (${p.converged}/${p.samples} conv.)` : ''}`) : [])]);
     const stepped = vs.map((v) => [v.name, ...(v.quality.kind === 'completion' ? v.quality.points.map((p) => err(p.trainedStepsError)) : [])]);
-    const steps = report.protocol.task.kind === 'completion' ? report.protocol.task.train.steps : 0;
+    const train = report.protocol.task.kind === 'completion' ? report.protocol.task.train : undefined;
+    const steps = train?.steps ?? 0;
+    const readout = train?.fixedPoint
+      ? `After ${steps} unrolled Euler steps (the variants were trained at the fixed point, so this is a short descent, not what they learnt):`
+      : `After the ${steps} unrolled Euler steps every variant was trained through (the training readout):`;
     return [
       'Reconstruction error: mean squared error per pixel against the clean digit (every pixel for noise, the hidden pixels for masks). Lower is better; the best of each column is in bold.',
       `At convergence (the scheduler, until the tolerance or the step budget; "conv." counts the samples that converged):\n\n${markdownTable(header, bold([...converged, input], 'min', 1), align)}`,
-      `After the ${steps} unrolled Euler steps every variant was trained through (the training readout):\n\n${markdownTable(header, bold([...stepped, input], 'min', 1), align)}`,
+      `${readout}\n\n${markdownTable(header, bold([...stepped, input], 'min', 1), align)}`,
     ].join('\n\n');
   }
   if (q0.kind === 'capacity') {

@@ -73,6 +73,13 @@ const trainSchema = strict({
   learningRate: positive.default(5e-3).describe('Adam learning rate.'),
   clipNorm: positive.optional().describe('Rescale each step\'s gradients to at most this global L2 norm.'),
   corruption: corruptionSchema.describe('How the training inputs are corrupted.'),
+  fixedPoint: strict({
+    method: z.enum(['implicit', 'equilibrium'], expect('"implicit" or "equilibrium"')).describe('Implicit differentiation at the fixed point, or equilibrium propagation.'),
+    beta: positive.optional().describe('Equilibrium propagation\'s nudge strength β (default 0.05).'),
+    dt: positive.optional().describe('Euler step of the relaxations (default: train.dt).'),
+    tolerance: positive.optional().describe('A relaxation has converged when every |∂E/∂x̂| is below this (default 1e-5).'),
+    maxSteps: positiveInt.optional().describe('The most steps a relaxation may take (default 5000).'),
+  }, 'a fixedPoint object').optional().describe('Train where the dynamics come to rest instead of through `steps` unrolled steps (which remain the length of the after-T-steps readout).'),
 }, 'a training object').describe('One training budget for every variant: same digits, corruption, epochs, optimizer.');
 
 const completionTask = strict({

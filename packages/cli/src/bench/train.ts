@@ -43,13 +43,18 @@ export function trainablePaths(ham: HAM<string, string>, freeze: readonly string
   return learnable.filter((p) => !freeze.includes(p));
 }
 
+/** `o` without its undefined entries (zod's optional fields, for options that leave a field out). */
+function definedOnly<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, runtime: Runtime, trainable?: readonly string[]): Trainer<string, string> {
   const c = train.corruption;
   return new Trainer(ham, {
     ...(trainable ? { trainable } : {}),
     seed,
     runtime,
-    steps: train.steps,
+    ...(train.fixedPoint ? { fixedPoint: definedOnly(train.fixedPoint) } : { steps: train.steps }),
     dt: train.dt,
     batchSize: train.batchSize,
     optimizer: { name: 'adam', learningRate: train.learningRate },

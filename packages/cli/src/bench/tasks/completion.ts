@@ -103,14 +103,20 @@ async function restore(
   }
 }
 
+/** How a fixed-point training relaxes and differentiates, for the protocol text. */
+function fixedPointLabel(f: NonNullable<CompletionTask['train']['fixedPoint']>, dt: number): string {
+  const how = f.method === 'implicit' ? 'implicit differentiation' : `equilibrium propagation (β ${f.beta ?? 0.05})`;
+  return `${how} at the fixed point (relaxed in fixed Euler steps of dt ${f.dt ?? dt} until every |∂E/∂x̂| < ${f.tolerance ?? 1e-5}, at most ${f.maxSteps ?? 5000} steps)`;
+}
+
 export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner {
   const data = completionData(task, suite.seed);
   const p = suite.protocol;
   const t = task.train;
   const trainC = corruptionLabel(t.corruption);
   const text =
-    `Each variant is trained through its dynamics with the same budget: ${data.trainCount} MNIST digits (centred: the training mean image subtracted), ` +
-    `input corrupted by ${trainC}, ${t.steps} unrolled Euler steps of dt ${t.dt}, mean squared error of the restored input against the clean digit, ` +
+    `Each variant is trained ${t.fixedPoint ? 'at the fixed point of its dynamics' : 'through its dynamics'} with the same budget: ${data.trainCount} MNIST digits (centred: the training mean image subtracted), ` +
+    `input corrupted by ${trainC}, ${t.fixedPoint ? fixedPointLabel(t.fixedPoint, t.dt) : `${t.steps} unrolled Euler steps of dt ${t.dt}`}, mean squared error of the restored input against the clean digit, ` +
     `Adam ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs, seed ${suite.seed}. It then restores ${data.testCount} held-out digits by energy descent ` +
     `(the variant's scheduler settings, at most ${p.maxSteps} steps${p.tolerance ? `, tolerance ${JSON.stringify(p.tolerance)}` : ''}): noise is added to every pixel and the input layer is free; ` +
     `masked pixels start at the mean image and are free while the others stay clamped. Quality: mean squared error per pixel against the clean digit ` +
