@@ -24,38 +24,59 @@ export interface RelaxCase {
 
 const withParams = (seed: number, params?: ParamTree) => (params ? { seed, params } : { seed });
 
+// The graphs of cases (a)–(c) at any size (benchmarks/gpu runs them full-size and small), each with
+// the seed of its case: the same sizes give the same weights.
+
+/** (a)'s graph: `v` [features] identity + `modernHopfield` (β 0.05) with `memories` patterns. */
+export function denseMemory(size: { features: number; memories: number }, params?: ParamTree): AnyHam {
+  return hypergraph()
+    .layer('v', { shape: [size.features], lagrangian: L.identity() })
+    .synapse('mem', Y.modernHopfield({ memories: size.memories, beta: 0.05 }), ['v'])
+    .build(withParams(1, params)) as AnyHam;
+}
+
+/** (b)'s graph: `pixels` identity — `dense` — `features` tanh (β 1, τ 0.5) — `dense` — `memories` softmax (β 4, τ 0.1). */
+export function hierarchy(size: { pixels: number; features: number; memories: number }, params?: ParamTree): AnyHam {
+  return hypergraph()
+    .layer('pixels', { shape: [size.pixels], lagrangian: L.identity() })
+    .layer('features', { shape: [size.features], lagrangian: L.tanh({ beta: 1 }), tau: 0.5 })
+    .layer('memories', { shape: [size.memories], lagrangian: L.softmax({ beta: 4 }), tau: 0.1 })
+    .synapse('encode', Y.dense(), ['pixels', 'features'])
+    .synapse('recall', Y.dense(), ['features', 'memories'])
+    .build(withParams(2, params)) as AnyHam;
+}
+
+/** (c)'s graph, an Energy Transformer block: `t` [tokens, width] layernorm, `energyAttention` + per-token `reluSquaredMemory`. */
+export function energyTransformer(
+  size: { tokens: number; width: number; heads: number; headDim: number; memories: number },
+  params?: ParamTree,
+): AnyHam {
+  return hypergraph()
+    .layer('t', { shape: [size.tokens, size.width], lagrangian: L.layernorm() })
+    .synapse('att', Y.energyAttention({ heads: size.heads, headDim: size.headDim }), ['t'])
+    .synapse('mem', Y.reluSquaredMemory({ memories: size.memories, perToken: true }), ['t'])
+    .build(withParams(3, params)) as AnyHam;
+}
+
 export const RELAX: readonly RelaxCase[] = [
   {
     id: 'a',
     title: '(a) dense memory 784 → 1000 (modern Hopfield, β 0.05), batch 64',
     batch: 64, dt: 0.1, neuronEnergy: true, clamp: [], stateSeed: 101, stateStd: 0.5,
-    build: (params) => hypergraph()
-      .layer('v', { shape: [784], lagrangian: L.identity() })
-      .synapse('mem', Y.modernHopfield({ memories: 1000, beta: 0.05 }), ['v'])
-      .build(withParams(1, params)) as AnyHam,
+    build: (params) => denseMemory({ features: 784, memories: 1000 }, params),
   },
   {
     // The README's three-layer memory ("A three-layer memory in fifteen lines"), pixels clamped.
     id: 'b',
     title: '(b) hierarchy 784 → 256 (tanh) → 64 (softmax), pixels clamped, batch 64',
     batch: 64, dt: 0.05, neuronEnergy: true, clamp: ['pixels'], stateSeed: 102, stateStd: 0.5,
-    build: (params) => hypergraph()
-      .layer('pixels', { shape: [784], lagrangian: L.identity() })
-      .layer('features', { shape: [256], lagrangian: L.tanh({ beta: 1 }), tau: 0.5 })
-      .layer('memories', { shape: [64], lagrangian: L.softmax({ beta: 4 }), tau: 0.1 })
-      .synapse('encode', Y.dense(), ['pixels', 'features'])
-      .synapse('recall', Y.dense(), ['features', 'memories'])
-      .build(withParams(2, params)) as AnyHam,
+    build: (params) => hierarchy({ pixels: 784, features: 256, memories: 64 }, params),
   },
   {
     id: 'c',
     title: '(c) Energy Transformer block 64×128, 4 heads × 32, 256 memories, batch 8',
     batch: 8, dt: 0.1, neuronEnergy: false, clamp: [], stateSeed: 103, stateStd: 1,
-    build: (params) => hypergraph()
-      .layer('t', { shape: [64, 128], lagrangian: L.layernorm() })
-      .synapse('att', Y.energyAttention({ heads: 4, headDim: 32 }), ['t'])
-      .synapse('mem', Y.reluSquaredMemory({ memories: 256, perToken: true }), ['t'])
-      .build(withParams(3, params)) as AnyHam,
+    build: (params) => energyTransformer({ tokens: 64, width: 128, heads: 4, headDim: 32, memories: 256 }, params),
   },
   {
     id: 'tiny',

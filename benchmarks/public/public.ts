@@ -24,11 +24,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { deriveKey, tf, uniformValues, type ParamTree, type States, type Tensor } from '@hamux-ts/core';
+import { deriveKey, tf, uniformValues, type States, type Tensor } from '@hamux-ts/core';
 import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { descendSync, type DescendOptions } from '@hamux-ts/dynamics';
 import { Trainer, clampedInput, crossEntropy } from '@hamux-ts/train';
 import { RELAX, TRAIN, type AnyHam, type RelaxCase } from './cases.js';
+import { paramsOf, putArray, putParams, putRelax, readArray, readTensor, type InputsManifest } from './inputs.js';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const count = (name: string, fallback: number) => {
@@ -50,17 +51,12 @@ const CONFIGS: Record<string, Config> = {
 const TAG = '@@ ';
 const emit = (o: unknown) => process.stdout.write(`${TAG}${JSON.stringify(o)}\n`);
 
-interface Manifest {
+interface Manifest extends InputsManifest {
   steps: number;
   checkEvery: number;
   reps: number;
   tinyCalls: number;
   trainReps: number;
-  arrays: Record<string, number[]>;
-  relax: Record<string, {
-    batch: number; dt: number; neuronEnergy: boolean; clamp: string[];
-    layers: Record<string, { shape: number[]; tau: number; kind: string; options: Record<string, unknown> }>;
-  }>;
   train: {
     batch: number; steps: number; dt: number; learningRate: number;
     layers: Record<string, { tau: number }>;
@@ -75,26 +71,13 @@ type Round = Record<string, number[]>;
 async function worker(config: Config, dir: string): Promise<void> {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   const refShapes = JSON.parse(readFileSync(join(dir, 'ref.json'), 'utf8')) as Record<string, number[]>;
-  const file = (name: string) => {
-    const bytes = readFileSync(join(dir, `${name}.bin`)); // small files share Node's buffer pool: copy out
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  };
-  const tensor = (name: string) => tf.tensor(file(name), m.arrays[name]!);
+  const tensor = (name: string) => readTensor(dir, m, name);
   const ref = (name: string) => {
     if (!refShapes[name]) throw new Error(`no PyTorch reference ${name}`);
-    return file(`ref.${name}`);
+    return readArray(dir, `ref.${name}`);
   };
 
   const runtime = await useBackend(config.backend);
-  /** The parameters the parent wrote, as a ParamTree for `build({ params })`. */
-  const paramsOf = (prefix: string): ParamTree => {
-    const tree: Record<'layers' | 'synapses', Record<string, Record<string, Tensor>>> = { layers: {}, synapses: {} };
-    for (const name of Object.keys(m.arrays).filter((k) => k.startsWith(`${prefix}.param.`))) {
-      const [group, owner, p] = name.slice(prefix.length + 7).split('.') as ['layers' | 'synapses', string, string];
-      (tree[group][owner] ??= {})[p] = tensor(name);
-    }
-    return tree;
-  };
   /** max |ours − theirs| / max |theirs|. */
   const relDiff = (ours: ArrayLike<number>, theirs: ArrayLike<number>) => {
     if (ours.length !== theirs.length) throw new Error(`length ${ours.length} against PyTorch's ${theirs.length}`);
@@ -107,7 +90,7 @@ async function worker(config: Config, dir: string): Promise<void> {
   };
 
   const relax = RELAX.map((c: RelaxCase) => {
-    const ham: AnyHam = c.build(paramsOf(c.id));
+    const ham: AnyHam = c.build(paramsOf(dir, m, c.id));
     const init = Object.fromEntries(ham.layerNames.map((n) => [n, tensor(`${c.id}.state.${n}`)])) as States<string>;
     const options: DescendOptions<string> = {
       mode: 'fixed',
@@ -144,7 +127,7 @@ async function worker(config: Config, dir: string): Promise<void> {
   });
 
   // Training: the preset classifier with the parent's parameters, trained as the MNIST example does.
-  const trainHam = TRAIN.build(paramsOf('train'));
+  const trainHam = TRAIN.build(paramsOf(dir, m, 'train'));
   const trainer = new Trainer(trainHam, {
     seed: 0,
     steps: TRAIN.steps,
@@ -275,33 +258,10 @@ async function parent(): Promise<void> {
     steps, checkEvery, reps, tinyCalls, trainReps, arrays: {}, relax: {},
     train: { batch: TRAIN.batch, steps: TRAIN.steps, dt: TRAIN.dt, learningRate: TRAIN.learningRate, layers: {}, adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } },
   };
-  const put = (name: string, t: Tensor | Float32Array, shape?: number[]) => {
-    const values = t instanceof Float32Array ? t : Float32Array.from(t.dataSync());
-    writeFileSync(join(dir, `${name}.bin`), values);
-    manifest.arrays[name] = shape ?? (t as Tensor).shape;
-  };
-  const putParams = (prefix: string, ham: AnyHam) => {
-    for (const group of ['layers', 'synapses'] as const) {
-      for (const [owner, ps] of Object.entries(ham.params[group])) {
-        for (const [p, t] of Object.entries(ps)) put(`${prefix}.param.${group}.${owner}.${p}`, t);
-      }
-    }
-  };
-  for (const c of RELAX) {
-    const ham = c.build();
-    putParams(c.id, ham);
-    const s = ham.randomStates(c.batch, c.stateSeed, c.stateStd);
-    for (const n of ham.layerNames) put(`${c.id}.state.${n}`, s[n]!);
-    manifest.relax[c.id] = {
-      batch: c.batch, dt: c.dt, neuronEnergy: c.neuronEnergy, clamp: [...c.clamp],
-      layers: Object.fromEntries(ham.layerNames.map((n) => {
-        const l = ham.layers[n]!;
-        return [n, { shape: [...l.shape], tau: l.tau, kind: l.lagrangian.kind, options: { ...l.lagrangian.options } }];
-      })),
-    };
-  }
+  const put = (name: string, t: Tensor | Float32Array, shape?: number[]) => putArray(dir, manifest, name, t, shape);
+  for (const c of RELAX) putRelax(dir, manifest, c.id, c, c.build());
   const trainHam = TRAIN.build();
-  putParams('train', trainHam);
+  putParams(dir, manifest, 'train', trainHam);
   manifest.train.layers = Object.fromEntries(trainHam.layerNames.map((n) => [n, { tau: trainHam.layers[n]!.tau }]));
   const classes = 10;
   put('train.x', uniformValues(deriveKey(TRAIN.dataSeed, 'x'), [TRAIN.batch, 784]), [TRAIN.batch, 784]);

@@ -15,7 +15,6 @@ What it computes, per case, is the same model as hamux-ts's (see README.md):
   dE/dxhat), cross-entropy on the label activation, loss.backward(), torch.optim.Adam.
 """
 import json
-import math
 import os
 import sys
 import time
@@ -29,20 +28,20 @@ import torch  # noqa: E402
 torch.set_num_threads(2)
 torch.set_grad_enabled(False)
 
+import torch_steps as steps  # noqa: E402  (the closed-form steps, shared with gpu/torch_gpu.py)
+from inputs import Inputs  # noqa: E402
+
 folder = sys.argv[1]
-M = json.load(open(os.path.join(folder, "manifest.json")))
+INPUTS = Inputs(folder)
+M = INPUTS.manifest
 STEPS, CHECK = M["steps"], M["checkEvery"]
 
 
 def load(name):
-    shape = M["arrays"][name]
-    a = np.fromfile(os.path.join(folder, name + ".bin"), dtype=np.float32).reshape(shape)
-    return torch.from_numpy(a.copy())
+    return steps.tensor(INPUTS, name)
 
 
-def scalar(name):
-    return float(load(name).reshape(-1)[0])
-
+scalar = INPUTS.scalar
 
 refs = {}
 
@@ -58,174 +57,29 @@ def emit(obj):
     sys.stdout.flush()
 
 
-LOG2 = math.log(2.0)
-
-
 # ---------------------------------------------------------------- the relaxation cases
-# Each `evaluate_*_factory()` returns evaluate(states) -> (energy [B], {free layer: dE/dxhat}),
-# closed over the case's parameters.
+START = {cid: steps.start_states(INPUTS, cid) for cid in M["relax"]}
 
 
-def evaluate_a_factory():
-    xi = load("a.param.synapses.mem.xi")
-    xiT = xi.t().contiguous()
-    beta = scalar("a.param.synapses.mem.beta")
-
-    def evaluate(s):
-        x = s["v"]
-        z = torch.mm(x, xiT).mul_(beta)
-        lse = torch.logsumexp(z, 1)
-        p = torch.softmax(z, 1)
-        energy = 0.5 * (x * x).sum(1) - lse / beta
-        return energy, {"v": x - torch.mm(p, xi)}
-
-    return evaluate
-
-
-def evaluate_b_factory(full=False, hoist=False):
-    """pixels (identity) - encode - features (tanh, beta_f) - recall - memories (softmax, beta_m).
-
-    hoist: the clamped pixels' product v W1 made once per descent (while the same pixels tensor
-    comes back), as a PyTorch user who notices it is constant would write it."""
-    W1 = load("b.param.synapses.encode.W")  # [784, 256]
-    W2 = load("b.param.synapses.recall.W")  # [256, 64]
-    W1T, W2T = W1.t().contiguous(), W2.t().contiguous()
-    bf = scalar("b.param.layers.features.beta")
-    bm = scalar("b.param.layers.memories.beta")
-
-    held = {}
-
-    def evaluate(s):
-        v, f, m = s["pixels"], s["features"], s["memories"]
-        yf = bf * f
-        af = torch.tanh(yf)
-        zm = bm * m
-        am = torch.softmax(zm, 1)
-        if hoist and held.get("v") is v:
-            P1 = held["P1"]
-        else:
-            P1 = torch.mm(v, W1)  # [B, 256]
-            if hoist:
-                held.update(v=v, P1=P1)
-        P2 = torch.mm(af, W2)  # [B, 64]
-        # log cosh y = y + softplus(-2y) - log 2 (stable)
-        logcosh = yf + torch.nn.functional.softplus(-2 * yf) - LOG2
-        energy = (
-            0.5 * (v * v).sum(1)
-            + (af * f).sum(1) - logcosh.sum(1) / bf
-            + (am * m).sum(1) - torch.logsumexp(zm, 1) / bm
-            - (P1 * af).sum(1)
-            - (P2 * am).sum(1)
-        )
-        g = {"features": f - P1 - torch.mm(am, W2T), "memories": m - P2}
-        if full:
-            g["pixels"] = v - torch.mm(af, W1T)
-        return energy, g
-
-    return evaluate
-
-
-def evaluate_c_factory():
-    """Energy Transformer block: layer-norm tokens, energy attention + ReLU^2 memory, no neuron energy."""
-    c = M["relax"]["c"]
-    Wk = load("c.param.synapses.att.Wk")  # [H, Y, D]
-    Wq = load("c.param.synapses.att.Wq")
-    beta = scalar("c.param.synapses.att.beta")
-    xi = load("c.param.synapses.mem.xi")  # [K, D]
-    xiT = xi.t().contiguous()
-    gamma = scalar("c.param.layers.t.gamma")
-    delta = load("c.param.layers.t.delta").reshape(-1)
-    eps = float(c["layers"]["t"]["options"]["eps"])
-    H, Y, D = Wk.shape
-    Wk2, Wq2 = Wk.reshape(H * Y, D), Wq.reshape(H * Y, D)
-    Wk2T, Wq2T = Wk2.t().contiguous(), Wq2.t().contiguous()
-
-    def evaluate(s):
-        x = s["t"]
-        B, N, _ = x.shape
-        xc = x - x.mean(-1, keepdim=True)
-        sd = torch.sqrt((xc * xc).mean(-1, keepdim=True) + eps)
-        xh = (gamma * xc / sd + delta).reshape(B * N, D)
-        K = torch.mm(xh, Wk2T).reshape(B, N, H, Y).transpose(1, 2)  # [B, H, N, Y]
-        Q = torch.mm(xh, Wq2T).reshape(B, N, H, Y).transpose(1, 2)
-        S = torch.matmul(Q, K.transpose(2, 3)).mul_(beta)  # [B, H, C, B']
-        A = torch.softmax(S, 3)
-        energy = -torch.logsumexp(S, 3).sum((1, 2)) / beta
-        dQ = torch.matmul(A, K).transpose(1, 2).reshape(B * N, H * Y)
-        dK = torch.matmul(A.transpose(2, 3), Q).transpose(1, 2).reshape(B * N, H * Y)
-        h = torch.relu(torch.mm(xh, xiT))  # [B N, K]
-        energy = energy - 0.5 * (h * h).reshape(B, -1).sum(1)
-        g = -(torch.mm(dQ, Wq2) + torch.mm(dK, Wk2) + torch.mm(h, xi))
-        return energy, {"t": g.reshape(B, N, D)}
-
-    return evaluate
-
-
-def evaluate_tiny_factory():
-    W = load("tiny.param.synapses.W.W")  # [16, 16]
-    WT = W.t().contiguous()
-    bh = scalar("tiny.param.layers.h.beta")
-
-    def evaluate(s):
-        v, h = s["v"], s["h"]
-        z = bh * h
-        p = torch.softmax(z, 1)
-        P = torch.mm(v, W)
-        energy = 0.5 * (v * v).sum(1) + (p * h).sum(1) - torch.logsumexp(z, 1) / bh - (P * p).sum(1)
-        return energy, {"v": v - torch.mm(p, WT), "h": h - P}
-
-    return evaluate
-
-
-START = {cid: {n: load(f"{cid}.state.{n}") for n in c["layers"]} for cid, c in M["relax"].items()}
-
-
-def start_states(cid):
-    """The start states (loaded once; the loop below never writes into them)."""
-    return dict(START[cid])
-
-
-class Rise(Exception):
-    pass
-
-
-def relax(cid, evaluate, steps):
-    """HAMUX's fixed loop as a user writes it in PyTorch: returns the final states and energies [steps+1, B]."""
-    c = M["relax"][cid]
-    s = start_states(cid)
-    free = [n for n in c["layers"] if n not in c["clamp"]]
-    alpha = {n: c["dt"] / c["layers"][n]["tau"] for n in free}
-    energy, g = evaluate(s)
-    history = [energy]  # the energies since the last check, starting with the last one read
-    host = [energy.numpy().copy()[None]]
-    for t in range(1, steps + 1):
-        for n in free:
-            s[n] = torch.add(s[n], g[n], alpha=-alpha[n])
-        energy, g = evaluate(s)
-        history.append(energy)
-        if t % CHECK == 0 or t == steps:
-            E = torch.stack(history)  # read back, and check that no energy rose
-            if (E[1:] - E[:-1] > 1e-5 * (1 + E[:-1].abs())).any():
-                raise Rise(f"case {cid}: the energy rose by step {t}")
-            host.append(E[1:].numpy().copy())
-            history = [energy]
-    return s, torch.from_numpy(np.concatenate(host))
+def relax(cid, evaluate, steps_):
+    """HAMUX's fixed loop (torch_steps.relax) from case `cid`'s start states."""
+    return steps.relax(cid, M["relax"][cid], START[cid], evaluate, steps_, CHECK)
 
 
 EVALUATE = {
-    "a": evaluate_a_factory(),
-    "b": evaluate_b_factory(),
-    "b_full": evaluate_b_factory(full=True),
-    "b_hoisted": evaluate_b_factory(hoist=True),
-    "c": evaluate_c_factory(),
-    "tiny": evaluate_tiny_factory(),
+    "a": steps.dense_memory(INPUTS, "a"),
+    "b": steps.hierarchy(INPUTS, "b"),
+    "b_full": steps.hierarchy(INPUTS, "b", full=True),
+    "b_hoisted": steps.hierarchy(INPUTS, "b", hoist=True),
+    "c": steps.energy_transformer(INPUTS, "c"),
+    "tiny": steps.tiny(INPUTS, "tiny"),
 }
 
 
 def relax_ref(cid):
     """Energies of the first step and its update, and energies after all steps."""
     c = M["relax"][cid]
-    s0 = start_states(cid)
+    s0 = START[cid]
     s1, E1 = relax(cid, EVALUATE[cid], 1)
     put_ref(f"{cid}.E01", E1)  # [2, B]
     for n in c["layers"]:
