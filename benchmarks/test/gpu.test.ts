@@ -1,0 +1,44 @@
+// The GPU benchmark end to end at its small size (`gpu/gpu.ts --small`): on a machine without a GPU,
+// hamux-ts runs on Dawn over Mesa's llvmpipe and PyTorch on the CPU (Debian's python3-torch, which
+// `npm test` installs; JAX where installed). It runs the built packages (turbo builds them first).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const here = fileURLToPath(new URL('..', import.meta.url));
+const tsx = join(here, '../node_modules/.bin/tsx');
+const out = mkdtempSync(join(tmpdir(), 'hamux-gpu-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const MODELS = ['(a)', '(b)', '(c)', '(et)'];
+
+describe('benchmarks/gpu --small', () => {
+  it('gives every model on every implementation, with finite positive figures', { timeout: 180_000 }, () => {
+    const json = join(out, 'gpu.json');
+    const r = spawnSync(tsx, ['gpu/gpu.ts', '--small', `--json=${json}`], { cwd: here, encoding: 'utf8', timeout: 170_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+
+    const jaxSkipped = /^- JAX: skipped, /m.test(r.stdout);
+    const implementations = [/^PyTorch (CUDA|CPU) eager$/, /^hamux-ts generic \(tfjs ops\)$/, ...(jaxSkipped ? [] : [/^JAX jit$/])];
+    // | model | implementation | ms / step | × PyTorch | GEMM GFLOP / step | GEMM TFLOP/s | % of GEMM peak | energies vs PyTorch | note |
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('| (')).map((l) => l.slice(2, -2).split(' | '));
+    expect(rows).toHaveLength(MODELS.length * implementations.length);
+    for (const model of MODELS) {
+      for (const impl of implementations) {
+        const found = rows.filter((c) => c[0]!.startsWith(model) && impl.test(c[1]!));
+        expect(found, `${model} ${impl}`).toHaveLength(1);
+        const figures = found[0]!.slice(2, 7).map(Number);
+        expect(figures.every((x) => Number.isFinite(x) && x > 0), `${model} ${impl}: ${found[0]!.join(' | ')}`).toBe(true);
+        if (!impl.test('PyTorch CPU eager') && !impl.test('PyTorch CUDA eager')) expect(Number(found[0]![7])).toBeLessThan(1e-4); // same energies as PyTorch
+      }
+    }
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { rows: { msPerStep: number; ratio: number; tflops: number; fractionOfPeak: number }[]; failures: string[] };
+    expect(report.failures).toEqual([]);
+    expect(report.rows).toHaveLength(rows.length);
+    for (const row of report.rows) for (const x of [row.msPerStep, row.ratio, row.tflops, row.fractionOfPeak]) expect(x).toBeGreaterThan(0);
+  });
+});
