@@ -1,4 +1,5 @@
-// What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`.
+// What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`;
+// and what the examples that train take: `--fixed-point implicit|equilibrium`.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useBackend, type BackendChoice, type BackendRuntime } from '@hamux-ts/backends';
@@ -8,7 +9,12 @@ export interface ExampleOptions {
   readonly backend: BackendChoice;
   /** Where pictures go (created): `--out DIR`, default `out/` in the example's folder. */
   readonly outDir: string;
+  /** `--fixed-point implicit|equilibrium`: train where the dynamics come to rest; absent, through unrolled steps. */
+  readonly fixedPoint?: FixedPointMethod;
 }
+
+export type FixedPointMethod = 'implicit' | 'equilibrium';
+const FIXED_POINT: readonly FixedPointMethod[] = ['implicit', 'equilibrium'];
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
@@ -19,9 +25,13 @@ export function exampleOptions(exampleDir: URL, argv: readonly string[] = proces
   };
   const backend = (value('--backend') ?? 'auto') as BackendChoice;
   if (!BACKENDS.includes(backend)) throw new Error(`--backend: expected one of ${BACKENDS.join(', ')}, got ${backend}`);
+  const fixedPoint = value('--fixed-point') as FixedPointMethod | undefined;
+  if (argv.includes('--fixed-point') && !FIXED_POINT.includes(fixedPoint!)) {
+    throw new Error(`--fixed-point: expected ${FIXED_POINT.join(' or ')}, got ${fixedPoint ?? 'nothing'}`);
+  }
   const outDir = resolve(value('--out') ?? new URL('out/', exampleDir).pathname);
   mkdirSync(outDir, { recursive: true });
-  return { full: argv.includes('--full'), backend, outDir };
+  return { full: argv.includes('--full'), backend, outDir, ...(fixedPoint ? { fixedPoint } : {}) };
 }
 
 /**

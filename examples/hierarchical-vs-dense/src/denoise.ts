@@ -1,4 +1,4 @@
-import { HamuxError, hypergraph, lagrangians as L, normal, synapses as Y, tf, type HAM, type Params, type States } from '@hamux-ts/core';
+import { HamuxError, hypergraph, type GraphBuilder, lagrangians as L, learnable, normal, synapses as Y, tf, type HAM, type Params, type States } from '@hamux-ts/core';
 import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { Trainer, corruptedInput, mse, unroll, type EpochReport, type FitOptions } from '@hamux-ts/train';
 
@@ -25,6 +25,8 @@ export interface Sizes {
   readonly trainStd: number;
   /** Seed of the weights and of the training noise and shuffles. */
   readonly seed: number;
+  /** Initial strength γ of the learnable data-fidelity term `(γ/2)‖v − y‖²` (the `fit` tie to the observed digit). */
+  readonly fidelity: number;
   /**
    * Train at the fixed point instead of through `steps` unrolled steps: the mse is taken where the
    * dynamics come to rest (implicit differentiation, or equilibrium propagation).
@@ -51,6 +53,7 @@ export function exampleSizes(full: boolean): Sizes {
     learningRate: full ? 1e-3 : 5e-3,
     trainStd: 0.3,
     seed: 1,
+    fidelity: 1,
   };
 }
 
@@ -81,11 +84,23 @@ export const ENCODE_GAIN = 0.25;
  * `v = W softmax(β(Wᵀv + b))`, a mixture of the K stored images (the columns of W).
  */
 export function denseHam(s: Sizes) {
-  return hypergraph()
+  return withObservation(s, hypergraph()
     .layer('visible', { shape: [PIXELS], lagrangian: L.identity(), tau: TAU.visible })
     .layer('memories', { shape: [s.denseMemories], lagrangian: L.softmax({ beta: s.beta }), tau: TAU.memories })
-    .synapse('memory', Y.denseBias({ init: { W: normal(MEMORY_NORM / Math.sqrt(PIXELS)) } }), ['visible', 'memories'])
+    .synapse('memory', Y.denseBias({ init: { W: normal(MEMORY_NORM / Math.sqrt(PIXELS)) } }), ['visible', 'memories']))
     .build({ seed: s.seed });
+}
+
+/**
+ * Both models see the noisy digit y twice: as `visible`'s start, and in `observed` (clamped), tied to
+ * `visible` by the data-fidelity term `(γ/2)‖v − y‖²`, γ learnt. Descent then finds a MAP estimate,
+ * memory energy plus fidelity: the fixed point keeps what the noisy digit says, where a free
+ * `visible` alone would forget its start and fall to a stored pattern.
+ */
+function withObservation<L extends string, S extends string>(s: Sizes, b: GraphBuilder<L | 'visible', S>) {
+  return b
+    .layer('observed', { shape: [PIXELS], lagrangian: L.identity() })
+    .synapse('fit', Y.tie({ gamma: learnable(s.fidelity) }), ['visible', 'observed']);
 }
 
 /**
@@ -97,14 +112,36 @@ export function denseHam(s: Sizes) {
  */
 export function hierarchicalHam(s: Sizes) {
   const encodeStd = ENCODE_GAIN / (Math.sqrt(PIXELS) + Math.sqrt(s.features));
-  return hypergraph()
+  return withObservation(s, hypergraph()
     .layer('visible', { shape: [PIXELS], lagrangian: L.identity(), tau: TAU.visible })
     .layer('features', { shape: [s.features], lagrangian: L.tanh(), tau: TAU.features })
     .layer('memories', { shape: [s.hierarchicalMemories], lagrangian: L.softmax({ beta: s.beta }), tau: TAU.memories })
     .synapse('encode', Y.dense({ init: { W: normal(encodeStd) } }), ['visible', 'features'])
-    .synapse('memory', Y.denseBias(), ['features', 'memories'])
+    .synapse('memory', Y.denseBias(), ['features', 'memories']))
     .build({ seed: s.seed });
 }
+
+/** The learnt strength γ of the data-fidelity term in `params`. */
+export function fidelityOf(params: Params): number {
+  return params.synapses['fit']!['gamma']!.dataSync()[0]!;
+}
+
+/**
+ * The parameters for denoising at noise σ when the model was trained at `trainStd`: the fidelity of
+ * a MAP estimate weighs the observation by 1/σ², so the learnt γ is scaled by (trainStd/σ)² (the
+ * noise level is known, as in non-blind denoising). `release` frees the one new tensor.
+ */
+export function atNoiseLevel(params: Params, trainStd: number, std: number): { params: Params; release: () => void } {
+  const gamma = tf.mul(params.synapses['fit']!['gamma']!, (trainStd / std) ** 2);
+  const synapses = { ...params.synapses, fit: { ...params.synapses['fit']!, gamma } };
+  return { params: { layers: params.layers, synapses }, release: () => gamma.dispose() };
+}
+
+/**
+ * The Euler step of fixed-point training's relaxations: smaller than the unrolled dt 0.4, which is
+ * dt/τ = 1 for the memories (a long fixed-step run at it diverges).
+ */
+export const FIXED_POINT_DT = 0.1;
 
 /** Either model: every layer and synapse name is a string, `visible` is the image. */
 export type Denoiser = HAM<string, string>;
@@ -133,10 +170,9 @@ export async function trainDenoiser(
 ): Promise<Trained> {
   const trainer = new Trainer(ham, {
     seed: s.seed,
-    // Relaxed to convergence in smaller steps than the unrolled ones (dt 0.4 is dt/τ = 1 for the memories: a long fixed-step run at it diverges).
-    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.05, dt: 0.1, tolerance: 1e-4, maxSteps: 3000 } } : { steps: s.steps }),
+    ...(s.fixedPoint ? { fixedPoint: { method: s.fixedPoint, beta: 0.05, dt: FIXED_POINT_DT, tolerance: 1e-4, maxSteps: 3000 } } : { steps: s.steps }),
     dt: s.dt,
-    prepare: corruptedInput({ layer: 'visible', field: 'x', std: s.trainStd }),
+    prepare: corruptedInput({ layer: 'visible', field: 'x', std: s.trainStd, observed: 'observed' }),
     loss: mse({ layer: 'visible', field: 'x' }),
     optimizer: { name: 'adam', learningRate: s.learningRate },
     batchSize: s.batchSize,
@@ -163,12 +199,14 @@ function asImages(data: Float32Array, what: string) {
   return tf.tensor2d(data, [data.length / PIXELS, PIXELS]);
 }
 
-/** `visible` at the noisy digits, every other layer at 0 (the tensors are the caller's). */
+/** `visible` and `observed` at the noisy digits, every other layer at 0 (the tensors are the caller's). */
 function startingStates(ham: Denoiser, noisy: Float32Array): States<string> {
-  const x = asImages(noisy, 'noisy');
-  const count = x.shape[0]!;
-  return Object.fromEntries(ham.layerNames.map((n) => [n, n === 'visible' ? x : tf.zeros([count, ...ham.layers[n]!.shape])]));
+  const count = noisy.length / PIXELS;
+  return Object.fromEntries(ham.layerNames.map((n) => [n, n === 'visible' || n === 'observed' ? asImages(noisy, 'noisy') : tf.zeros([count, ...ham.layers[n]!.shape])]));
 }
+
+/** The observation is held: only `visible` and the hidden layers move. */
+const CLAMP = { observed: true } as const;
 
 export interface Readout {
   /** The `visible` activation at the end, `[count, 784]`. */
@@ -200,7 +238,7 @@ export async function denoise(ham: Denoiser, params: Params, noisy: Float32Array
   sameLength(noisy, clean);
   const init = startingStates(ham, noisy);
   const started = performance.now();
-  const result = await descend(ham, init, { params, maxSteps, runtime });
+  const result = await descend(ham, init, { params, maxSteps, runtime, clamp: CLAMP });
   const seconds = (performance.now() - started) / 1000;
   const images = readVisible(ham, result.states, params);
   tf.dispose([...Object.values(init), ...Object.values(result.states)]);
@@ -221,7 +259,7 @@ export function afterTrainedSteps(ham: Denoiser, params: Params, noisy: Float32A
   sameLength(noisy, clean);
   const init = startingStates(ham, noisy);
   const started = performance.now();
-  const { states } = unroll(ham, init, { steps: s.steps, dt: s.dt, params });
+  const { states } = unroll(ham, init, { steps: s.steps, dt: s.dt, params, clamp: CLAMP });
   const images = readVisible(ham, states, params);
   const seconds = (performance.now() - started) / 1000;
   tf.dispose([...Object.values(init), ...Object.values(states)]);

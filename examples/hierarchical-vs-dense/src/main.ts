@@ -3,7 +3,9 @@
 // number of parameters, both trained through their dynamics the same way (same digits, noise,
 // epochs, Adam, unrolled steps), then evaluated on held-out digits at several noise levels twice:
 // after the T unrolled steps they were trained on, and by energy descent with the scheduler run
-// until every sample converges (steps, wall time, and a check that no energy ever rose).
+// until every sample converges (steps, wall time, and a check that no energy ever rose). Both see
+// the noisy digit through a learnt data-fidelity term (γ/2)‖v − y‖² (a tie to a clamped copy);
+// at convergence γ is set for each noise level σ as a MAP estimate's 1/σ² would be, (σ_train/σ)²·γ.
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
 import { writeFileSync } from 'node:fs';
@@ -13,16 +15,13 @@ import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch } from '@hamux-ts/train';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
-  afterTrainedSteps, denoise, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
+  FIXED_POINT_DT, afterTrainedSteps, atNoiseLevel, denoise, fidelityOf, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
   type Denoised, type Readout, type Sizes, type Trained,
 } from './denoise.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
 const runtime = await startBackend(options.backend);
-const fixedPointFlag = process.argv.indexOf('--fixed-point');
-const fixedPointArg = fixedPointFlag >= 0 ? process.argv[fixedPointFlag + 1] : undefined;
-if (fixedPointArg !== undefined && fixedPointArg !== 'implicit' && fixedPointArg !== 'equilibrium') throw new Error(`--fixed-point: expected implicit or equilibrium, got ${fixedPointArg}`);
-const fixedPoint: 'implicit' | 'equilibrium' | undefined = fixedPointArg;
+const fixedPoint = options.fixedPoint;
 const sizes: Sizes = { ...exampleSizes(options.full), ...(fixedPoint ? { fixedPoint } : {}) };
 const noiseLevels = [0.1, 0.3, 0.5, 0.7];
 const maxSteps = 500;
@@ -34,7 +33,7 @@ const mean = meanImage(train.images);
 const trainX = shiftBy(train.images, mean, -1), clean = shiftBy(test.images, mean, -1);
 console.log(
   `train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
-    `${fixedPoint ? `at the fixed point (${fixedPoint})` : `${sizes.steps} unrolled steps`} (dt ${sizes.dt}), ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
+    `${fixedPoint ? `at the fixed point (${fixedPoint}, relaxed in steps of dt ${FIXED_POINT_DT})` : `${sizes.steps} unrolled steps (dt ${sizes.dt})`}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
 );
 
 const models = [
@@ -47,6 +46,7 @@ for (const m of models) {
   trained.push(await trainDenoiser(m.ham, trainX, sizes, runtime, clean, {
     onEpochEnd: (r) => void process.stderr.write(`${formatEpoch(r, sizes.epochs)}\n`),
   }));
+  console.log(`  learnt fidelity γ = ${fidelityOf(trained.at(-1)!.trainer.params).toFixed(3)}`);
 }
 
 // The same noisy copies of the held-out digits for both models, at every noise level.
@@ -55,9 +55,11 @@ const stepped: Readout[][] = models.map(() => []);
 const converged: Denoised[][] = models.map(() => []);
 for (const [l, noisy] of noisyByLevel.entries()) {
   for (const [i, m] of models.entries()) {
-    const params = trained[i]!.trainer.params;
-    stepped[i]!.push(afterTrainedSteps(m.ham, params, noisy, clean, sizes));
+    // after T steps: the dynamics as trained; at convergence: a MAP estimate, its fidelity set for σ
+    stepped[i]!.push(afterTrainedSteps(m.ham, trained[i]!.trainer.params, noisy, clean, sizes));
+    const { params, release } = atNoiseLevel(trained[i]!.trainer.params, sizes.trainStd, noiseLevels[l]!);
     converged[i]!.push(await denoise(m.ham, params, noisy, clean, runtime, maxSteps));
+    release();
   }
   process.stderr.write(`evaluated σ = ${noiseLevels[l]}\n`);
 }
@@ -74,7 +76,7 @@ console.log('\n' + markdownTable(
     ];
   }),
 ));
-console.log(`\nReconstruction error (MSE per pixel, ${test.count} held-out digits): after the ${sizes.steps} trained steps, and at convergence (scheduler, at most ${maxSteps} steps):\n`);
+console.log(`\nReconstruction error (MSE per pixel, ${test.count} held-out digits): after ${sizes.steps} steps of the dynamics as trained, and at convergence (scheduler, at most ${maxSteps} steps; fidelity γ·(${sizes.trainStd}/σ)²):\n`);
 const steps = (d: Denoised) => `${d.meanSteps.toFixed(0)} / ${d.maxSteps}${d.converged < test.count ? ` (${d.converged} conv.)` : ''}`;
 console.log(markdownTable(
   ['noise σ', 'noisy input', `dense, ${sizes.steps} steps`, `hierarchical, ${sizes.steps} steps`, 'dense, converged', 'hierarchical, converged',

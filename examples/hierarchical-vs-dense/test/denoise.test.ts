@@ -3,7 +3,7 @@ import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { tf } from '@hamux-ts/core';
 import { gaussianNoise, loadMnist, split, subset } from '@hamux-ts/data';
 import {
-  afterTrainedSteps, denoise, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
+  afterTrainedSteps, atNoiseLevel, denoise, denseHam, fidelityOf, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
   type Sizes,
 } from '../src/denoise.js';
 
@@ -54,6 +54,13 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
     const converged = await denoise(ham, trainer.params, noisy, clean, runtime, 500);
     expect(converged.mse).toBeLessThan(meanSquaredError(noisy, clean));
     expect(converged.energyRises).toBe(0);
+    // At low noise the fidelity, scaled as 1/σ², keeps what the digit says: still better than the input.
+    const slight = gaussianNoise(clean, { std: 0.1, seed: 9 }).data;
+    const { params, release } = atNoiseLevel(trainer.params, sizes.trainStd, 0.1);
+    const atLow = await denoise(ham, params, slight, clean, runtime, 500);
+    release();
+    expect(atLow.mse).toBeLessThan(meanSquaredError(slight, clean));
+    expect(atLow.energyRises).toBe(0);
     trainer.dispose();
     ham.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -62,14 +69,26 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
   it('the example pits models of about the same size against each other', () => {
     const s = exampleSizes(false);
     const dense = denseHam(s), hierarchical = hierarchicalHam(s);
-    expect(dense.layerNames).toEqual(['visible', 'memories']);
-    expect(hierarchical.layerNames).toEqual(['visible', 'features', 'memories']);
-    // W [784, 128] + b [128] + β; W₁ [784, 96] + W₂ [96, 256] + b [256] + the softmax β and the tanh β.
-    expect(dense.numParams).toBe(PIXELS * 128 + 128 + 1);
-    expect(hierarchical.numParams).toBe(PIXELS * 96 + 96 * 256 + 256 + 2);
+    expect(dense.layerNames).toEqual(['visible', 'memories', 'observed']);
+    expect(hierarchical.layerNames).toEqual(['visible', 'features', 'memories', 'observed']);
+    // W [784, 128] + b [128] + β; W₁ [784, 96] + W₂ [96, 256] + b [256] + the softmax β and the tanh β; both + the fidelity γ.
+    expect(dense.numParams).toBe(PIXELS * 128 + 128 + 1 + 1);
+    expect(hierarchical.numParams).toBe(PIXELS * 96 + 96 * 256 + 256 + 2 + 1);
     expect(Math.abs(dense.numParams - hierarchical.numParams) / dense.numParams).toBeLessThan(0.01);
     dense.dispose();
     hierarchical.dispose();
+  });
+
+  it('at another noise level the fidelity γ is scaled by (σ_train/σ)², as 1/σ² of a MAP estimate', () => {
+    const ham = denseHam(exampleSizes(false));
+    const before = tf.memory().numTensors;
+    const { params, release } = atNoiseLevel(ham.params, 0.3, 0.1);
+    expect(fidelityOf(params)).toBeCloseTo(fidelityOf(ham.params) * 9, 5);
+    expect(params.synapses['memory']).toBe(ham.params.synapses['memory']); // everything else shared
+    release();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(fidelityOf(ham.params)).toBe(exampleSizes(false).fidelity);
+    ham.dispose();
   });
 
   it('helpers: mean image, centring, errors and the table', () => {

@@ -17,8 +17,7 @@ import { accuracyAtConvergence, trainFeedForward, trainHam, type Sizes } from '.
 const options = exampleOptions(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const fixedPoint = flag('--fixed-point');
-if (fixedPoint !== undefined && fixedPoint !== 'implicit' && fixedPoint !== 'equilibrium') throw new Error(`--fixed-point: expected implicit or equilibrium, got ${fixedPoint}`);
+const fixedPoint = options.fixedPoint;
 const count = (name: string, fallback: number) => {
   const v = flag(name);
   if (v === undefined) return fallback;
