@@ -7,6 +7,7 @@ import type { Platform } from './platform.js';
 import type { BackendAttempt, BackendChoice, BackendReport, BackendRuntime, GpuAdapterReport, UseBackendOptions } from './types.js';
 import { startWasm } from './wasm.js';
 import { SoftwareAdapterError, startWebgpu } from './webgpu.js';
+import { webgpuRunner } from './gpu-run.js';
 
 /** The order `'auto'` tries backends in: fastest first. */
 export const AUTO_ORDER = ['webgpu', 'wasm', 'cpu'] as const;
@@ -76,7 +77,7 @@ export async function selectBackend(platform: Platform, choice: BackendChoice, o
       if (name === 'cpu') registerConv2DBackpropFilter('cpu');
       return { backend: name, gemm: kernels.gemm, report };
     }
-    return { backend: name, report };
+    return name === 'webgpu' ? { backend: name, gpu: webgpuRunner, report } : { backend: name, report };
   }
   const why = tried.map((t) => `${t.name}: ${t.reason ?? 'unknown'}`).join('; ');
   throw new HamuxError(['backend'], `could not start ${choice === 'auto' ? 'any backend' : `the ${choice} backend`} (${why})`, 'unsupported');

@@ -1,3 +1,4 @@
+import type { GpuRun } from '@hamux-ts/core';
 import type { FastKernelsReport, Gemm } from '@hamux-ts/kernels';
 
 // One set of types for both builds of this package (the `node` and `browser` export conditions).
@@ -59,6 +60,8 @@ export interface BackendRuntime {
   readonly backend: 'cpu' | 'wasm' | 'webgpu';
   /** Under Node, on cpu and wasm: the fast matrix product that host-array steps run on. */
   readonly gemm?: Gemm;
+  /** On webgpu: what runs the fused WGSL step of built-in graphs in `descend` (the `gpu` of @hamux-ts/dynamics's `Runtime`). */
+  readonly gpu?: { readonly name: string; readonly run: GpuRun };
   /** What was chosen, what was tried, and which kernels. */
   readonly report: BackendReport;
 }

@@ -43,3 +43,5 @@ export { LeanUnroll, compileLeanUnroll, type LeanUnrollOptions, type LeanUnrollR
 export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './host/train-step.js';
 export type { HostLagrangian, HostLagrangianAdjoint, HostSynapse, HostSynapseAdjoint, SynapseContext, SynapseAdjointContext, ParamValues, ParamGrads } from './host/types.js';
 export { hostLagrangian, hostSynapse } from './host/forms.js';
+export type { GpuProgram, GpuUniform, GpuRun, GpuColumn, GpuLagrangian, GpuSynapse, GpuSynapseCall, GpuSynapseResult } from './gpu/types.js';
+export { gpuLagrangian, gpuSynapse } from './gpu/forms.js';

@@ -1,5 +1,6 @@
 import { HamuxError, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import { evaluatorOf } from './runtime.js';
+import { fusedGpuStep } from './gpu-stepper.js';
 import type { DescendOptions } from './options.js';
 import { HostStepper } from './host-stepper.js';
 import { TensorStepper } from './tensor-stepper.js';
@@ -10,8 +11,9 @@ const GENERAL = 'HAM.energyAndDEdxhat';
 /**
  * How a descent steps: on host arrays with the runtime's evaluator (the lean step on its matrix
  * product, or its own) when `fastPath` allows it, the caller did not ask for autodiff, the current
- * backend is one it supports and the graph compiles; otherwise in tfjs ops with
- * `HAM.energyAndDEdxhat`. Chosen once per descent.
+ * backend is one it supports and the graph compiles; on webgpu with the runtime's GPU runner, in a
+ * few fused WGSL programs a step where every component has a WGSL form (gpu-stepper.ts); otherwise
+ * in tfjs ops with `HAM.energyAndDEdxhat`. Chosen once per descent.
  */
 export function stepperFor<L extends string, S extends string>(
   ham: HAM<L, S>,
@@ -31,6 +33,12 @@ export function stepperFor<L extends string, S extends string>(
   const evaluate = (states: Record<L, Tensor>, params: Params | undefined) =>
     ham.energyAndDEdxhat(states as States<L>, { neuronEnergy, ...(params ? { params } : {}), ...(options.method ? { method: options.method } : {}) }) as { energy: Tensor; dEdxhat: Record<L, Tensor> };
   const { nudge } = options;
+  const gpu = options.runtime?.gpu;
+  if (gpu && !nudge && (options.fastPath ?? true) && options.method !== 'autodiff' && tf.getBackend() === 'webgpu') {
+    // On webgpu: a few fused WGSL programs a step where the graph's built-ins have WGSL forms.
+    const rule = fusedGpuStep(ham, plan, masks, neuronEnergy, gpu);
+    if (typeof rule !== 'string') return new TensorStepper(plan, init, masks, evaluate, gpu.name, options.params, rule);
+  }
   if (!nudge) return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);
   return new TensorStepper(plan, init, masks, nudged(ham, evaluate, nudge), `${GENERAL} + nudge`, options.params);
 }

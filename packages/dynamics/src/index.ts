@@ -11,5 +11,6 @@ export type { DescendResult, SampleReport, StopReason } from './engine.js';
 export { DivergenceError } from './errors.js';
 export { freeMasks, disposeMasks, type FreeMask } from './clamp.js';
 export { type Runtime, checkRuntime, evaluatorOf } from './runtime.js';
+export type { GpuRunner } from './gpu-stepper.js';
 export { leanEvaluator, type FastEvaluator, type FastEvaluatorProvider, type HostStates } from './evaluator.js';
 export { rateLevels, levelSchedule } from './levels.js';

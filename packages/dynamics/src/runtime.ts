@@ -1,6 +1,7 @@
 import { HamuxError, tf } from '@hamux-ts/core';
 import type { Gemm } from '@hamux-ts/kernels';
 import { leanEvaluator, type FastEvaluatorProvider } from './evaluator.js';
+import type { GpuRunner } from './gpu-stepper.js';
 
 /**
  * What a descent or a trainer runs on, passed explicitly: `useBackend` (@hamux-ts/backends) returns
@@ -18,6 +19,8 @@ export interface Runtime {
   readonly gemm?: Gemm;
   /** The host-array evaluator of descents: default, the lean step on `gemm`. */
   readonly evaluator?: FastEvaluatorProvider;
+  /** On webgpu: what runs the fused WGSL step of built-in graphs (none: tfjs's generic ops). */
+  readonly gpu?: GpuRunner;
 }
 
 /**

@@ -15,6 +15,77 @@ function* read(ts: Tensor[]): Generator<Readback, Values, Values> {
   try { return yield ts; } finally { ts.forEach((t) => t.dispose()); }
 }
 
+/** The tensors a step reads: the state after the last step, its energy and signals, and the step control (each `[B]`). */
+export interface StepState<L extends string> {
+  readonly x: Readonly<Record<L, Tensor>>;
+  readonly g: Readonly<Record<L, Tensor>>;
+  readonly E: Tensor;
+  readonly dts: readonly Tensor[];
+  /** 1 for the samples still moving. */
+  readonly active: Tensor;
+  readonly accepted: Tensor;
+  readonly rejected: Tensor;
+}
+
+/** What a step returns: the next state, as new tensors, or the same tensors where nothing changed (those are kept, the others freed). */
+export interface StepResult<L extends string> {
+  readonly x: Record<L, Tensor>;
+  readonly g: Record<L, Tensor>;
+  readonly E: Tensor;
+  readonly dts: readonly Tensor[];
+  /** Undefined: every active sample's step was accepted (fixed steps), counted by the stepper at its next check. */
+  readonly accepted: Tensor | undefined;
+  readonly rejected: Tensor;
+}
+
+/**
+ * One step's arithmetic on tensors: the layers in `movers` take level `level`'s step, the next
+ * energy and signals are evaluated. `evaluatedStep` is the reference (tfjs ops on any backend);
+ * gpu-stepper.ts's fused step runs a few WGSL programs instead. Everything around the step (the
+ * checks, records, stops, replans) is TensorStepper's, shared.
+ */
+export type StepRule<L extends string> = (s: StepState<L>, level: number, movers: ReadonlySet<L>, plan: StepPlan<L>, params: Params | undefined) => StepResult<L>;
+
+/** `t` with the clamped entries of layer `n` zeroed (a free or wholly clamped layer: `t` itself). */
+export function freeSignal<L extends string>(masks: ReadonlyMap<L, FreeMask<Tensor>>, n: L, t: Tensor): Tensor {
+  const m = masks.get(n);
+  return m instanceof tf.Tensor ? tf.mul(t, m) : t;
+}
+
+/** The reference step: Euler in tfjs ops, then `evaluate`; adaptive mode accepts a sample's step only if its energy did not rise. */
+export function evaluatedStep<L extends string>(evaluate: TensorEvaluate<L>, masks: ReadonlyMap<L, FreeMask<Tensor>>): StepRule<L> {
+  return (s, level, movers, plan, params) => {
+    const { names, mode, tau } = plan;
+    const { x: xOld, g: gOld, dts: dtOld, E: EOld, active: activeNow, accepted: acceptedOld, rejected: rejectedOld } = s;
+    return tidy(() => {
+      const scale = tf.mul(dtOld[level]!, activeNow);
+      const xNew = Object.fromEntries(names.map((n) => {
+        if (!movers.has(n)) return [n, xOld[n]];
+        const alpha = column(tf.div(scale, tau[n]), xOld[n].rank);
+        return [n, tf.sub(xOld[n], tf.mul(alpha, freeSignal(masks, n, gOld[n])))];
+      })) as Record<L, Tensor>;
+      const out = evaluate(xNew, params);
+      if (mode === 'fixed') return { x: xNew, E: out.energy, g: out.dEdxhat, dts: dtOld, accepted: undefined, rejected: rejectedOld };
+      // Accept a sample's step only if its energy did not rise; otherwise keep it and halve its dt.
+      const ok = tf.logicalAnd(tf.cast(activeNow, 'bool'), tf.lessEqual(out.energy, EOld));
+      const pick = (a: Tensor, b: Tensor) => tf.where(column(ok, a.rank), a, b);
+      const cap = plan.levelCap[level]!;
+      const isActive = tf.cast(activeNow, 'bool');
+      const okF = tf.cast(ok, 'float32');
+      return {
+        x: Object.fromEntries(names.map((n) => [n, movers.has(n) ? pick(xNew[n], xOld[n]) : xOld[n]])) as Record<L, Tensor>,
+        E: pick(out.energy, EOld),
+        g: Object.fromEntries(names.map((n) => [n, pick(out.dEdxhat[n], gOld[n])])) as Record<L, Tensor>,
+        dts: dtOld.map((d, k) =>
+          k !== level ? d : tf.where(ok, tf.minimum(tf.mul(d, plan.grow), cap), tf.where(isActive, tf.mul(d, plan.shrink), d)),
+        ),
+        accepted: tf.add(acceptedOld, okF),
+        rejected: tf.add(rejectedOld, tf.sub(activeNow, okF)),
+      };
+    }) as StepResult<L>;
+  };
+}
+
 /**
  * The descent's arithmetic in tfjs ops: the general path, for every backend and every component
  * (autodiff included), and the reference the host stepper is tested against. The state stays on
@@ -31,6 +102,9 @@ export class TensorStepper<L extends string> implements Stepper<L> {
   private accepted: Tensor;
   private rejected: Tensor;
   private history: Tensor[];
+  private readonly rule: StepRule<L>;
+  /** Steps since `accepted` was last brought up to date that accepted every active sample (fixed steps): added at once, not one op a step. */
+  private unsettled = 0;
   private done = false;
 
   constructor(
@@ -40,8 +114,10 @@ export class TensorStepper<L extends string> implements Stepper<L> {
     private readonly evaluate: TensorEvaluate<L>,
     name: string,
     private params: Params | undefined,
+    rule?: StepRule<L>,
   ) {
     this.evaluator = name;
+    this.rule = rule ?? evaluatedStep(evaluate, masks);
     const { names, batch } = plan;
     this.x = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
     this.xAtCheck = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
@@ -66,39 +142,17 @@ export class TensorStepper<L extends string> implements Stepper<L> {
   }
 
   private freeSignal(n: L, t: Tensor): Tensor {
-    const m = this.masks.get(n);
-    return m instanceof tf.Tensor ? tf.mul(t, m) : t;
+    return freeSignal(this.masks, n, t);
   }
 
   step(level: number, movers: ReadonlySet<L>): void {
-    const { names, mode, tau } = this.plan;
-    const xOld = this.x, gOld = this.g, dtOld = this.dts, EOld = this.E, activeNow = this.active, acceptedOld = this.accepted, rejectedOld = this.rejected;
-    const next = tidy(() => {
-      const scale = tf.mul(dtOld[level]!, activeNow);
-      const xNew = Object.fromEntries(names.map((n) => {
-        if (!movers.has(n)) return [n, xOld[n]];
-        const alpha = column(tf.div(scale, tau[n]), xOld[n].rank);
-        return [n, tf.sub(xOld[n], tf.mul(alpha, this.freeSignal(n, gOld[n])))];
-      })) as Record<L, Tensor>;
-      const out = this.evaluate(xNew, this.params);
-      if (mode === 'fixed') return { x: xNew, E: out.energy, g: out.dEdxhat, dts: dtOld, accepted: tf.add(acceptedOld, activeNow), rejected: rejectedOld };
-      // Accept a sample's step only if its energy did not rise; otherwise keep it and halve its dt.
-      const ok = tf.logicalAnd(tf.cast(activeNow, 'bool'), tf.lessEqual(out.energy, EOld));
-      const pick = (a: Tensor, b: Tensor) => tf.where(column(ok, a.rank), a, b);
-      const cap = this.plan.levelCap[level]!;
-      const isActive = tf.cast(activeNow, 'bool');
-      const okF = tf.cast(ok, 'float32');
-      return {
-        x: Object.fromEntries(names.map((n) => [n, movers.has(n) ? pick(xNew[n], xOld[n]) : xOld[n]])) as Record<L, Tensor>,
-        E: pick(out.energy, EOld),
-        g: Object.fromEntries(names.map((n) => [n, pick(out.dEdxhat[n], gOld[n])])) as Record<L, Tensor>,
-        dts: dtOld.map((d, k) =>
-          k !== level ? d : tf.where(ok, tf.minimum(tf.mul(d, this.plan.grow), cap), tf.where(isActive, tf.mul(d, this.plan.shrink), d)),
-        ),
-        accepted: tf.add(acceptedOld, okF),
-        rejected: tf.add(rejectedOld, tf.sub(activeNow, okF)),
-      };
-    });
+    const { names } = this.plan;
+    if (this.plan.mode !== 'fixed') this.settle(); // an adaptive step counts its own acceptances
+    const xOld = this.x, gOld = this.g, dtOld = this.dts, EOld = this.E, acceptedOld = this.accepted, rejectedOld = this.rejected;
+    const next = this.rule(
+      { x: xOld, g: gOld, E: EOld, dts: dtOld, active: this.active, accepted: acceptedOld, rejected: rejectedOld },
+      level, movers, this.plan, this.params,
+    );
     const swap = <T extends Tensor>(old: T, t: T): T => {
       if (old !== t) old.dispose();
       return t;
@@ -107,12 +161,23 @@ export class TensorStepper<L extends string> implements Stepper<L> {
     this.E = swap(EOld, next.E);
     this.g = Object.fromEntries(names.map((n) => [n, swap(gOld[n], next.g[n])])) as Record<L, Tensor>;
     this.dts = dtOld.map((d, k) => swap(d, next.dts[k]!));
-    this.accepted = swap(acceptedOld, next.accepted);
+    if (next.accepted === undefined) this.unsettled++;
+    else this.accepted = swap(acceptedOld, next.accepted);
     this.rejected = swap(rejectedOld, next.rejected);
     this.history.push(tf.clone(next.E));
   }
 
+  /** Adds the fixed steps not yet counted to `accepted`, with the samples active during them. */
+  private settle(): void {
+    if (this.unsettled === 0) return;
+    const old = this.accepted;
+    this.accepted = tf.tidy(() => tf.add(old, tf.mul(this.active, this.unsettled)));
+    old.dispose();
+    this.unsettled = 0;
+  }
+
   *check(): Generator<Readback, CheckValues, Values> {
+    this.settle();
     const { names, moving, batch, levelDt, underflowBelow } = this.plan;
     const rows = this.history.length;
     // One readback: the energies since the last check, then the per-sample diagnostics.
@@ -155,6 +220,7 @@ export class TensorStepper<L extends string> implements Stepper<L> {
   }
 
   stop(stopped: ArrayLike<number>): void {
+    this.settle();
     this.active.dispose();
     this.active = tf.tensor1d(Float32Array.from({ length: this.plan.batch }, (_, b) => (stopped[b] ? 0 : 1)));
   }

@@ -5,6 +5,7 @@ import { checkPositiveOption, paramFromOption, type ParamOption, type TensorMap 
 import { sumPerSample } from '../ops.js';
 import { jsDotRows, jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
+import type { GpuLagrangian } from '../gpu/types.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -275,4 +276,11 @@ export const elementwiseHost = {
   // x̂ = σ(βx): ∇²L = β x̂ (1 − x̂), ∂x̂/∂β = x x̂ (1 − x̂)
   sigmoid: (): HostLagrangian =>
     hostElementwise('sigmoid', (x, b) => softplusOf(b * x) / b, (x, b) => 1 / (1 + Math.exp(-b * x)), true, (_x, s, b) => b * s * (1 - s), (x, s) => x * s * (1 - s), sigmoidRun),
+};
+
+// ---- WGSL forms: the same activations and Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
+
+export const elementwiseGpu = {
+  // L = ½ Σ x², x̂ = x
+  identity: (): GpuLagrangian => ({ kind: 'identity', isIdentity: true, activation: (x) => x, value: (x) => `(0.5 * ${x} * ${x})` }),
 };

@@ -1,0 +1,172 @@
+// The fused WGSL step (issue 19, item 1) on Dawn (Mesa's llvmpipe through OpenGL ES without a GPU):
+// `descend` on `useBackend('webgpu')`'s runtime steps the dense memory (an identity layer + a modern
+// Hopfield memory) in a few custom programs, and must agree with the cpu backend's reference descent
+// (tfjs ops) in states and energies, at sizes that are not multiples of the workgroups, with clamp
+// masks, with and without the neuron energy; hold no more tensors after a long run; and dispatch
+// fewer programs a step than tfjs's generic ops. HAMUX_SKIP_WEBGPU=1 skips it (as parity.test.ts).
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
+import { descend, Relaxation, type DescendOptions } from '@hamux-ts/dynamics';
+import { countGpuWork, takeWebgpuErrors, useBackend, type BackendRuntime } from '@hamux-ts/backends';
+import { uniformValues } from '@hamux-ts/test-support';
+
+const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
+const FUSED = 'fused WGSL step (webgpu)';
+const GENERAL = 'HAM.energyAndDEdxhat';
+/** Float32 over 20 steps of rounding, against the largest entry (as parity.test.ts's descent tolerance). */
+const RTOL = 1e-4;
+
+interface Case { readonly D: number; readonly K: number; readonly B: number; readonly neuronEnergy: boolean; readonly clamp: 'none' | 'shared' | 'perSample' }
+
+const memory = (D: number, K: number) =>
+  hypergraph()
+    .layer('v', { shape: [D], lagrangian: L.identity() })
+    .synapse('mem', Y.modernHopfield({ memories: K, beta: 2 }), ['v'])
+    .build({ seed: 7 });
+
+/** Entries 0, 3, 6… held (shared), or per sample b the entries (i + b) % 3 == 0. */
+function clampMask(c: Case): Tensor | undefined {
+  if (c.clamp === 'none') return undefined;
+  const rows = c.clamp === 'shared' ? 1 : c.B;
+  const m = new Float32Array(rows * c.D).map((_, j) => (((j % c.D) + Math.floor(j / c.D)) % 3 === 0 ? 1 : 0));
+  return c.clamp === 'shared' ? tf.tensor1d(m) : tf.tensor2d(m, [c.B, c.D]);
+}
+
+/** A fixed-step descent of `steps` steps from seeded states on the current backend: final states and the energies. */
+async function run(c: Case, steps: number, runtime?: BackendRuntime) {
+  const ham = memory(c.D, c.K);
+  const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 11 + c.D), [c.B, c.D]) };
+  const mask = clampMask(c);
+  try {
+    const options: DescendOptions<'v'> = {
+      mode: 'fixed', dt: 0.1, maxSteps: steps, checkEvery: 5, neuronEnergy: c.neuronEnergy,
+      tolerance: { grad: 0, energy: 0, state: 0 },
+      ...(mask ? { clamp: { v: mask } } : {}),
+      ...(runtime ? { runtime } : {}),
+    };
+    const r = await descend(ham, init, options);
+    const v = Float32Array.from(await r.states.v.data());
+    r.states.v.dispose();
+    return { v, energies: r.energies, evaluator: r.evaluator, steps: r.steps };
+  } finally {
+    tf.dispose([init.v, ...(mask ? [mask] : [])]);
+    ham.dispose();
+  }
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  let scale = 0, worst = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+  expect(worst / scale, `${what}: worst |webgpu − cpu| ${worst} against scale ${scale}`).toBeLessThanOrEqual(RTOL);
+}
+
+const CASES: Case[] = [
+  { D: 20, K: 7, B: 3, neuronEnergy: true, clamp: 'none' },
+  { D: 33, K: 40, B: 17, neuronEnergy: true, clamp: 'shared' },
+  { D: 33, K: 40, B: 17, neuronEnergy: false, clamp: 'perSample' },
+  { D: 64, K: 16, B: 4, neuronEnergy: false, clamp: 'none' },
+];
+
+describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
+  let gpu: BackendRuntime;
+  const reference = new Map<Case, Awaited<ReturnType<typeof run>>>();
+  beforeAll(async () => {
+    await useBackend('cpu');
+    for (const c of CASES) reference.set(c, await run(c, 20));
+    gpu = await useBackend('webgpu');
+    takeWebgpuErrors();
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(CASES)('agrees with the cpu backend after 20 fixed steps: D $D, K $K, batch $B, neuronEnergy $neuronEnergy, clamp $clamp', async (c) => {
+    const want = reference.get(c)!;
+    const got = await run(c, 20, gpu);
+    expect(got.evaluator).toBe(FUSED);
+    expect(want.evaluator).toBe(GENERAL);
+    expect(got.steps).toBe(20);
+    expectClose(got.v, want.v, 'final states');
+    for (let b = 0; b < c.B; b++) expectClose(got.energies[b]!, want.energies[b]!, `energies of sample ${b}`);
+    if (c.clamp === 'shared') {
+      const init = uniformValues(c.B * c.D, 11 + c.D);
+      for (let j = 0; j < c.B * c.D; j += 3) if ((j % c.D) % 3 === 0) expect(got.v[j]).toBe(init[j]);
+    }
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it('leaves adaptive descents, and descents without the runtime, on the generic path', async () => {
+    const ham = memory(20, 7);
+    const init = { v: tf.tensor2d(uniformValues(3 * 20, 5), [3, 20]) };
+    try {
+      const adaptive = await descend(ham, init, { runtime: gpu, mode: 'adaptive', maxSteps: 5 });
+      const plain = await descend(ham, init, { mode: 'fixed', maxSteps: 5 });
+      expect([adaptive.evaluator, plain.evaluator]).toEqual([GENERAL, GENERAL]);
+      tf.dispose([adaptive.states.v, plain.states.v]);
+    } finally {
+      tf.dispose(init.v);
+      ham.dispose();
+    }
+  });
+
+  it('holds no more tensors from one check window to the next, and none after the descent', async () => {
+    const ham = memory(33, 40);
+    const init = { v: tf.tensor2d(uniformValues(5 * 33, 9), [5, 33]) };
+    const before = tf.memory().numTensors; // the graph's parameters and the initial states
+    const relax = new Relaxation(ham, init, { runtime: gpu, mode: 'fixed', dt: 0.1, maxSteps: 1000, tolerance: { grad: 0, energy: 0, state: 0 } });
+    try {
+      expect(relax.evaluator).toBe(FUSED);
+      await relax.read();
+      relax.advance(10);
+      await relax.read();
+      const held = tf.memory().numTensors;
+      for (let w = 0; w < 10; w++) {
+        relax.advance(10);
+        await relax.read();
+      }
+      expect(tf.memory().numTensors).toBe(held);
+      tf.dispose(Object.values(relax.finish()));
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      relax.dispose();
+      tf.dispose(init.v);
+      ham.dispose();
+    }
+  });
+
+  it('dispatches fewer programs a step than the generic ops (counted per check window)', async () => {
+    const c: Case = { D: 784, K: 100, B: 8, neuronEnergy: true, clamp: 'none' };
+    const ham = memory(c.D, c.K);
+    const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 3), [c.B, c.D]) };
+    const perStep = async (fastPath: boolean) => {
+      const go = async (steps: number) => {
+        const counter = countGpuWork();
+        const r = await descend(ham, init, { runtime: gpu, fastPath, mode: 'fixed', dt: 0.1, maxSteps: steps, checkEvery: 10, tolerance: { grad: 0, energy: 0, state: 0 } });
+        r.states.v.dispose();
+        const n = counter.counts().dispatches;
+        counter.dispose();
+        return { n, evaluator: r.evaluator };
+      };
+      await go(20); // compiles the shaders
+      const one = await go(10), two = await go(20);
+      return { perStep: (two.n - one.n) / 10, evaluator: two.evaluator };
+    };
+    try {
+      const fused = await perStep(true);
+      const generic = await perStep(false);
+      expect(fused.evaluator).toBe(FUSED);
+      expect(generic.evaluator).toBe(GENERAL);
+      expect(fused.perStep).toBeLessThanOrEqual(8);
+      expect(fused.perStep).toBeLessThan(generic.perStep);
+      // HAMUX_FUSED_COUNTS=file writes both counts (console.* fails a test).
+      const out = process.env['HAMUX_FUSED_COUNTS'];
+      if (out) writeFileSync(out, JSON.stringify({ fused: fused.perStep, generic: generic.perStep }));
+    } finally {
+      tf.dispose(init.v);
+      ham.dispose();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import type { FreeMask, StepPlan } from './stepper.js';
+import type { StepRule } from './tensor-stepper.js';
+
+/**
+ * What runs WGSL programs on the webgpu backend: `useBackend('webgpu')`'s runtime carries one
+ * (@hamux-ts/backends), and a descent on that runtime steps built-in graphs with fused programs.
+ */
+export interface GpuRunner {
+  /** Shown in reports as the evaluator, e.g. `"fused WGSL step (webgpu)"`. */
+  readonly name: string;
+  /** Runs one program on the current webgpu backend. */
+  readonly run: GpuRun;
+}
+
+/** Invocations per workgroup of the update and energy programs. */
+const GROUP = 64;
+
+/**
+ * `result = x − (dt_b · active_b / τ) · m ⊙ g` for one layer (`[B, n]`): the explicit Euler step of
+ * the samples still moving, clamped entries (m = 0) held. `mask`: none, one per sample, or shared.
+ */
+function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'shared'): GpuProgram {
+  const m = mask === 'none' ? '' : mask === 'perSample' ? ' * mask[index]' : ` * mask[index % ${n}]`;
+  return {
+    variableNames: mask === 'none' ? ['xs', 'gs', 'dts', 'act'] : ['xs', 'gs', 'dts', 'act', 'mask'],
+    outputShape: [B, n],
+    shaderKey: `hamuxEulerUpdate_${n}_${mask}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil((B * n) / GROUP), 1, 1],
+    workgroupSize: [GROUP, 1, 1],
+    uniforms: 'invTau : f32,',
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < ${B * n}) {
+          let b = index / ${n};
+          result[index] = xs[index] - dts[b] * act[b] * uniforms.invTau${m} * gs[index];
+        }
+      }`,
+  };
+}
+
+/**
+ * The energy per sample (`[B]`): each layer's `Σ x̂ ⊙ x − L(x)` (when `layers` is non-empty: the
+ * neuron energy) plus each synapse's energy column. One workgroup per sample.
+ */
+function energyProgram(B: number, layers: readonly { lag: GpuLagrangian; size: number }[], columns: readonly { stride: number; offset: number }[]): GpuProgram {
+  const layerCode = layers.map(({ lag, size }, i) => `
+        for (var j = tid; j < ${size}; j = j + ${GROUP}) {
+          let x = ls${i}[b * ${size} + j];
+          acc = acc + ${lag.activation('x')} * x - ${lag.value('x')};
+        }`).join('');
+  const columnCode = columns.map(({ stride, offset }, i) => ` + se${i}[b * ${stride} + ${offset}]`).join('');
+  return {
+    variableNames: [...layers.map((_, i) => `ls${i}`), ...columns.map((_, i) => `se${i}`)],
+    outputShape: [B],
+    shaderKey: `hamuxEnergy_${layers.map((l) => `${l.lag.kind}${l.size}`).join('_')}__${columns.map((c) => `${c.stride}_${c.offset}`).join('_')}`,
+    dispatchLayout: { x: [0] },
+    dispatch: [B, 1, 1],
+    workgroupSize: [GROUP, 1, 1],
+    getUserCode: () => `
+      var<workgroup> red : array<f32, ${GROUP}>;
+      fn main(index : i32) {
+        let b = i32(workgroupId.x);
+        let tid = i32(localId.x);
+        var acc = 0.0;${layerCode}
+        red[tid] = acc;
+        workgroupBarrier();
+        for (var s = ${GROUP / 2}; s > 0; s = s / 2) {
+          if (tid < s) { red[tid] = red[tid] + red[tid + s]; }
+          workgroupBarrier();
+        }
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]${columnCode}; }
+      }`,
+  };
+}
+
+/** A graph in WGSL forms: its layers and synapses in the graph's order. */
+interface GpuPlan<L extends string> {
+  readonly layers: readonly { readonly name: L; readonly size: number; readonly lag: GpuLagrangian }[];
+  readonly synapses: readonly { readonly name: string; readonly connects: readonly L[]; readonly syn: GpuSynapse }[];
+}
+
+/** The WGSL forms of a graph made only of built-ins that have one, or why not. */
+function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L> | string {
+  const layers: { name: L; size: number; lag: GpuLagrangian }[] = [];
+  for (const name of ham.layerNames) {
+    const layer = ham.layers[name];
+    const spec = layer.lagrangian.builtin;
+    if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
+    const lag = gpuLagrangian(spec);
+    if (typeof lag === 'string') return `layer "${name}": ${lag}`;
+    if (!lag.isIdentity) return `layer "${name}": the activation pass is not fused yet`;
+    layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), lag });
+  }
+  const synapses: { name: string; connects: readonly L[]; syn: GpuSynapse }[] = [];
+  for (const name of ham.synapseNames) {
+    const node = ham.synapses[name];
+    const spec = node.synapse.builtin;
+    if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
+    const syn = gpuSynapse(spec, node.shapes);
+    if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
+    synapses.push({ name, connects: node.connects, syn });
+  }
+  return { layers, synapses };
+}
+
+/**
+ * The fused step of a graph on the webgpu backend, or why there is none: per moving layer one
+ * Euler update program, each synapse's WGSL form (a modern Hopfield memory: overlaps, row softmax
+ * with its energy, signal), and one energy program (fixed steps accept every active sample: the stepper counts them at checks). The state, its
+ * energy and signals stay on the device; TensorStepper reads them at checks as on the generic path.
+ * Fixed steps only so far (adaptive step control is not fused yet).
+ */
+export function fusedGpuStep<L extends string, S extends string>(
+  ham: HAM<L, S>,
+  plan: StepPlan<L>,
+  masks: ReadonlyMap<L, FreeMask<Tensor>>,
+  neuronEnergy: boolean,
+  runner: GpuRunner,
+): StepRule<L> | string {
+  if (plan.mode !== 'fixed') return 'adaptive step control is not fused yet (fixed steps only)';
+  const graph = gpuPlan(ham);
+  if (typeof graph === 'string') return graph;
+  const inputs = (neuronEnergy ? graph.layers.length : 0) + graph.synapses.length;
+  if (inputs > 7) return `the energy program would bind ${inputs} buffers (at most 7)`;
+  const { run } = runner;
+  const B = plan.batch;
+  const energyOf = (columns: readonly GpuColumn[]) =>
+    energyProgram(B, neuronEnergy ? graph.layers : [], columns);
+  return (s, level, movers, _plan, params) => {
+    const p: Params = params ?? ham.params;
+    const made: Tensor[] = [];
+    try {
+      const x = { ...s.x } as Record<L, Tensor>;
+      for (const { name, size } of graph.layers) {
+        if (!movers.has(name)) continue;
+        const m = masks.get(name);
+        const mask = m instanceof tf.Tensor ? (m.rank === s.x[name].rank ? 'perSample' : 'shared') : 'none';
+        const ins = [tf.reshape(s.x[name], [B, size]), tf.reshape(s.g[name], [B, size]), s.dts[level]!, s.active, ...(m instanceof tf.Tensor ? [m] : [])];
+        const out = run(updateProgram(B, size, mask), ins, [{ type: 'float32', data: [1 / plan.tau[name]] }]);
+        tf.dispose(ins.slice(0, 2));
+        x[name] = tf.reshape(out, s.x[name].shape);
+        out.dispose();
+        made.push(x[name]);
+      }
+      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
+      const flat = Object.fromEntries(graph.layers.map(({ name, size }) => [name, tf.reshape(x[name], [B, size])])) as Record<L, Tensor>;
+      made.push(...Object.values<Tensor>(flat));
+      const signal = {} as Record<L, Tensor | undefined>;
+      if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
+      const columns: GpuColumn[] = [];
+      for (const { name, connects, syn } of graph.synapses) {
+        const r = syn.run({ run, xhat: connects.map((c) => flat[c]), base: connects.map((c) => signal[c]), p: p.synapses[name] ?? {} });
+        made.push(...r.keep, ...r.grad);
+        connects.forEach((c, i) => { signal[c] = r.grad[i]!; });
+        columns.push(r.energy);
+      }
+      const E = run(energyOf(columns), [...(neuronEnergy ? graph.layers.map(({ name }) => flat[name]) : []), ...columns.map((c) => c.tensor)]);
+      const g = Object.fromEntries(graph.layers.map(({ name }) => {
+        const t = signal[name];
+        return [name, t ? tf.reshape(t, s.x[name].shape) : tf.zerosLike(s.x[name])];
+      })) as Record<L, Tensor>;
+      const xOut = Object.fromEntries(graph.layers.map(({ name }) => [name, movers.has(name) ? tf.clone(x[name]) : s.x[name]])) as Record<L, Tensor>;
+      return { x: xOut, g, E, dts: s.dts, accepted: undefined, rejected: s.rejected };
+    } finally {
+      tf.dispose(made);
+    }
+  };
+}
