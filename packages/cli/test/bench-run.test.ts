@@ -354,6 +354,27 @@ describe('MNIST completion', () => {
     expect(fixed.protocol.text).toMatch(/implicit differentiation at the fixed point \(relaxed in fixed Euler steps of dt 0\.1 until every \|∂E\/∂x̂\| < 0\.001, at most 500 steps\)/);
   }, 120_000);
 
+  it('gives an observed layer a clamped copy of the corrupted input, in training and when restoring', async () => {
+    const withFit = {
+      layers: { ...model.layers, seen: { shape: [784], lagrangian: { kind: 'identity' } } },
+      synapses: { ...model.synapses, fit: { kind: 'tie', connects: ['visible', 'seen'], gamma: { value: 1, learnable: true } } },
+      seed: 0,
+    };
+    const run = (v: Record<string, unknown>) => runSuite(checkSuite({
+      name: 'tiny-mnist', title: 'Tiny MNIST', seed: 4, task: { ...task, mask: [] },
+      protocol: { runs: 1, warmup: 0, batch: 2, maxSteps: 20 },
+      variants: [{ name: 'fit', config: withFit, ...v }],
+    }, 'm.json'), { runtime });
+    const before = tf.memory().numTensors;
+    const seen = (await run({ observed: 'seen' })).variants[0]!;
+    const blind = (await run({})).variants[0]!; // the same graph, its `seen` layer left at 0 and free
+    expect(tf.memory().numTensors).toBe(before);
+    if (seen.quality.kind !== 'completion' || blind.quality.kind !== 'completion') throw new Error('expected completion');
+    expect(seen.quality.points[0]!.error).toBeLessThan(blind.quality.points[0]!.error);
+    await expect(run({ observed: 'memories' })).rejects.toThrow('m.json: variants[0].observed: layer "memories" has shape [4] (4 entries), but the task\'s data has 784 entries per sample');
+    await expect(run({ observed: 'visible' })).rejects.toThrow('m.json: variants[0].observed: expected a layer other than the input "visible"');
+  }, 120_000);
+
   it('names a bad input layer and a bad frozen parameter', async () => {
     const suite = (v: Record<string, unknown>) => checkSuite({ name: 'x', title: 'x', seed: 0, task: { ...task, trainImages: 10 }, protocol: { runs: 1, warmup: 0, batch: 1, maxSteps: 5 }, variants: [{ name: 'a', config: model, ...v }] }, 'x.json');
     await expect(runSuite(suite({ input: 'memories' }), { runtime })).rejects.toThrow('x.json: variants[0].input: layer "memories" has shape [4] (4 entries), but the task\'s data has 784 entries per sample');

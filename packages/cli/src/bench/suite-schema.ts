@@ -137,6 +137,7 @@ export const variantSchema = strict({
   config: z.union([z.string(), z.record(z.string(), z.unknown())], expect('a config file path or an inline config object'))
     .describe('A config file (relative to the suite file) or an inline config (full or preset form). Capacity: "$N" and "$K" stand for numbers.'),
   input: layerName.optional().describe('This variant\'s input layer (default: the task\'s).'),
+  observed: layerName.optional().describe('Completion: a layer of the input\'s shape that receives a clamped copy of the corrupted input, in training and when restoring (the observation a tie to the input makes a data-fidelity term).'),
   scheduler: schedulerPatch.optional(),
   store: storeSchema.optional(),
   freeze: z.array(z.string(expect('a parameter path')).regex(/^(layers|synapses)\.[^.]+\.[^.]+$/, expect('a parameter path "synapses.<synapse>.<param>" or "layers.<layer>.<param>"')), expect('an array of parameter paths'))

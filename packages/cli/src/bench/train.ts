@@ -48,8 +48,11 @@ function definedOnly<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], un
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
-function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, runtime: Runtime, trainable?: readonly string[]): Trainer<string, string> {
+function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, runtime: Runtime, trainable?: readonly string[], observed?: string): Trainer<string, string> {
   const c = train.corruption;
+  if (observed !== undefined && c.kind !== 'noise') {
+    throw new HamuxError('task.train.corruption', `a variant with an observed layer ("${observed}") is trained on noisy inputs: expected { "kind": "noise" }, got "${c.kind}"`, 'invalid_config');
+  }
   return new Trainer(ham, {
     ...(trainable ? { trainable } : {}),
     seed,
@@ -59,13 +62,13 @@ function trainerFor(ham: HAM<string, string>, input: string, train: CompletionTa
     batchSize: train.batchSize,
     optimizer: { name: 'adam', learningRate: train.learningRate },
     ...(train.clipNorm !== undefined ? { clipNorm: train.clipNorm } : {}),
-    prepare: c.kind === 'noise' ? corruptedInput({ layer: input, field: 'x', std: c.std }) : maskedInput({ layer: input, field: 'x', fraction: c.fraction }),
+    prepare: c.kind === 'noise' ? corruptedInput({ layer: input, field: 'x', std: c.std, ...(observed !== undefined ? { observed } : {}) }) : maskedInput({ layer: input, field: 'x', fraction: c.fraction }),
     loss: mse({ layer: input, field: 'x', on: c.kind === 'mask' ? 'free' : 'all' }),
   });
 }
 
-async function fit(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[]) {
-  const trainer = trainerFor(ham, input, train, seed, runtime, trainable);
+async function fit(ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[], observed?: string) {
+  const trainer = trainerFor(ham, input, train, seed, runtime, trainable, observed);
   const started = performance.now();
   try {
     const reports: EpochReport[] = await trainer.fit({ x }, { epochs: train.epochs });
@@ -90,11 +93,11 @@ function preparation(reports: readonly EpochReport[], seconds: number, backend: 
  * the trained values are copied back; the report says so.
  */
 export async function trainVariant(
-  ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[],
+  ham: HAM<string, string>, input: string, train: CompletionTask['train'], seed: number, x: Tensor, runtime: Runtime, trainable?: readonly string[], observed?: string,
 ): Promise<TrainedParams> {
   const backend = tf.getBackend();
   try {
-    const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, runtime, trainable);
+    const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, runtime, trainable, observed);
     return { params: trainer.params, preparation: preparation(reports, seconds, backend, train.epochs), dispose: () => trainer.dispose() };
   } catch (e) {
     const missing = missingKernel(e);
@@ -102,7 +105,7 @@ export async function trainVariant(
     await tf.setBackend('cpu');
     let trained: { values: Map<string, { data: Float32Array; shape: number[] }>; reports: EpochReport[]; seconds: number };
     try {
-      const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, { ...runtime, backend: 'cpu' }, trainable);
+      const { trainer, reports, seconds } = await fit(ham, input, train, seed, x, { ...runtime, backend: 'cpu' }, trainable, observed);
       const values = new Map<string, { data: Float32Array; shape: number[] }>();
       for (const path of trainer.trainable) {
         const [, owner, name] = path.split('.') as [string, string, string];

@@ -60,21 +60,28 @@ export function squaredError(a: ArrayLike<number>, b: ArrayLike<number>, where?:
 
 export const corruptionLabel = (c: Corruption): string => (c.kind === 'noise' ? `noise σ ${c.std}` : `${Math.round(c.fraction * 100)}% hidden`);
 
-/** Initial states: the corrupted digits in `input`, every other layer at 0; the input clamped where a pixel is kept. */
-function startingPoint(ham: HAM<string, string>, input: string, data: Float32Array, hidden: Uint8Array | undefined) {
+/**
+ * Initial states: the corrupted digits in `input` (and, clamped, in the `observed` layer if the
+ * variant has one), every other layer at 0; the input clamped where a pixel is kept.
+ */
+function startingPoint(ham: HAM<string, string>, input: string, data: Float32Array, hidden: Uint8Array | undefined, observed?: string) {
   const count = data.length / PIXELS;
   const shape = [count, ...ham.layers[input]!.shape];
-  const states = Object.fromEntries(ham.layerNames.map((n) => [n, n === input ? tf.tensor(data, shape) : tf.zeros([count, ...ham.layers[n]!.shape])])) as States<string>;
-  const clamp: Record<string, Clamp> = hidden ? { [input]: tf.tensor(Float32Array.from(invertMask(hidden)), shape) } : {};
+  const given = (n: string) => n === input || n === observed;
+  const states = Object.fromEntries(ham.layerNames.map((n) => [n, given(n) ? tf.tensor(data, shape) : tf.zeros([count, ...ham.layers[n]!.shape])])) as States<string>;
+  const clamp: Record<string, Clamp> = {
+    ...(hidden ? { [input]: tf.tensor(Float32Array.from(invertMask(hidden)), shape) } : {}),
+    ...(observed !== undefined ? { [observed]: true } : {}),
+  };
   return { states, clamp, dispose: () => tf.dispose([...Object.values<Tensor>(states), ...Object.values(clamp).filter((c): c is Tensor => c !== true)]) };
 }
 
 /** Relaxes corrupted digits and scores the restored input layer against the clean ones. */
 async function restore(
-  ham: HAM<string, string>, input: string, params: Params, options: DescendOptions<string>, train: CompletionTask['train'], clean: Float32Array, c: Corruption, seed: number,
+  ham: HAM<string, string>, input: string, params: Params, options: DescendOptions<string>, train: CompletionTask['train'], clean: Float32Array, c: Corruption, seed: number, observed?: string,
 ): Promise<CompletionPoint> {
   const { data, hidden } = corrupt(clean, c, seed);
-  const start = startingPoint(ham, input, data, hidden);
+  const start = startingPoint(ham, input, data, hidden, observed);
   try {
     const clamped = withClamp({ ...options, params }, start.clamp);
     const result = await descend(ham, start.states, clamped);
@@ -109,6 +116,14 @@ function fixedPointLabel(f: NonNullable<CompletionTask['train']['fixedPoint']>, 
   return `${how} at the fixed point (relaxed in fixed Euler steps of dt ${f.dt ?? dt} until every |∂E/∂x̂| < ${f.tolerance ?? 1e-5}, at most ${f.maxSteps ?? 5000} steps)`;
 }
 
+/** A variant's observed layer: another layer of the input's shape. */
+function observedLayer(ham: HAM<string, string>, name: string, input: string, index: number): string {
+  const path = `variants[${index}].observed`;
+  inputLayer(ham, name, path, PIXELS);
+  if (name === input) throw new HamuxError(path, `expected a layer other than the input "${input}"`, 'invalid_config');
+  return name;
+}
+
 export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner {
   const data = completionData(task, suite.seed);
   const p = suite.protocol;
@@ -128,7 +143,8 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
       const input = inputLayer(ham, variant.input ?? task.input, variant.input ? `variants[${index}].input` : 'task.input', PIXELS);
       const free = withoutClamp(options, input);
       const trainable = variant.freeze ? trainablePaths(ham, variant.freeze, `variants[${index}].freeze`) : undefined;
-      const trained = await trainVariant(ham, input, t, deriveKey(suite.seed, 'train'), x, runtime, trainable);
+      const observed = variant.observed === undefined ? undefined : observedLayer(ham, variant.observed, input, index);
+      const trained = await trainVariant(ham, input, t, deriveKey(suite.seed, 'train'), x, runtime, trainable, observed);
       try {
         const pr = trained.preparation;
         log(`trained ${pr.epochs} epochs in ${pr.seconds.toFixed(1)} s on ${pr.backend} (loss ${pr.lossFirst.toFixed(4)} → ${pr.lossLast.toFixed(4)})`);
@@ -136,7 +152,7 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
         const batch = Math.min(p.batch, data.testCount);
         const timedClean = data.test.subarray(0, batch * PIXELS);
         const { data: timedData, hidden } = corrupt(timedClean, task.timed, deriveKey(suite.seed, 'timed'));
-        const start = startingPoint(ham, input, timedData, hidden);
+        const start = startingPoint(ham, input, timedData, hidden, observed);
         let work, relaxation;
         try {
           const opts = withClamp({ ...free, params }, start.clamp);
@@ -154,7 +170,7 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
         ];
         const points: CompletionPoint[] = [];
         for (const [i, c] of levels.entries()) {
-          points.push(await restore(ham, input, params, free, t, data.test, c, deriveKey(suite.seed, `quality.${i}`)));
+          points.push(await restore(ham, input, params, free, t, data.test, c, deriveKey(suite.seed, `quality.${i}`), observed));
           log(`${corruptionLabel(c)}: error ${points.at(-1)!.error.toFixed(4)} at convergence, ${points.at(-1)!.trainedStepsError.toFixed(4)} after ${t.steps} steps (input ${points.at(-1)!.inputError.toFixed(4)})`);
         }
         const preparation = variant.freeze ? { ...trained.preparation, frozen: variant.freeze } : trained.preparation;
