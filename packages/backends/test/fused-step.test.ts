@@ -2,8 +2,9 @@
 // `descend` on `useBackend('webgpu')`'s runtime steps the dense memory (an identity layer + a modern
 // Hopfield memory) in a few custom programs, and must agree with the cpu backend's reference descent
 // (tfjs ops) in states and energies, at sizes that are not multiples of the workgroups, with clamp
-// masks, with and without the neuron energy; hold no more tensors after a long run; and dispatch
-// fewer programs a step than tfjs's generic ops. HAMUX_SKIP_WEBGPU=1 skips it (as parity.test.ts).
+// masks, with and without the neuron energy; decide adaptive steps as the cpu backend does (the
+// same steps accepted and rejected, the energy never rising); hold no more tensors after a long
+// run; and dispatch fewer programs a step than tfjs's generic ops. HAMUX_SKIP_WEBGPU=1 skips it (as parity.test.ts).
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
@@ -33,14 +34,16 @@ function clampMask(c: Case): Tensor | undefined {
   return c.clamp === 'shared' ? tf.tensor1d(m) : tf.tensor2d(m, [c.B, c.D]);
 }
 
-/** A fixed-step descent of `steps` steps from seeded states on the current backend: final states and the energies. */
-async function run(c: Case, steps: number, runtime?: BackendRuntime) {
+/** A descent of `steps` steps from seeded states on the current backend: final states, energies, steps taken and accepted per sample. */
+async function run(c: Case, steps: number, runtime?: BackendRuntime, mode: 'fixed' | 'adaptive' = 'fixed') {
   const ham = memory(c.D, c.K);
   const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 11 + c.D), [c.B, c.D]) };
   const mask = clampMask(c);
   try {
     const options: DescendOptions<'v'> = {
-      mode: 'fixed', dt: 0.1, maxSteps: steps, checkEvery: 5, neuronEnergy: c.neuronEnergy,
+      // Adaptive: steps of up to 3τ overshoot, so some are rejected and dt shrinks again.
+      ...(mode === 'fixed' ? { mode, dt: 0.1 } : { mode, dt: 0.5, dtMax: 3 }),
+      maxSteps: steps, checkEvery: 5, neuronEnergy: c.neuronEnergy,
       tolerance: { grad: 0, energy: 0, state: 0 },
       ...(mask ? { clamp: { v: mask } } : {}),
       ...(runtime ? { runtime } : {}),
@@ -48,7 +51,8 @@ async function run(c: Case, steps: number, runtime?: BackendRuntime) {
     const r = await descend(ham, init, options);
     const v = Float32Array.from(await r.states.v.data());
     r.states.v.dispose();
-    return { v, energies: r.energies, evaluator: r.evaluator, steps: r.steps };
+    const taken = r.report.map((s) => s.steps), accepted = r.report.map((s) => s.acceptedSteps);
+    return { v, energies: r.energies, evaluator: r.evaluator, steps: r.steps, taken, accepted };
   } finally {
     tf.dispose([init.v, ...(mask ? [mask] : [])]);
     ham.dispose();
@@ -70,12 +74,26 @@ const CASES: Case[] = [
   { D: 64, K: 16, B: 4, neuronEnergy: false, clamp: 'none' },
 ];
 
+const ADAPTIVE: Case[] = [
+  { D: 20, K: 7, B: 3, neuronEnergy: true, clamp: 'none' },
+  { D: 33, K: 40, B: 17, neuronEnergy: true, clamp: 'perSample' },
+  { D: 64, K: 16, B: 4, neuronEnergy: true, clamp: 'shared' },
+];
+/**
+ * Few enough that no sample is near its fixed point: there a step changes the energy by less than
+ * float32 resolves, and accepting it or not is rounding on either backend (at 15 steps the two
+ * backends' decisions part).
+ */
+const ADAPTIVE_STEPS = 8;
+
 describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
   let gpu: BackendRuntime;
   const reference = new Map<Case, Awaited<ReturnType<typeof run>>>();
+  const adaptiveReference = new Map<Case, Awaited<ReturnType<typeof run>>>();
   beforeAll(async () => {
     await useBackend('cpu');
     for (const c of CASES) reference.set(c, await run(c, 20));
+    for (const c of ADAPTIVE) adaptiveReference.set(c, await run(c, ADAPTIVE_STEPS, undefined, 'adaptive'));
     gpu = await useBackend('webgpu');
     takeWebgpuErrors();
   });
@@ -98,25 +116,43 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
     expect(takeWebgpuErrors()).toEqual([]);
   });
 
-  it('leaves adaptive descents, and descents without the runtime, on the generic path', async () => {
+  it.each(ADAPTIVE)('decides adaptive steps as the cpu backend does: D $D, K $K, batch $B, neuronEnergy $neuronEnergy, clamp $clamp', async (c) => {
+    const want = adaptiveReference.get(c)!;
+    const got = await run(c, ADAPTIVE_STEPS, gpu, 'adaptive');
+    expect(got.evaluator).toBe(FUSED);
+    expect(want.evaluator).toBe(GENERAL);
+    // The same decisions: every sample accepted and rejected the same steps, so it took the same path.
+    expect(got.accepted).toEqual(want.accepted);
+    expect(got.taken).toEqual(want.taken);
+    expect(want.accepted.some((a, b) => a < want.taken[b]!), 'the case rejects some steps').toBe(true);
+    expectClose(got.v, want.v, 'final states');
+    for (let b = 0; b < c.B; b++) {
+      expectClose(got.energies[b]!, want.energies[b]!, `energies of sample ${b}`);
+      const e = got.energies[b]!;
+      for (let t = 1; t < e.length; t++) expect(e[t]!, `sample ${b}, step ${t}: the energy rose`).toBeLessThanOrEqual(e[t - 1]!);
+    }
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it('leaves descents without the runtime, or with autodiff, on the generic path', async () => {
     const ham = memory(20, 7);
     const init = { v: tf.tensor2d(uniformValues(3 * 20, 5), [3, 20]) };
     try {
-      const adaptive = await descend(ham, init, { runtime: gpu, mode: 'adaptive', maxSteps: 5 });
+      const autodiff = await descend(ham, init, { runtime: gpu, mode: 'adaptive', method: 'autodiff', maxSteps: 5 });
       const plain = await descend(ham, init, { mode: 'fixed', maxSteps: 5 });
-      expect([adaptive.evaluator, plain.evaluator]).toEqual([GENERAL, GENERAL]);
-      tf.dispose([adaptive.states.v, plain.states.v]);
+      expect([autodiff.evaluator, plain.evaluator]).toEqual([GENERAL, GENERAL]);
+      tf.dispose([autodiff.states.v, plain.states.v]);
     } finally {
       tf.dispose(init.v);
       ham.dispose();
     }
   });
 
-  it('holds no more tensors from one check window to the next, and none after the descent', async () => {
+  it.each(['fixed', 'adaptive'] as const)('holds no more tensors from one check window to the next, and none after the descent (%s steps)', async (mode) => {
     const ham = memory(33, 40);
     const init = { v: tf.tensor2d(uniformValues(5 * 33, 9), [5, 33]) };
     const before = tf.memory().numTensors; // the graph's parameters and the initial states
-    const relax = new Relaxation(ham, init, { runtime: gpu, mode: 'fixed', dt: 0.1, maxSteps: 1000, tolerance: { grad: 0, energy: 0, state: 0 } });
+    const relax = new Relaxation(ham, init, { runtime: gpu, mode, dt: 0.1, maxSteps: 1000, tolerance: { grad: 0, energy: 0, state: 0 } });
     try {
       expect(relax.evaluator).toBe(FUSED);
       await relax.read();
@@ -141,10 +177,10 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
     const c: Case = { D: 784, K: 100, B: 8, neuronEnergy: true, clamp: 'none' };
     const ham = memory(c.D, c.K);
     const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 3), [c.B, c.D]) };
-    const perStep = async (fastPath: boolean) => {
+    const perStep = async (fastPath: boolean, mode: 'fixed' | 'adaptive' = 'fixed') => {
       const go = async (steps: number) => {
         const counter = countGpuWork();
-        const r = await descend(ham, init, { runtime: gpu, fastPath, mode: 'fixed', dt: 0.1, maxSteps: steps, checkEvery: 10, tolerance: { grad: 0, energy: 0, state: 0 } });
+        const r = await descend(ham, init, { runtime: gpu, fastPath, mode, dt: 0.1, maxSteps: steps, checkEvery: 10, tolerance: { grad: 0, energy: 0, state: 0 } });
         r.states.v.dispose();
         const n = counter.counts().dispatches;
         counter.dispose();
@@ -157,13 +193,18 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
     try {
       const fused = await perStep(true);
       const generic = await perStep(false);
-      expect(fused.evaluator).toBe(FUSED);
-      expect(generic.evaluator).toBe(GENERAL);
+      const fusedAdaptive = await perStep(true, 'adaptive');
+      const genericAdaptive = await perStep(false, 'adaptive');
+      expect([fused.evaluator, fusedAdaptive.evaluator]).toEqual([FUSED, FUSED]);
+      expect([generic.evaluator, genericAdaptive.evaluator]).toEqual([GENERAL, GENERAL]);
       expect(fused.perStep).toBeLessThanOrEqual(8);
       expect(fused.perStep).toBeLessThan(generic.perStep);
-      // HAMUX_FUSED_COUNTS=file writes both counts (console.* fails a test).
+      // Adaptive: the fixed step's five programs, two choices (state, signal) and four per-sample programs (energy, dt, counts).
+      expect(fusedAdaptive.perStep).toBeLessThanOrEqual(fused.perStep + 6);
+      expect(fusedAdaptive.perStep).toBeLessThan(genericAdaptive.perStep);
+      // HAMUX_FUSED_COUNTS=file writes the counts (console.* fails a test).
       const out = process.env['HAMUX_FUSED_COUNTS'];
-      if (out) writeFileSync(out, JSON.stringify({ fused: fused.perStep, generic: generic.perStep }));
+      if (out) writeFileSync(out, JSON.stringify({ fused: fused.perStep, generic: generic.perStep, fusedAdaptive: fusedAdaptive.perStep, genericAdaptive: genericAdaptive.perStep }));
     } finally {
       tf.dispose(init.v);
       ham.dispose();

@@ -1,4 +1,4 @@
-import { gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule } from './tensor-stepper.js';
 
@@ -76,6 +76,67 @@ function energyProgram(B: number, layers: readonly { lag: GpuLagrangian; size: n
   };
 }
 
+/** WGSL of adaptive step control's decision for sample `b`: its step is accepted if it was active and its energy did not rise (as evaluatedStep). */
+const ACCEPTED = (b: string) => `(act[${b}] != 0.0 && en[${b}] <= eo[${b}])`;
+
+/**
+ * Adaptive step control, per entry of one layer (`[B, n]`): `result = ok_b ? nw : old`, where
+ * `ok_b` (ACCEPTED) compares the new energy `en` with the old `eo` of sample b.
+ */
+function chooseProgram(B: number, n: number): GpuProgram {
+  return {
+    variableNames: ['nw', 'old', 'en', 'eo', 'act'],
+    outputShape: [B, n],
+    shaderKey: `hamuxAdaptiveChoose_${n}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil((B * n) / GROUP), 1, 1],
+    workgroupSize: [GROUP, 1, 1],
+    getUserCode: () => `
+      fn main(index : i32) {
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (index < uniforms.outShape[0] * ${n}) {
+          let b = index / ${n};
+          result[index] = select(old[index], nw[index], ${ACCEPTED('b')});
+        }
+      }`,
+  };
+}
+
+/** What `controlProgram` computes per sample. */
+type Control = 'energy' | 'dt' | 'accepted' | 'rejected';
+
+/**
+ * Adaptive step control per sample (`[B]`), as evaluatedStep: the kept energy (`ok ? en : eo`),
+ * the next step (`ok ? min(dt·grow, cap) : active ? dt·shrink : dt`), or the accepted or rejected
+ * count (`+ ok`, `+ active − ok`), from `v` (the old dt or count; unused for the energy).
+ */
+function controlProgram(B: number, what: Control): GpuProgram {
+  const body: Record<Control, string> = {
+    energy: 'select(eo[b], en[b], ok)',
+    dt: 'select(select(v[b], v[b] * uniforms.shrink, act[b] != 0.0), min(v[b] * uniforms.grow, uniforms.cap), ok)',
+    accepted: 'v[b] + select(0.0, 1.0, ok)',
+    rejected: 'v[b] + (act[b] - select(0.0, 1.0, ok))',
+  };
+  return {
+    variableNames: what === 'energy' ? ['en', 'eo', 'act'] : ['en', 'eo', 'act', 'v'],
+    outputShape: [B],
+    shaderKey: `hamuxAdaptiveControl_${what}`,
+    dispatchLayout: { x: [0] },
+    dispatch: [Math.ceil(B / GROUP), 1, 1],
+    workgroupSize: [GROUP, 1, 1],
+    ...(what === 'dt' ? { uniforms: 'grow : f32, shrink : f32, cap : f32,' } : {}),
+    getUserCode: () => `
+      fn main(index : i32) {
+        let b = index;
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (b < uniforms.outShape) {
+          let ok = ${ACCEPTED('b')};
+          result[b] = ${body[what]};
+        }
+      }`,
+  };
+}
+
 /** A graph in WGSL forms: its layers and synapses in the graph's order. */
 interface GpuPlan<L extends string> {
   readonly layers: readonly { readonly name: L; readonly size: number; readonly lag: GpuLagrangian }[];
@@ -109,9 +170,13 @@ function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L>
 /**
  * The fused step of a graph on the webgpu backend, or why there is none: per moving layer one
  * Euler update program, each synapse's WGSL form (a modern Hopfield memory: overlaps, row softmax
- * with its energy, signal), and one energy program (fixed steps accept every active sample: the stepper counts them at checks). The state, its
- * energy and signals stay on the device; TensorStepper reads them at checks as on the generic path.
- * Fixed steps only so far (adaptive step control is not fused yet).
+ * with its energy, signal), and one energy program. Fixed steps accept every active sample (the
+ * stepper counts them at checks). Adaptive steps decide on the device, as evaluatedStep: one
+ * program per layer chooses each sample's new or old state (moving layers) and signal (every
+ * layer), and four one-value-per-sample programs the kept energy, the next dt and the accepted
+ * and rejected counts. The state, its energy and signals stay on the device; TensorStepper reads
+ * them at checks as on the generic path. The step's plan (mode, τ, step control) is the one
+ * TensorStepper passes to each step, so a replan takes effect.
  */
 export function fusedGpuStep<L extends string, S extends string>(
   ham: HAM<L, S>,
@@ -120,7 +185,6 @@ export function fusedGpuStep<L extends string, S extends string>(
   neuronEnergy: boolean,
   runner: GpuRunner,
 ): StepRule<L> | string {
-  if (plan.mode !== 'fixed') return 'adaptive step control is not fused yet (fixed steps only)';
   const graph = gpuPlan(ham);
   if (typeof graph === 'string') return graph;
   const inputs = (neuronEnergy ? graph.layers.length : 0) + graph.synapses.length;
@@ -129,7 +193,7 @@ export function fusedGpuStep<L extends string, S extends string>(
   const B = plan.batch;
   const energyOf = (columns: readonly GpuColumn[]) =>
     energyProgram(B, neuronEnergy ? graph.layers : [], columns);
-  return (s, level, movers, _plan, params) => {
+  return (s, level, movers, stepPlan, params) => {
     const p: Params = params ?? ham.params;
     const made: Tensor[] = [];
     try {
@@ -139,7 +203,7 @@ export function fusedGpuStep<L extends string, S extends string>(
         const m = masks.get(name);
         const mask = m instanceof tf.Tensor ? (m.rank === s.x[name].rank ? 'perSample' : 'shared') : 'none';
         const ins = [tf.reshape(s.x[name], [B, size]), tf.reshape(s.g[name], [B, size]), s.dts[level]!, s.active, ...(m instanceof tf.Tensor ? [m] : [])];
-        const out = run(updateProgram(B, size, mask), ins, [{ type: 'float32', data: [1 / plan.tau[name]] }]);
+        const out = run(updateProgram(B, size, mask), ins, [{ type: 'float32', data: [1 / stepPlan.tau[name]] }]);
         tf.dispose(ins.slice(0, 2));
         x[name] = tf.reshape(out, s.x[name].shape);
         out.dispose();
@@ -158,12 +222,47 @@ export function fusedGpuStep<L extends string, S extends string>(
         columns.push(r.energy);
       }
       const E = run(energyOf(columns), [...(neuronEnergy ? graph.layers.map(({ name }) => flat[name]) : []), ...columns.map((c) => c.tensor)]);
-      const g = Object.fromEntries(graph.layers.map(({ name }) => {
-        const t = signal[name];
-        return [name, t ? tf.reshape(t, s.x[name].shape) : tf.zerosLike(s.x[name])];
-      })) as Record<L, Tensor>;
-      const xOut = Object.fromEntries(graph.layers.map(({ name }) => [name, movers.has(name) ? tf.clone(x[name]) : s.x[name]])) as Record<L, Tensor>;
-      return { x: xOut, g, E, dts: s.dts, accepted: undefined, rejected: s.rejected };
+      if (stepPlan.mode === 'fixed') {
+        const g = Object.fromEntries(graph.layers.map(({ name }) => {
+          const t = signal[name];
+          return [name, t ? tf.reshape(t, s.x[name].shape) : tf.zerosLike(s.x[name])];
+        })) as Record<L, Tensor>;
+        const xOut = Object.fromEntries(graph.layers.map(({ name }) => [name, movers.has(name) ? tf.clone(x[name]) : s.x[name]])) as Record<L, Tensor>;
+        return { x: xOut, g, E, dts: s.dts, accepted: undefined, rejected: s.rejected };
+      }
+      // Adaptive: each sample keeps its step only if its energy did not rise (evaluatedStep's rule), on the device.
+      made.push(E);
+      const decided = [E, s.E, s.active];
+      const fresh: Tensor[] = []; // the step's outputs made so far (freed if a later program fails)
+      const choose = (name: L, size: number, nw: Tensor, old: Tensor) => {
+        const flatOld = tf.reshape(old, [B, size]);
+        made.push(flatOld);
+        const out = run(chooseProgram(B, size), [nw, flatOld, ...decided]);
+        const shaped = tf.reshape(out, s.x[name].shape);
+        out.dispose();
+        fresh.push(shaped);
+        return shaped;
+      };
+      const result: { x: Record<L, Tensor>; g: Record<L, Tensor> } = { x: { ...s.x }, g: { ...s.g } };
+      try {
+        for (const { name, size } of graph.layers) {
+          if (movers.has(name)) result.x[name] = choose(name, size, flat[name], s.x[name]);
+          const t = signal[name] ?? tf.zeros([B, size]);
+          if (signal[name] === undefined) made.push(t);
+          result.g[name] = choose(name, size, t, s.g[name]);
+        }
+        const control = (what: Control, v?: Tensor, uniforms?: GpuUniform[]) => {
+          const t = run(controlProgram(B, what), v ? [...decided, v] : decided, uniforms);
+          fresh.push(t);
+          return t;
+        };
+        const step = [stepPlan.grow, stepPlan.shrink, stepPlan.levelCap[level]!].map((value): GpuUniform => ({ type: 'float32', data: [value] }));
+        const dts = s.dts.map((d, k) => (k === level ? control('dt', d, step) : d));
+        return { ...result, E: control('energy'), dts, accepted: control('accepted', s.accepted), rejected: control('rejected', s.rejected) };
+      } catch (e) {
+        tf.dispose(fresh);
+        throw e;
+      }
     } finally {
       tf.dispose(made);
     }
