@@ -3,7 +3,7 @@
 // against independently computed errors, the report files, --compare, and no tensors left behind.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFromConfig } from '@hamux-ts/config';
 import { HamuxError, deriveKey, tf } from '@hamux-ts/core';
@@ -335,6 +335,21 @@ describe('MNIST completion', () => {
     }
     const frozen = r.variants[1]!.preparation;
     expect(frozen.kind === 'trained' && frozen.frozen).toEqual(['synapses.memory.b']);
+    // Pictures: the middle noise level and the middle mask, the first digits, rows labelled; not in the JSON.
+    const dir = join(tmp, 'pictures');
+    const files = writeReport(r, dir, 'hamux bench m.json --backend cpu');
+    expect(files.pngs.map((f) => basename(f))).toEqual(['tiny-mnist-cpu-restored-1.png', 'tiny-mnist-cpu-restored-2.png']);
+    const pictures = r.variants[0]!.pictures!;
+    expect(pictures.map((p) => p.label)).toEqual(['noise σ 0.3', '50% hidden']);
+    expect(pictures[0]!.clean).toHaveLength(4 * 784); // all 4 held-out digits (fewer than 10)
+    // back on the mean image: the originals are the dataset's pixels, in [0, 1]
+    expect(Math.min(...pictures[0]!.clean)).toBeGreaterThanOrEqual(-1e-6);
+    expect(Math.max(...pictures[0]!.clean)).toBeLessThanOrEqual(1 + 1e-6);
+    for (const f of files.pngs) expect(Array.from(readFileSync(f).subarray(1, 4), (c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    const md = readFileSync(files.markdown, 'utf8');
+    expect(md).toContain('## Restored digits');
+    expect(md).toContain('![noise σ 0.3](tiny-mnist-cpu-restored-1.png)');
+    expect(readFileSync(files.json, 'utf8')).not.toContain('pictures');
   }, 60_000);
 
   it('trains at the fixed point when the suite says so: another loss than through the unrolled steps, and said in the protocol', async () => {

@@ -89,6 +89,20 @@ export interface VariantResult {
   readonly quality: Quality;
   /** Wall time of the whole variant (preparation, measurement and quality), in seconds. */
   readonly seconds: number;
+  /**
+   * Completion: the first held-out digits at a few quality levels, for the report's pictures. Kept
+   * in memory for the run that measured them and left out of the JSON (a merged report has none).
+   */
+  readonly pictures?: readonly CompletionPicture[];
+}
+
+/** One quality level's first held-out digits, `[n, 784]` each, pixels in [0, 1]. */
+export interface CompletionPicture {
+  /** The corruption, as the report's tables name it (`noise σ 0.4`). */
+  readonly label: string;
+  readonly input: Float32Array;
+  readonly restored: Float32Array;
+  readonly clean: Float32Array;
 }
 
 /** A variant whose measurement stopped: its dynamics diverged, or its training loss was not finite. */

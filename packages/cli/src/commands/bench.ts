@@ -11,7 +11,7 @@ import { readShards } from '../bench/read-shards.js';
 import { runSuite } from '../bench/run-suite.js';
 import { inShard, parseShard } from '../bench/shard.js';
 import { suiteJsonSchema } from '../bench/suite-schema.js';
-import { parseReport, writeReport } from '../bench/write-report.js';
+import { parseReport, writeReport, type WrittenReport } from '../bench/write-report.js';
 import type { Command } from '../command.js';
 import { InputError, UsageError } from '../errors.js';
 import { Files } from '../files.js';
@@ -40,8 +40,10 @@ const OPTIONS = {
 const positionalCount = (args: readonly string[]) => parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: false }).positionals.length;
 
 /** The line printed after writing a report. */
-function wroteLine(written: { readonly json: string; readonly markdown: string; readonly svgs: readonly string[] }, seconds: number): string {
-  return `wrote ${written.markdown}, ${written.json}${written.svgs.length > 0 ? ` and ${written.svgs.length} plot${written.svgs.length > 1 ? 's' : ''}` : ''} (${seconds.toFixed(0)} s)\n`;
+function wroteLine(written: WrittenReport, seconds: number): string {
+  const count = (n: number, what: string) => (n > 0 ? [`${n} ${what}${n > 1 ? 's' : ''}`] : []);
+  const extra = [...count(written.svgs.length, 'plot'), ...count(written.pngs.length, 'picture')];
+  return `wrote ${written.markdown}, ${written.json}${extra.length > 0 ? ` and ${extra.join(' and ')}` : ''} (${seconds.toFixed(0)} s)\n`;
 }
 
 export const bench: Command = {

@@ -9,11 +9,11 @@ import { descend, type Clamp, type DescendOptions } from '@hamux-ts/dynamics';
 import { unroll } from '@hamux-ts/train';
 import { gaussianNoise, invertMask, loadMnist, randomMask, split, subset } from '@hamux-ts/data';
 import { countWork, disposeStates, median, timeRelaxation } from '../measure.js';
-import type { CompletionPoint, VariantResult } from '../result.js';
+import type { CompletionPicture, CompletionPoint, VariantResult } from '../result.js';
 import type { CompletionTask, Corruption, Suite } from '../suite-schema.js';
 import { trainablePaths, trainVariant } from '../train.js';
 import { inputLayer, withClamp, withoutClamp } from '../variant.js';
-import type { TaskRunner, VariantInput } from './task.js';
+import type { TaskOutput, TaskRunner, VariantInput } from './task.js';
 
 const PIXELS = 28 * 28;
 
@@ -23,6 +23,8 @@ export interface CompletionData {
   readonly test: Float32Array;
   readonly trainCount: number;
   readonly testCount: number;
+  /** The training mean image the digits are centred on (`[784]`). */
+  readonly mean: Float32Array;
 }
 
 /** The suite's digits: 2,000 held out (stratified), `trainImages` and `testImages` drawn from each side. */
@@ -35,7 +37,7 @@ export function completionData(task: CompletionTask, seed: number): CompletionDa
   const mean = new Float32Array(PIXELS);
   for (let i = 0; i < train.images.length; i++) mean[i % PIXELS]! += train.images[i]! / train.count;
   const centre = (images: Float32Array) => Float32Array.from(images, (v, i) => v - mean[i % PIXELS]!);
-  return { train: centre(train.images), test: centre(test.images), trainCount: train.count, testCount: test.count };
+  return { train: centre(train.images), test: centre(test.images), trainCount: train.count, testCount: test.count, mean };
 }
 
 /** A corrupted copy of `clean` (`[count, 784]`): the data, and 1 where a pixel is hidden (masks only). */
@@ -79,7 +81,7 @@ function startingPoint(ham: HAM<string, string>, input: string, data: Float32Arr
 /** Relaxes corrupted digits and scores the restored input layer against the clean ones. */
 async function restore(
   ham: HAM<string, string>, input: string, params: Params, options: DescendOptions<string>, train: CompletionTask['train'], clean: Float32Array, c: Corruption, seed: number, observed?: string,
-): Promise<CompletionPoint> {
+): Promise<{ point: CompletionPoint; input: Float32Array; restored: Float32Array }> {
   const { data, hidden } = corrupt(clean, c, seed);
   const start = startingPoint(ham, input, data, hidden, observed);
   try {
@@ -96,7 +98,7 @@ async function restore(
     });
     const steppedValues = await stepped.data();
     stepped.dispose();
-    return {
+    const point: CompletionPoint = {
       corruption: c,
       error: squaredError(values, clean, hidden),
       inputError: squaredError(data, clean, hidden),
@@ -105,6 +107,7 @@ async function restore(
       converged: result.report.filter((r) => r.converged).length,
       samples: result.report.length,
     };
+    return { point, input: data, restored: Float32Array.from(values) };
   } finally {
     start.dispose();
   }
@@ -114,6 +117,22 @@ async function restore(
 function fixedPointLabel(f: NonNullable<CompletionTask['train']['fixedPoint']>, dt: number): string {
   const how = f.method === 'implicit' ? 'implicit differentiation' : `equilibrium propagation (β ${f.beta ?? 0.05})`;
   return `${how} at the fixed point (relaxed in fixed Euler steps of dt ${f.dt ?? dt} until every |∂E/∂x̂| < ${f.tolerance ?? 1e-5}, at most ${f.maxSteps ?? 5000} steps)`;
+}
+
+/** Held-out digits shown in the report's pictures (the first ones). */
+export const SHOWN_DIGITS = 10;
+
+/** The quality levels pictured: the middle noise level and the middle mask fraction (indices into noise, then mask). */
+function picturedLevels(task: CompletionTask): number[] {
+  const middle = (n: number) => Math.floor((n - 1) / 2);
+  return [...(task.noise.length > 0 ? [middle(task.noise.length)] : []), ...(task.mask.length > 0 ? [task.noise.length + middle(task.mask.length)] : [])];
+}
+
+/** The first digits of one quality level, back on the training mean (pixels in [0, 1]). */
+function picture(label: string, input: Float32Array, restored: Float32Array, data: CompletionData): CompletionPicture {
+  const n = Math.min(SHOWN_DIGITS, data.testCount) * PIXELS;
+  const shown = (a: Float32Array) => Float32Array.from(a.subarray(0, n), (v, i) => v + data.mean[i % PIXELS]!);
+  return { label, input: shown(input), restored: shown(restored), clean: shown(data.test) };
 }
 
 /** A variant's observed layer: another layer of the input's shape. */
@@ -139,7 +158,7 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
   const x = tf.tensor2d(data.train, [data.trainCount, PIXELS]);
   return {
     text,
-    async run({ ham, options, runtime, variant, index, log, load }: VariantInput): Promise<Pick<VariantResult, 'preparation' | 'work' | 'relaxation' | 'quality'>> {
+    async run({ ham, options, runtime, variant, index, log, load }: VariantInput): Promise<TaskOutput> {
       const input = inputLayer(ham, variant.input ?? task.input, variant.input ? `variants[${index}].input` : 'task.input', PIXELS);
       const free = withoutClamp(options, input);
       const trainable = variant.freeze ? trainablePaths(ham, variant.freeze, `variants[${index}].freeze`) : undefined;
@@ -169,12 +188,16 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
           ...task.mask.map((fraction): Corruption => ({ kind: 'mask', fraction })),
         ];
         const points: CompletionPoint[] = [];
+        const pictures: CompletionPicture[] = [];
+        const pictured = picturedLevels(task);
         for (const [i, c] of levels.entries()) {
-          points.push(await restore(ham, input, params, free, t, data.test, c, deriveKey(suite.seed, `quality.${i}`), observed));
+          const restored = await restore(ham, input, params, free, t, data.test, c, deriveKey(suite.seed, `quality.${i}`), observed);
+          points.push(restored.point);
+          if (pictured.includes(i)) pictures.push(picture(corruptionLabel(c), restored.input, restored.restored, data));
           log(`${corruptionLabel(c)}: error ${points.at(-1)!.error.toFixed(4)} at convergence, ${points.at(-1)!.trainedStepsError.toFixed(4)} after ${t.steps} steps (input ${points.at(-1)!.inputError.toFixed(4)})`);
         }
         const preparation = variant.freeze ? { ...trained.preparation, frozen: variant.freeze } : trained.preparation;
-        return { preparation, work, relaxation, quality: { kind: 'completion', points } };
+        return { preparation, work, relaxation, quality: { kind: 'completion', points }, pictures };
       } finally {
         trained.dispose();
       }

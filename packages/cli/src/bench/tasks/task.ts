@@ -23,7 +23,7 @@ export interface VariantInput {
   readonly load: () => number;
 }
 
-export type TaskOutput = Pick<VariantResult, 'preparation' | 'work' | 'relaxation' | 'quality'>;
+export type TaskOutput = Pick<VariantResult, 'preparation' | 'work' | 'relaxation' | 'quality' | 'pictures'>;
 
 export interface TaskRunner {
   /** The protocol in words, for the report. */
