@@ -211,3 +211,80 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
     }
   });
 });
+
+/** Case (b)'s kinds of parts at small sizes: tanh and softmax layers (β ≠ 1), dense synapses summing onto a shared layer. */
+interface GraphCase { readonly name: string; readonly build: () => HAM<string, string>; readonly B: number; readonly clamp: readonly string[]; readonly mode: 'fixed' | 'adaptive' }
+const GRAPHS: GraphCase[] = [
+  {
+    name: 'identity 20 — tanh 13 (β 1.5), dense', B: 5, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [20], lagrangian: L.identity() }).layer('h', { shape: [13], lagrangian: L.tanh({ beta: 1.5 }), tau: 0.5 })
+      .synapse('W', Y.dense(), ['v', 'h']).build({ seed: 3 }),
+  },
+  {
+    name: 'identity 20 — softmax 9 (β 4), dense', B: 5, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [20], lagrangian: L.identity() }).layer('h', { shape: [9], lagrangian: L.softmax({ beta: 4 }), tau: 0.5 })
+      .synapse('W', Y.dense(), ['v', 'h']).build({ seed: 4 }),
+  },
+  ...(['fixed', 'adaptive'] as const).map((mode): GraphCase => ({
+    name: `case (b)'s hierarchy 70 (clamped) → 33 (tanh) → 10 (softmax), ${mode} steps`, B: 6, clamp: ['pixels'], mode,
+    build: () => hypergraph()
+      .layer('pixels', { shape: [70], lagrangian: L.identity() })
+      .layer('features', { shape: [33], lagrangian: L.tanh({ beta: 1 }), tau: 0.5 })
+      .layer('memories', { shape: [10], lagrangian: L.softmax({ beta: 4 }), tau: 0.1 })
+      .synapse('encode', Y.dense(), ['pixels', 'features'])
+      .synapse('recall', Y.dense(), ['features', 'memories'])
+      .build({ seed: 2 }),
+  })),
+];
+
+async function runGraph(c: GraphCase, runtime?: BackendRuntime) {
+  const ham = c.build();
+  const init = Object.fromEntries(ham.layerNames.map((n, i) => {
+    const size = ham.layers[n]!.shape.reduce((a, b) => a * b, 1);
+    return [n, tf.tensor2d(uniformValues(c.B * size, 21 + i), [c.B, size])];
+  }));
+  try {
+    const r = await descend(ham, init, {
+      ...(c.mode === 'fixed' ? { mode: 'fixed' as const, dt: 0.05 } : { mode: 'adaptive' as const, dt: 0.05 }),
+      maxSteps: c.mode === 'fixed' ? 20 : ADAPTIVE_STEPS, checkEvery: 5, tolerance: { grad: 0, energy: 0, state: 0 },
+      clamp: Object.fromEntries(c.clamp.map((n) => [n, true as const])),
+      ...(runtime ? { runtime } : {}),
+    });
+    const states: Record<string, Float32Array> = {};
+    for (const n of ham.layerNames) states[n] = Float32Array.from(await r.states[n]!.data());
+    tf.dispose(Object.values(r.states));
+    return { states, energies: r.energies, evaluator: r.evaluator, accepted: r.report.map((s) => s.acceptedSteps) };
+  } finally {
+    tf.dispose(Object.values(init));
+    ham.dispose();
+  }
+}
+
+describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of tanh and softmax layers and dense synapses', () => {
+  let gpu: BackendRuntime;
+  const reference = new Map<GraphCase, Awaited<ReturnType<typeof runGraph>>>();
+  beforeAll(async () => {
+    await useBackend('cpu');
+    for (const c of GRAPHS) reference.set(c, await runGraph(c));
+    gpu = await useBackend('webgpu');
+    takeWebgpuErrors();
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(GRAPHS)('agrees with the cpu backend: $name', async (c) => {
+    const want = reference.get(c)!;
+    const got = await runGraph(c, gpu);
+    expect(got.evaluator).toBe(FUSED);
+    expect(want.evaluator).toBe(GENERAL);
+    expect(got.accepted).toEqual(want.accepted);
+    for (const n of Object.keys(want.states)) expectClose(got.states[n]!, want.states[n]!, `final states of ${n}`);
+    for (let b = 0; b < c.B; b++) {
+      expectClose(got.energies[b]!, want.energies[b]!, `energies of sample ${b}`);
+      const e = got.energies[b]!;
+      if (c.mode === 'adaptive') for (let t = 1; t < e.length; t++) expect(e[t]!, `sample ${b}, step ${t}: the energy rose`).toBeLessThanOrEqual(e[t - 1]!);
+    }
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule } from './tensor-stepper.js';
 
@@ -32,7 +32,8 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
     uniforms: 'invTau : f32,',
     getUserCode: () => `
       fn main(index : i32) {
-        if (index < ${B * n}) {
+        // (the batch from the uniforms, not baked in: tfjs caches the pipeline by shaderKey, which has no B)
+        if (index < uniforms.outShape[0] * ${n}) {
           let b = index / ${n};
           result[index] = xs[index] - dts[b] * act[b] * uniforms.invTau${m} * gs[index];
         }
@@ -40,21 +41,25 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
   };
 }
 
+/** A Lagrangian computed inline (the identity). */
+type InlineLagrangian = NonNullable<GpuLagrangian['inline']>;
+
 /**
- * The energy per sample (`[B]`): each layer's `Σ x̂ ⊙ x − L(x)` (when `layers` is non-empty: the
- * neuron energy) plus each synapse's energy column. One workgroup per sample.
+ * The energy per sample (`[B]`): the neuron energies `Σ x̂ ⊙ x − L(x)` of the layers computed
+ * inline (`layers`), plus each column: the neuron energies of the layers with an activation pass,
+ * and the synapses' energies. One workgroup per sample.
  */
-function energyProgram(B: number, layers: readonly { lag: GpuLagrangian; size: number }[], columns: readonly { stride: number; offset: number }[]): GpuProgram {
-  const layerCode = layers.map(({ lag, size }, i) => `
+function energyProgram(B: number, layers: readonly { inline: InlineLagrangian; size: number }[], columns: readonly { stride: number; offset: number }[]): GpuProgram {
+  const layerCode = layers.map(({ inline, size }, i) => `
         for (var j = tid; j < ${size}; j = j + ${GROUP}) {
           let x = ls${i}[b * ${size} + j];
-          acc = acc + ${lag.activation('x')} * x - ${lag.value('x')};
+          acc = acc + ${inline.energy('x')};
         }`).join('');
   const columnCode = columns.map(({ stride, offset }, i) => ` + se${i}[b * ${stride} + ${offset}]`).join('');
   return {
     variableNames: [...layers.map((_, i) => `ls${i}`), ...columns.map((_, i) => `se${i}`)],
     outputShape: [B],
-    shaderKey: `hamuxEnergy_${layers.map((l) => `${l.lag.kind}${l.size}`).join('_')}__${columns.map((c) => `${c.stride}_${c.offset}`).join('_')}`,
+    shaderKey: `hamuxEnergy_${layers.map((l) => `${l.inline.energy('x')}${l.size}`).join('_')}__${columns.map((c) => `${c.stride}_${c.offset}`).join('_')}`,
     dispatchLayout: { x: [0] },
     dispatch: [B, 1, 1],
     workgroupSize: [GROUP, 1, 1],
@@ -137,6 +142,10 @@ function controlProgram(B: number, what: Control): GpuProgram {
   };
 }
 
+const missing = (layer: string, param: string): never => {
+  throw new HamuxError(['params', 'layers', layer, param], 'missing: the fused step binds it', 'invalid_argument');
+};
+
 /** A graph in WGSL forms: its layers and synapses in the graph's order. */
 interface GpuPlan<L extends string> {
   readonly layers: readonly { readonly name: L; readonly size: number; readonly lag: GpuLagrangian }[];
@@ -150,9 +159,8 @@ function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L>
     const layer = ham.layers[name];
     const spec = layer.lagrangian.builtin;
     if (spec?.kind !== layer.lagrangian.kind) return `layer "${name}": the Lagrangian "${layer.lagrangian.kind}" is not a built-in`;
-    const lag = gpuLagrangian(spec);
+    const lag = gpuLagrangian(spec, layer.shape);
     if (typeof lag === 'string') return `layer "${name}": ${lag}`;
-    if (!lag.isIdentity) return `layer "${name}": the activation pass is not fused yet`;
     layers.push({ name, size: layer.shape.reduce((a, b) => a * b, 1), lag });
   }
   const synapses: { name: string; connects: readonly L[]; syn: GpuSynapse }[] = [];
@@ -160,6 +168,7 @@ function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L>
     const node = ham.synapses[name];
     const spec = node.synapse.builtin;
     if (spec?.kind !== node.synapse.kind) return `synapse "${name}": "${node.synapse.kind}" is not a built-in`;
+    if (new Set(node.connects).size !== node.connects.length) return `synapse "${name}": connects a layer twice (its signals would not add up in the fused step)`;
     const syn = gpuSynapse(spec, node.shapes);
     if (typeof syn === 'string') return `synapse "${name}": ${syn}`;
     synapses.push({ name, connects: node.connects, syn });
@@ -191,8 +200,9 @@ export function fusedGpuStep<L extends string, S extends string>(
   if (inputs > 7) return `the energy program would bind ${inputs} buffers (at most 7)`;
   const { run } = runner;
   const B = plan.batch;
-  const energyOf = (columns: readonly GpuColumn[]) =>
-    energyProgram(B, neuronEnergy ? graph.layers : [], columns);
+  // Neuron energies: the identity's inline in the energy program, the others from their activation passes.
+  const inlineLayers = neuronEnergy ? graph.layers.flatMap(({ name, size, lag }) => (lag.inline ? [{ name, size, inline: lag.inline }] : [])) : [];
+  const energyOf = (columns: readonly GpuColumn[]) => energyProgram(B, inlineLayers, columns);
   return (s, level, movers, stepPlan, params) => {
     const p: Params = params ?? ham.params;
     const made: Tensor[] = [];
@@ -209,19 +219,29 @@ export function fusedGpuStep<L extends string, S extends string>(
         out.dispose();
         made.push(x[name]);
       }
-      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
       const flat = Object.fromEntries(graph.layers.map(({ name, size }) => [name, tf.reshape(x[name], [B, size])])) as Record<L, Tensor>;
       made.push(...Object.values<Tensor>(flat));
+      // x̂: x itself (identity), or an activation pass's output (x̂, then the neuron energy per sample).
+      const xhat = { ...flat };
+      const columns: GpuColumn[] = [];
+      for (const { name, size, lag } of graph.layers) {
+        if (!lag.pass) continue;
+        const params = lag.pass.params.map((k) => tf.reshape(p.layers[name]?.[k] ?? missing(name, k), [1]));
+        made.push(...params);
+        xhat[name] = run(lag.pass.program(B, size), [flat[name], ...params]);
+        made.push(xhat[name]);
+        if (neuronEnergy) columns.push({ tensor: xhat[name], stride: 1, offset: B * size });
+      }
+      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
       const signal = {} as Record<L, Tensor | undefined>;
       if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
-      const columns: GpuColumn[] = [];
       for (const { name, connects, syn } of graph.synapses) {
-        const r = syn.run({ run, xhat: connects.map((c) => flat[c]), base: connects.map((c) => signal[c]), p: p.synapses[name] ?? {} });
+        const r = syn.run({ run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), p: p.synapses[name] ?? {} });
         made.push(...r.keep, ...r.grad);
         connects.forEach((c, i) => { signal[c] = r.grad[i]!; });
         columns.push(r.energy);
       }
-      const E = run(energyOf(columns), [...(neuronEnergy ? graph.layers.map(({ name }) => flat[name]) : []), ...columns.map((c) => c.tensor)]);
+      const E = run(energyOf(columns), [...inlineLayers.map(({ name }) => flat[name]), ...columns.map((c) => c.tensor)]);
       if (stepPlan.mode === 'fixed') {
         const g = Object.fromEntries(graph.layers.map(({ name }) => {
           const t = signal[name];

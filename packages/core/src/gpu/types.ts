@@ -49,26 +49,37 @@ export interface GpuColumn {
 }
 
 /**
- * An elementwise Lagrangian in WGSL: `x̂ = activation(x)` and `L = Σ value(x)`, as WGSL
- * expressions of an `f32` named by the argument (parameters, where any, are read from the arrays
- * the caller binds; none of the forms done so far has one).
+ * A Lagrangian in WGSL: either computed inline where it is needed (`inline`, the identity: x̂ = x
+ * and the neuron energy `Σ x̂ x − L = Σ ½x²`, as WGSL expressions of an `f32`), or by an
+ * activation pass, one program per evaluation (`pass`).
  */
-export interface GpuLagrangian {
-  /** The built-in Lagrangian this is the WGSL form of. */
-  readonly kind: BuiltinLagrangianSpec['kind'];
-  /** x̂ is x itself (identity): no activation pass. */
-  readonly isIdentity: boolean;
-  /** WGSL expression of x̂ from the WGSL expression `x`. */
-  activation(x: string): string;
-  /** WGSL expression of the Lagrangian's summand at `x` (`L = Σ value`). */
-  value(x: string): string;
-}
+export type GpuLagrangian =
+  | {
+      /** The built-in Lagrangian this is the WGSL form of. */
+      readonly kind: BuiltinLagrangianSpec['kind'];
+      /** WGSL expressions of x̂ and of the neuron energy's summand `x̂ x − L` at the WGSL expression `x`. */
+      readonly inline: { activation(x: string): string; energy(x: string): string };
+      readonly pass?: undefined;
+    }
+  | {
+      /** The built-in Lagrangian this is the WGSL form of. */
+      readonly kind: BuiltinLagrangianSpec['kind'];
+      readonly inline?: undefined;
+      /**
+       * The activation pass of a layer of `n` neurons per sample: inputs `xs` (`[B, n]`) then the
+       * layer's parameters named by `params` (scalars, bound as `[1]`); output `[B·n + B]`, x̂ in
+       * the first B·n entries and each sample's neuron energy `Σ x̂ ⊙ x − L(x)` in the last B.
+       */
+      readonly pass: { readonly params: readonly string[]; program(B: number, n: number): GpuProgram };
+    };
 
 /** What a synapse's WGSL form gets for one evaluation. */
 export interface GpuSynapseCall {
   /** Runs one program (the backend's hook). */
   readonly run: GpuRun;
-  /** x̂ of each connected layer, `[B, size]`. */
+  /** Samples B. */
+  readonly batch: number;
+  /** x̂ of each connected layer: its first B·size entries, `[B, size]` row-major (an activation pass's output holds more after them). */
   readonly xhat: readonly Tensor[];
   /** The signal already accumulated on each connected layer (`[B, size]`), or undefined for none (zero). */
   readonly base: readonly (Tensor | undefined)[];

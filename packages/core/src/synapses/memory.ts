@@ -9,6 +9,7 @@ import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuProgram, GpuSynapse } from '../gpu/types.js';
+import { productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -317,48 +318,8 @@ export const memoryHost = {
 
 // ---- WGSL forms: the same energies and signals in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** Side of the square tiles of the memories' matrix products (a workgroup of TILE × TILE invocations). */
-const TILE = 16;
 /** Invocations per row of the row statistics. */
 const ROW_GROUP = 64;
-
-/** `result = x̂ ξᵀ` (`[B, K]`), tiled: each workgroup a TILE × TILE block of overlaps. */
-function overlapsProgram(B: number, D: number, K: number): GpuProgram {
-  return {
-    variableNames: ['xs', 'xi'],
-    outputShape: [B, K],
-    shaderKey: `hamuxMemoryOverlaps_${D}_${K}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(K / TILE), Math.ceil(B / TILE), 1],
-    workgroupSize: [TILE, TILE, 1],
-    getUserCode: () => `
-      const MEM_D : i32 = ${D};
-      const MEM_K : i32 = ${K};
-      var<workgroup> tileX : array<array<f32, ${TILE}>, ${TILE}>;
-      var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
-      fn main(index : i32) {
-        let rows = uniforms.outShape[0];
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        let b0 = i32(workgroupId.y) * ${TILE};
-        let k0 = i32(workgroupId.x) * ${TILE};
-        var acc = 0.0;
-        for (var d0 = 0; d0 < MEM_D; d0 = d0 + ${TILE}) {
-          let d = d0 + tx;
-          var xv = 0.0;
-          if (b0 + ty < rows && d < MEM_D) { xv = xs[(b0 + ty) * MEM_D + d]; }
-          tileX[ty][tx] = xv;
-          var wv = 0.0;
-          if (k0 + ty < MEM_K && d < MEM_D) { wv = xi[(k0 + ty) * MEM_D + d]; }
-          tileW[ty][tx] = wv;
-          workgroupBarrier();
-          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileX[ty][j] * tileW[tx][j]; }
-          workgroupBarrier();
-        }
-        if (b0 + ty < rows && k0 + tx < MEM_K) { result[(b0 + ty) * MEM_K + k0 + tx] = acc; }
-      }`,
-  };
-}
 
 /**
  * Per row of overlaps h (`[B, K]`): `p = softmax(βh)` in the first K columns of `result`
@@ -406,47 +367,6 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
   };
 }
 
-/** `result = base − p ξ` (`[B, D]`, base optional) from the weights p in the first K columns of `ps` (`[B, K + 1]`), tiled. */
-function memorySignalProgram(B: number, D: number, K: number, withBase: boolean): GpuProgram {
-  return {
-    variableNames: withBase ? ['ps', 'xi', 'base'] : ['ps', 'xi'],
-    outputShape: [B, D],
-    shaderKey: `hamuxMemorySignal_${D}_${K}_${withBase ? 'base' : 'zero'}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(D / TILE), Math.ceil(B / TILE), 1],
-    workgroupSize: [TILE, TILE, 1],
-    getUserCode: () => `
-      const MEM_D : i32 = ${D};
-      const MEM_K : i32 = ${K};
-      var<workgroup> tileP : array<array<f32, ${TILE}>, ${TILE}>;
-      var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
-      fn main(index : i32) {
-        let rows = uniforms.outShape[0];
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        let b0 = i32(workgroupId.y) * ${TILE};
-        let d0 = i32(workgroupId.x) * ${TILE};
-        var acc = 0.0;
-        for (var k0 = 0; k0 < MEM_K; k0 = k0 + ${TILE}) {
-          var pv = 0.0;
-          if (b0 + ty < rows && k0 + tx < MEM_K) { pv = ps[(b0 + ty) * (MEM_K + 1) + k0 + tx]; }
-          tileP[ty][tx] = pv;
-          var wv = 0.0;
-          if (k0 + ty < MEM_K && d0 + tx < MEM_D) { wv = xi[(k0 + ty) * MEM_D + d0 + tx]; }
-          tileW[ty][tx] = wv;
-          workgroupBarrier();
-          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileP[ty][j] * tileW[j][tx]; }
-          workgroupBarrier();
-        }
-        let b = b0 + ty;
-        let d = d0 + tx;
-        if (b < rows && d < MEM_D) {
-          ${withBase ? 'result[b * MEM_D + d] = base[b * MEM_D + d] - acc;' : 'result[b * MEM_D + d] = -acc;'}
-        }
-      }`,
-  };
-}
-
 /** The WGSL forms of the memories on the flattened layer (D features, K memories); gpu/forms.ts picks one by spec. */
 export const memoryGpu = {
   /**
@@ -456,10 +376,9 @@ export const memoryGpu = {
   modernHopfield: (D: number, K: number): GpuSynapse => ({
     kind: 'modernHopfield',
     dispatches: 3,
-    run: ({ run, xhat: [x], base: [base], p }) => {
-      const B = x!.shape[0]!;
+    run: ({ run, batch: B, xhat: [x], base: [base], p }) => {
       const xi = p['xi']!, beta = tf.reshape(p['beta']!, [1]);
-      const h = run(overlapsProgram(B, D, K), [x!, xi]);
+      const h = run(productTransposedProgram(B, D, K, 'plus'), [x!, xi]);
       let ps: Tensor;
       try {
         ps = run(softmaxRowsProgram(B, K), [h, beta]);
@@ -468,7 +387,7 @@ export const memoryGpu = {
         beta.dispose();
       }
       try {
-        const g = run(memorySignalProgram(B, D, K, base !== undefined), base ? [ps, xi, base] : [ps, xi]);
+        const g = run(productProgram(B, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
         return { energy: { tensor: ps, stride: K + 1, offset: K }, grad: [g], keep: [ps] };
       } catch (e) {
         ps.dispose();

@@ -1,0 +1,109 @@
+import type { GpuProgram } from './types.js';
+
+/**
+ * Tiled matrix products of the fused webgpu step, shared by the synapses' WGSL forms (memories,
+ * dense): each workgroup a TILE × TILE block of the result, `[B, N]`, with an optional `base`
+ * (`[B, N]`) from which the product is subtracted (`base − a·w`), or the product negated.
+ */
+
+/** Side of the square tiles (a workgroup of TILE × TILE invocations). */
+export const TILE = 16;
+
+/** How a product's result is formed from the sum `acc`. */
+export type ProductSign = 'plus' | 'minus' | 'baseMinus';
+
+const finish = (sign: ProductSign, at: string) =>
+  sign === 'plus' ? `result[${at}] = acc;` : sign === 'minus' ? `result[${at}] = -acc;` : `result[${at}] = base[${at}] - acc;`;
+const names = (sign: ProductSign) => (sign === 'baseMinus' ? ['lhs', 'ws', 'base'] : ['lhs', 'ws']);
+
+/**
+ * `a wᵀ` (`[B, N]`): `a` `[B, D]`, `w` `[N, D]` (the memories' overlaps `x̂ ξᵀ`; dense's signal on
+ * its first layer, `−x̂₂ Wᵀ`). Inputs `lhs`, `ws` (and `base`).
+ */
+export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign): GpuProgram {
+  return {
+    variableNames: names(sign),
+    outputShape: [B, N],
+    shaderKey: `hamuxProductT_${D}_${N}_${sign}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
+    workgroupSize: [TILE, TILE, 1],
+    getUserCode: () => `
+      const P_D : i32 = ${D};
+      const P_N : i32 = ${N};
+      var<workgroup> tileA : array<array<f32, ${TILE}>, ${TILE}>;
+      var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
+      fn main(index : i32) {
+        let rows = uniforms.outShape[0];
+        let tx = i32(localId.x);
+        let ty = i32(localId.y);
+        let b0 = i32(workgroupId.y) * ${TILE};
+        let n0 = i32(workgroupId.x) * ${TILE};
+        var acc = 0.0;
+        for (var d0 = 0; d0 < P_D; d0 = d0 + ${TILE}) {
+          let d = d0 + tx;
+          var av = 0.0;
+          if (b0 + ty < rows && d < P_D) { av = lhs[(b0 + ty) * P_D + d]; }
+          tileA[ty][tx] = av;
+          var wv = 0.0;
+          if (n0 + ty < P_N && d < P_D) { wv = ws[(n0 + ty) * P_D + d]; }
+          tileW[ty][tx] = wv;
+          workgroupBarrier();
+          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[tx][j]; }
+          workgroupBarrier();
+        }
+        if (b0 + ty < rows && n0 + tx < P_N) { ${finish(sign, `(b0 + ty) * P_N + n0 + tx`)} }
+      }`,
+  };
+}
+
+/**
+ * `a w` (`[B, N]`): `a` `[B, K]` read with row stride `aStride` ≥ K (the memories' weights sit in
+ * rows of K + 1), `w` `[K, N]` (the memories' signal `−p ξ`; dense's signal on its second layer,
+ * `−x̂₁ W`). Inputs `lhs`, `ws` (and `base`).
+ */
+export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign): GpuProgram {
+  return {
+    variableNames: names(sign),
+    outputShape: [B, N],
+    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
+    workgroupSize: [TILE, TILE, 1],
+    getUserCode: () => `
+      const P_K : i32 = ${K};
+      const P_N : i32 = ${N};
+      var<workgroup> tileA : array<array<f32, ${TILE}>, ${TILE}>;
+      var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
+      fn main(index : i32) {
+        let rows = uniforms.outShape[0];
+        let tx = i32(localId.x);
+        let ty = i32(localId.y);
+        let b0 = i32(workgroupId.y) * ${TILE};
+        let n0 = i32(workgroupId.x) * ${TILE};
+        var acc = 0.0;
+        for (var k0 = 0; k0 < P_K; k0 = k0 + ${TILE}) {
+          var av = 0.0;
+          if (b0 + ty < rows && k0 + tx < P_K) { av = lhs[(b0 + ty) * ${aStride} + k0 + tx]; }
+          tileA[ty][tx] = av;
+          var wv = 0.0;
+          if (k0 + ty < P_K && n0 + tx < P_N) { wv = ws[(k0 + ty) * P_N + n0 + tx]; }
+          tileW[ty][tx] = wv;
+          workgroupBarrier();
+          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[j][tx]; }
+          workgroupBarrier();
+        }
+        let b = b0 + ty;
+        let n = n0 + tx;
+        if (b < rows && n < P_N) { ${finish(sign, 'b * P_N + n')} }
+      }`,
+  };
+}
+
+/** WGSL that sums `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]`; `tid` is the invocation. */
+export const reduceSumCode = (size: number) => `
+        workgroupBarrier();
+        for (var s = ${size / 2}; s > 0; s = s / 2) {
+          if (tid < s) { red[tid] = red[tid] + red[tid + s]; }
+          workgroupBarrier();
+        }`;
