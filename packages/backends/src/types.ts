@@ -61,7 +61,12 @@ export interface BackendRuntime {
   /** Under Node, on cpu and wasm: the fast matrix product that host-array steps run on. */
   readonly gemm?: Gemm;
   /** On webgpu: what runs the fused WGSL step of built-in graphs in `descend` (the `gpu` of @hamux-ts/dynamics's `Runtime`). */
-  readonly gpu?: { readonly name: string; readonly run: GpuRun };
+  readonly gpu?: {
+    /** Shown in reports: the fused step's evaluator name. */
+    readonly name: string;
+    /** Runs one program on the webgpu backend. */
+    readonly run: GpuRun;
+  };
   /** What was chosen, what was tried, and which kernels. */
   readonly report: BackendReport;
 }

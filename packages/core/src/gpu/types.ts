@@ -22,19 +22,32 @@ import type { TensorMap } from '../params.js';
  * name everything the code bakes in (sizes, variants), since tfjs caches pipelines by it.
  */
 export interface GpuProgram {
+  /** The inputs' names in the WGSL code, in the order of the inputs. */
   variableNames: string[];
+  /** The shape of the output tensor `result`. */
   outputShape: number[];
+  /** The pipeline cache key: everything the code bakes in. */
   shaderKey: string;
-  dispatchLayout: { x: number[] };
+  /** Which output axes the flat `index` of `main` runs over. */
+  dispatchLayout: {
+    /** The output axes along the x dimension of the dispatch (all of them, for a flat layout). */
+    x: number[];
+  };
+  /** Workgroups along x, y and z. */
   dispatch: [number, number, number];
+  /** Invocations per workgroup along x, y and z. */
   workgroupSize: [number, number, number];
+  /** Extra uniform fields as WGSL (`'invTau : f32,'`), filled in order from the run's uniforms. */
   uniforms?: string;
+  /** The WGSL that defines `fn main(index: i32)`. */
   getUserCode(): string;
 }
 
 /** A program-defined uniform value, in the order of `GpuProgram.uniforms`. */
 export interface GpuUniform {
+  /** Its WGSL type: `f32` or `i32`. */
   readonly type: 'float32' | 'int32';
+  /** Its value (one number for a scalar field). */
   readonly data: number[];
 }
 
@@ -43,8 +56,11 @@ export type GpuRun = (program: GpuProgram, inputs: readonly Tensor[], uniforms?:
 
 /** One value per sample, read from a tensor: entry `b * stride + offset` of its flat data. */
 export interface GpuColumn {
+  /** The tensor that holds the column. */
   readonly tensor: Tensor;
+  /** Entries from one sample's value to the next. */
   readonly stride: number;
+  /** The entry of sample 0. */
   readonly offset: number;
 }
 
@@ -58,19 +74,31 @@ export type GpuLagrangian =
       /** The built-in Lagrangian this is the WGSL form of. */
       readonly kind: BuiltinLagrangianSpec['kind'];
       /** WGSL expressions of x̂ and of the neuron energy's summand `x̂ x − L` at the WGSL expression `x`. */
-      readonly inline: { activation(x: string): string; energy(x: string): string };
+      readonly inline: {
+        /** x̂ at `x`, as a WGSL expression. */
+        activation(x: string): string;
+        /** `x̂ x − L(x)` for one neuron at `x`, as a WGSL expression. */
+        energy(x: string): string;
+      };
+      /** None: an inline Lagrangian needs no pass. */
       readonly pass?: undefined;
     }
   | {
       /** The built-in Lagrangian this is the WGSL form of. */
       readonly kind: BuiltinLagrangianSpec['kind'];
+      /** None: computed by its activation pass. */
       readonly inline?: undefined;
       /**
        * The activation pass of a layer of `n` neurons per sample: inputs `xs` (`[B, n]`) then the
        * layer's parameters named by `params` (scalars, bound as `[1]`); output `[B·n + B]`, x̂ in
        * the first B·n entries and each sample's neuron energy `Σ x̂ ⊙ x − L(x)` in the last B.
        */
-      readonly pass: { readonly params: readonly string[]; program(B: number, n: number): GpuProgram };
+      readonly pass: {
+        /** The layer's parameters the program reads after `xs` (β…), in order. */
+        readonly params: readonly string[];
+        /** The program for B samples of n neurons. */
+        program(B: number, n: number): GpuProgram;
+      };
     };
 
 /** What a synapse's WGSL form gets for one evaluation. */
@@ -107,5 +135,6 @@ export interface GpuSynapse {
   readonly kind: BuiltinSynapseSpec['kind'];
   /** Programs one evaluation runs. */
   readonly dispatches: number;
+  /** One evaluation: its energy per sample and its signals added to `call.base`. */
   run(call: GpuSynapseCall): GpuSynapseResult;
 }
