@@ -184,7 +184,7 @@ export function implicitGradients<L extends string, S extends string>(
     // Free entries as 0/1 tensors per layer (clamped: none).
     const freeOf = names.map((n) => {
       const m = masks.get(n);
-      const t = m === undefined ? tf.onesLike(x[n]) : m === 'clamped' ? tf.zerosLike(x[n]) : tf.mul(tf.onesLike(x[n]), m);
+      const t = m === undefined ? tf.onesLike(x[n]) : m === 'clamped' ? tf.zerosLike(x[n]) : tf.tidy(() => tf.mul(tf.onesLike(x[n]), m));
       held.push(t);
       return t;
     });

@@ -8,7 +8,7 @@ import {
   HamuxError, defineHypersynapse, defineLagrangian, hypergraph, lagrangians as L, learnable, normal, sumPerSample, synapses as Y, tf,
   type HAM, type Tensor,
 } from '@hamux-ts/core';
-import { Trainer, clampedInput, crossEntropy, mse, type FixedPointOptions, type Loss, type TrainerOptions } from '@hamux-ts/train';
+import { Trainer, clampedInput, crossEntropy, maskedInput, mse, type FixedPointOptions, type Loss, type TrainerOptions } from '@hamux-ts/train';
 import { relErr, thrownBy } from '@hamux-ts/test-support';
 import { blobs, flatParams } from './support.js';
 
@@ -180,6 +180,26 @@ describe('user-defined parts at the fixed point', () => {
       for (let i = 1; i <= 15; i++) losses.push(await trainer.trainBatch(data, i));
       expect(tf.memory().numTensors).toBe(n0); // nothing leaks, step after step
       expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.7);
+      tf.dispose(Object.values(data));
+      trainer.dispose();
+    }
+    ham.dispose();
+  });
+});
+
+describe('masked clamps at the fixed point', () => {
+  it('train with part of a layer clamped (inpainting), in both modes, and hold no tensor more step after step', async () => {
+    const ham = classifier();
+    for (const fixedPoint of [{ method: 'implicit' }, { method: 'equilibrium', beta: 0.05 }] as const) {
+      const trainer = new Trainer(ham as HAM<string, string>, {
+        ...base, fixedPoint, loss: mse({ layer: 'input', field: 'x', on: 'free' }),
+        prepare: maskedInput({ layer: 'input', field: 'x', fraction: 0.5 }),
+      } as TrainerOptions<string, string>);
+      const data = batch();
+      await trainer.trainBatch(data, 0);
+      const n0 = tf.memory().numTensors;
+      for (let i = 1; i <= 5; i++) expect(Number.isFinite(await trainer.trainBatch(data, i))).toBe(true);
+      expect(tf.memory().numTensors, fixedPoint.method).toBe(n0);
       tf.dispose(Object.values(data));
       trainer.dispose();
     }
