@@ -106,4 +106,20 @@ describe('Energy Transformer inpainting on MNIST (small)', () => {
     trainer.ham.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('trains at the fixed point (implicit differentiation) and fills hidden patches at convergence better than blank', async () => {
+    const before = tf.memory().numTensors;
+    const few = train.subarray(0, 64 * n * p), held = test.subarray(0, 16 * n * p);
+    const { trainer, reports } = await trainInpainter(few, held, { ...sizes, epochs: 1, fixedPoint: 'implicit' }, runtime);
+    expect(trainer.path?.kind).toBe('implicit');
+    expect(Number.isFinite(reports[0]!.loss)).toBe(true);
+    const hidden = hiddenPatches(16, n, HIDDEN_FRACTION, 5);
+    const atMinimum = await inpaint(trainer.ham, held, hidden, { params: trainer.params, dt: sizes.dt, maxSteps: 300, runtime });
+    const blank = hiddenMse(fillHidden(held, hidden, new Float32Array(p), p), held, hidden, p);
+    expect(hiddenMse(atMinimum.patches, held, hidden, p)).toBeLessThan(blank);
+    for (const e of atMinimum.energies) for (let t = 1; t < e.length; t++) expect(e[t]!).toBeLessThanOrEqual(e[t - 1]!);
+    trainer.dispose();
+    trainer.ham.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 });
