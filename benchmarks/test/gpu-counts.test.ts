@@ -30,6 +30,6 @@ describe.skipIf(SKIP_WEBGPU)('bench:gpu-counts', () => {
     expect(w.unknownBindGroups).toBe(0);
     expect(r.setup.dispatches).toBeGreaterThan(0);
     expect(r.relaxation.readbacks).toBeGreaterThanOrEqual(r.relaxationChecks);
-    expect(r.evaluator).toBe('HAM.energyAndDEdxhat');
+    expect(r.evaluator).toBe('fused WGSL step (webgpu)'); // identity, softmax and dense have WGSL forms
   });
 });
