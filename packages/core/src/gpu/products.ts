@@ -100,10 +100,44 @@ export function productProgram(B: number, K: number, N: number, aStride: number,
   };
 }
 
-/** WGSL that sums `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]`; `tid` is the invocation. */
-export const reduceSumCode = (size: number) => `
+/** WGSL that reduces `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]` by `combine`; `tid` is the invocation. */
+const reduceCode = (size: number, combine: (a: string, b: string) => string) => `
         workgroupBarrier();
         for (var s = ${size / 2}; s > 0; s = s / 2) {
-          if (tid < s) { red[tid] = red[tid] + red[tid + s]; }
+          if (tid < s) { red[tid] = ${combine('red[tid]', 'red[tid + s]')}; }
           workgroupBarrier();
         }`;
+/** WGSL that sums `red[0..size)` into `red[0]` (see `reduceCode`). */
+export const reduceSumCode = (size: number) => reduceCode(size, (a, b) => `${a} + ${b}`);
+/** WGSL that takes the largest of `red[0..size)` into `red[0]` (see `reduceCode`). */
+export const reduceMaxCode = (size: number) => reduceCode(size, (a, b) => `max(${a}, ${b})`);
+
+/** Invocations per sample of an activation pass. */
+export const PASS_GROUP = 64;
+
+/**
+ * The program of a Lagrangian's activation pass (`GpuLagrangian.pass`), inputs `xs` `[B, n]` and
+ * `betas` `[1]`, output `[B·n + B]`: one workgroup of PASS_GROUP invocations per sample, `b` the
+ * sample and `tid` the invocation, `beta` read and the workgroup array `red` declared. `body`
+ * writes x̂ into `result` and leaves the sample's neuron energy in `energy` for invocation 0.
+ * `key` names what the body bakes in besides n and B.
+ */
+export function activationPassProgram(key: string, B: number, n: number, body: string): GpuProgram {
+  return {
+    variableNames: ['xs', 'betas'],
+    outputShape: [B * n + B],
+    shaderKey: `hamuxActivation_${key}_${n}_${B}`, // B is baked in
+    dispatchLayout: { x: [0] },
+    dispatch: [B, 1, 1],
+    workgroupSize: [PASS_GROUP, 1, 1],
+    getUserCode: () => `
+      var<workgroup> red : array<f32, ${PASS_GROUP}>;
+      fn main(index : i32) {
+        let b = i32(workgroupId.x);
+        let tid = i32(localId.x);
+        let beta = betas[0];${body}
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (tid == 0 && b * ${n} < uniforms.outShape) { result[${B * n} + b] = energy; }
+      }`,
+  };
+}

@@ -8,7 +8,7 @@ import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuLagrangian } from '../gpu/types.js';
-import { reduceSumCode } from '../gpu/products.js';
+import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -423,9 +423,6 @@ export const collectiveHost = {
 
 // ---- WGSL forms: the same Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** Invocations per sample of the softmax activation pass. */
-const PASS_GROUP = 64;
-
 export const collectiveGpu = {
   /**
    * softmax(βx) along rows of the last axis, D wide (a layer of n = R·D neurons per sample): one
@@ -436,30 +433,13 @@ export const collectiveGpu = {
     kind: 'softmax',
     pass: {
       params: ['beta'],
-      program: (B, n) => ({
-        variableNames: ['xs', 'betas'],
-        outputShape: [B * n + B],
-        shaderKey: `hamuxActivation_softmax_${n}_${D}_${B}`, // B is baked in
-        dispatchLayout: { x: [0] },
-        dispatch: [B, 1, 1],
-        workgroupSize: [PASS_GROUP, 1, 1],
-        getUserCode: () => `
-      var<workgroup> red : array<f32, ${PASS_GROUP}>;
-      fn main(index : i32) {
-        let b = i32(workgroupId.x);
-        let tid = i32(localId.x);
-        let beta = betas[0];
+      program: (B, n) => activationPassProgram(`softmax_${D}`, B, n, `
         var energy = 0.0;
         for (var r = 0; r < ${n / D}; r = r + 1) {
           let row = b * ${n} + r * ${D};
           var m = -3.402823e+38;
           for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) { m = max(m, beta * xs[row + j]); }
-          red[tid] = m;
-          workgroupBarrier();
-          for (var s = ${PASS_GROUP / 2}; s > 0; s = s / 2) {
-            if (tid < s) { red[tid] = max(red[tid], red[tid + s]); }
-            workgroupBarrier();
-          }
+          red[tid] = m;${reduceMaxCode(PASS_GROUP)}
           let mx = red[0];
           workgroupBarrier();
           var sum = 0.0;
@@ -477,11 +457,7 @@ export const collectiveGpu = {
           red[tid] = acc;${reduceSumCode(PASS_GROUP)}
           energy = energy + red[0] - lse / beta;
           workgroupBarrier();
-        }
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b * ${n} < uniforms.outShape) { result[${B * n} + b] = energy; }
-      }`,
-      }),
+        }`),
     },
   }),
 };

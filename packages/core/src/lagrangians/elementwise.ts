@@ -6,7 +6,7 @@ import { sumPerSample } from '../ops.js';
 import { jsDotRows, jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import type { GpuLagrangian } from '../gpu/types.js';
-import { reduceSumCode } from '../gpu/products.js';
+import { activationPassProgram, PASS_GROUP, reduceSumCode } from '../gpu/products.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -281,9 +281,6 @@ export const elementwiseHost = {
 
 // ---- WGSL forms: the same activations and Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** Invocations per sample of an elementwise activation pass. */
-const PASS_GROUP = 64;
-
 /**
  * An elementwise Lagrangian's activation pass (see `GpuLagrangian.pass`): one workgroup per
  * sample writes `x̂ = activation(x)` and sums `x̂ x − value(x)` into the sample's neuron energy.
@@ -293,19 +290,7 @@ function elementwiseGpuLagrangian(kind: 'tanh', activation: (x: string, beta: st
     kind,
     pass: {
       params: ['beta'],
-      program: (B, n) => ({
-        variableNames: ['xs', 'betas'],
-        outputShape: [B * n + B],
-        shaderKey: `hamuxActivation_${kind}_${n}_${B}`, // B is baked in
-        dispatchLayout: { x: [0] },
-        dispatch: [B, 1, 1],
-        workgroupSize: [PASS_GROUP, 1, 1],
-        getUserCode: () => `
-      var<workgroup> red : array<f32, ${PASS_GROUP}>;
-      fn main(index : i32) {
-        let b = i32(workgroupId.x);
-        let tid = i32(localId.x);
-        let beta = betas[0];
+      program: (B, n) => activationPassProgram(kind, B, n, `
         var acc = 0.0;
         for (var j = tid; j < ${n}; j = j + ${PASS_GROUP}) {
           let x = xs[b * ${n} + j];
@@ -314,10 +299,7 @@ function elementwiseGpuLagrangian(kind: 'tanh', activation: (x: string, beta: st
           acc = acc + xhat * x - ${value('x', 'beta')};
         }
         red[tid] = acc;${reduceSumCode(PASS_GROUP)}
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b * ${n} < uniforms.outShape) { result[${B * n} + b] = red[0]; }
-      }`,
-      }),
+        let energy = red[0];`),
     },
   };
 }
