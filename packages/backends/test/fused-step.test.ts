@@ -235,6 +235,30 @@ const GRAPHS: GraphCase[] = [
       .synapse('recall', Y.dense(), ['features', 'memories'])
       .build({ seed: 2 }),
   })),
+  {
+    // tanh computed where it is read, at |βx| up to 40: some drivers' own tanh overflows to NaN there
+    name: 'identity 12 — tanh 7 (β 40, saturated), dense', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [12], lagrangian: L.identity() }).layer('h', { shape: [7], lagrangian: L.tanh({ beta: 40 }) })
+      .synapse('W', Y.dense(), ['v', 'h']).build({ seed: 5 }),
+  },
+  {
+    // The signal on the held layer is skipped, but the synapse's energy is still read from it
+    name: 'identity 15 — tanh 11 (held whole), dense', B: 4, clamp: ['h'], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [15], lagrangian: L.identity() }).layer('h', { shape: [11], lagrangian: L.tanh({ beta: 2 }) })
+      .synapse('W', Y.dense(), ['v', 'h']).build({ seed: 6 }),
+  },
+  ...(['fixed', 'adaptive'] as const).map((mode): GraphCase => ({
+    // Five tanh layers (x and β each) and four dense energies: more inputs than one energy program binds
+    name: `a chain of five tanh layers (β 0.5…2.5) and four dense synapses, ${mode} steps`, B: 3, clamp: [], mode,
+    build: () => {
+      const names = ['a', 'b', 'c', 'd', 'e'] as const;
+      let g = hypergraph().layer('a', { shape: [9], lagrangian: L.tanh({ beta: 0.5 }) });
+      for (let i = 1; i < names.length; i++) {
+        g = g.layer(names[i]!, { shape: [9 + i], lagrangian: L.tanh({ beta: 0.5 + 0.5 * i }) }).synapse(`W${i}`, Y.dense(), [names[i - 1]!, names[i]!]) as unknown as typeof g;
+      }
+      return g.build({ seed: 8 }) as unknown as HAM<string, string>;
+    },
+  })),
 ];
 
 async function runGraph(c: GraphCase, runtime?: BackendRuntime) {

@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, tf, type GpuColumn, type GpuLagrangian, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, tf, type GpuColumn, type GpuDot, type GpuInline, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule } from './tensor-stepper.js';
 
@@ -41,44 +41,108 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
   };
 }
 
-/** A Lagrangian computed inline (the identity). */
-type InlineLagrangian = NonNullable<GpuLagrangian['inline']>;
+/** One part of the energy per sample: a layer's neuron energy computed inline, a column of a tensor, or a synapse's dot product. */
+type EnergyTerm =
+  | { readonly kind: 'neuron'; readonly x: GpuOperand; readonly inline: GpuInline; readonly size: number }
+  | { readonly kind: 'column'; readonly column: GpuColumn }
+  | { readonly kind: 'dot'; readonly dot: GpuDot };
+
+/** The tensors a term reads. */
+const termInputs = (t: EnergyTerm): Tensor[] =>
+  t.kind === 'neuron' ? [t.x.tensor, ...(t.x.inline?.params ?? [])]
+    : t.kind === 'column' ? [t.column.tensor]
+      : [...operandInputs(t.dot.xhat), t.dot.grad, ...(t.dot.base ? [t.dot.base] : [])];
+
+/** Inputs one energy program binds: the device's 8 storage buffers less its output. */
+const ENERGY_INPUTS = 7;
 
 /**
- * The energy per sample (`[B]`): the neuron energies `Σ x̂ ⊙ x − L(x)` of the layers computed
- * inline (`layers`), plus each column: the neuron energies of the layers with an activation pass,
- * and the synapses' energies. One workgroup per sample.
+ * The energy per sample (`[B]`) as a sum of terms, in one program with one workgroup per sample
+ * (each input bound once however many terms read it); where the terms read more than
+ * ENERGY_INPUTS tensors, in a chain of programs, each adding the last one's result as a column.
  */
-function energyProgram(B: number, layers: readonly { inline: InlineLagrangian; size: number }[], columns: readonly { stride: number; offset: number }[]): GpuProgram {
-  const layerCode = layers.map(({ inline, size }, i) => `
-        for (var j = tid; j < ${size}; j = j + ${GROUP}) {
-          let x = ls${i}[b * ${size} + j];
-          acc = acc + ${inline.energy('x')};
-        }`).join('');
-  const columnCode = columns.map(({ stride, offset }, i) => ` + se${i}[b * ${stride} + ${offset}]`).join('');
-  return {
-    variableNames: [...layers.map((_, i) => `ls${i}`), ...columns.map((_, i) => `se${i}`)],
-    outputShape: [B],
-    shaderKey: `hamuxEnergy_${layers.map((l) => `${l.inline.energy('x')}${l.size}`).join('_')}__${columns.map((c) => `${c.stride}_${c.offset}`).join('_')}`,
-    dispatchLayout: { x: [0] },
-    dispatch: [B, 1, 1],
-    workgroupSize: [GROUP, 1, 1],
-    getUserCode: () => `
+function energyOf(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor {
+  const groups: EnergyTerm[][] = [];
+  let group: EnergyTerm[] = [], seen = new Set<Tensor>();
+  for (const t of terms) {
+    const fresh = termInputs(t).filter((x) => !seen.has(x));
+    if (group.length > 0 && seen.size + fresh.length > (groups.length === 0 ? ENERGY_INPUTS : ENERGY_INPUTS - 1)) {
+      groups.push(group);
+      group = [];
+      seen = new Set();
+    }
+    group.push(t);
+    for (const x of termInputs(t)) seen.add(x);
+  }
+  groups.push(group);
+  let E: Tensor | undefined;
+  for (const g of groups) {
+    const before = E;
+    const terms = before ? [...g, { kind: 'column', column: { tensor: before, stride: 1, offset: 0 } } as const] : g;
+    try {
+      E = energyProgramRun(run, B, terms);
+    } finally {
+      before?.dispose();
+    }
+  }
+  return E!;
+}
+
+/** Runs one program of `energyOf`: the loops of the neuron and dot terms, reduced per sample, plus the columns. */
+function energyProgramRun(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor {
+  const inputs: Tensor[] = [];
+  const names = new Map<Tensor, string>();
+  const bind = (t: Tensor) => {
+    if (!names.has(t)) {
+      names.set(t, `e${inputs.length}`);
+      inputs.push(t);
+    }
+    return names.get(t)!;
+  };
+  // An operand read as x̂ (or as x, for the neuron energy), its parameters bound after it.
+  const read = (op: GpuOperand, inline: GpuInline | undefined) => {
+    const name = bind(op.tensor);
+    const params = (op.inline?.params ?? []).map((q) => `${bind(q)}[0]`);
+    return (at: string) => (inline ? `(${inline.activation(`${name}[${at}]`, params)})` : `${name}[${at}]`);
+  };
+  let loops = '', columns = '';
+  for (const t of terms) {
+    if (t.kind === 'column') {
+      columns += ` + ${bind(t.column.tensor)}[b * ${t.column.stride} + ${t.column.offset}]`;
+    } else if (t.kind === 'neuron') {
+      const x = read(t.x, undefined);
+      const params = (t.x.inline?.params ?? []).map((q) => `${names.get(q)}[0]`);
+      loops += `
+        for (var j = tid; j < ${t.size}; j = j + ${GROUP}) { acc = acc + ${t.inline.energy(x(`b * ${t.size} + j`), params)}; }`;
+    } else {
+      const { xhat, grad, base, size } = t.dot;
+      const x = read(xhat, xhat.inline?.form);
+      const g = bind(grad), b0 = base ? bind(base) : undefined;
+      // E_b += Σ_j x̂_bj (g_bj − base_bj)
+      loops += `
+        for (var j = tid; j < ${size}; j = j + ${GROUP}) { let at = b * ${size} + j; acc = acc + ${x('at')} * (${g}[at]${b0 ? ` - ${b0}[at]` : ''}); }`;
+    }
+  }
+  const code = `
       var<workgroup> red : array<f32, ${GROUP}>;
       fn main(index : i32) {
         let b = i32(workgroupId.x);
         let tid = i32(localId.x);
-        var acc = 0.0;${layerCode}
-        red[tid] = acc;
-        workgroupBarrier();
-        for (var s = ${GROUP / 2}; s > 0; s = s / 2) {
-          if (tid < s) { red[tid] = red[tid] + red[tid + s]; }
-          workgroupBarrier();
-        }
+        var acc = 0.0;${loops}
+        red[tid] = acc;${reduceSumCode(GROUP)}
         // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]${columnCode}; }
-      }`,
+        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]${columns}; }
+      }`;
+  const program: GpuProgram = {
+    variableNames: inputs.map((_, i) => `e${i}`),
+    outputShape: [B],
+    shaderKey: `hamuxEnergy${code}`, // the code names every term, size and binding
+    dispatchLayout: { x: [0] },
+    dispatch: [B, 1, 1],
+    workgroupSize: [GROUP, 1, 1],
+    getUserCode: () => code,
   };
+  return run(program, inputs);
 }
 
 /** WGSL of adaptive step control's decision for sample `b`: its step is accepted if it was active and its energy did not rise (as evaluatedStep). */
@@ -178,13 +242,16 @@ function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L>
 
 /**
  * The fused step of a graph on the webgpu backend, or why there is none: per moving layer one
- * Euler update program, each synapse's WGSL form (a modern Hopfield memory: overlaps, row softmax
- * with its energy, signal), and one energy program. Fixed steps accept every active sample (the
+ * Euler update program; per layer with a row statistic (softmax) one activation pass, while
+ * elementwise activations (identity, tanh) are computed wherever x̂ is read; each synapse's WGSL
+ * form (a modern Hopfield memory: overlaps, row softmax with its energy, signal; dense: one
+ * product per signal), skipping the signals of layers held whole (never read); and one energy
+ * program (a chain of them past ENERGY_INPUTS inputs). Fixed steps accept every active sample (the
  * stepper counts them at checks). Adaptive steps decide on the device, as evaluatedStep: one
- * program per layer chooses each sample's new or old state (moving layers) and signal (every
- * layer), and four one-value-per-sample programs the kept energy, the next dt and the accepted
- * and rejected counts. The state, its energy and signals stay on the device; TensorStepper reads
- * them at checks as on the generic path. The step's plan (mode, τ, step control) is the one
+ * program per layer chooses each sample's new or old state (moving layers) and signal (layers
+ * not held whole), and four one-value-per-sample programs the kept energy, the next dt and the
+ * accepted and rejected counts. The state, its energy and signals stay on the device; TensorStepper
+ * reads them at checks as on the generic path. The step's plan (mode, τ, step control) is the one
  * TensorStepper passes to each step, so a replan takes effect.
  */
 export function fusedGpuStep<L extends string, S extends string>(
@@ -196,13 +263,10 @@ export function fusedGpuStep<L extends string, S extends string>(
 ): StepRule<L> | string {
   const graph = gpuPlan(ham);
   if (typeof graph === 'string') return graph;
-  const inputs = (neuronEnergy ? graph.layers.length : 0) + graph.synapses.length;
-  if (inputs > 7) return `the energy program would bind ${inputs} buffers (at most 7)`;
   const { run } = runner;
   const B = plan.batch;
-  // Neuron energies: the identity's inline in the energy program, the others from their activation passes.
-  const inlineLayers = neuronEnergy ? graph.layers.flatMap(({ name, size, lag }) => (lag.inline ? [{ name, size, inline: lag.inline }] : [])) : [];
-  const energyOf = (columns: readonly GpuColumn[]) => energyProgram(B, inlineLayers, columns);
+  // Layers held whole never read their signals: the programs only they need are skipped.
+  const wanted = new Set<L>(plan.moving);
   return (s, level, movers, stepPlan, params) => {
     const p: Params = params ?? ham.params;
     const made: Tensor[] = [];
@@ -221,29 +285,42 @@ export function fusedGpuStep<L extends string, S extends string>(
       }
       const flat = Object.fromEntries(graph.layers.map(({ name, size }) => [name, tf.reshape(x[name], [B, size])])) as Record<L, Tensor>;
       made.push(...Object.values<Tensor>(flat));
-      // x̂: x itself (identity), or an activation pass's output (x̂, then the neuron energy per sample).
-      const xhat = { ...flat };
-      const columns: GpuColumn[] = [];
+      // x̂ as the programs read it: x with its activation computed on read (inline), or an activation pass's output.
+      const xhat = {} as Record<L, GpuOperand>;
+      const terms: EnergyTerm[] = [];
+      const layerParams = (name: L, keys: readonly string[]) => {
+        const ts = keys.map((k) => tf.reshape(p.layers[name]?.[k] ?? missing(name, k), [1]));
+        made.push(...ts);
+        return ts;
+      };
       for (const { name, size, lag } of graph.layers) {
-        if (!lag.pass) continue;
-        const params = lag.pass.params.map((k) => tf.reshape(p.layers[name]?.[k] ?? missing(name, k), [1]));
-        made.push(...params);
-        xhat[name] = run(lag.pass.program(B, size), [flat[name], ...params]);
-        made.push(xhat[name]);
-        if (neuronEnergy) columns.push({ tensor: xhat[name], stride: 1, offset: B * size });
+        if (lag.inline) {
+          xhat[name] = { tensor: flat[name], inline: { form: lag.inline, params: layerParams(name, lag.inline.params) } };
+          if (neuronEnergy) terms.push({ kind: 'neuron', x: xhat[name], inline: lag.inline, size });
+        } else {
+          const out = run(lag.pass.program(B, size), [flat[name], ...layerParams(name, lag.pass.params)]);
+          made.push(out);
+          xhat[name] = { tensor: out };
+          if (neuronEnergy) terms.push({ kind: 'column', column: { tensor: out, stride: 1, offset: B * size } });
+        }
       }
       // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
       const signal = {} as Record<L, Tensor | undefined>;
       if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
       for (const { name, connects, syn } of graph.synapses) {
-        const r = syn.run({ run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), p: p.synapses[name] ?? {} });
-        made.push(...r.keep, ...r.grad);
-        connects.forEach((c, i) => { signal[c] = r.grad[i]!; });
-        columns.push(r.energy);
+        const r = syn.run({
+          run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), wanted: connects.map((c) => wanted.has(c)), p: p.synapses[name] ?? {},
+        });
+        made.push(...r.keep, ...r.grad.filter((t): t is Tensor => t !== undefined));
+        connects.forEach((c, i) => {
+          if (r.grad[i]) signal[c] = r.grad[i];
+        });
+        terms.push('tensor' in r.energy ? { kind: 'column', column: r.energy } : { kind: 'dot', dot: r.energy });
       }
-      const E = run(energyOf(columns), [...inlineLayers.map(({ name }) => flat[name]), ...columns.map((c) => c.tensor)]);
+      const E = energyOf(run, B, terms);
       if (stepPlan.mode === 'fixed') {
         const g = Object.fromEntries(graph.layers.map(({ name }) => {
+          if (!wanted.has(name)) return [name, s.g[name]];
           const t = signal[name];
           return [name, t ? tf.reshape(t, s.x[name].shape) : tf.zerosLike(s.x[name])];
         })) as Record<L, Tensor>;
@@ -267,6 +344,7 @@ export function fusedGpuStep<L extends string, S extends string>(
       try {
         for (const { name, size } of graph.layers) {
           if (movers.has(name)) result.x[name] = choose(name, size, flat[name], s.x[name]);
+          if (!wanted.has(name)) continue;
           const t = signal[name] ?? tf.zeros([B, size]);
           if (signal[name] === undefined) made.push(t);
           result.g[name] = choose(name, size, t, s.g[name]);

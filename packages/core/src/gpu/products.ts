@@ -1,10 +1,31 @@
-import type { GpuProgram } from './types.js';
+import type { Tensor } from '../tf.js';
+import type { GpuInline, GpuOperand, GpuProgram } from './types.js';
 
 /**
  * Tiled matrix products of the fused webgpu step, shared by the synapses' WGSL forms (memories,
  * dense): each workgroup a TILE × TILE block of the result, `[B, N]`, with an optional `base`
  * (`[B, N]`) from which the product is subtracted (`base − a·w`), or the product negated.
  */
+
+/** How a program reads an operand (`GpuOperand`) bound as `name`: its inputs' names, its cache key, and x̂ at a flat index. */
+export interface OperandRead {
+  /** The names of its inputs, in the order of `operandInputs`: the tensor, then the inline activation's parameters. */
+  readonly names: readonly string[];
+  /** Names the activation computed on read (`'x̂'` for none) in cache keys. */
+  readonly key: string;
+  /** The WGSL expression of x̂ at the WGSL flat index `index`. */
+  at(index: string): string;
+}
+
+/** How programs read an operand bound as `name`, given its inline activation (undefined: x̂ itself is bound). */
+export function operandRead(name: string, inline: GpuInline | undefined): OperandRead {
+  if (!inline) return { names: [name], key: 'xhat', at: (i) => `${name}[${i}]` };
+  const params = inline.params.map((_, k) => `${name}P${k}`);
+  return { names: [name, ...params], key: inline.key, at: (i) => `(${inline.activation(`${name}[${i}]`, params.map((q) => `${q}[0]`))})` };
+}
+
+/** The tensors to bind for an operand, in the order of `operandRead(…).names`. */
+export const operandInputs = (op: GpuOperand): Tensor[] => [op.tensor, ...(op.inline?.params ?? [])];
 
 /** Side of the square tiles (a workgroup of TILE × TILE invocations). */
 export const TILE = 16;
@@ -14,17 +35,18 @@ export type ProductSign = 'plus' | 'minus' | 'baseMinus';
 
 const finish = (sign: ProductSign, at: string) =>
   sign === 'plus' ? `result[${at}] = acc;` : sign === 'minus' ? `result[${at}] = -acc;` : `result[${at}] = base[${at}] - acc;`;
-const names = (sign: ProductSign) => (sign === 'baseMinus' ? ['lhs', 'ws', 'base'] : ['lhs', 'ws']);
+const names = (lhs: OperandRead, sign: ProductSign) => [...lhs.names, 'ws', ...(sign === 'baseMinus' ? ['base'] : [])];
 
 /**
  * `a wᵀ` (`[B, N]`): `a` `[B, D]`, `w` `[N, D]` (the memories' overlaps `x̂ ξᵀ`; dense's signal on
- * its first layer, `−x̂₂ Wᵀ`). Inputs `lhs`, `ws` (and `base`).
+ * its first layer, `−x̂₂ Wᵀ`). Inputs: the operand `a` (`operandInputs`), `ws` (and `base`).
  */
-export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign): GpuProgram {
+export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign, lhsInline?: GpuInline): GpuProgram {
+  const lhs = operandRead('lhs', lhsInline);
   return {
-    variableNames: names(sign),
+    variableNames: names(lhs, sign),
     outputShape: [B, N],
-    shaderKey: `hamuxProductT_${D}_${N}_${sign}`,
+    shaderKey: `hamuxProductT_${D}_${N}_${sign}_${lhs.key}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
@@ -43,7 +65,7 @@ export function productTransposedProgram(B: number, D: number, N: number, sign: 
         for (var d0 = 0; d0 < P_D; d0 = d0 + ${TILE}) {
           let d = d0 + tx;
           var av = 0.0;
-          if (b0 + ty < rows && d < P_D) { av = lhs[(b0 + ty) * P_D + d]; }
+          if (b0 + ty < rows && d < P_D) { av = ${lhs.at('(b0 + ty) * P_D + d')}; }
           tileA[ty][tx] = av;
           var wv = 0.0;
           if (n0 + ty < P_N && d < P_D) { wv = ws[(n0 + ty) * P_D + d]; }
@@ -60,13 +82,14 @@ export function productTransposedProgram(B: number, D: number, N: number, sign: 
 /**
  * `a w` (`[B, N]`): `a` `[B, K]` read with row stride `aStride` ≥ K (the memories' weights sit in
  * rows of K + 1), `w` `[K, N]` (the memories' signal `−p ξ`; dense's signal on its second layer,
- * `−x̂₁ W`). Inputs `lhs`, `ws` (and `base`).
+ * `−x̂₁ W`). Inputs: the operand `a` (`operandInputs`), `ws` (and `base`).
  */
-export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign): GpuProgram {
+export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign, lhsInline?: GpuInline): GpuProgram {
+  const lhs = operandRead('lhs', lhsInline);
   return {
-    variableNames: names(sign),
+    variableNames: names(lhs, sign),
     outputShape: [B, N],
-    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}`,
+    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}_${lhs.key}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
@@ -84,7 +107,7 @@ export function productProgram(B: number, K: number, N: number, aStride: number,
         var acc = 0.0;
         for (var k0 = 0; k0 < P_K; k0 = k0 + ${TILE}) {
           var av = 0.0;
-          if (b0 + ty < rows && k0 + tx < P_K) { av = lhs[(b0 + ty) * ${aStride} + k0 + tx]; }
+          if (b0 + ty < rows && k0 + tx < P_K) { av = ${lhs.at(`(b0 + ty) * ${aStride} + k0 + tx`)}; }
           tileA[ty][tx] = av;
           var wv = 0.0;
           if (k0 + ty < P_K && n0 + tx < P_N) { wv = ws[(k0 + ty) * P_N + n0 + tx]; }

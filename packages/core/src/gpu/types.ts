@@ -65,21 +65,32 @@ export interface GpuColumn {
 }
 
 /**
- * A Lagrangian in WGSL: either computed inline where it is needed (`inline`, the identity: x̂ = x
- * and the neuron energy `Σ x̂ x − L = Σ ½x²`, as WGSL expressions of an `f32`), or by an
- * activation pass, one program per evaluation (`pass`).
+ * An elementwise Lagrangian computed where x̂ is read (no program of its own): x̂ and the neuron
+ * energy's summand `x̂ x − L(x)` as WGSL expressions of an `f32` expression `x` and of the layer's
+ * parameters `p` (WGSL expressions, in the order of `params`; bound as one-value inputs).
+ */
+export interface GpuInline {
+  /** Names the expressions in pipeline cache keys. */
+  readonly key: string;
+  /** The layer's parameters the expressions read (β…), in order. */
+  readonly params: readonly string[];
+  /** x̂ at `x`. */
+  activation(x: string, p: readonly string[]): string;
+  /** `x̂ x − L(x)` for one neuron at `x`. */
+  energy(x: string, p: readonly string[]): string;
+}
+
+/**
+ * A Lagrangian in WGSL: either computed inline wherever x̂ is read (`inline`: elementwise ones,
+ * the identity, tanh), or by an activation pass, one program per evaluation (`pass`: the ones
+ * that need a row's statistics, softmax).
  */
 export type GpuLagrangian =
   | {
       /** The built-in Lagrangian this is the WGSL form of. */
       readonly kind: BuiltinLagrangianSpec['kind'];
-      /** WGSL expressions of x̂ and of the neuron energy's summand `x̂ x − L` at the WGSL expression `x`. */
-      readonly inline: {
-        /** x̂ at `x`, as a WGSL expression. */
-        activation(x: string): string;
-        /** `x̂ x − L(x)` for one neuron at `x`, as a WGSL expression. */
-        energy(x: string): string;
-      };
+      /** Its activation and neuron energy, computed where they are read. */
+      readonly inline: GpuInline;
       /** None: an inline Lagrangian needs no pass. */
       readonly pass?: undefined;
     }
@@ -101,26 +112,56 @@ export type GpuLagrangian =
       };
     };
 
+/**
+ * x̂ of a layer as a program reads it: `tensor` holds x̂ in its first B·size entries (`[B, size]`
+ * row-major; an activation pass's output holds more after them), or, with `inline`, the state x,
+ * from which every read computes x̂ (`operandInputs`/`operandRead` in gpu/products.ts).
+ */
+export interface GpuOperand {
+  /** x̂, or x where `inline` is given. */
+  readonly tensor: Tensor;
+  /** The activation computed on read, and its parameters as `[1]` tensors in the order of `form.params`. */
+  readonly inline?: { readonly form: GpuInline; readonly params: readonly Tensor[] };
+}
+
 /** What a synapse's WGSL form gets for one evaluation. */
 export interface GpuSynapseCall {
   /** Runs one program (the backend's hook). */
   readonly run: GpuRun;
   /** Samples B. */
   readonly batch: number;
-  /** x̂ of each connected layer: its first B·size entries, `[B, size]` row-major (an activation pass's output holds more after them). */
-  readonly xhat: readonly Tensor[];
+  /** x̂ of each connected layer. */
+  readonly xhat: readonly GpuOperand[];
   /** The signal already accumulated on each connected layer (`[B, size]`), or undefined for none (zero). */
   readonly base: readonly (Tensor | undefined)[];
+  /** Whether each connected layer's signal is read: a form may skip the programs of those that are not (layers held whole). */
+  readonly wanted: readonly boolean[];
   /** The synapse's parameters (ξ, β…) as tensors on the backend. */
   readonly p: TensorMap;
 }
 
+/**
+ * A synapse's energy per sample as a dot product the step's energy program takes:
+ * `E_b = Σ_j x̂_bj (g_bj − base_bj)`, for a synapse whose signal on a layer is linear in its
+ * weights' product (dense: `g = base − x̂₁ W`, so `E = −x̂₁ W x̂₂ = Σ x̂₂ (g − base)`).
+ */
+export interface GpuDot {
+  /** x̂ of the layer the signal is on. */
+  readonly xhat: GpuOperand;
+  /** That layer's signal after this synapse, `[B, size]`. */
+  readonly grad: Tensor;
+  /** The signal before it (undefined: zero). */
+  readonly base: Tensor | undefined;
+  /** The layer's size per sample. */
+  readonly size: number;
+}
+
 /** What a synapse's WGSL form returns: new tensors, the caller's. */
 export interface GpuSynapseResult {
-  /** Its energy per sample, as a column of one of `keep`. */
-  readonly energy: GpuColumn;
-  /** `base + ∂E_syn/∂x̂` on each connected layer, `[B, size]`. */
-  readonly grad: readonly Tensor[];
+  /** Its energy per sample: a column of one of `keep`, or a dot product of signals (`GpuDot`). */
+  readonly energy: GpuColumn | GpuDot;
+  /** `base + ∂E_syn/∂x̂` on each connected layer, `[B, size]`; undefined where not `wanted` (and skipped). */
+  readonly grad: readonly (Tensor | undefined)[];
   /** Every tensor it made besides `grad` (the energy's among them): the caller disposes them after use. */
   readonly keep: readonly Tensor[];
 }
@@ -133,7 +174,7 @@ export interface GpuSynapseResult {
 export interface GpuSynapse {
   /** The built-in hypersynapse this is the WGSL form of. */
   readonly kind: BuiltinSynapseSpec['kind'];
-  /** Programs one evaluation runs. */
+  /** Programs one evaluation runs, every signal wanted. */
   readonly dispatches: number;
   /** One evaluation: its energy per sample and its signals added to `call.base`. */
   run(call: GpuSynapseCall): GpuSynapseResult;

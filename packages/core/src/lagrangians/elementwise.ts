@@ -6,7 +6,6 @@ import { sumPerSample } from '../ops.js';
 import { jsDotRows, jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import type { GpuLagrangian } from '../gpu/types.js';
-import { activationPassProgram, PASS_GROUP, reduceSumCode } from '../gpu/products.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -281,33 +280,20 @@ export const elementwiseHost = {
 
 // ---- WGSL forms: the same activations and Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/**
- * An elementwise Lagrangian's activation pass (see `GpuLagrangian.pass`): one workgroup per
- * sample writes `x̂ = activation(x)` and sums `x̂ x − value(x)` into the sample's neuron energy.
- */
-function elementwiseGpuLagrangian(kind: 'tanh', activation: (x: string, beta: string) => string, value: (x: string, beta: string) => string): GpuLagrangian {
-  return {
-    kind,
-    pass: {
-      params: ['beta'],
-      program: (B, n) => activationPassProgram(kind, B, n, `
-        var acc = 0.0;
-        for (var j = tid; j < ${n}; j = j + ${PASS_GROUP}) {
-          let x = xs[b * ${n} + j];
-          let xhat = ${activation('x', 'beta')};
-          result[b * ${n} + j] = xhat;
-          acc = acc + xhat * x - ${value('x', 'beta')};
-        }
-        red[tid] = acc;${reduceSumCode(PASS_GROUP)}
-        let energy = red[0];`),
-    },
-  };
-}
+/** tanh(z) as `sign(z) (1 − e^{−2|z|}) / (1 + e^{−2|z|})`: finite for every z (some drivers' `tanh` overflows to NaN past |z| ≈ 44, as tfjs's webgpu kernels note). */
+const tanhCode = (z: string) => `(sign(${z}) * (1.0 - exp(-2.0 * abs(${z}))) / (1.0 + exp(-2.0 * abs(${z}))))`;
 
 export const elementwiseGpu = {
   // L = ½ Σ x², x̂ = x
-  identity: (): GpuLagrangian => ({ kind: 'identity', inline: { activation: (x) => x, energy: (x) => `(0.5 * ${x} * ${x})` } }),
-  // L = (1/β) Σ log cosh(βx), x̂ = tanh(βx); log cosh z = |z| + log(1 + e^{−2|z|}) − log 2 (no overflow)
-  tanh: (): GpuLagrangian =>
-    elementwiseGpuLagrangian('tanh', (x, b) => `tanh(${b} * ${x})`, (x, b) => `((abs(${b} * ${x}) + log(1.0 + exp(-2.0 * abs(${b} * ${x}))) - 0.6931471805599453) / ${b})`),
+  identity: (): GpuLagrangian => ({ kind: 'identity', inline: { key: 'identity', params: [], activation: (x) => x, energy: (x) => `(0.5 * ${x} * ${x})` } }),
+  // L = (1/β) Σ log cosh(βx), x̂ = tanh(βx); x̂x − L with log cosh z = |z| + log(1 + e^{−2|z|}) − log 2 (no overflow)
+  tanh: (): GpuLagrangian => ({
+    kind: 'tanh',
+    inline: {
+      key: 'tanh',
+      params: ['beta'],
+      activation: (x, [b]) => tanhCode(`${b} * ${x}`),
+      energy: (x, [b]) => `(${tanhCode(`${b} * ${x}`)} * ${x} - (abs(${b} * ${x}) + log(1.0 + exp(-2.0 * abs(${b} * ${x}))) - 0.6931471805599453) / ${b})`,
+    },
+  }),
 };

@@ -6,8 +6,8 @@ import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
 import { HeldOuterSum, HeldProduct, jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import type { HostSynapse } from '../host/types.js';
-import type { GpuProgram, GpuSynapse } from '../gpu/types.js';
-import { productProgram, productTransposedProgram, reduceSumCode } from '../gpu/products.js';
+import type { GpuSynapse } from '../gpu/types.js';
+import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
  * Dense synapses between two layers: the energy analogue of a linear layer. By default each layer
@@ -229,56 +229,26 @@ export const denseHost = {
 
 // ---- WGSL forms: the same energies and signals in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** Invocations per sample of the dense energy's row sums. */
-const ENERGY_GROUP = 64;
-
-/** `result_b = Σ_j x̂[b, j] (g − base)[b, j]` (`[B]`, base optional): dense's energy `−x̂₂ · (x̂₁ W)` from its signal `g = base − x̂₁ W`. */
-function denseEnergyProgram(B: number, n: number, withBase: boolean): GpuProgram {
-  return {
-    variableNames: withBase ? ['xs', 'gs', 'base'] : ['xs', 'gs'],
-    outputShape: [B],
-    shaderKey: `hamuxDenseEnergy_${n}_${withBase ? 'base' : 'zero'}`,
-    dispatchLayout: { x: [0] },
-    dispatch: [B, 1, 1],
-    workgroupSize: [ENERGY_GROUP, 1, 1],
-    getUserCode: () => `
-      var<workgroup> red : array<f32, ${ENERGY_GROUP}>;
-      fn main(index : i32) {
-        let b = i32(workgroupId.x);
-        let tid = i32(localId.x);
-        var acc = 0.0;
-        for (var j = tid; j < ${n}; j = j + ${ENERGY_GROUP}) {
-          let at = b * ${n} + j;
-          acc = acc + xs[at] * (gs[at]${withBase ? ' - base[at]' : ''});
-        }
-        red[tid] = acc;${reduceSumCode(ENERGY_GROUP)}
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]; }
-      }`,
-  };
-}
-
 /** The WGSL forms of the dense synapses between flattened layers; gpu/forms.ts picks one by spec. */
 export const denseGpu = {
   /**
-   * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`) in three programs: the signal on the second layer
-   * `base₂ − x̂₁ W`, the energy per sample from it, the signal on the first `base₁ − x̂₂ Wᵀ`.
+   * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`) in two programs: the signal on the second layer
+   * `g₂ = base₂ − x̂₁ W`, and the signal on the first `base₁ − x̂₂ Wᵀ` (skipped where it is not
+   * wanted). The energy is `Σ x̂₂ (g₂ − base₂)`, a dot product the step's energy program takes.
    */
   dense: (D1: number, D2: number): GpuSynapse => ({
     kind: 'dense',
-    dispatches: 3,
-    run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], p }) => {
+    dispatches: 2,
+    run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
-      const made: Tensor[] = [];
+      const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus', a!.inline?.form), [...operandInputs(a!), W, ...(baseB ? [baseB] : [])]);
+      const energy = { xhat: b!, grad: gB, base: baseB, size: D2 };
+      if (!wantA) return { energy, grad: [undefined, gB], keep: [] };
       try {
-        const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus'), baseB ? [a!, W, baseB] : [a!, W]);
-        made.push(gB);
-        const E = run(denseEnergyProgram(B, D2, baseB !== undefined), baseB ? [b!, gB, baseB] : [b!, gB]);
-        made.push(E);
-        const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus'), baseA ? [b!, W, baseA] : [b!, W]);
-        return { energy: { tensor: E, stride: 1, offset: 0 }, grad: [gA, gB], keep: [E] };
+        const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus', b!.inline?.form), [...operandInputs(b!), W, ...(baseA ? [baseA] : [])]);
+        return { energy, grad: [gA, gB], keep: [] };
       } catch (e) {
-        tf.dispose(made);
+        gB.dispose();
         throw e;
       }
     },

@@ -9,7 +9,7 @@ import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuProgram, GpuSynapse } from '../gpu/types.js';
-import { productProgram, productTransposedProgram } from '../gpu/products.js';
+import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -371,14 +371,14 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
 export const memoryGpu = {
   /**
    * Modern Hopfield in three programs: overlaps `h = x̂ ξᵀ`; per row softmax(βh) and the energy
-   * `−(1/β) log Σ e^{βh}`; the signal `base − ξᵀ softmax(βh)`.
+   * `−(1/β) log Σ e^{βh}`; the signal `base − ξᵀ softmax(βh)` (skipped where it is not wanted).
    */
   modernHopfield: (D: number, K: number): GpuSynapse => ({
     kind: 'modernHopfield',
     dispatches: 3,
-    run: ({ run, batch: B, xhat: [x], base: [base], p }) => {
+    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
       const xi = p['xi']!, beta = tf.reshape(p['beta']!, [1]);
-      const h = run(productTransposedProgram(B, D, K, 'plus'), [x!, xi]);
+      const h = run(productTransposedProgram(B, D, K, 'plus', x!.inline?.form), [...operandInputs(x!), xi]);
       let ps: Tensor;
       try {
         ps = run(softmaxRowsProgram(B, K), [h, beta]);
@@ -386,9 +386,11 @@ export const memoryGpu = {
         h.dispose();
         beta.dispose();
       }
+      const energy = { tensor: ps, stride: K + 1, offset: K };
+      if (!want) return { energy, grad: [undefined], keep: [ps] };
       try {
         const g = run(productProgram(B, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
-        return { energy: { tensor: ps, stride: K + 1, offset: K }, grad: [g], keep: [ps] };
+        return { energy, grad: [g], keep: [ps] };
       } catch (e) {
         ps.dispose();
         throw e;
