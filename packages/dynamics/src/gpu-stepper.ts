@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, tf, type GpuColumn, type GpuDot, type GpuInline, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, tf, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule } from './tensor-stepper.js';
 
@@ -41,32 +41,24 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
   };
 }
 
-/** One part of the energy per sample: a layer's neuron energy computed inline, a column of a tensor, or a synapse's dot product. */
-type EnergyTerm =
-  | { readonly kind: 'neuron'; readonly x: GpuOperand; readonly inline: GpuInline; readonly size: number }
-  | { readonly kind: 'column'; readonly column: GpuColumn }
-  | { readonly kind: 'dot'; readonly dot: GpuDot };
-
-/** The tensors a term reads. */
-const termInputs = (t: EnergyTerm): Tensor[] =>
-  t.kind === 'neuron' ? [t.x.tensor, ...(t.x.inline?.params ?? [])]
-    : t.kind === 'column' ? [t.column.tensor]
-      : [...operandInputs(t.dot.xhat), t.dot.grad, ...(t.dot.base ? [t.dot.base] : [])];
+/** The tensors a term of the energy reads. */
+const termInputs = (t: GpuSum): Tensor[] => [...t.operands.flatMap(operandInputs), ...(t.params ?? [])];
 
 /** Inputs one energy program binds: the device's 8 storage buffers less its output. */
 const ENERGY_INPUTS = 7;
 
 /**
- * The energy per sample (`[B]`) as a sum of terms, in one program with one workgroup per sample
- * (each input bound once however many terms read it); where the terms read more than
- * ENERGY_INPUTS tensors, in a chain of programs, each adding the last one's result as a column.
+ * The energy per sample (`[B]`): the sum of the terms (the neuron energies, the synapses'), in one
+ * program with one workgroup per sample that binds each input once however many terms read it;
+ * where the terms read more than ENERGY_INPUTS tensors, in a chain of programs, each taking the
+ * last one's result as a term.
  */
-function energyOf(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor {
-  const groups: EnergyTerm[][] = [];
-  let group: EnergyTerm[] = [], seen = new Set<Tensor>();
+function energyOf(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
+  const groups: GpuSum[][] = [];
+  let group: GpuSum[] = [], seen = new Set<Tensor>();
   for (const t of terms) {
-    const fresh = termInputs(t).filter((x) => !seen.has(x));
-    if (group.length > 0 && seen.size + fresh.length > (groups.length === 0 ? ENERGY_INPUTS : ENERGY_INPUTS - 1)) {
+    const fresh = new Set(termInputs(t).filter((x) => !seen.has(x)));
+    if (group.length > 0 && seen.size + fresh.size > (groups.length === 0 ? ENERGY_INPUTS : ENERGY_INPUTS - 1)) {
       groups.push(group);
       group = [];
       seen = new Set();
@@ -78,9 +70,9 @@ function energyOf(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor 
   let E: Tensor | undefined;
   for (const g of groups) {
     const before = E;
-    const terms = before ? [...g, { kind: 'column', column: { tensor: before, stride: 1, offset: 0 } } as const] : g;
+    const last: GpuSum[] = before ? [{ operands: [{ tensor: before }], count: 1, stride: 1, summand: ([e]) => e! }] : [];
     try {
-      E = energyProgramRun(run, B, terms);
+      E = energyProgramRun(run, B, [...g, ...last]);
     } finally {
       before?.dispose();
     }
@@ -88,8 +80,8 @@ function energyOf(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor 
   return E!;
 }
 
-/** Runs one program of `energyOf`: the loops of the neuron and dot terms, reduced per sample, plus the columns. */
-function energyProgramRun(run: GpuRun, B: number, terms: readonly EnergyTerm[]): Tensor {
+/** Runs one program of `energyOf`: each term's loop over its entries, reduced over the workgroup. */
+function energyProgramRun(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
   const inputs: Tensor[] = [];
   const names = new Map<Tensor, string>();
   const bind = (t: Tensor) => {
@@ -99,29 +91,17 @@ function energyProgramRun(run: GpuRun, B: number, terms: readonly EnergyTerm[]):
     }
     return names.get(t)!;
   };
-  // An operand read as x̂ (or as x, for the neuron energy), its parameters bound after it.
-  const read = (op: GpuOperand, inline: GpuInline | undefined) => {
-    const name = bind(op.tensor);
-    const params = (op.inline?.params ?? []).map((q) => `${bind(q)}[0]`);
-    return (at: string) => (inline ? `(${inline.activation(`${name}[${at}]`, params)})` : `${name}[${at}]`);
-  };
-  let loops = '', columns = '';
+  let loops = '';
   for (const t of terms) {
-    if (t.kind === 'column') {
-      columns += ` + ${bind(t.column.tensor)}[b * ${t.column.stride} + ${t.column.offset}]`;
-    } else if (t.kind === 'neuron') {
-      const x = read(t.x, undefined);
-      const params = (t.x.inline?.params ?? []).map((q) => `${names.get(q)}[0]`);
-      loops += `
-        for (var j = tid; j < ${t.size}; j = j + ${GROUP}) { acc = acc + ${t.inline.energy(x(`b * ${t.size} + j`), params)}; }`;
-    } else {
-      const { xhat, grad, base, size } = t.dot;
-      const x = read(xhat, xhat.inline?.form);
-      const g = bind(grad), b0 = base ? bind(base) : undefined;
-      // E_b += Σ_j x̂_bj (g_bj − base_bj)
-      loops += `
-        for (var j = tid; j < ${size}; j = j + ${GROUP}) { let at = b * ${size} + j; acc = acc + ${x('at')} * (${g}[at]${b0 ? ` - ${b0}[at]` : ''}); }`;
-    }
+    const read = t.operands.map((op) => {
+      const name = bind(op.tensor);
+      const params = (op.inline?.params ?? []).map((q) => `${bind(q)}[0]`);
+      return (at: string) => (op.inline ? `(${op.inline.form.activation(`${name}[${at}]`, params)})` : `${name}[${at}]`);
+    });
+    const params = (t.params ?? []).map((q) => `${bind(q)}[0]`);
+    const summand = t.summand(read.map((r) => r('at')), params);
+    loops += `
+        for (var j = tid; j < ${t.count}; j = j + ${GROUP}) { let at = ${t.offset ?? 0} + b * ${t.stride} + j * ${t.step ?? 1}; acc = acc + ${summand}; }`;
   }
   const code = `
       var<workgroup> red : array<f32, ${GROUP}>;
@@ -131,7 +111,7 @@ function energyProgramRun(run: GpuRun, B: number, terms: readonly EnergyTerm[]):
         var acc = 0.0;${loops}
         red[tid] = acc;${reduceSumCode(GROUP)}
         // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]${columns}; }
+        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]; }
       }`;
   const program: GpuProgram = {
     variableNames: inputs.map((_, i) => `e${i}`),
@@ -287,21 +267,28 @@ export function fusedGpuStep<L extends string, S extends string>(
       made.push(...Object.values<Tensor>(flat));
       // x̂ as the programs read it: x with its activation computed on read (inline), or an activation pass's output.
       const xhat = {} as Record<L, GpuOperand>;
-      const terms: EnergyTerm[] = [];
+      const terms: GpuSum[] = [];
       const layerParams = (name: L, keys: readonly string[]) => {
-        const ts = keys.map((k) => tf.reshape(p.layers[name]?.[k] ?? missing(name, k), [1]));
+        // bound flat: a scalar (β, γ) as [1]
+        const ts = keys.map((k) => {
+          const t = p.layers[name]?.[k] ?? missing(name, k);
+          return tf.reshape(t, [t.size]);
+        });
         made.push(...ts);
         return ts;
       };
       for (const { name, size, lag } of graph.layers) {
         if (lag.inline) {
-          xhat[name] = { tensor: flat[name], inline: { form: lag.inline, params: layerParams(name, lag.inline.params) } };
-          if (neuronEnergy) terms.push({ kind: 'neuron', x: xhat[name], inline: lag.inline, size });
+          const params = layerParams(name, lag.inline.params);
+          xhat[name] = { tensor: flat[name], inline: { form: lag.inline, params } };
+          // Σ x̂ x − L at x
+          if (neuronEnergy) terms.push({ operands: [{ tensor: flat[name] }], params, count: size, stride: size, summand: ([v], q) => lag.inline.energy(v!, q) });
         } else {
           const out = run(lag.pass.program(B, size), [flat[name], ...layerParams(name, lag.pass.params)]);
           made.push(out);
           xhat[name] = { tensor: out };
-          if (neuronEnergy) terms.push({ kind: 'column', column: { tensor: out, stride: 1, offset: B * size } });
+          const r = lag.pass.energies(size);
+          if (neuronEnergy) terms.push({ operands: [{ tensor: out }], count: r, stride: r, offset: B * size, summand: ([e]) => e! });
         }
       }
       // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
@@ -315,7 +302,7 @@ export function fusedGpuStep<L extends string, S extends string>(
         connects.forEach((c, i) => {
           if (r.grad[i]) signal[c] = r.grad[i];
         });
-        terms.push('tensor' in r.energy ? { kind: 'column', column: r.energy } : { kind: 'dot', dot: r.energy });
+        terms.push(r.energy);
       }
       const E = energyOf(run, B, terms);
       if (stepPlan.mode === 'fixed') {

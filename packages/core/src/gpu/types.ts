@@ -54,16 +54,6 @@ export interface GpuUniform {
 /** Runs a program on the current webgpu backend; returns its output as a new float32 tensor (the caller's). */
 export type GpuRun = (program: GpuProgram, inputs: readonly Tensor[], uniforms?: readonly GpuUniform[]) => Tensor;
 
-/** One value per sample, read from a tensor: entry `b * stride + offset` of its flat data. */
-export interface GpuColumn {
-  /** The tensor that holds the column. */
-  readonly tensor: Tensor;
-  /** Entries from one sample's value to the next. */
-  readonly stride: number;
-  /** The entry of sample 0. */
-  readonly offset: number;
-}
-
 /**
  * An elementwise Lagrangian computed where x̂ is read (no program of its own): x̂ and the neuron
  * energy's summand `x̂ x − L(x)` as WGSL expressions of an `f32` expression `x` and of the layer's
@@ -101,12 +91,15 @@ export type GpuLagrangian =
       readonly inline?: undefined;
       /**
        * The activation pass of a layer of `n` neurons per sample: inputs `xs` (`[B, n]`) then the
-       * layer's parameters named by `params` (scalars, bound as `[1]`); output `[B·n + B]`, x̂ in
-       * the first B·n entries and each sample's neuron energy `Σ x̂ ⊙ x − L(x)` in the last B.
+       * layer's parameters named by `params` (bound as they are, scalars as `[1]`); output
+       * `[B·n + B·r]`, x̂ in the first B·n entries and after them, r per sample, the parts of each
+       * sample's neuron energy `Σ x̂ ⊙ x − L(x)` (r = `energies(n)`: 1, or one per row).
        */
       readonly pass: {
-        /** The layer's parameters the program reads after `xs` (β…), in order. */
+        /** The layer's parameters the program reads after `xs` (β, or γ and δ…), in order. */
         readonly params: readonly string[];
+        /** Parts of the neuron energy per sample the program writes (r). */
+        energies(n: number): number;
         /** The program for B samples of n neurons. */
         program(B: number, n: number): GpuProgram;
       };
@@ -141,25 +134,32 @@ export interface GpuSynapseCall {
 }
 
 /**
- * A synapse's energy per sample as a dot product the step's energy program takes:
- * `E_b = Σ_j x̂_bj (g_bj − base_bj)`, for a synapse whose signal on a layer is linear in its
- * weights' product (dense: `g = base − x̂₁ W`, so `E = −x̂₁ W x̂₂ = Σ x̂₂ (g − base)`).
+ * An energy per sample as a sum that the step's energy program computes:
+ * `E_b = Σ_{j < count} summand(operands at offset + b·stride + j·step)`. Examples: dense's
+ * `Σ x̂₂ (g₂ − base₂)` (three operands, count = the layer's size), a memory's `−½ Σ relu(h)²`
+ * over its overlaps, or one value per row that a program already wrote (`summand: v => v`).
  */
-export interface GpuDot {
-  /** x̂ of the layer the signal is on. */
-  readonly xhat: GpuOperand;
-  /** That layer's signal after this synapse, `[B, size]`. */
-  readonly grad: Tensor;
-  /** The signal before it (undefined: zero). */
-  readonly base: Tensor | undefined;
-  /** The layer's size per sample. */
-  readonly size: number;
+export interface GpuSum {
+  /** What the summand reads, each at the same entry (with its inline activation applied, if any). */
+  readonly operands: readonly GpuOperand[];
+  /** One-value tensors (`[1]`: β…) the summand reads, in order. */
+  readonly params?: readonly Tensor[];
+  /** Entries summed per sample. */
+  readonly count: number;
+  /** Entries from one sample's first to the next's. */
+  readonly stride: number;
+  /** Entries from one summed entry to the next (default 1). */
+  readonly step?: number;
+  /** The entry of sample 0's first (default 0). */
+  readonly offset?: number;
+  /** The summand as WGSL, of the operands' values and the params (WGSL expressions, in order). */
+  summand(values: readonly string[], params: readonly string[]): string;
 }
 
 /** What a synapse's WGSL form returns: new tensors, the caller's. */
 export interface GpuSynapseResult {
-  /** Its energy per sample: a column of one of `keep`, or a dot product of signals (`GpuDot`). */
-  readonly energy: GpuColumn | GpuDot;
+  /** Its energy per sample, summed by the step's energy program (which runs after the synapses, before `keep` is freed). */
+  readonly energy: GpuSum;
   /** `base + ∂E_syn/∂x̂` on each connected layer, `[B, size]`; undefined where not `wanted` (and skipped). */
   readonly grad: readonly (Tensor | undefined)[];
   /** Every tensor it made besides `grad` (the energy's among them): the caller disposes them after use. */

@@ -433,6 +433,7 @@ export const collectiveGpu = {
     kind: 'softmax',
     pass: {
       params: ['beta'],
+      energies: () => 1,
       program: (B, n) => activationPassProgram(`softmax_${D}`, B, n, `
         var energy = 0.0;
         for (var r = 0; r < ${n / D}; r = r + 1) {

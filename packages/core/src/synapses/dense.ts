@@ -6,7 +6,7 @@ import { formatShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { learnableParam } from './common.js';
 import { HeldOuterSum, HeldProduct, jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import type { HostSynapse } from '../host/types.js';
-import type { GpuSynapse } from '../gpu/types.js';
+import type { GpuSum, GpuSynapse } from '../gpu/types.js';
 import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
@@ -234,7 +234,7 @@ export const denseGpu = {
   /**
    * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`) in two programs: the signal on the second layer
    * `g₂ = base₂ − x̂₁ W`, and the signal on the first `base₁ − x̂₂ Wᵀ` (skipped where it is not
-   * wanted). The energy is `Σ x̂₂ (g₂ − base₂)`, a dot product the step's energy program takes.
+   * wanted). The energy is `Σ x̂₂ (g₂ − base₂)`, a sum the step's energy program takes.
    */
   dense: (D1: number, D2: number): GpuSynapse => ({
     kind: 'dense',
@@ -242,7 +242,13 @@ export const denseGpu = {
     run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
       const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus', a!.inline?.form), [...operandInputs(a!), W, ...(baseB ? [baseB] : [])]);
-      const energy = { xhat: b!, grad: gB, base: baseB, size: D2 };
+      // E = −x̂₁ W x̂₂ = Σ x̂₂ (g₂ − base₂)
+      const energy: GpuSum = {
+        operands: [b!, { tensor: gB }, ...(baseB ? [{ tensor: baseB }] : [])],
+        count: D2,
+        stride: D2,
+        summand: ([xhat, g, base]) => (base ? `${xhat} * (${g} - ${base})` : `${xhat} * ${g}`),
+      };
       if (!wantA) return { energy, grad: [undefined, gB], keep: [] };
       try {
         const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus', b!.inline?.form), [...operandInputs(b!), W, ...(baseA ? [baseA] : [])]);

@@ -8,7 +8,7 @@ import type { MemorySpec } from '../builtin.js';
 import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
-import type { GpuProgram, GpuSynapse } from '../gpu/types.js';
+import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
 import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
@@ -386,7 +386,7 @@ export const memoryGpu = {
         h.dispose();
         beta.dispose();
       }
-      const energy = { tensor: ps, stride: K + 1, offset: K };
+      const energy: GpuSum = { operands: [{ tensor: ps }], count: 1, stride: K + 1, offset: K, summand: ([e]) => e! };
       if (!want) return { energy, grad: [undefined], keep: [ps] };
       try {
         const g = run(productProgram(B, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
