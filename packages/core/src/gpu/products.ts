@@ -1,5 +1,5 @@
 import type { Tensor } from '../tf.js';
-import type { GpuInline, GpuOperand, GpuProgram } from './types.js';
+import type { GpuMap, GpuOperand, GpuProgram } from './types.js';
 
 /**
  * Tiled matrix products of the fused webgpu step, shared by the synapses' WGSL forms (memories,
@@ -18,7 +18,7 @@ export interface OperandRead {
 }
 
 /** How programs read an operand bound as `name`, given its inline activation (undefined: x̂ itself is bound). */
-export function operandRead(name: string, inline: GpuInline | undefined): OperandRead {
+export function operandRead(name: string, inline: GpuMap | undefined): OperandRead {
   if (!inline) return { names: [name], key: 'xhat', at: (i) => `${name}[${i}]` };
   const params = inline.params.map((_, k) => `${name}P${k}`);
   return { names: [name, ...params], key: inline.key, at: (i) => `(${inline.activation(`${name}[${i}]`, params.map((q) => `${q}[0]`))})` };
@@ -35,18 +35,34 @@ export type ProductSign = 'plus' | 'minus' | 'baseMinus';
 
 const finish = (sign: ProductSign, at: string) =>
   sign === 'plus' ? `result[${at}] = acc;` : sign === 'minus' ? `result[${at}] = -acc;` : `result[${at}] = base[${at}] - acc;`;
-const names = (lhs: OperandRead, sign: ProductSign) => [...lhs.names, 'ws', ...(sign === 'baseMinus' ? ['base'] : [])];
+const names = (lhs: OperandRead, sign: ProductSign, split: number | undefined) => [...lhs.names, 'ws', ...(split === undefined ? [] : ['ws2']), ...(sign === 'baseMinus' ? ['base'] : [])];
+
+/** What else a product reads. */
+export interface ProductOptions {
+  /** The left operand's activation computed on read (`GpuOperand.inline`'s form). */
+  readonly lhs?: GpuMap | undefined;
+  /**
+   * w is two inputs stacked (`ws` then `ws2`): its first `split` rows from `ws`, the rest from
+   * `ws2` (attention's `[Wᴷ; Wᵠ]`, without copying them into one tensor).
+   */
+  readonly split?: number | undefined;
+}
+
+/** WGSL reading row `row`, column `col` of w, `cols` wide, from `ws` or (past `split` rows) `ws2`. */
+const weightAt = (row: string, col: string, cols: string | number, split: number | undefined) =>
+  split === undefined ? `ws[(${row}) * ${cols} + ${col}]` : `select(ws2[max(${row} - ${split}, 0) * ${cols} + ${col}], ws[min(${row}, ${split - 1}) * ${cols} + ${col}], ${row} < ${split})`;
 
 /**
  * `a wᵀ` (`[B, N]`): `a` `[B, D]`, `w` `[N, D]` (the memories' overlaps `x̂ ξᵀ`; dense's signal on
- * its first layer, `−x̂₂ Wᵀ`). Inputs: the operand `a` (`operandInputs`), `ws` (and `base`).
+ * its first layer, `−x̂₂ Wᵀ`). Inputs: the operand `a` (`operandInputs`), `ws` (and `ws2`, `base`).
  */
-export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign, lhsInline?: GpuInline): GpuProgram {
-  const lhs = operandRead('lhs', lhsInline);
+export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign, options: ProductOptions = {}): GpuProgram {
+  const lhs = operandRead('lhs', options.lhs);
+  const { split } = options;
   return {
-    variableNames: names(lhs, sign),
+    variableNames: names(lhs, sign, split),
     outputShape: [B, N],
-    shaderKey: `hamuxProductT_${D}_${N}_${sign}_${lhs.key}`,
+    shaderKey: `hamuxProductT_${D}_${N}_${sign}_${lhs.key}_${split ?? ''}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
@@ -68,7 +84,7 @@ export function productTransposedProgram(B: number, D: number, N: number, sign: 
           if (b0 + ty < rows && d < P_D) { av = ${lhs.at('(b0 + ty) * P_D + d')}; }
           tileA[ty][tx] = av;
           var wv = 0.0;
-          if (n0 + ty < P_N && d < P_D) { wv = ws[(n0 + ty) * P_D + d]; }
+          if (n0 + ty < P_N && d < P_D) { wv = ${weightAt('n0 + ty', 'd', 'P_D', split)}; }
           tileW[ty][tx] = wv;
           workgroupBarrier();
           for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[tx][j]; }
@@ -82,14 +98,15 @@ export function productTransposedProgram(B: number, D: number, N: number, sign: 
 /**
  * `a w` (`[B, N]`): `a` `[B, K]` read with row stride `aStride` ≥ K (the memories' weights sit in
  * rows of K + 1), `w` `[K, N]` (the memories' signal `−p ξ`; dense's signal on its second layer,
- * `−x̂₁ W`). Inputs: the operand `a` (`operandInputs`), `ws` (and `base`).
+ * `−x̂₁ W`). Inputs: the operand `a` (`operandInputs`), `ws` (and `ws2`, `base`).
  */
-export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign, lhsInline?: GpuInline): GpuProgram {
-  const lhs = operandRead('lhs', lhsInline);
+export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign, options: ProductOptions = {}): GpuProgram {
+  const lhs = operandRead('lhs', options.lhs);
+  const { split } = options;
   return {
-    variableNames: names(lhs, sign),
+    variableNames: names(lhs, sign, split),
     outputShape: [B, N],
-    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}_${lhs.key}`,
+    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}_${lhs.key}_${split ?? ''}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
@@ -110,7 +127,7 @@ export function productProgram(B: number, K: number, N: number, aStride: number,
           if (b0 + ty < rows && k0 + tx < P_K) { av = ${lhs.at(`(b0 + ty) * ${aStride} + k0 + tx`)}; }
           tileA[ty][tx] = av;
           var wv = 0.0;
-          if (k0 + ty < P_K && n0 + tx < P_N) { wv = ws[(k0 + ty) * P_N + n0 + tx]; }
+          if (k0 + ty < P_K && n0 + tx < P_N) { wv = ${weightAt('k0 + ty', 'n0 + tx', 'P_N', split)}; }
           tileW[ty][tx] = wv;
           workgroupBarrier();
           for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[j][tx]; }
@@ -134,6 +151,10 @@ const reduceCode = (size: number, combine: (a: string, b: string) => string) => 
 export const reduceSumCode = (size: number) => reduceCode(size, (a, b) => `${a} + ${b}`);
 /** WGSL that takes the largest of `red[0..size)` into `red[0]` (see `reduceCode`). */
 export const reduceMaxCode = (size: number) => reduceCode(size, (a, b) => `max(${a}, ${b})`);
+
+/** `zⁿ` as WGSL: a product for a whole n ≤ 16 (so a negative z is fine), `z > 0 ? zⁿ : 0` otherwise (pow is undefined below 0). */
+export const powerCode = (z: string, n: number): string =>
+  Number.isInteger(n) && n >= 1 && n <= 16 ? Array.from({ length: n }, () => z).join(' * ') : `select(0.0, pow(${z}, ${n.toPrecision(9)}), ${z} > 0.0)`;
 
 /** Invocations per sample of an activation pass. */
 export const PASS_GROUP = 64;

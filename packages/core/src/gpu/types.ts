@@ -55,17 +55,22 @@ export interface GpuUniform {
 export type GpuRun = (program: GpuProgram, inputs: readonly Tensor[], uniforms?: readonly GpuUniform[]) => Tensor;
 
 /**
- * An elementwise Lagrangian computed where x̂ is read (no program of its own): x̂ and the neuron
- * energy's summand `x̂ x − L(x)` as WGSL expressions of an `f32` expression `x` and of the layer's
- * parameters `p` (WGSL expressions, in the order of `params`; bound as one-value inputs).
+ * An elementwise function computed where its argument is read (no program of its own): an
+ * activation `x̂ = f(x)`, or a memory's weights `F′(h)`, as a WGSL expression of an `f32`
+ * expression and of the parameters `p` (WGSL expressions, in the order of `params`; bound as
+ * one-value inputs).
  */
-export interface GpuInline {
-  /** Names the expressions in pipeline cache keys. */
+export interface GpuMap {
+  /** Names the expression in pipeline cache keys. */
   readonly key: string;
-  /** The layer's parameters the expressions read (β…), in order. */
+  /** The parameters the expression reads (β…), in order. */
   readonly params: readonly string[];
-  /** x̂ at `x`. */
+  /** The function at `x`. */
   activation(x: string, p: readonly string[]): string;
+}
+
+/** An elementwise Lagrangian computed where x̂ is read: its activation, and the neuron energy's summand `x̂ x − L(x)`. */
+export interface GpuInline extends GpuMap {
   /** `x̂ x − L(x)` for one neuron at `x`. */
   energy(x: string, p: readonly string[]): string;
 }
@@ -113,8 +118,8 @@ export type GpuLagrangian =
 export interface GpuOperand {
   /** x̂, or x where `inline` is given. */
   readonly tensor: Tensor;
-  /** The activation computed on read, and its parameters as `[1]` tensors in the order of `form.params`. */
-  readonly inline?: { readonly form: GpuInline; readonly params: readonly Tensor[] };
+  /** The function computed on read, and its parameters as `[1]` tensors in the order of `form.params`. */
+  readonly inline?: { readonly form: GpuMap; readonly params: readonly Tensor[] };
 }
 
 /** What a synapse's WGSL form gets for one evaluation. */

@@ -7,7 +7,7 @@ import { formatShape, resolveAxis, type Shape } from '../shape.js';
 import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
-import type { GpuLagrangian } from '../gpu/types.js';
+import type { GpuLagrangian, GpuProgram } from '../gpu/types.js';
 import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
 
 /**
@@ -423,7 +423,86 @@ export const collectiveHost = {
 
 // ---- WGSL forms: the same Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
+/** Invocations per row of the norm passes. */
+const NORM_GROUP = 64;
+
+/**
+ * The activation pass of layer norm (`centre`) or the spherical norm along rows of D: one workgroup
+ * per row, as the tfjs forms compute them. Layer norm centres the row as `v = c − mean(c)`,
+ * `c = (x − max) − mean(x − max)`; the norm's root `r = sqrt(mean(v²) + ε)` (Σ for the spherical
+ * norm) is taken after dividing v by a power of two s with max(|v|, √ε) < 2s, so that squares
+ * neither underflow nor overflow; a row of zeros with ε = 0 has x̂ = δ. Inputs `xs` `[B, n]`,
+ * `gammas` `[1]`, `deltas` `[D]`; output x̂ (`B·n`), then each row's `Σ x̂ x − L_row` with
+ * `L_row = c γ r + Σ δ x` (c = D for layer norm, 1 for the spherical norm).
+ */
+function normPassProgram(centre: boolean, eps: number, D: number, B: number, n: number): GpuProgram {
+  const rows = (B * n) / D;
+  const v = centre ? '((xs[o + j] - mx) - m1) - m2' : 'xs[o + j]';
+  const each = (body: string) => `for (var j = tid; j < ${D}; j = j + ${NORM_GROUP}) { ${body} }`;
+  const centring = centre ? `
+        var m = -3.402823e+38;
+        ${each('m = max(m, xs[o + j]);')}
+        red[tid] = m;${reduceMaxCode(NORM_GROUP)}
+        let mx = red[0];
+        workgroupBarrier();
+        var s1 = 0.0;
+        ${each('s1 = s1 + (xs[o + j] - mx);')}
+        red[tid] = s1;${reduceSumCode(NORM_GROUP)}
+        let m1 = red[0] / ${D}.0;
+        workgroupBarrier();
+        var s2 = 0.0;
+        ${each('s2 = s2 + ((xs[o + j] - mx) - m1);')}
+        red[tid] = s2;${reduceSumCode(NORM_GROUP)}
+        let m2 = red[0] / ${D}.0;
+        workgroupBarrier();` : '';
+  return {
+    variableNames: ['xs', 'gammas', 'deltas'],
+    outputShape: [B * n + rows],
+    shaderKey: `hamuxNorm_${centre}_${eps}_${D}_${n}_${B}`, // B is baked in
+    dispatchLayout: { x: [0] },
+    dispatch: [rows, 1, 1],
+    workgroupSize: [NORM_GROUP, 1, 1],
+    getUserCode: () => `
+      var<workgroup> red : array<f32, ${NORM_GROUP}>;
+      fn main(index : i32) {
+        let row = i32(workgroupId.x);
+        let tid = i32(localId.x);
+        let o = row * ${D};
+        let gamma = gammas[0];
+        let sqrtEps = ${Math.fround(Math.sqrt(eps)).toExponential(9)};${centring}
+        var a = 0.0;
+        ${each(`a = max(a, abs(${v}));`)}
+        red[tid] = a;${reduceMaxCode(NORM_GROUP)}
+        let top = max(red[0], sqrtEps);
+        workgroupBarrier();
+        let some = top > 0.0;
+        let s = select(0.0, exp2(max(floor(log2(top)), -126.0)), some);
+        let divisor = select(1.0, s, some);
+        var q = 0.0;
+        ${each(`let u = (${v}) / divisor; q = q + u * u;`)}
+        red[tid] = q;${reduceSumCode(NORM_GROUP)}
+        let rho = sqrt(red[0]${centre ? ` / ${D}.0` : ''} + (sqrtEps / divisor) * (sqrtEps / divisor) + select(1.0, 0.0, some));
+        workgroupBarrier();
+        var acc = 0.0;
+        ${each(`let x = xs[o + j]; let xhat = gamma * select(0.0, ((${v}) / divisor) / rho, some) + deltas[j]; result[o + j] = xhat; acc = acc + xhat * x - deltas[j] * x;`)}
+        red[tid] = acc;${reduceSumCode(NORM_GROUP)}
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (tid == 0 && row < uniforms.outShape) { result[${B * n} + row] = red[0] - ${centre ? `${D}.0 * ` : ''}gamma * s * rho; }
+      }`,
+  };
+}
+
 export const collectiveGpu = {
+  /** Layer norm along rows of the last axis, D wide: one workgroup per row (see normPassProgram). */
+  layernorm: (eps: number, D: number): GpuLagrangian => ({
+    kind: 'layernorm',
+    pass: { params: ['gamma', 'delta'], energies: (n) => n / D, program: (B, n) => normPassProgram(true, eps, D, B, n) },
+  }),
+  /** The spherical norm along rows of the last axis, D wide: one workgroup per row (see normPassProgram). */
+  spherical: (eps: number, D: number): GpuLagrangian => ({
+    kind: 'spherical',
+    pass: { params: ['gamma', 'delta'], energies: (n) => n / D, program: (B, n) => normPassProgram(false, eps, D, B, n) },
+  }),
   /**
    * softmax(βx) along rows of the last axis, D wide (a layer of n = R·D neurons per sample): one
    * workgroup per sample takes its R rows in turn (max, then `Σ e^{βx − max}`, both reduced over the

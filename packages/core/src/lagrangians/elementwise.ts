@@ -6,6 +6,7 @@ import { sumPerSample } from '../ops.js';
 import { jsDotRows, jsTanhRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import type { GpuLagrangian } from '../gpu/types.js';
+import { powerCode } from '../gpu/products.js';
 
 /** Lagrangians that act on each neuron separately: `L(x) = Σ f(x)`, activation `f′(x)`. */
 
@@ -294,6 +295,41 @@ export const elementwiseGpu = {
       params: ['beta'],
       activation: (x, [b]) => tanhCode(`${b} * ${x}`),
       energy: (x, [b]) => `(${tanhCode(`${b} * ${x}`)} * ${x} - (abs(${b} * ${x}) + log(1.0 + exp(-2.0 * abs(${b} * ${x}))) - 0.6931471805599453) / ${b})`,
+    },
+  }),
+  // L = Σ r(x)ⁿ/n with r = max(x, 0), x̂ = rⁿ⁻¹; x̂x − L = rⁿ (1 − 1/n) (relu: n = 2)
+  repu: (kind: 'relu' | 'repu', n: number): GpuLagrangian => ({
+    kind,
+    inline: {
+      key: `repu${n}`,
+      params: [],
+      activation: (x) => powerCode(`max(${x}, 0.0)`, n - 1),
+      energy: (x) => `(${powerCode(`max(${x}, 0.0)`, n)} * ${(1 - 1 / n).toPrecision(9)})`,
+    },
+  }),
+  // L = (1/β) Σ e^{βx}, x̂ = e^{βx}
+  exp: (): GpuLagrangian => ({
+    kind: 'exp',
+    inline: { key: 'exp', params: ['beta'], activation: (x, [b]) => `exp(${b} * ${x})`, energy: (x, [b]) => `(exp(${b} * ${x}) * (${x} - 1.0 / ${b}))` },
+  }),
+  // L = Σ (e^{βr}/β − r) with r = max(x, 0), x̂ = e^{βr} − 1
+  rexp: (): GpuLagrangian => ({
+    kind: 'rexp',
+    inline: {
+      key: 'rexp',
+      params: ['beta'],
+      activation: (x, [b]) => `(exp(${b} * max(${x}, 0.0)) - 1.0)`,
+      energy: (x, [b]) => `((exp(${b} * max(${x}, 0.0)) - 1.0) * ${x} - exp(${b} * max(${x}, 0.0)) / ${b} + max(${x}, 0.0))`,
+    },
+  }),
+  // L = (1/β) Σ softplus(βx), x̂ = σ(βx); softplus z = max(z, 0) + log(1 + e^{−|z|}) (no overflow)
+  sigmoid: (): GpuLagrangian => ({
+    kind: 'sigmoid',
+    inline: {
+      key: 'sigmoid',
+      params: ['beta'],
+      activation: (x, [b]) => `(1.0 / (1.0 + exp(-${b} * ${x})))`,
+      energy: (x, [b]) => `(${x} / (1.0 + exp(-${b} * ${x})) - (max(${b} * ${x}, 0.0) + log(1.0 + exp(-abs(${b} * ${x})))) / ${b})`,
     },
   }),
 };

@@ -4,6 +4,8 @@ import { checkPositiveOption, normal, paramFromOption, type Init, type ParamOpti
 import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
+import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
+import { operandInputs, productProgram, productTransposedProgram, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -212,4 +214,133 @@ function hostEnergyAttention(N: number, D: number, H: number, Y: number, maskSel
 /** The host form of energy attention on N tokens of D features, H heads of width Y (host/forms.ts picks it by spec). */
 export const attentionHost = {
   energyAttention: (N: number, D: number, H: number, Y: number, maskSelf: boolean): HostSynapse => hostEnergyAttention(N, D, H, Y, maskSelf),
+};
+
+// ---- WGSL form: the same energy and signal in the fused webgpu step (gpu/forms.ts picks it by spec) ----
+
+/** Invocations per row of scores. */
+const SCORE_GROUP = 64;
+
+/**
+ * Per sample b, head h and query C (one workgroup each, `(b·H + h)·N + C`): the scores
+ * `β Q_C · K_B` over the N keys B (B = C left out when self is masked), A = their softmax, and the
+ * row's energy `−(1/β) log Σ_B e^{scores}`. Inputs `kq` (`[B·N, 2HY]`, K then Q per token, head
+ * after head) and `betas` `[1]`; output A (`[B·H·N·N]`, rows of N keys) then the B·H·N energies.
+ */
+function attentionScoresProgram(B: number, N: number, H: number, Y: number, maskSelf: boolean): GpuProgram {
+  const HY = H * Y, rows = B * H * N;
+  const keep = (k: string) => (maskSelf ? `${k} != C` : 'true');
+  return {
+    variableNames: ['kq', 'betas'],
+    outputShape: [rows * N + rows],
+    shaderKey: `hamuxAttentionScores_${N}_${H}_${Y}_${maskSelf}_${B}`, // B is baked in
+    dispatchLayout: { x: [0] },
+    dispatch: [rows, 1, 1],
+    workgroupSize: [SCORE_GROUP, 1, 1],
+    getUserCode: () => `
+      var<workgroup> red : array<f32, ${SCORE_GROUP}>;
+      fn main(index : i32) {
+        let row = i32(workgroupId.x);
+        let tid = i32(localId.x);
+        let C = row % ${N};
+        let h = (row / ${N}) % ${H};
+        let b = row / ${N * H};
+        let beta = betas[0];
+        let q0 = (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y};
+        var m = -3.402823e+38;
+        for (var k = tid; k < ${N}; k = k + ${SCORE_GROUP}) {
+          let k0 = (b * ${N} + k) * ${2 * HY} + h * ${Y};
+          var dot = 0.0;
+          for (var y = 0; y < ${Y}; y = y + 1) { dot = dot + kq[q0 + y] * kq[k0 + y]; }
+          result[row * ${N} + k] = beta * dot;
+          if (${keep('k')}) { m = max(m, beta * dot); }
+        }
+        red[tid] = m;${reduceMaxCode(SCORE_GROUP)}
+        let mx = red[0];
+        workgroupBarrier();
+        var sum = 0.0;
+        for (var k = tid; k < ${N}; k = k + ${SCORE_GROUP}) { if (${keep('k')}) { sum = sum + exp(result[row * ${N} + k] - mx); } }
+        red[tid] = sum;${reduceSumCode(SCORE_GROUP)}
+        let lse = mx + log(red[0]);
+        for (var k = tid; k < ${N}; k = k + ${SCORE_GROUP}) { result[row * ${N} + k] = select(0.0, exp(result[row * ${N} + k] - lse), ${keep('k')}); }
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (tid == 0 && row < uniforms.outShape) { result[${rows * N} + row] = -lse / beta; }
+      }`,
+  };
+}
+
+/**
+ * `P = [Aᵀ Q | A K]` (`[B·N, 2HY]`, per head): for token n, `Σ_C A_{Cn} Q_C` then `Σ_B A_{nB} K_B`,
+ * laid out as `[Wᴷ; Wᵠ]`'s rows, so that the signal is `−P [Wᴷ; Wᵠ]`. Inputs `att` (the scores
+ * program's output) and `kq`. One invocation per entry.
+ */
+function attentionWeightedProgram(B: number, N: number, H: number, Y: number): GpuProgram {
+  const HY = H * Y, size = B * N * 2 * HY;
+  return {
+    variableNames: ['att', 'kq'],
+    outputShape: [B * N, 2 * HY],
+    shaderKey: `hamuxAttentionWeighted_${N}_${H}_${Y}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil(size / SCORE_GROUP), 1, 1],
+    workgroupSize: [SCORE_GROUP, 1, 1],
+    getUserCode: () => `
+      fn main(index : i32) {
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (index >= uniforms.outShape[0] * ${2 * HY}) { return; }
+        let r = index / ${2 * HY};
+        let c = index % ${2 * HY};
+        let b = r / ${N};
+        let n = r % ${N};
+        let h = (c % ${HY}) / ${Y};
+        let y = c % ${Y};
+        var acc = 0.0;
+        if (c < ${HY}) {
+          // Σ_C A[b, h, C, n] Q[b, C, h, y]
+          for (var C = 0; C < ${N}; C = C + 1) { acc = acc + att[((b * ${H} + h) * ${N} + C) * ${N} + n] * kq[(b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y} + y]; }
+        } else {
+          // Σ_B A[b, h, n, B] K[b, B, h, y]
+          for (var k = 0; k < ${N}; k = k + 1) { acc = acc + att[((b * ${H} + h) * ${N} + n) * ${N} + k] * kq[(b * ${N} + k) * ${2 * HY} + h * ${Y} + y]; }
+        }
+        result[index] = acc;
+      }`,
+  };
+}
+
+/** The WGSL form of energy attention; gpu/forms.ts picks it by spec. */
+export const attentionGpu = {
+  /**
+   * Energy attention on N tokens of width D, H heads of width Y, in four programs: K and Q
+   * (`x̂ [Wᴷ; Wᵠ]ᵀ`); per query row the scores, their softmax A and the energy; `P = [AᵀQ | AK]`;
+   * the signal `base − P [Wᴷ; Wᵠ]` (the last two skipped where the signal is not wanted).
+   */
+  energyAttention: (N: number, D: number, H: number, Y: number, maskSelf: boolean): GpuSynapse => ({
+    kind: 'energyAttention',
+    dispatches: 4,
+    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
+      const HY = H * Y, rows = B * N;
+      const Wk = p['Wk']!, Wq = p['Wq']!;
+      const made: Tensor[] = [];
+      try {
+        const beta = tf.reshape(p['beta']!, [1]);
+        made.push(beta);
+        const kq = run(productTransposedProgram(rows, D, 2 * HY, 'plus', { lhs: x!.inline?.form, split: HY }), [...operandInputs(x!), Wk, Wq]);
+        made.push(kq);
+        const att = run(attentionScoresProgram(B, N, H, Y, maskSelf), [kq, beta]);
+        made.push(att);
+        const energy: GpuSum = { operands: [{ tensor: att }], count: H * N, stride: H * N, offset: B * H * N * N, summand: ([e]) => e! };
+        if (!want) return { energy, grad: [undefined], keep: [att] };
+        const P = run(attentionWeightedProgram(B, N, H, Y), [att, kq]);
+        made.push(P);
+        const g = run(productProgram(rows, 2 * HY, D, 2 * HY, base ? 'baseMinus' : 'minus', { split: HY }), [P, Wk, Wq, ...(base ? [base] : [])]);
+        made.splice(made.indexOf(att), 1);
+        tf.dispose(made);
+        const out = tf.reshape(g, [B, N * D]);
+        g.dispose();
+        return { energy, grad: [out], keep: [att] };
+      } catch (e) {
+        tf.dispose(made);
+        throw e;
+      }
+    },
+  }),
 };

@@ -241,7 +241,7 @@ export const denseGpu = {
     dispatches: 2,
     run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
-      const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus', a!.inline?.form), [...operandInputs(a!), W, ...(baseB ? [baseB] : [])]);
+      const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus', { lhs: a!.inline?.form }), [...operandInputs(a!), W, ...(baseB ? [baseB] : [])]);
       // E = −x̂₁ W x̂₂ = Σ x̂₂ (g₂ − base₂)
       const energy: GpuSum = {
         operands: [b!, { tensor: gB }, ...(baseB ? [{ tensor: baseB }] : [])],
@@ -251,7 +251,7 @@ export const denseGpu = {
       };
       if (!wantA) return { energy, grad: [undefined, gB], keep: [] };
       try {
-        const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus', b!.inline?.form), [...operandInputs(b!), W, ...(baseA ? [baseA] : [])]);
+        const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus', { lhs: b!.inline?.form }), [...operandInputs(b!), W, ...(baseA ? [baseA] : [])]);
         return { energy, grad: [gA, gB], keep: [] };
       } catch (e) {
         gB.dispose();

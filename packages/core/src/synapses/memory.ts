@@ -8,8 +8,8 @@ import type { MemorySpec } from '../builtin.js';
 import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
-import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
+import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
+import { operandInputs, powerCode, productProgram, productTransposedProgram } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -367,34 +367,95 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
   };
 }
 
-/** The WGSL forms of the memories on the flattened layer (D features, K memories); gpu/forms.ts picks one by spec. */
+/** A diagonal memory's curve in WGSL: the energy `−Σ F(h)` over its overlaps, and the weights `F′(h)` of its signal. */
+interface GpuCurve {
+  /** `F′` as a function computed where the signal's product reads h. */
+  readonly dF: GpuMap;
+  /** `F(h)` as WGSL, with the parameters (in the order of `dF.params`). */
+  F(h: string, p: readonly string[]): string;
+}
+
+/** The curves of the diagonal memories. */
+const gpuCurves = {
+  // F = ½ relu(h)², F′ = relu(h)
+  reluSquared: (): GpuCurve => ({ dF: { key: 'relu', params: [], activation: (h) => `max(${h}, 0.0)` }, F: (h) => `0.5 * max(${h}, 0.0) * max(${h}, 0.0)` }),
+  // F = e^{βh}/β, F′ = e^{βh}
+  exponential: (): GpuCurve => ({ dF: { key: 'exp', params: ['beta'], activation: (h, [b]) => `exp(${b} * ${h})` }, F: (h, [b]) => `exp(${b} * ${h}) / ${b}` }),
+  // F = zⁿ/n with z = h or relu(h), F′ = zⁿ⁻¹ (n = 1: 1, or h > 0 when rectified)
+  polynomial: (n: number, rectified: boolean): GpuCurve => {
+    const z = (h: string) => (rectified ? `max(${h}, 0.0)` : h);
+    const dF = (h: string) => (n === 1 ? (rectified ? `select(0.0, 1.0, ${h} > 0.0)` : '1.0') : powerCode(`(${z(h)})`, n - 1));
+    return { dF: { key: `poly${n}${rectified ? 'r' : ''}`, params: [], activation: dF }, F: (h) => `${powerCode(`(${z(h)})`, n)} / ${n.toPrecision(9)}` };
+  },
+};
+
+/**
+ * The WGSL forms of the memories on D features, each sample's R rows (1 on a flattened layer, the
+ * tokens per token) meeting K memories; gpu/forms.ts picks one by spec.
+ */
 export const memoryGpu = {
   /**
    * Modern Hopfield in three programs: overlaps `h = x̂ ξᵀ`; per row softmax(βh) and the energy
-   * `−(1/β) log Σ e^{βh}`; the signal `base − ξᵀ softmax(βh)` (skipped where it is not wanted).
+   * `−(1/β) log Σ e^{βh}`; the signal `base − softmax(βh) ξ` (skipped where it is not wanted).
    */
-  modernHopfield: (D: number, K: number): GpuSynapse => ({
+  modernHopfield: (D: number, R: number, K: number): GpuSynapse => ({
     kind: 'modernHopfield',
     dispatches: 3,
     run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
+      const rows = B * R;
       const xi = p['xi']!, beta = tf.reshape(p['beta']!, [1]);
-      const h = run(productTransposedProgram(B, D, K, 'plus', x!.inline?.form), [...operandInputs(x!), xi]);
+      const h = run(productTransposedProgram(rows, D, K, 'plus', { lhs: x!.inline?.form }), [...operandInputs(x!), xi]);
       let ps: Tensor;
       try {
-        ps = run(softmaxRowsProgram(B, K), [h, beta]);
+        ps = run(softmaxRowsProgram(rows, K), [h, beta]);
       } finally {
         h.dispose();
         beta.dispose();
       }
-      const energy: GpuSum = { operands: [{ tensor: ps }], count: 1, stride: K + 1, offset: K, summand: ([e]) => e! };
+      // each row's energy sits after its K weights
+      const energy: GpuSum = { operands: [{ tensor: ps }], count: R, stride: R * (K + 1), step: K + 1, offset: K, summand: ([e]) => e! };
       if (!want) return { energy, grad: [undefined], keep: [ps] };
       try {
-        const g = run(productProgram(B, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
-        return { energy, grad: [g], keep: [ps] };
+        const g = run(productProgram(rows, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
+        return { energy, grad: [rowsToSamples(g, B)], keep: [ps] };
       } catch (e) {
         ps.dispose();
         throw e;
       }
     },
   }),
+  /**
+   * A diagonal memory, `E = −Σ F(h)` (ReLU², polynomial, exponential), in two programs: overlaps
+   * `h = x̂ ξᵀ`, and the signal `base − F′(h) ξ` with F′ computed as the product reads h (skipped
+   * where it is not wanted). The energy program sums `−F(h)`.
+   */
+  diagonal: (kind: 'reluSquaredMemory' | 'polynomialMemory' | 'exponentialMemory', curve: GpuCurve, D: number, R: number, K: number): GpuSynapse => ({
+    kind,
+    dispatches: 2,
+    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
+      const rows = B * R;
+      const xi = p['xi']!;
+      const params = curve.dF.params.map((k) => tf.reshape(p[k]!, [1]));
+      let h: Tensor | undefined;
+      try {
+        h = run(productTransposedProgram(rows, D, K, 'plus', { lhs: x!.inline?.form }), [...operandInputs(x!), xi]);
+        const energy: GpuSum = { operands: [{ tensor: h }], params, count: R * K, stride: R * K, summand: ([v], q) => `-(${curve.F(v!, q)})` };
+        if (!want) return { energy, grad: [undefined], keep: [h, ...params] };
+        const g = run(productProgram(rows, K, D, K, base ? 'baseMinus' : 'minus', { lhs: curve.dF }), [h, ...params, xi, ...(base ? [base] : [])]);
+        return { energy, grad: [rowsToSamples(g, B)], keep: [h, ...params] };
+      } catch (e) {
+        tf.dispose([...(h ? [h] : []), ...params]);
+        throw e;
+      }
+    },
+  }),
+  curves: gpuCurves,
 };
+
+/** A signal computed per row (`[B·R, D]`) as the sample's `[B, R·D]` (the same entries; `g` is freed). */
+function rowsToSamples(g: Tensor, B: number): Tensor {
+  if (g.shape[0] === B) return g;
+  const out = tf.reshape(g, [B, -1]);
+  g.dispose();
+  return out;
+}
