@@ -1,10 +1,10 @@
 import type { Tensor } from '../tf.js';
-import type { GpuMap, GpuOperand, GpuProgram } from './types.js';
+import type { GpuMap, GpuOperand, GpuProgram, GpuRun } from './types.js';
 
 /**
- * Tiled matrix products of the fused webgpu step, shared by the synapses' WGSL forms (memories,
- * dense): each workgroup a TILE × TILE block of the result, `[B, N]`, with an optional `base`
- * (`[B, N]`) from which the product is subtracted (`base − a·w`), or the product negated.
+ * WGSL shared by the forms of the fused webgpu step: reading operands (x̂ computed on read), the
+ * tiled matrix product that every form's products run (`runProduct`), reductions over a
+ * workgroup, powers, and the envelope of an activation pass.
  */
 
 /** How a program reads an operand (`GpuOperand`) bound as `name`: its inputs' names, its cache key, and x̂ at a flat index. */
@@ -30,114 +30,118 @@ export const operandInputs = (op: GpuOperand): Tensor[] => [op.tensor, ...(op.in
 /** Side of the square tiles (a workgroup of TILE × TILE invocations). */
 export const TILE = 16;
 
-/** How a product's result is formed from the sum `acc`. */
-export type ProductSign = 'plus' | 'minus' | 'baseMinus';
-
-const finish = (sign: ProductSign, at: string) =>
-  sign === 'plus' ? `result[${at}] = acc;` : sign === 'minus' ? `result[${at}] = -acc;` : `result[${at}] = base[${at}] - acc;`;
-const names = (lhs: OperandRead, sign: ProductSign, split: number | undefined) => [...lhs.names, 'ws', ...(split === undefined ? [] : ['ws2']), ...(sign === 'baseMinus' ? ['base'] : [])];
-
-/** What else a product reads. */
-export interface ProductOptions {
-  /** The left operand's activation computed on read (`GpuOperand.inline`'s form). */
-  readonly lhs?: GpuMap | undefined;
-  /**
-   * w is two inputs stacked (`ws` then `ws2`): its first `split` rows from `ws`, the rest from
-   * `ws2` (attention's `[Wᴷ; Wᵠ]`, without copying them into one tensor).
-   */
-  readonly split?: number | undefined;
+/**
+ * One factor pair of a product: the left factor a (`[rows, K]`, entry (r, k) read at
+ * `offset + r·stride + k` with its inline function applied) times w, either `a w` with w `[K, N]`
+ * (`'kn'`) or `a wᵀ` with w `[N, K]` (`'nk'`), w stacked along its first axis from `weights`
+ * (attention's `[Wᴷ; Wᵠ]`, or several synapses' weights, without copying them into one tensor).
+ */
+export interface ProductTerm {
+  /** The left factor. */
+  readonly lhs: GpuOperand;
+  /** The contraction length K. */
+  readonly K: number;
+  /** Entries from one row of a to the next (default K). */
+  readonly stride?: number;
+  /** The entry of a's row 0, column 0 (default 0). */
+  readonly offset?: number;
+  /** `'kn'`: `a w`, w `[K, N]`; `'nk'`: `a wᵀ`, w `[N, K]`. */
+  readonly layout: 'kn' | 'nk';
+  /** w's inputs, stacked along w's first axis. */
+  readonly weights: readonly Tensor[];
 }
 
-/** WGSL reading row `row`, column `col` of w, `cols` wide, from `ws` or (past `split` rows) `ws2`. */
-const weightAt = (row: string, col: string, cols: string | number, split: number | undefined) =>
-  split === undefined ? `ws[(${row}) * ${cols} + ${col}]` : `select(ws2[max(${row} - ${split}, 0) * ${cols} + ${col}], ws[min(${row}, ${split - 1}) * ${cols} + ${col}], ${row} < ${split})`;
+/** How a product's sum is returned: as it is, negated, or subtracted from `base` (`[rows, N]`). */
+export type ProductSign = { readonly sign: 'plus' } | { readonly sign: 'minus'; readonly base?: Tensor | undefined };
+
+/** What a product program bakes in of one term. */
+interface TermShape {
+  readonly inline: GpuMap | undefined;
+  readonly K: number;
+  readonly stride: number;
+  readonly offset: number;
+  readonly layout: 'kn' | 'nk';
+  /** Rows (along w's first axis) of each stacked input. */
+  readonly rows: readonly number[];
+}
+
+/** WGSL that reads row `r` (w's first axis), column `c` of term t's stacked weights `w{t}_{i}`, `cols` wide, into `wv`. */
+function weightRead(t: number, rows: readonly number[], r: string, c: string, cols: number): string {
+  let start = 0;
+  return rows.map((n, i) => {
+    const read = `wv = w${t}_${i}[(${r} - ${start}) * ${cols} + ${c}];`;
+    const guard = i === rows.length - 1 ? '' : `if (${r} < ${start + n}) `;
+    start += n;
+    return i === 0 ? `${guard}{ ${read} }` : ` else ${guard}{ ${read} }`;
+  }).join('');
+}
 
 /**
- * `a wᵀ` (`[B, N]`): `a` `[B, D]`, `w` `[N, D]` (the memories' overlaps `x̂ ξᵀ`; dense's signal on
- * its first layer, `−x̂₂ Wᵀ`). Inputs: the operand `a` (`operandInputs`), `ws` (and `ws2`, `base`).
+ * The tiled program of `Σ_terms a w` (`[rows, N]`): each workgroup a TILE × TILE block of the
+ * result, accumulating term after term over K in tiles; inputs per term its operand's
+ * (`operandInputs`) and its weights, then `base` if any.
  */
-export function productTransposedProgram(B: number, D: number, N: number, sign: ProductSign, options: ProductOptions = {}): GpuProgram {
-  const lhs = operandRead('lhs', options.lhs);
-  const { split } = options;
+function productProgram(rows: number, N: number, terms: readonly TermShape[], sign: ProductSign['sign'], withBase: boolean): GpuProgram {
+  const reads = terms.map((t, i) => operandRead(`a${i}`, t.inline));
+  const loops = terms.map((t, i) => {
+    const a = reads[i]!;
+    const K = t.K;
+    // 'kn': tileW[ty][tx] = w[k0 + ty, n0 + tx], used as tileW[j][tx]; 'nk': tileW[ty][tx] = w[n0 + ty, k0 + tx], used as tileW[tx][j]
+    const wLoad = t.layout === 'kn'
+      ? `if (k0 + ty < ${K} && n0 + tx < ${N}) { ${weightRead(i, t.rows, 'k0 + ty', 'n0 + tx', N)} }`
+      : `if (n0 + ty < ${N} && k0 + tx < ${K}) { ${weightRead(i, t.rows, 'n0 + ty', 'k0 + tx', K)} }`;
+    const use = t.layout === 'kn' ? 'tileW[j][tx]' : 'tileW[tx][j]';
+    return `
+        for (var k0 = 0; k0 < ${K}; k0 = k0 + ${TILE}) {
+          var av = 0.0;
+          if (b0 + ty < nRows && k0 + tx < ${K}) { av = ${a.at(`${t.offset} + (b0 + ty) * ${t.stride} + k0 + tx`)}; }
+          tileA[ty][tx] = av;
+          var wv = 0.0;
+          ${wLoad}
+          tileW[ty][tx] = wv;
+          workgroupBarrier();
+          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * ${use}; }
+          workgroupBarrier();
+        }`;
+  }).join('');
+  const finish = sign === 'plus' ? 'acc' : withBase ? 'base[at] - acc' : '-acc';
+  const key = terms.map((t, i) => `${reads[i]!.key}:${t.K}:${t.stride}:${t.offset}:${t.layout}:${t.rows.join('/')}`).join('|');
   return {
-    variableNames: names(lhs, sign, split),
-    outputShape: [B, N],
-    shaderKey: `hamuxProductT_${D}_${N}_${sign}_${lhs.key}_${split ?? ''}`,
+    variableNames: [...terms.flatMap((t, i) => [...reads[i]!.names, ...t.rows.map((_, j) => `w${i}_${j}`)]), ...(withBase ? ['base'] : [])],
+    outputShape: [rows, N],
+    shaderKey: `hamuxProduct_${N}_${sign}_${withBase}_${key}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
+    dispatch: [Math.ceil(N / TILE), Math.ceil(rows / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
     getUserCode: () => `
-      const P_D : i32 = ${D};
-      const P_N : i32 = ${N};
       var<workgroup> tileA : array<array<f32, ${TILE}>, ${TILE}>;
       var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
       fn main(index : i32) {
-        let rows = uniforms.outShape[0];
+        let nRows = uniforms.outShape[0];
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let b0 = i32(workgroupId.y) * ${TILE};
         let n0 = i32(workgroupId.x) * ${TILE};
-        var acc = 0.0;
-        for (var d0 = 0; d0 < P_D; d0 = d0 + ${TILE}) {
-          let d = d0 + tx;
-          var av = 0.0;
-          if (b0 + ty < rows && d < P_D) { av = ${lhs.at('(b0 + ty) * P_D + d')}; }
-          tileA[ty][tx] = av;
-          var wv = 0.0;
-          if (n0 + ty < P_N && d < P_D) { wv = ${weightAt('n0 + ty', 'd', 'P_D', split)}; }
-          tileW[ty][tx] = wv;
-          workgroupBarrier();
-          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[tx][j]; }
-          workgroupBarrier();
-        }
-        if (b0 + ty < rows && n0 + tx < P_N) { ${finish(sign, `(b0 + ty) * P_N + n0 + tx`)} }
+        var acc = 0.0;${loops}
+        let at = (b0 + ty) * ${N} + n0 + tx;
+        if (b0 + ty < nRows && n0 + tx < ${N}) { result[at] = ${finish}; }
       }`,
   };
 }
 
 /**
- * `a w` (`[B, N]`): `a` `[B, K]` read with row stride `aStride` ≥ K (the memories' weights sit in
- * rows of K + 1), `w` `[K, N]` (the memories' signal `−p ξ`; dense's signal on its second layer,
- * `−x̂₁ W`). Inputs: the operand `a` (`operandInputs`), `ws` (and `ws2`, `base`).
+ * Runs `Σ_terms a w` (`[rows, N]`, a new tensor) in one tiled program: the memories' overlaps
+ * `x̂ ξᵀ` and signals `−F′(h) ξ`, dense's `−x̂₁ W` and `−x̂₂ Wᵀ`, attention's K and Q, and the
+ * signals of several synapses on one layer summed in one program.
  */
-export function productProgram(B: number, K: number, N: number, aStride: number, sign: ProductSign, options: ProductOptions = {}): GpuProgram {
-  const lhs = operandRead('lhs', options.lhs);
-  const { split } = options;
-  return {
-    variableNames: names(lhs, sign, split),
-    outputShape: [B, N],
-    shaderKey: `hamuxProduct_${K}_${N}_${aStride}_${sign}_${lhs.key}_${split ?? ''}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(N / TILE), Math.ceil(B / TILE), 1],
-    workgroupSize: [TILE, TILE, 1],
-    getUserCode: () => `
-      const P_K : i32 = ${K};
-      const P_N : i32 = ${N};
-      var<workgroup> tileA : array<array<f32, ${TILE}>, ${TILE}>;
-      var<workgroup> tileW : array<array<f32, ${TILE}>, ${TILE}>;
-      fn main(index : i32) {
-        let rows = uniforms.outShape[0];
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        let b0 = i32(workgroupId.y) * ${TILE};
-        let n0 = i32(workgroupId.x) * ${TILE};
-        var acc = 0.0;
-        for (var k0 = 0; k0 < P_K; k0 = k0 + ${TILE}) {
-          var av = 0.0;
-          if (b0 + ty < rows && k0 + tx < P_K) { av = ${lhs.at(`(b0 + ty) * ${aStride} + k0 + tx`)}; }
-          tileA[ty][tx] = av;
-          var wv = 0.0;
-          if (k0 + ty < P_K && n0 + tx < P_N) { wv = ${weightAt('k0 + ty', 'n0 + tx', 'P_N', split)}; }
-          tileW[ty][tx] = wv;
-          workgroupBarrier();
-          for (var j = 0; j < ${TILE}; j = j + 1) { acc = acc + tileA[ty][j] * tileW[j][tx]; }
-          workgroupBarrier();
-        }
-        let b = b0 + ty;
-        let n = n0 + tx;
-        if (b < rows && n < P_N) { ${finish(sign, 'b * P_N + n')} }
-      }`,
-  };
+export function runProduct(run: GpuRun, rows: number, N: number, terms: readonly ProductTerm[], sign: ProductSign): Tensor {
+  const shapes = terms.map((t): TermShape => {
+    const per = t.layout === 'kn' ? N : t.K; // w's row length
+    return { inline: t.lhs.inline?.form, K: t.K, stride: t.stride ?? t.K, offset: t.offset ?? 0, layout: t.layout, rows: t.weights.map((w) => w.size / per) };
+  });
+  const base = sign.sign === 'minus' ? sign.base : undefined;
+  const inputs = [...terms.flatMap((t) => [...operandInputs(t.lhs), ...t.weights]), ...(base ? [base] : [])];
+  return run(productProgram(rows, N, shapes, sign.sign, base !== undefined), inputs);
 }
 
 /** WGSL that reduces `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]` by `combine`; `tid` is the invocation. */

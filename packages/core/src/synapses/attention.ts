@@ -5,7 +5,7 @@ import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, productProgram, productTransposedProgram, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
+import { reduceMaxCode, reduceSumCode, runProduct } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -323,7 +323,7 @@ export const attentionGpu = {
       try {
         const beta = tf.reshape(p['beta']!, [1]);
         made.push(beta);
-        const kq = run(productTransposedProgram(rows, D, 2 * HY, 'plus', { lhs: x!.inline?.form, split: HY }), [...operandInputs(x!), Wk, Wq]);
+        const kq = runProduct(run, rows, 2 * HY, [{ lhs: x!, K: D, layout: 'nk', weights: [Wk, Wq] }], { sign: 'plus' });
         made.push(kq);
         const att = run(attentionScoresProgram(B, N, H, Y, maskSelf), [kq, beta]);
         made.push(att);
@@ -331,7 +331,7 @@ export const attentionGpu = {
         if (!want) return { energy, grad: [undefined], keep: [att] };
         const P = run(attentionWeightedProgram(B, N, H, Y), [att, kq]);
         made.push(P);
-        const g = run(productProgram(rows, 2 * HY, D, 2 * HY, base ? 'baseMinus' : 'minus', { split: HY }), [P, Wk, Wq, ...(base ? [base] : [])]);
+        const g = runProduct(run, rows, D, [{ lhs: { tensor: P }, K: 2 * HY, layout: 'kn', weights: [Wk, Wq] }], { sign: 'minus', base });
         made.splice(made.indexOf(att), 1);
         tf.dispose(made);
         const out = tf.reshape(g, [B, N * D]);

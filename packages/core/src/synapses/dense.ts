@@ -7,7 +7,7 @@ import { learnableParam } from './common.js';
 import { HeldOuterSum, HeldProduct, jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import type { HostSynapse } from '../host/types.js';
 import type { GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, productProgram, productTransposedProgram } from '../gpu/products.js';
+import { runProduct } from '../gpu/products.js';
 
 /**
  * Dense synapses between two layers: the energy analogue of a linear layer. By default each layer
@@ -241,7 +241,7 @@ export const denseGpu = {
     dispatches: 2,
     run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
-      const gB = run(productProgram(B, D1, D2, D1, baseB ? 'baseMinus' : 'minus', { lhs: a!.inline?.form }), [...operandInputs(a!), W, ...(baseB ? [baseB] : [])]);
+      const gB = runProduct(run, B, D2, [{ lhs: a!, K: D1, layout: 'kn', weights: [W] }], { sign: 'minus', base: baseB });
       // E = −x̂₁ W x̂₂ = Σ x̂₂ (g₂ − base₂)
       const energy: GpuSum = {
         operands: [b!, { tensor: gB }, ...(baseB ? [{ tensor: baseB }] : [])],
@@ -251,7 +251,7 @@ export const denseGpu = {
       };
       if (!wantA) return { energy, grad: [undefined, gB], keep: [] };
       try {
-        const gA = run(productTransposedProgram(B, D2, D1, baseA ? 'baseMinus' : 'minus', { lhs: b!.inline?.form }), [...operandInputs(b!), W, ...(baseA ? [baseA] : [])]);
+        const gA = runProduct(run, B, D1, [{ lhs: b!, K: D2, layout: 'nk', weights: [W] }], { sign: 'minus', base: baseA });
         return { energy, grad: [gA, gB], keep: [] };
       } catch (e) {
         gB.dispose();

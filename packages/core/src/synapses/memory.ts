@@ -9,7 +9,7 @@ import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, powerCode, productProgram, productTransposedProgram } from '../gpu/products.js';
+import { powerCode, runProduct } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -404,7 +404,7 @@ export const memoryGpu = {
     run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
       const rows = B * R;
       const xi = p['xi']!, beta = tf.reshape(p['beta']!, [1]);
-      const h = run(productTransposedProgram(rows, D, K, 'plus', { lhs: x!.inline?.form }), [...operandInputs(x!), xi]);
+      const h = runProduct(run, rows, K, [{ lhs: x!, K: D, layout: 'nk', weights: [xi] }], { sign: 'plus' });
       let ps: Tensor;
       try {
         ps = run(softmaxRowsProgram(rows, K), [h, beta]);
@@ -416,7 +416,7 @@ export const memoryGpu = {
       const energy: GpuSum = { operands: [{ tensor: ps }], count: R, stride: R * (K + 1), step: K + 1, offset: K, summand: ([e]) => e! };
       if (!want) return { energy, grad: [undefined], keep: [ps] };
       try {
-        const g = run(productProgram(rows, K, D, K + 1, base ? 'baseMinus' : 'minus'), base ? [ps, xi, base] : [ps, xi]);
+        const g = runProduct(run, rows, D, [{ lhs: { tensor: ps }, K, stride: K + 1, layout: 'kn', weights: [xi] }], { sign: 'minus', base });
         return { energy, grad: [rowsToSamples(g, B)], keep: [ps] };
       } catch (e) {
         ps.dispose();
@@ -438,10 +438,10 @@ export const memoryGpu = {
       const params = curve.dF.params.map((k) => tf.reshape(p[k]!, [1]));
       let h: Tensor | undefined;
       try {
-        h = run(productTransposedProgram(rows, D, K, 'plus', { lhs: x!.inline?.form }), [...operandInputs(x!), xi]);
+        h = runProduct(run, rows, K, [{ lhs: x!, K: D, layout: 'nk', weights: [xi] }], { sign: 'plus' });
         const energy: GpuSum = { operands: [{ tensor: h }], params, count: R * K, stride: R * K, summand: ([v], q) => `-(${curve.F(v!, q)})` };
         if (!want) return { energy, grad: [undefined], keep: [h, ...params] };
-        const g = run(productProgram(rows, K, D, K, base ? 'baseMinus' : 'minus', { lhs: curve.dF }), [h, ...params, xi, ...(base ? [base] : [])]);
+        const g = runProduct(run, rows, D, [{ lhs: { tensor: h, inline: { form: curve.dF, params } }, K, layout: 'kn', weights: [xi] }], { sign: 'minus', base });
         return { energy, grad: [rowsToSamples(g, B)], keep: [h, ...params] };
       } catch (e) {
         tf.dispose([...(h ? [h] : []), ...params]);
