@@ -43,6 +43,6 @@ export { LeanUnroll, compileLeanUnroll, type LeanUnrollOptions, type LeanUnrollR
 export { LeanTrainStep, leanTrainStep, type LeanTrainOptions, type LeanTrainResult } from './host/train-step.js';
 export type { HostLagrangian, HostLagrangianAdjoint, HostSynapse, HostSynapseAdjoint, SynapseContext, SynapseAdjointContext, ParamValues, ParamGrads } from './host/types.js';
 export { hostLagrangian, hostSynapse } from './host/forms.js';
-export type { GpuProgram, GpuUniform, GpuRun, GpuMap, GpuInline, GpuLagrangian, GpuOperand, GpuSum, GpuSynapse, GpuSynapseCall, GpuSynapseResult } from './gpu/types.js';
+export type { GpuProgram, GpuUniform, GpuRun, GpuMap, GpuInline, GpuLagrangian, GpuOperand, GpuSum, GpuSynapse, GpuSynapseCall, GpuSynapseResult, GpuProjection, GpuDeferredSignal, ProductTerm } from './gpu/types.js';
 export { gpuLagrangian, gpuSynapse } from './gpu/forms.js';
-export { operandInputs, operandRead, reduceSumCode, type OperandRead } from './gpu/products.js';
+export { operandInputs, operandRead, reduceSumCode, runProduct, type OperandRead, type ProductSign } from './gpu/products.js';

@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, tf, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, runProduct, tf, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule } from './tensor-stepper.js';
 
@@ -44,29 +44,38 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
 /** The tensors a term of the energy reads. */
 const termInputs = (t: GpuSum): Tensor[] => [...t.operands.flatMap(operandInputs), ...(t.params ?? [])];
 
-/** Inputs one energy program binds: the device's 8 storage buffers less its output. */
-const ENERGY_INPUTS = 7;
+/** Inputs one program binds: the device's 8 storage buffers (WebGPU's default limit) less its output. */
+const INPUTS = 7;
 
 /**
- * The energy per sample (`[B]`): the sum of the terms (the neuron energies, the synapses'), in one
- * program with one workgroup per sample that binds each input once however many terms read it;
- * where the terms read more than ENERGY_INPUTS tensors, in a chain of programs, each taking the
- * last one's result as a term.
+ * `items` in consecutive groups that each bind at most `first` distinct tensors (the first group)
+ * or `later` (the others, which also bind the last group's result).
  */
-function energyOf(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
-  const groups: GpuSum[][] = [];
-  let group: GpuSum[] = [], seen = new Set<Tensor>();
-  for (const t of terms) {
-    const fresh = new Set(termInputs(t).filter((x) => !seen.has(x)));
-    if (group.length > 0 && seen.size + fresh.size > (groups.length === 0 ? ENERGY_INPUTS : ENERGY_INPUTS - 1)) {
+function chunkByInputs<T>(items: readonly T[], inputsOf: (t: T) => readonly Tensor[], first: number, later: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [], seen = new Set<Tensor>();
+  for (const t of items) {
+    const fresh = new Set(inputsOf(t).filter((x) => !seen.has(x)));
+    if (group.length > 0 && seen.size + fresh.size > (groups.length === 0 ? first : later)) {
       groups.push(group);
       group = [];
       seen = new Set();
     }
     group.push(t);
-    for (const x of termInputs(t)) seen.add(x);
+    for (const x of inputsOf(t)) seen.add(x);
   }
   groups.push(group);
+  return groups;
+}
+
+/**
+ * The energy per sample (`[B]`): the sum of the terms (the neuron energies, the synapses'), in one
+ * program with one workgroup per sample that binds each input once however many terms read it;
+ * where the terms read more than INPUTS tensors, in a chain of programs, each taking the last
+ * one's result as a term.
+ */
+function energyOf(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
+  const groups = chunkByInputs(terms, termInputs, INPUTS, INPUTS - 1);
   let E: Tensor | undefined;
   for (const g of groups) {
     const before = E;
@@ -247,6 +256,16 @@ export function fusedGpuStep<L extends string, S extends string>(
   const B = plan.batch;
   // Layers held whole never read their signals: the programs only they need are skipped.
   const wanted = new Set<L>(plan.moving);
+  // Synapses' projections grouped by the layer and width they read.
+  const projections: { layer: L; width: number; size: number; members: { name: string; weights: GpuProjection['weights'] }[] }[] = [];
+  for (const { name, connects, syn } of graph.synapses) {
+    if (!syn.projection) continue;
+    const layer = connects[syn.projection.layer]!, { width } = syn.projection;
+    const size = graph.layers.find((l) => l.name === layer)!.size;
+    let group = projections.find((g) => g.layer === layer && g.width === width);
+    if (!group) projections.push((group = { layer, width, size, members: [] }));
+    group.members.push({ name, weights: syn.projection.weights });
+  }
   return (s, level, movers, stepPlan, params) => {
     const p: Params = params ?? ham.params;
     const made: Tensor[] = [];
@@ -291,18 +310,55 @@ export function fusedGpuStep<L extends string, S extends string>(
           if (neuronEnergy) terms.push({ operands: [{ tensor: out }], count: r, stride: r, offset: B * size, summand: ([e]) => e! });
         }
       }
-      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x).
+      // The products of x̂ that synapses begin with, per layer and width in one program (blocked per synapse).
+      const projected = new Map<string, { tensor: Tensor; offset: number }>();
+      for (const group of projections) {
+        const weights = group.members.map((m) => m.weights(p.synapses[m.name] ?? {}));
+        for (const part of chunkByInputs(group.members.map((m, i) => ({ m, w: weights[i]! })), ({ w }) => w, INPUTS - operandInputs(xhat[group.layer]).length, INPUTS - operandInputs(xhat[group.layer]).length)) {
+          const blocks = part.map(({ w }) => w.reduce((n, t) => n + t.size, 0) / group.width);
+          const rows = (B * group.size) / group.width;
+          const out = runProduct(run, rows, blocks.reduce((a, b) => a + b, 0), [{ lhs: xhat[group.layer], K: group.width, layout: 'nk', weights: part.flatMap(({ w }) => w) }], { sign: 'plus' }, blocks);
+          made.push(out);
+          let offset = 0;
+          part.forEach(({ m }, i) => {
+            projected.set(m.name, { tensor: out, offset });
+            offset += rows * blocks[i]!;
+          });
+        }
+      }
+      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x), then each
+      // layer's deferred terms (signals left to the step) in one product per width.
       const signal = {} as Record<L, Tensor | undefined>;
       if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
+      const deferred = new Map<L, GpuDeferredSignal[]>();
       for (const { name, connects, syn } of graph.synapses) {
         const r = syn.run({
           run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), wanted: connects.map((c) => wanted.has(c)), p: p.synapses[name] ?? {},
+          ...(projected.has(name) ? { projected: projected.get(name)! } : {}),
         });
         made.push(...r.keep, ...r.grad.filter((t): t is Tensor => t !== undefined));
         connects.forEach((c, i) => {
           if (r.grad[i]) signal[c] = r.grad[i];
+          const d = r.deferred?.[i];
+          if (d) deferred.set(c, [...(deferred.get(c) ?? []), d]);
         });
         terms.push(r.energy);
+      }
+      for (const { name, size } of graph.layers) {
+        for (const width of new Set((deferred.get(name) ?? []).map((d) => d.width))) {
+          const all = (deferred.get(name) ?? []).filter((d) => d.width === width).flatMap((d) => d.terms);
+          const rows = (B * size) / width;
+          for (const part of chunkByInputs(all, (t) => [...operandInputs(t.lhs), ...t.weights], INPUTS - 1, INPUTS - 1)) {
+            const before = signal[name];
+            const base = before ? tf.reshape(before, [rows, width]) : undefined;
+            if (base) made.push(base);
+            const g = runProduct(run, rows, width, part, { sign: 'minus', base });
+            const shaped = tf.reshape(g, [B, size]);
+            g.dispose();
+            made.push(shaped);
+            signal[name] = shaped;
+          }
+        }
       }
       const E = energyOf(run, B, terms);
       if (stepPlan.mode === 'fixed') {

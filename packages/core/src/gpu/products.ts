@@ -1,5 +1,6 @@
 import type { Tensor } from '../tf.js';
-import type { GpuMap, GpuOperand, GpuProgram, GpuRun } from './types.js';
+import { HamuxError } from '../errors.js';
+import type { GpuMap, GpuOperand, GpuProgram, GpuRun, GpuSynapseCall, ProductTerm } from './types.js';
 
 /**
  * WGSL shared by the forms of the fused webgpu step: reading operands (x̂ computed on read), the
@@ -27,29 +28,14 @@ export function operandRead(name: string, inline: GpuMap | undefined): OperandRe
 /** The tensors to bind for an operand, in the order of `operandRead(…).names`. */
 export const operandInputs = (op: GpuOperand): Tensor[] => [op.tensor, ...(op.inline?.params ?? [])];
 
+/** The block the step computed for a form's projection (a form with a projection is always given one). */
+export function projectedOf(projected: GpuSynapseCall['projected']): { readonly tensor: Tensor; readonly offset: number } {
+  if (!projected) throw new HamuxError(['gpu', 'projected'], 'a form with a projection runs only in the fused step, which computes it', 'unsupported');
+  return projected;
+}
+
 /** Side of the square tiles (a workgroup of TILE × TILE invocations). */
 export const TILE = 16;
-
-/**
- * One factor pair of a product: the left factor a (`[rows, K]`, entry (r, k) read at
- * `offset + r·stride + k` with its inline function applied) times w, either `a w` with w `[K, N]`
- * (`'kn'`) or `a wᵀ` with w `[N, K]` (`'nk'`), w stacked along its first axis from `weights`
- * (attention's `[Wᴷ; Wᵠ]`, or several synapses' weights, without copying them into one tensor).
- */
-export interface ProductTerm {
-  /** The left factor. */
-  readonly lhs: GpuOperand;
-  /** The contraction length K. */
-  readonly K: number;
-  /** Entries from one row of a to the next (default K). */
-  readonly stride?: number;
-  /** The entry of a's row 0, column 0 (default 0). */
-  readonly offset?: number;
-  /** `'kn'`: `a w`, w `[K, N]`; `'nk'`: `a wᵀ`, w `[N, K]`. */
-  readonly layout: 'kn' | 'nk';
-  /** w's inputs, stacked along w's first axis. */
-  readonly weights: readonly Tensor[];
-}
 
 /** How a product's sum is returned: as it is, negated, or subtracted from `base` (`[rows, N]`). */
 export type ProductSign = { readonly sign: 'plus' } | { readonly sign: 'minus'; readonly base?: Tensor | undefined };
@@ -81,7 +67,7 @@ function weightRead(t: number, rows: readonly number[], r: string, c: string, co
  * result, accumulating term after term over K in tiles; inputs per term its operand's
  * (`operandInputs`) and its weights, then `base` if any.
  */
-function productProgram(rows: number, N: number, terms: readonly TermShape[], sign: ProductSign['sign'], withBase: boolean): GpuProgram {
+function productProgram(rows: number, N: number, terms: readonly TermShape[], sign: ProductSign['sign'], withBase: boolean, blocks: readonly number[]): GpuProgram {
   const reads = terms.map((t, i) => operandRead(`a${i}`, t.inline));
   const loops = terms.map((t, i) => {
     const a = reads[i]!;
@@ -106,10 +92,18 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
   }).join('');
   const finish = sign === 'plus' ? 'acc' : withBase ? 'base[at] - acc' : '-acc';
   const key = terms.map((t, i) => `${reads[i]!.key}:${t.K}:${t.stride}:${t.offset}:${t.layout}:${t.rows.join('/')}`).join('|');
+  // Column n of block j (columns [c_j, c_j + N_j)) goes to nRows·c_j + row·N_j + (n − c_j): each block row-major on its own
+  let c = 0;
+  const place = blocks.map((Nj, j) => {
+    const at = `nRows * ${c} + (b0 + ty) * ${Nj} + (n - ${c})`;
+    const guard = j === blocks.length - 1 ? '' : `if (n < ${c + Nj}) `;
+    c += Nj;
+    return `${j === 0 ? '' : ' else '}${guard}{ at = ${at}; }`;
+  }).join('');
   return {
     variableNames: [...terms.flatMap((t, i) => [...reads[i]!.names, ...t.rows.map((_, j) => `w${i}_${j}`)]), ...(withBase ? ['base'] : [])],
     outputShape: [rows, N],
-    shaderKey: `hamuxProduct_${N}_${sign}_${withBase}_${key}`,
+    shaderKey: `hamuxProduct_${N}_${sign}_${withBase}_${blocks.join('/')}_${key}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / TILE), Math.ceil(rows / TILE), 1],
     workgroupSize: [TILE, TILE, 1],
@@ -123,8 +117,10 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
         let b0 = i32(workgroupId.y) * ${TILE};
         let n0 = i32(workgroupId.x) * ${TILE};
         var acc = 0.0;${loops}
-        let at = (b0 + ty) * ${N} + n0 + tx;
-        if (b0 + ty < nRows && n0 + tx < ${N}) { result[at] = ${finish}; }
+        let n = n0 + tx;
+        var at = 0;
+        ${place}
+        if (b0 + ty < nRows && n < ${N}) { result[at] = ${finish}; }
       }`,
   };
 }
@@ -132,16 +128,18 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
 /**
  * Runs `Σ_terms a w` (`[rows, N]`, a new tensor) in one tiled program: the memories' overlaps
  * `x̂ ξᵀ` and signals `−F′(h) ξ`, dense's `−x̂₁ W` and `−x̂₂ Wᵀ`, attention's K and Q, and the
- * signals of several synapses on one layer summed in one program.
+ * signals of several synapses on one layer summed in one program. With `blocks` (column counts
+ * summing to N), the output is laid out block after block, each `[rows, N_j]` row-major (the
+ * projections of several synapses in one program, each reading its own block).
  */
-export function runProduct(run: GpuRun, rows: number, N: number, terms: readonly ProductTerm[], sign: ProductSign): Tensor {
+export function runProduct(run: GpuRun, rows: number, N: number, terms: readonly ProductTerm[], sign: ProductSign, blocks: readonly number[] = [N]): Tensor {
   const shapes = terms.map((t): TermShape => {
     const per = t.layout === 'kn' ? N : t.K; // w's row length
     return { inline: t.lhs.inline?.form, K: t.K, stride: t.stride ?? t.K, offset: t.offset ?? 0, layout: t.layout, rows: t.weights.map((w) => w.size / per) };
   });
   const base = sign.sign === 'minus' ? sign.base : undefined;
   const inputs = [...terms.flatMap((t) => [...operandInputs(t.lhs), ...t.weights]), ...(base ? [base] : [])];
-  return run(productProgram(rows, N, shapes, sign.sign, base !== undefined), inputs);
+  return run(productProgram(rows, N, shapes, sign.sign, base !== undefined, blocks), inputs);
 }
 
 /** WGSL that reduces `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]` by `combine`; `tid` is the invocation. */

@@ -122,6 +122,54 @@ export interface GpuOperand {
   readonly inline?: { readonly form: GpuMap; readonly params: readonly Tensor[] };
 }
 
+/**
+ * One factor pair of a product: the left factor a (`[rows, K]`, entry (r, k) read at
+ * `offset + r·stride + k` with its inline function applied) times w, either `a w` with w `[K, N]`
+ * (`'kn'`) or `a wᵀ` with w `[N, K]` (`'nk'`), w stacked along its first axis from `weights`
+ * (attention's `[Wᴷ; Wᵠ]`, or several synapses' weights, without copying them into one tensor).
+ */
+export interface ProductTerm {
+  /** The left factor. */
+  readonly lhs: GpuOperand;
+  /** The contraction length K. */
+  readonly K: number;
+  /** Entries from one row of a to the next (default K). */
+  readonly stride?: number;
+  /** The entry of a's row 0, column 0 (default 0). */
+  readonly offset?: number;
+  /** `'kn'`: `a w`, w `[K, N]`; `'nk'`: `a wᵀ`, w `[N, K]`. */
+  readonly layout: 'kn' | 'nk';
+  /** w's inputs, stacked along w's first axis. */
+  readonly weights: readonly Tensor[];
+}
+
+/**
+ * The product a synapse's form begins with, `x̂ Wᵀ` of one of its layers on rows of `width`
+ * features (R = size / width rows per sample), which the step runs in one program with the other
+ * synapses' products of the same x̂ (attention's K and Q with a memory's overlaps): the output is
+ * blocked per synapse, each block `[B·R, N]` row-major, N the rows of its weights.
+ */
+export interface GpuProjection {
+  /** Which of the synapse's layers (an index into its connections). */
+  readonly layer: number;
+  /** Features per row. */
+  readonly width: number;
+  /** W, stacked from these tensors along its first axis (`[N_j, width]` each). */
+  weights(p: TensorMap): readonly Tensor[];
+}
+
+/**
+ * Terms a synapse's form leaves to the step on one layer: the layer's signal less `Σ terms` on
+ * rows of `width` (`[B·R, width]`), run in one product with the other synapses' terms on that
+ * layer (attention's and a memory's signals on the same tokens).
+ */
+export interface GpuDeferredSignal {
+  /** Features per row (the product's N). */
+  readonly width: number;
+  /** What is subtracted. */
+  readonly terms: readonly ProductTerm[];
+}
+
 /** What a synapse's WGSL form gets for one evaluation. */
 export interface GpuSynapseCall {
   /** Runs one program (the backend's hook). */
@@ -136,6 +184,8 @@ export interface GpuSynapseCall {
   readonly wanted: readonly boolean[];
   /** The synapse's parameters (ξ, β…) as tensors on the backend. */
   readonly p: TensorMap;
+  /** Where the step put the form's `projection`: its block, `[B·R, N]` row-major from entry `offset` of `tensor`. */
+  readonly projected?: { readonly tensor: Tensor; readonly offset: number };
 }
 
 /**
@@ -165,8 +215,10 @@ export interface GpuSum {
 export interface GpuSynapseResult {
   /** Its energy per sample, summed by the step's energy program (which runs after the synapses, before `keep` is freed). */
   readonly energy: GpuSum;
-  /** `base + ∂E_syn/∂x̂` on each connected layer, `[B, size]`; undefined where not `wanted` (and skipped). */
+  /** `base + ∂E_syn/∂x̂` on each connected layer, `[B, size]`; undefined where not `wanted` (skipped) or `deferred`. */
   readonly grad: readonly (Tensor | undefined)[];
+  /** The signal terms left to the step, per connected layer (undefined: none). */
+  readonly deferred?: readonly (GpuDeferredSignal | undefined)[];
   /** Every tensor it made besides `grad` (the energy's among them): the caller disposes them after use. */
   readonly keep: readonly Tensor[];
 }
@@ -179,8 +231,10 @@ export interface GpuSynapseResult {
 export interface GpuSynapse {
   /** The built-in hypersynapse this is the WGSL form of. */
   readonly kind: BuiltinSynapseSpec['kind'];
-  /** Programs one evaluation runs, every signal wanted. */
+  /** Programs one evaluation runs, every signal wanted, its projection and deferred signals included. */
   readonly dispatches: number;
+  /** The product it begins with, run by the step (merged with others of the same x̂). */
+  readonly projection?: GpuProjection;
   /** One evaluation: its energy per sample and its signals added to `call.base`. */
   run(call: GpuSynapseCall): GpuSynapseResult;
 }

@@ -5,7 +5,7 @@ import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { reduceMaxCode, reduceSumCode, runProduct } from '../gpu/products.js';
+import { projectedOf, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -224,16 +224,16 @@ const SCORE_GROUP = 64;
 /**
  * Per sample b, head h and query C (one workgroup each, `(b·H + h)·N + C`): the scores
  * `β Q_C · K_B` over the N keys B (B = C left out when self is masked), A = their softmax, and the
- * row's energy `−(1/β) log Σ_B e^{scores}`. Inputs `kq` (`[B·N, 2HY]`, K then Q per token, head
- * after head) and `betas` `[1]`; output A (`[B·H·N·N]`, rows of N keys) then the B·H·N energies.
+ * row's energy `−(1/β) log Σ_B e^{scores}`. Inputs `kq` (`[B·N, 2HY]` from entry `kqOffset`, K then Q
+ * per token, head after head) and `betas` `[1]`; output A (`[B·H·N·N]`, rows of N keys) then the B·H·N energies.
  */
-function attentionScoresProgram(B: number, N: number, H: number, Y: number, maskSelf: boolean): GpuProgram {
+function attentionScoresProgram(B: number, N: number, H: number, Y: number, maskSelf: boolean, kqOffset: number): GpuProgram {
   const HY = H * Y, rows = B * H * N;
   const keep = (k: string) => (maskSelf ? `${k} != C` : 'true');
   return {
     variableNames: ['kq', 'betas'],
     outputShape: [rows * N + rows],
-    shaderKey: `hamuxAttentionScores_${N}_${H}_${Y}_${maskSelf}_${B}`, // B is baked in
+    shaderKey: `hamuxAttentionScores_${N}_${H}_${Y}_${maskSelf}_${B}_${kqOffset}`, // B is baked in
     dispatchLayout: { x: [0] },
     dispatch: [rows, 1, 1],
     workgroupSize: [SCORE_GROUP, 1, 1],
@@ -246,10 +246,10 @@ function attentionScoresProgram(B: number, N: number, H: number, Y: number, mask
         let h = (row / ${N}) % ${H};
         let b = row / ${N * H};
         let beta = betas[0];
-        let q0 = (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y};
+        let q0 = ${kqOffset} + (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y};
         var m = -3.402823e+38;
         for (var k = tid; k < ${N}; k = k + ${SCORE_GROUP}) {
-          let k0 = (b * ${N} + k) * ${2 * HY} + h * ${Y};
+          let k0 = ${kqOffset} + (b * ${N} + k) * ${2 * HY} + h * ${Y};
           var dot = 0.0;
           for (var y = 0; y < ${Y}; y = y + 1) { dot = dot + kq[q0 + y] * kq[k0 + y]; }
           result[row * ${N} + k] = beta * dot;
@@ -274,12 +274,12 @@ function attentionScoresProgram(B: number, N: number, H: number, Y: number, mask
  * laid out as `[Wᴷ; Wᵠ]`'s rows, so that the signal is `−P [Wᴷ; Wᵠ]`. Inputs `att` (the scores
  * program's output) and `kq`. One invocation per entry.
  */
-function attentionWeightedProgram(B: number, N: number, H: number, Y: number): GpuProgram {
+function attentionWeightedProgram(B: number, N: number, H: number, Y: number, kqOffset: number): GpuProgram {
   const HY = H * Y, size = B * N * 2 * HY;
   return {
     variableNames: ['att', 'kq'],
     outputShape: [B * N, 2 * HY],
-    shaderKey: `hamuxAttentionWeighted_${N}_${H}_${Y}`,
+    shaderKey: `hamuxAttentionWeighted_${N}_${H}_${Y}_${kqOffset}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(size / SCORE_GROUP), 1, 1],
     workgroupSize: [SCORE_GROUP, 1, 1],
@@ -296,10 +296,10 @@ function attentionWeightedProgram(B: number, N: number, H: number, Y: number): G
         var acc = 0.0;
         if (c < ${HY}) {
           // Σ_C A[b, h, C, n] Q[b, C, h, y]
-          for (var C = 0; C < ${N}; C = C + 1) { acc = acc + att[((b * ${H} + h) * ${N} + C) * ${N} + n] * kq[(b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y} + y]; }
+          for (var C = 0; C < ${N}; C = C + 1) { acc = acc + att[((b * ${H} + h) * ${N} + C) * ${N} + n] * kq[${kqOffset} + (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y} + y]; }
         } else {
           // Σ_B A[b, h, n, B] K[b, B, h, y]
-          for (var k = 0; k < ${N}; k = k + 1) { acc = acc + att[((b * ${H} + h) * ${N} + n) * ${N} + k] * kq[(b * ${N} + k) * ${2 * HY} + h * ${Y} + y]; }
+          for (var k = 0; k < ${N}; k = k + 1) { acc = acc + att[((b * ${H} + h) * ${N} + n) * ${N} + k] * kq[${kqOffset} + (b * ${N} + k) * ${2 * HY} + h * ${Y} + y]; }
         }
         result[index] = acc;
       }`,
@@ -309,38 +309,36 @@ function attentionWeightedProgram(B: number, N: number, H: number, Y: number): G
 /** The WGSL form of energy attention; gpu/forms.ts picks it by spec. */
 export const attentionGpu = {
   /**
-   * Energy attention on N tokens of width D, H heads of width Y, in four programs: K and Q
-   * (`x̂ [Wᴷ; Wᵠ]ᵀ`); per query row the scores, their softmax A and the energy; `P = [AᵀQ | AK]`;
-   * the signal `base − P [Wᴷ; Wᵠ]` (the last two skipped where the signal is not wanted).
+   * Energy attention on N tokens of width D, H heads of width Y: K and Q (`x̂ [Wᴷ; Wᵠ]ᵀ`, the
+   * form's projection, run by the step); per query row the scores, their softmax A and the energy
+   * (one program); `P = [AᵀQ | AK]` (one program); the signal `− P [Wᴷ; Wᵠ]` left to the step (the
+   * last two skipped where the signal is not wanted).
    */
   energyAttention: (N: number, D: number, H: number, Y: number, maskSelf: boolean): GpuSynapse => ({
     kind: 'energyAttention',
     dispatches: 4,
-    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
-      const HY = H * Y, rows = B * N;
-      const Wk = p['Wk']!, Wq = p['Wq']!;
-      const made: Tensor[] = [];
+    projection: { layer: 0, width: D, weights: (p) => [p['Wk']!, p['Wq']!] },
+    run: ({ run, batch: B, wanted: [want], p, projected }) => {
+      const HY = H * Y;
+      const kq = projectedOf(projected);
+      const beta = tf.reshape(p['beta']!, [1]);
+      let att: Tensor;
       try {
-        const beta = tf.reshape(p['beta']!, [1]);
-        made.push(beta);
-        const kq = runProduct(run, rows, 2 * HY, [{ lhs: x!, K: D, layout: 'nk', weights: [Wk, Wq] }], { sign: 'plus' });
-        made.push(kq);
-        const att = run(attentionScoresProgram(B, N, H, Y, maskSelf), [kq, beta]);
-        made.push(att);
-        const energy: GpuSum = { operands: [{ tensor: att }], count: H * N, stride: H * N, offset: B * H * N * N, summand: ([e]) => e! };
-        if (!want) return { energy, grad: [undefined], keep: [att] };
-        const P = run(attentionWeightedProgram(B, N, H, Y), [att, kq]);
-        made.push(P);
-        const g = runProduct(run, rows, D, [{ lhs: { tensor: P }, K: 2 * HY, layout: 'kn', weights: [Wk, Wq] }], { sign: 'minus', base });
-        made.splice(made.indexOf(att), 1);
-        tf.dispose(made);
-        const out = tf.reshape(g, [B, N * D]);
-        g.dispose();
-        return { energy, grad: [out], keep: [att] };
+        att = run(attentionScoresProgram(B, N, H, Y, maskSelf, kq.offset), [kq.tensor, beta]);
+      } finally {
+        beta.dispose();
+      }
+      const energy: GpuSum = { operands: [{ tensor: att }], count: H * N, stride: H * N, offset: B * H * N * N, summand: ([e]) => e! };
+      if (!want) return { energy, grad: [undefined], keep: [att] };
+      let P: Tensor;
+      try {
+        P = run(attentionWeightedProgram(B, N, H, Y, kq.offset), [att, kq.tensor]);
       } catch (e) {
-        tf.dispose(made);
+        att.dispose();
         throw e;
       }
+      const signal = { width: D, terms: [{ lhs: { tensor: P }, K: 2 * HY, layout: 'kn' as const, weights: [p['Wk']!, p['Wq']!] }] };
+      return { energy, grad: [undefined], deferred: [signal], keep: [att, P] };
     },
   }),
 };

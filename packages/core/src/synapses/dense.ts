@@ -232,14 +232,14 @@ export const denseHost = {
 /** The WGSL forms of the dense synapses between flattened layers; gpu/forms.ts picks one by spec. */
 export const denseGpu = {
   /**
-   * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`) in two programs: the signal on the second layer
-   * `g₂ = base₂ − x̂₁ W`, and the signal on the first `base₁ − x̂₂ Wᵀ` (skipped where it is not
-   * wanted). The energy is `Σ x̂₂ (g₂ − base₂)`, a sum the step's energy program takes.
+   * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`): the signal on the second layer `g₂ = base₂ − x̂₁ W` in one
+   * program, whose energy is `Σ x̂₂ (g₂ − base₂)` (a sum the step's energy program takes); the
+   * signal on the first, `− x̂₂ Wᵀ`, left to the step (skipped where it is not wanted).
    */
   dense: (D1: number, D2: number): GpuSynapse => ({
     kind: 'dense',
     dispatches: 2,
-    run: ({ run, batch: B, xhat: [a, b], base: [baseA, baseB], wanted: [wantA], p }) => {
+    run: ({ run, batch: B, xhat: [a, b], base: [, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
       const gB = runProduct(run, B, D2, [{ lhs: a!, K: D1, layout: 'kn', weights: [W] }], { sign: 'minus', base: baseB });
       // E = −x̂₁ W x̂₂ = Σ x̂₂ (g₂ − base₂)
@@ -249,14 +249,8 @@ export const denseGpu = {
         stride: D2,
         summand: ([xhat, g, base]) => (base ? `${xhat} * (${g} - ${base})` : `${xhat} * ${g}`),
       };
-      if (!wantA) return { energy, grad: [undefined, gB], keep: [] };
-      try {
-        const gA = runProduct(run, B, D1, [{ lhs: b!, K: D2, layout: 'nk', weights: [W] }], { sign: 'minus', base: baseA });
-        return { energy, grad: [gA, gB], keep: [] };
-      } catch (e) {
-        gB.dispose();
-        throw e;
-      }
+      const signalA = { width: D1, terms: [{ lhs: b!, K: D2, layout: 'nk' as const, weights: [W] }] };
+      return { energy, grad: [undefined, gB], deferred: [wantA ? signalA : undefined, undefined], keep: [] };
     },
   }),
 };

@@ -9,7 +9,7 @@ import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { powerCode, runProduct } from '../gpu/products.js';
+import { powerCode, projectedOf } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -322,15 +322,15 @@ export const memoryHost = {
 const ROW_GROUP = 64;
 
 /**
- * Per row of overlaps h (`[B, K]`): `p = softmax(βh)` in the first K columns of `result`
+ * Per row of overlaps h (`[B, K]` from entry `offset` of `hs`): `p = softmax(βh)` in the first K columns of `result`
  * (`[B, K + 1]`), and the row's energy `−(1/β) log Σ_μ e^{βh_μ}` in column K (stable: the max is
  * taken out first). One workgroup per row.
  */
-function softmaxRowsProgram(B: number, K: number): GpuProgram {
+function softmaxRowsProgram(B: number, K: number, offset: number): GpuProgram {
   return {
     variableNames: ['hs', 'betas'],
     outputShape: [B, K + 1],
-    shaderKey: `hamuxMemorySoftmaxRows_${K}`,
+    shaderKey: `hamuxMemorySoftmaxRows_${K}_${offset}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [B, 1, 1],
     workgroupSize: [ROW_GROUP, 1, 1],
@@ -342,7 +342,7 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
         let tid = i32(localId.x);
         let beta = betas[0];
         var m = -3.402823e+38;
-        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { m = max(m, beta * hs[row * MEM_K + k]); }
+        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { m = max(m, beta * hs[${offset} + row * MEM_K + k]); }
         red[tid] = m;
         workgroupBarrier();
         for (var s = ${ROW_GROUP / 2}; s > 0; s = s / 2) {
@@ -352,7 +352,7 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
         let mx = red[0];
         workgroupBarrier();
         var sum = 0.0;
-        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { sum = sum + exp(beta * hs[row * MEM_K + k] - mx); }
+        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { sum = sum + exp(beta * hs[${offset} + row * MEM_K + k] - mx); }
         red[tid] = sum;
         workgroupBarrier();
         for (var s = ${ROW_GROUP / 2}; s > 0; s = s / 2) {
@@ -360,7 +360,7 @@ function softmaxRowsProgram(B: number, K: number): GpuProgram {
           workgroupBarrier();
         }
         let lse = mx + log(red[0]);
-        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { result[row * (MEM_K + 1) + k] = exp(beta * hs[row * MEM_K + k] - lse); }
+        for (var k = tid; k < MEM_K; k = k + ${ROW_GROUP}) { result[row * (MEM_K + 1) + k] = exp(beta * hs[${offset} + row * MEM_K + k] - lse); }
         // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
         if (tid == 0 && row < uniforms.outShape[0]) { result[row * (MEM_K + 1) + MEM_K] = -lse / beta; }
       }`,
@@ -395,67 +395,47 @@ const gpuCurves = {
  */
 export const memoryGpu = {
   /**
-   * Modern Hopfield in three programs: overlaps `h = x̂ ξᵀ`; per row softmax(βh) and the energy
-   * `−(1/β) log Σ e^{βh}`; the signal `base − softmax(βh) ξ` (skipped where it is not wanted).
+   * Modern Hopfield: the overlaps `h = x̂ ξᵀ` (the form's projection, run by the step); per row
+   * softmax(βh) and the energy `−(1/β) log Σ e^{βh}` (one program); the signal `− softmax(βh) ξ`
+   * left to the step (skipped where it is not wanted).
    */
   modernHopfield: (D: number, R: number, K: number): GpuSynapse => ({
     kind: 'modernHopfield',
     dispatches: 3,
-    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
-      const rows = B * R;
-      const xi = p['xi']!, beta = tf.reshape(p['beta']!, [1]);
-      const h = runProduct(run, rows, K, [{ lhs: x!, K: D, layout: 'nk', weights: [xi] }], { sign: 'plus' });
+    projection: { layer: 0, width: D, weights: (p) => [p['xi']!] },
+    run: ({ run, batch: B, wanted: [want], p, projected }) => {
+      const h = projectedOf(projected);
+      const beta = tf.reshape(p['beta']!, [1]);
       let ps: Tensor;
       try {
-        ps = run(softmaxRowsProgram(rows, K), [h, beta]);
+        ps = run(softmaxRowsProgram(B * R, K, h.offset), [h.tensor, beta]);
       } finally {
-        h.dispose();
         beta.dispose();
       }
       // each row's energy sits after its K weights
       const energy: GpuSum = { operands: [{ tensor: ps }], count: R, stride: R * (K + 1), step: K + 1, offset: K, summand: ([e]) => e! };
-      if (!want) return { energy, grad: [undefined], keep: [ps] };
-      try {
-        const g = runProduct(run, rows, D, [{ lhs: { tensor: ps }, K, stride: K + 1, layout: 'kn', weights: [xi] }], { sign: 'minus', base });
-        return { energy, grad: [rowsToSamples(g, B)], keep: [ps] };
-      } catch (e) {
-        ps.dispose();
-        throw e;
-      }
+      const signal = { width: D, terms: [{ lhs: { tensor: ps }, K, stride: K + 1, layout: 'kn' as const, weights: [p['xi']!] }] };
+      return { energy, grad: [undefined], deferred: [want ? signal : undefined], keep: [ps] };
     },
   }),
   /**
-   * A diagonal memory, `E = −Σ F(h)` (ReLU², polynomial, exponential), in two programs: overlaps
-   * `h = x̂ ξᵀ`, and the signal `base − F′(h) ξ` with F′ computed as the product reads h (skipped
-   * where it is not wanted). The energy program sums `−F(h)`.
+   * A diagonal memory, `E = −Σ F(h)` (ReLU², polynomial, exponential): the overlaps `h = x̂ ξᵀ`
+   * (the form's projection, run by the step) and the signal `− F′(h) ξ`, with F′ computed as the
+   * product reads h, left to the step (skipped where it is not wanted). The energy program sums `−F(h)`.
    */
   diagonal: (kind: 'reluSquaredMemory' | 'polynomialMemory' | 'exponentialMemory', curve: GpuCurve, D: number, R: number, K: number): GpuSynapse => ({
     kind,
     dispatches: 2,
-    run: ({ run, batch: B, xhat: [x], base: [base], wanted: [want], p }) => {
-      const rows = B * R;
-      const xi = p['xi']!;
+    projection: { layer: 0, width: D, weights: (p) => [p['xi']!] },
+    run: ({ wanted: [want], p, projected }) => {
+      const h = projectedOf(projected);
       const params = curve.dF.params.map((k) => tf.reshape(p[k]!, [1]));
-      let h: Tensor | undefined;
-      try {
-        h = runProduct(run, rows, K, [{ lhs: x!, K: D, layout: 'nk', weights: [xi] }], { sign: 'plus' });
-        const energy: GpuSum = { operands: [{ tensor: h }], params, count: R * K, stride: R * K, summand: ([v], q) => `-(${curve.F(v!, q)})` };
-        if (!want) return { energy, grad: [undefined], keep: [h, ...params] };
-        const g = runProduct(run, rows, D, [{ lhs: { tensor: h, inline: { form: curve.dF, params } }, K, layout: 'kn', weights: [xi] }], { sign: 'minus', base });
-        return { energy, grad: [rowsToSamples(g, B)], keep: [h, ...params] };
-      } catch (e) {
-        tf.dispose([...(h ? [h] : []), ...params]);
-        throw e;
-      }
+      const energy: GpuSum = { operands: [{ tensor: h.tensor }], params, count: R * K, stride: R * K, offset: h.offset, summand: ([v], q) => `-(${curve.F(v!, q)})` };
+      const signal = { width: D, terms: [{ lhs: { tensor: h.tensor, inline: { form: curve.dF, params } }, K, offset: h.offset, layout: 'kn' as const, weights: [p['xi']!] }] };
+      return { energy, grad: [undefined], deferred: [want ? signal : undefined], keep: params };
     },
   }),
   curves: gpuCurves,
 };
 
-/** A signal computed per row (`[B·R, D]`) as the sample's `[B, R·D]` (the same entries; `g` is freed). */
-function rowsToSamples(g: Tensor, B: number): Tensor {
-  if (g.shape[0] === B) return g;
-  const out = tf.reshape(g, [B, -1]);
-  g.dispose();
-  return out;
-}
+
