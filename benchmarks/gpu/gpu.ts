@@ -117,8 +117,10 @@ function gemmFlopsPerStep(kind: Kind, ham: AnyHam, batch: number): number {
 
 /**
  * The hamux-ts paths: each starts its runtime and says what `descend` gets besides the step
- * settings. A path is one line here. `generic` is tfjs-backend-webgpu's ops (`fastPath: false`: the
- * closed forms of `HAM.energyAndDEdxhat`, one GPU dispatch per tfjs op), today the only path there is.
+ * settings. A path is one line here. `fused` is what `descend` runs by default on the webgpu
+ * runtime: the fused WGSL step (a few programs a step, the check on the device too); `generic` is
+ * tfjs-backend-webgpu's ops (`fastPath: false`: the closed forms of `HAM.energyAndDEdxhat`, one GPU
+ * dispatch per tfjs op).
  */
 interface HamuxPath {
   readonly label: string;
@@ -126,6 +128,7 @@ interface HamuxPath {
   readonly options: Partial<DescendOptions<string>>;
 }
 const PATHS: Readonly<Record<string, HamuxPath>> = {
+  fused: { label: 'hamux-ts fused (WGSL step)', start: () => useBackend('webgpu'), options: {} },
   generic: { label: 'hamux-ts generic (tfjs ops)', start: () => useBackend('webgpu'), options: { fastPath: false } },
 };
 

@@ -22,7 +22,7 @@ describe('benchmarks/gpu --small', () => {
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
 
     const jaxSkipped = /^- JAX: skipped, /m.test(r.stdout);
-    const implementations = [/^PyTorch (CUDA|CPU) eager$/, /^hamux-ts generic \(tfjs ops\)$/, ...(jaxSkipped ? [] : [/^JAX jit$/])];
+    const implementations = [/^PyTorch (CUDA|CPU) eager$/, /^hamux-ts fused \(WGSL step\)$/, /^hamux-ts generic \(tfjs ops\)$/, ...(jaxSkipped ? [] : [/^JAX jit$/])];
     // | model | implementation | ms / step | × PyTorch | GEMM GFLOP / step | GEMM TFLOP/s | % of GEMM peak | energies vs PyTorch | note |
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| (')).map((l) => l.slice(2, -2).split(' | '));
     expect(rows).toHaveLength(MODELS.length * implementations.length);
@@ -33,6 +33,8 @@ describe('benchmarks/gpu --small', () => {
         const figures = found[0]!.slice(2, 7).map(Number);
         expect(figures.every((x) => Number.isFinite(x) && x > 0), `${model} ${impl}: ${found[0]!.join(' | ')}`).toBe(true);
         if (!impl.test('PyTorch CPU eager') && !impl.test('PyTorch CUDA eager')) expect(Number(found[0]![7])).toBeLessThan(1e-4); // same energies as PyTorch
+        // every model's step has WGSL forms: the fused path must not fall back to tfjs ops
+        if (impl.test('hamux-ts fused (WGSL step)')) expect(found[0]![8]).toContain('fused WGSL step');
       }
     }
 

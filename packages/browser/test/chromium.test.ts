@@ -137,7 +137,7 @@ afterAll(async () => {
     results['pageMessages'] = pageMessages;
     results['failures'] = failures;
     results['runs'] = Object.fromEntries(
-      Object.entries(runs).map(([k, r]) => [k, { report: r.report, graphs: r.graphs.map((g: GraphRun) => ({ graph: g.graph, ms: Math.round(g.ms), steps: g.steps, energy0: g.energy0, energyFinal: g.energies.map((e) => e[e.length - 1]) })) }]),
+      Object.entries(runs).map(([k, r]) => [k, { report: r.report, graphs: r.graphs.map((g: GraphRun) => ({ graph: g.graph, evaluator: g.evaluator, ms: Math.round(g.ms), steps: g.steps, energy0: g.energy0, energyFinal: g.energies.map((e) => e[e.length - 1]) })) }]),
     );
     writeFileSync(join(artifacts, 'chromium-results.json'), JSON.stringify(results, null, 2));
     if (page) await page.screenshot({ path: join(artifacts, 'chromium.png'), fullPage: true });
@@ -180,6 +180,8 @@ describe('the browser bundle in headless Chromium', () => {
     results['adapter'] = run.report.adapter;
     expect(run.report.adapter, 'webgpu reports its adapter').toBeDefined();
     checkRun(run, 'webgpu');
+    // Both graphs are built-ins with WGSL forms: the browser bundle's descent takes the fused step too
+    for (const g of run.graphs) expect(g.evaluator, `${g.graph} on webgpu`).toBe('fused WGSL step (webgpu)');
   });
 
   it('runs on wasm and on cpu', async () => {

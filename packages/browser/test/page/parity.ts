@@ -31,6 +31,8 @@ export interface GraphRun {
   readonly energies: number[][];
   readonly final: Record<string, number[]>;
   readonly steps: number;
+  /** What stepped the descent (on webgpu, the fused WGSL step where every component has a WGSL form). */
+  readonly evaluator: string;
   readonly ms: number;
   /** Tensors left over once the graph, its states and its results are disposed. */
   readonly leaked: number;
@@ -151,6 +153,7 @@ async function runGraph(name: string, { make, options }: GraphCase, runtime: Run
     energies: result.energies.map((e) => Array.from(e)),
     final,
     steps: result.steps,
+    evaluator: result.evaluator,
     ms,
     leaked: tf.memory().numTensors - before,
   };
