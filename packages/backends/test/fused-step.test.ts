@@ -8,9 +8,11 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
-import { descend, Relaxation, type DescendOptions } from '@hamux-ts/dynamics';
+import { DivergenceError, descend, Relaxation, type DescendOptions } from '@hamux-ts/dynamics';
 import { countGpuWork, takeWebgpuErrors, useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { uniformValues } from '@hamux-ts/test-support';
+import { tensorCheckRows, type CheckInputs, type CheckRows } from '../../dynamics/src/tensor-stepper.js';
+import { gpuCheckRows } from '../../dynamics/src/gpu-check.js';
 
 const SKIP_WEBGPU = process.env['HAMUX_SKIP_WEBGPU'] === '1';
 const FUSED = 'fused WGSL step (webgpu)';
@@ -213,7 +215,7 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
 });
 
 /** Case (b)'s kinds of parts at small sizes: tanh and softmax layers (β ≠ 1), dense synapses summing onto a shared layer. */
-interface GraphCase { readonly name: string; readonly build: () => HAM<string, string>; readonly B: number; readonly clamp: readonly string[]; readonly mode: 'fixed' | 'adaptive' }
+interface GraphCase { readonly name: string; readonly build: () => HAM<string, string>; readonly B: number; readonly clamp: readonly string[]; readonly mode: 'fixed' | 'adaptive'; readonly neuronEnergy?: boolean }
 const GRAPHS: GraphCase[] = [
   {
     name: 'identity 20 — tanh 13 (β 1.5), dense', B: 5, clamp: [], mode: 'fixed',
@@ -259,18 +261,60 @@ const GRAPHS: GraphCase[] = [
       return g.build({ seed: 8 }) as unknown as HAM<string, string>;
     },
   })),
+  // The Energy Transformer's parts: layer norm (γ, δ ≠ defaults), energy attention, a ReLU² memory per token
+  ...([false, true] as const).flatMap((maskSelf) => ([false, true] as const).map((neuronEnergy): GraphCase => ({
+    name: `an Energy Transformer block, 5 tokens of 12, 2 heads × 3, 7 memories${maskSelf ? ', self masked' : ''}, neuron energy ${neuronEnergy}`,
+    B: 3, clamp: [], mode: neuronEnergy ? 'adaptive' : 'fixed', neuronEnergy,
+    build: () => hypergraph()
+      .layer('t', { shape: [5, 12], lagrangian: L.layernorm({ gamma: 1.3, delta: 0.1 }) })
+      .synapse('att', Y.energyAttention({ heads: 2, headDim: 3, beta: 0.7, maskSelf }), ['t'])
+      .synapse('mem', Y.reluSquaredMemory({ memories: 7, perToken: true }), ['t'])
+      .build({ seed: 9 }) as unknown as HAM<string, string>,
+  }))),
+  {
+    // Eight memories on one layer: their overlaps and signals are merged into products of at most 7 inputs each (chained)
+    name: 'identity 10 with eight modern Hopfield memories (β 0.5…4)', B: 3, clamp: [], mode: 'fixed',
+    build: () => {
+      let g = hypergraph().layer('v', { shape: [10], lagrangian: L.identity() });
+      for (let i = 0; i < 8; i++) g = g.synapse(`m${i}`, Y.modernHopfield({ memories: 3 + i, beta: 0.5 * (i + 1) }), ['v']) as unknown as typeof g;
+      return g.build({ seed: 12 }) as unknown as HAM<string, string>;
+    },
+  },
+  {
+    name: 'spherical tokens 4 × 6 with a modern Hopfield memory per token (β 3)', B: 2, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('t', { shape: [4, 6], lagrangian: L.spherical({ gamma: 0.8 }) })
+      .synapse('mem', Y.modernHopfield({ memories: 5, beta: 3, perToken: true }), ['t']).build({ seed: 10 }) as unknown as HAM<string, string>,
+  },
+  {
+    // every elementwise Lagrangian with a WGSL form, and the diagonal memories
+    name: 'relu, repu (n 3), exp, rexp, sigmoid layers with polynomial, rectified polynomial (n 2.5) and exponential memories', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph()
+      .layer('r', { shape: [6], lagrangian: L.relu() })
+      .layer('p', { shape: [5], lagrangian: L.repu({ n: 3 }) })
+      .layer('e', { shape: [4], lagrangian: L.exp({ beta: 0.5 }) })
+      .layer('x', { shape: [7], lagrangian: L.rexp({ beta: 0.8 }) })
+      .layer('s', { shape: [3], lagrangian: L.sigmoid({ beta: 2 }) })
+      .synapse('m1', Y.polynomialMemory({ memories: 4, degree: 3 }), ['r'])
+      .synapse('m2', Y.polynomialMemory({ memories: 3, degree: 2.5, rectified: true }), ['p'])
+      .synapse('m3', Y.exponentialMemory({ memories: 5, beta: 1.5 }), ['s'])
+      .synapse('d1', Y.dense(), ['e', 's'])
+      .synapse('d2', Y.dense(), ['r', 'x'])
+      .build({ seed: 11 }) as unknown as HAM<string, string>,
+  },
 ];
 
 async function runGraph(c: GraphCase, runtime?: BackendRuntime) {
   const ham = c.build();
   const init = Object.fromEntries(ham.layerNames.map((n, i) => {
-    const size = ham.layers[n]!.shape.reduce((a, b) => a * b, 1);
-    return [n, tf.tensor2d(uniformValues(c.B * size, 21 + i), [c.B, size])];
+    const shape = ham.layers[n]!.shape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    return [n, tf.tensor(uniformValues(c.B * size, 21 + i), [c.B, ...shape])];
   }));
   try {
     const r = await descend(ham, init, {
       ...(c.mode === 'fixed' ? { mode: 'fixed' as const, dt: 0.05 } : { mode: 'adaptive' as const, dt: 0.05 }),
       maxSteps: c.mode === 'fixed' ? 20 : ADAPTIVE_STEPS, checkEvery: 5, tolerance: { grad: 0, energy: 0, state: 0 },
+      ...(c.neuronEnergy === undefined ? {} : { neuronEnergy: c.neuronEnergy }),
       clamp: Object.fromEntries(c.clamp.map((n) => [n, true as const])),
       ...(runtime ? { runtime } : {}),
     });
@@ -310,5 +354,362 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of tanh and softmax layers and
       if (c.mode === 'adaptive') for (let t = 1; t < e.length; t++) expect(e[t]!, `sample ${b}, step ${t}: the energy rose`).toBeLessThanOrEqual(e[t - 1]!);
     }
     expect(takeWebgpuErrors()).toEqual([]);
+  });
+});
+
+// The check in WGSL (issue 19, item 2): gpu-check.ts's programs against tensorCheckRows, the
+// reference check in tfjs ops, on the same tensors on webgpu; then through `descend` against the cpu
+// backend where the check decides (gradient convergence, divergence), and what a check costs.
+type Role = 'free' | 'shared' | 'perSample' | 'held';
+interface CheckCase {
+  readonly name: string;
+  readonly B: number;
+  /** Each layer's shape (per sample) and clamp. */
+  readonly layers: Readonly<Record<string, { readonly shape: readonly number[]; readonly role: Role }>>;
+  readonly levels: number;
+  /** Energies since the last check. */
+  readonly rows: number;
+}
+
+const CHECKS: CheckCase[] = [
+  { name: 'one free layer, one level (one program)', B: 3, levels: 1, rows: 10, layers: { v: { shape: [33], role: 'free' } } },
+  {
+    name: 'free, shared-mask, per-sample-mask, held and [] layers over four programs, two levels', B: 5, levels: 2, rows: 3,
+    layers: {
+      a: { shape: [130], role: 'free' }, b: { shape: [3, 5], role: 'shared' }, c: { shape: [70], role: 'perSample' },
+      d: { shape: [9], role: 'held' }, e: { shape: [], role: 'free' },
+    },
+  },
+  { name: 'five levels (their steps stacked), no energies since the last check', B: 4, levels: 5, rows: 0, layers: { a: { shape: [20], role: 'free' }, c: { shape: [20], role: 'perSample' } } },
+  { name: 'nothing moves', B: 2, levels: 1, rows: 2, layers: { d: { shape: [9], role: 'held' } } },
+];
+
+/** Level k's nominal step, and the fraction of it below which a sample underflows. */
+const LEVEL_DT = [0.1, 0.37, 0.05, 1.3, 0.2], UNDERFLOW_BELOW = 1e-3;
+/** Sample b's level b mod K steps LEVEL_DT × DT_FACTORS[b mod 5] (samples 1 and 4 underflow, 2 nearly), its other levels LEVEL_DT. */
+const DT_FACTORS = [1, 1e-4, 2e-3, 0.5, 1e-5];
+
+/**
+ * Seeded check inputs on the current backend. `poison`: sample 1 gets a NaN in its last layer's
+ * state, sample 2 an infinite entry in its first layer's, and sample 3's energy is −∞.
+ */
+function checkInputs(c: CheckCase, poison = false): CheckInputs<string> {
+  const names = Object.keys(c.layers);
+  const { B } = c;
+  let seed = 100;
+  const values = (n: number, scale = 1) => uniformValues(n, seed++, scale);
+  const tensor = (shape: readonly number[], v: Float32Array) => tf.tensor(v, [...shape]);
+  const size = (n: string) => c.layers[n]!.shape.reduce((a, b) => a * b, 1);
+  const layerTensor = (n: string, scale: number, edit?: (v: Float32Array) => void) => {
+    const v = values(B * size(n), scale);
+    edit?.(v);
+    return tensor([B, ...c.layers[n]!.shape], v);
+  };
+  const last = names[names.length - 1]!, first = names[0]!;
+  const x = Object.fromEntries(names.map((n) => [n, layerTensor(n, 1, (v) => {
+    if (poison && n === last && B > 1) v[1 * size(n)] = NaN;
+    if (poison && n === first && B > 2) v[2 * size(n) + size(n) - 1] = Infinity;
+  })]));
+  const masks = new Map(names.map((n): [string, Tensor | 'clamped' | undefined] => {
+    const { role, shape } = c.layers[n]!;
+    if (role === 'free') return [n, undefined];
+    if (role === 'held') return [n, 'clamped' as const];
+    const rows = role === 'shared' ? [] : [B];
+    return [n, tensor([...rows, ...shape], values((role === 'shared' ? 1 : B) * size(n)).map((u) => (u > 0 ? 1 : 0)))];
+  }));
+  const column = (f: (b: number) => number) => tf.tensor1d(Float32Array.from({ length: B }, (_, b) => f(b)));
+  const E = values(B, 5);
+  if (poison && B > 3) E[3] = -Infinity;
+  return {
+    plan: {
+      names, batch: B, mode: 'adaptive', tau: Object.fromEntries(names.map((n) => [n, 1])), moving: names.filter((n) => c.layers[n]!.role !== 'held'),
+      levels: [], schedule: [0], levelDt: LEVEL_DT.slice(0, c.levels), levelCap: LEVEL_DT.slice(0, c.levels), startDt: LEVEL_DT.slice(0, c.levels),
+      grow: 1.1, shrink: 0.5, underflowBelow: UNDERFLOW_BELOW,
+    },
+    masks,
+    history: Array.from({ length: c.rows }, () => tensor([B], values(B, 3))),
+    x,
+    xAtCheck: Object.fromEntries(names.map((n) => [n, layerTensor(n, 1)])),
+    g: Object.fromEntries(names.map((n) => [n, layerTensor(n, 2)])),
+    E: tf.tensor1d(E),
+    dts: Array.from({ length: c.levels }, (_, k) => column((b) => LEVEL_DT[k]! * (k === b % c.levels ? DT_FACTORS[b % DT_FACTORS.length]! : 1))),
+    accepted: column((b) => 10 + b),
+    rejected: column((b) => b % 3),
+  };
+}
+
+function disposeInputs(i: CheckInputs<string>): void {
+  tf.dispose([...i.history, ...Object.values(i.x), ...Object.values(i.xAtCheck), ...Object.values(i.g), i.E, ...i.dts, i.accepted, i.rejected]);
+  for (const m of i.masks.values()) if (m instanceof tf.Tensor) m.dispose();
+}
+
+/** The check's rows as host arrays: energies, then gradNorm, dx, underflow, nonFinite, accepted, rejected, dt. */
+async function checkRows(check: CheckRows<string>, i: CheckInputs<string>): Promise<Float32Array[]> {
+  const t = check(i);
+  try {
+    expect(t.shape).toEqual([i.history.length + 7, i.plan.batch]);
+    const flat = await t.data() as Float32Array;
+    return Array.from({ length: t.shape[0]! }, (_, r) => flat.slice(r * i.plan.batch, (r + 1) * i.plan.batch));
+  } finally {
+    t.dispose();
+  }
+}
+
+const DIAGNOSTICS = ['gradNorm', 'dx', 'underflow', 'nonFinite', 'accepted', 'rejected', 'dt'];
+const rowName = (r: number, rows: number) => (r < rows ? `energy row ${r}` : DIAGNOSTICS[r - rows]!);
+
+/** Entry by entry to the bit (NaN matches NaN). */
+function expectSameRows(got: Float32Array[], want: Float32Array[], rows: number): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((row, r) => row.forEach((v, b) => {
+    expect(Object.is(v, want[r]![b]) || (v === 0 && want[r]![b] === 0), `${rowName(r, rows)}, sample ${b}: WGSL ${v}, reference ${want[r]![b]}`).toBe(true);
+  }));
+}
+
+describe.skipIf(SKIP_WEBGPU)('the check in WGSL', () => {
+  let gpu: BackendRuntime;
+  let wgsl: (i: CheckInputs<string>) => CheckRows<string>;
+  beforeAll(async () => {
+    gpu = await useBackend('webgpu');
+    takeWebgpuErrors();
+    wgsl = (i) => {
+      const check = gpuCheckRows(i.plan, i.masks, gpu.gpu!);
+      if (typeof check === 'string') throw new Error(check);
+      return check;
+    };
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(CHECKS)('reads the same rows as the reference check: $name', async (c) => {
+    const i = checkInputs(c);
+    try {
+      const want = await checkRows(tensorCheckRows, i);
+      const got = await checkRows(wgsl(i), i);
+      expectSameRows(got, want, c.rows);
+      const underflow = got[c.rows + 2]!;
+      expect(Array.from(underflow), 'samples 1 and 4 underflow').toEqual(Array.from({ length: c.B }, (_, b) => (b % 5 === 1 || b % 5 === 4 ? 1 : 0)));
+      if (Object.values(c.layers).every((l) => l.role === 'held')) expect([...got[c.rows]!, ...got[c.rows + 1]!]).toEqual(Array(2 * c.B).fill(0));
+    } finally {
+      disposeInputs(i);
+    }
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it.each(CHECKS.filter((c) => c.B > 3))('flags NaN and infinite states and energies as the reference does: $name', async (c) => {
+    const i = checkInputs(c, true);
+    try {
+      const want = await checkRows(tensorCheckRows, i);
+      const got = await checkRows(wgsl(i), i);
+      const nonFinite = c.rows + 3;
+      expect(Array.from(got[nonFinite]!)).toEqual(Array.from({ length: c.B }, (_, b) => (b >= 1 && b <= 3 ? 1 : 0)));
+      // Every row as the reference: NaN kept by the maxima (sample 1's gradNorm and dx where the NaN is in a moving layer), ∞ too.
+      expectSameRows(got, want, c.rows);
+    } finally {
+      disposeInputs(i);
+    }
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it('frees every tensor it makes', async () => {
+    const i = checkInputs(CHECKS[1]!);
+    try {
+      const check = wgsl(i);
+      tf.dispose(check(i)); // compiles
+      const before = tf.memory().numTensors;
+      const t = check(i);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      t.dispose();
+    } finally {
+      disposeInputs(i);
+    }
+  });
+
+  it('dispatches a few programs where the reference check dispatches dozens', async () => {
+    const c: CheckCase = { name: 'the dense memory', B: 8, levels: 1, rows: 10, layers: { v: { shape: [784], role: 'free' } } };
+    // Every op on the GPU, as in a descent (where the inputs are GPU outputs): tfjs would run small ops on host values on the CPU.
+    const forward = tf.env().getBool('WEBGPU_CPU_FORWARD');
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    const i = checkInputs(c);
+    const count = (check: CheckRows<string>) => {
+      const counter = countGpuWork();
+      tf.dispose(check(i));
+      const n = counter.counts().dispatches;
+      counter.dispose();
+      return n;
+    };
+    try {
+      const check = wgsl(i);
+      tf.dispose([check(i), tensorCheckRows(i)]); // compiles, and puts every input on the GPU
+      const fused = count(check), reference = count(tensorCheckRows);
+      // One program, and tfjs's concat of 11 rows in three (at most 7 inputs a program).
+      expect(fused).toBeLessThanOrEqual(4);
+      expect(reference).toBeGreaterThan(4 * fused);
+      const out = process.env['HAMUX_FUSED_COUNTS'];
+      if (out) writeFileSync(`${out}.check.json`, JSON.stringify({ fused, reference }));
+    } finally {
+      disposeInputs(i);
+      tf.env().set('WEBGPU_CPU_FORWARD', forward);
+    }
+  });
+});
+
+/** The readings of a relaxation of the dense memory read every 5 steps for 20 steps: what each check returned. */
+async function readings(c: Case, mode: 'fixed' | 'adaptive', runtime?: BackendRuntime) {
+  const ham = memory(c.D, c.K);
+  const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 11 + c.D), [c.B, c.D]) };
+  const mask = clampMask(c);
+  const relax = new Relaxation(ham, init, {
+    ...(mode === 'fixed' ? { mode, dt: 0.1 } : { mode, dt: 0.5, dtMax: 3 }), maxSteps: 1000, neuronEnergy: c.neuronEnergy,
+    tolerance: { grad: 0, energy: 0, state: 0 }, ...(mask ? { clamp: { v: mask } } : {}), ...(runtime ? { runtime } : {}),
+  });
+  try {
+    const out = [await relax.read()];
+    for (let w = 0; w < 4; w++) {
+      relax.advance(mode === 'fixed' ? 5 : 2);
+      out.push(await relax.read());
+    }
+    return { evaluator: relax.evaluator, out };
+  } finally {
+    relax.dispose();
+    tf.dispose([init.v, ...(mask ? [mask] : [])]);
+    ham.dispose();
+  }
+}
+
+/** A gradient tolerance halfway between two samples' gradNorm at the third reading: some samples stop there, others later. */
+function splitTolerance(r: Awaited<ReturnType<typeof readings>>): number {
+  const g = [...r.out[2]!.gradNorm].sort((a, b) => a - b);
+  const mid = Math.floor(g.length / 2);
+  return (g[mid - 1]! + g[mid]!) / 2;
+}
+
+/** A descent of the dense memory to a gradient tolerance: each sample's report. */
+async function toTolerance(c: Case, mode: 'fixed' | 'adaptive', grad: number, runtime?: BackendRuntime) {
+  const ham = memory(c.D, c.K);
+  const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 11 + c.D), [c.B, c.D]) };
+  const mask = clampMask(c);
+  try {
+    const r = await descend(ham, init, {
+      ...(mode === 'fixed' ? { mode, dt: 0.1 } : { mode, dt: 0.5, dtMax: 3 }), maxSteps: mode === 'fixed' ? 60 : ADAPTIVE_STEPS, checkEvery: mode === 'fixed' ? 5 : 2,
+      neuronEnergy: c.neuronEnergy, tolerance: { grad, energy: 0, state: 0 }, ...(mask ? { clamp: { v: mask } } : {}), ...(runtime ? { runtime } : {}),
+    });
+    r.states.v.dispose();
+    return { evaluator: r.evaluator, report: r.report, energies: r.energies };
+  } finally {
+    tf.dispose([init.v, ...(mask ? [mask] : [])]);
+    ham.dispose();
+  }
+}
+
+const CHECKED: (Case & { readonly mode: 'fixed' | 'adaptive' })[] = [
+  ...CASES.map((c) => ({ ...c, mode: 'fixed' as const })),
+  ...ADAPTIVE.map((c) => ({ ...c, mode: 'adaptive' as const })),
+];
+
+describe.skipIf(SKIP_WEBGPU)('the WGSL check in descents of the dense memory', () => {
+  let gpu: BackendRuntime;
+  const reference = new Map<Case, Awaited<ReturnType<typeof readings>>>();
+  const stops = new Map<Case, Awaited<ReturnType<typeof toTolerance>>>();
+  beforeAll(async () => {
+    await useBackend('cpu');
+    for (const c of CHECKED) {
+      const r = await readings(c, c.mode);
+      reference.set(c, r);
+      stops.set(c, await toTolerance(c, c.mode, splitTolerance(r)));
+    }
+    gpu = await useBackend('webgpu');
+    takeWebgpuErrors();
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(CHECKED)('reads what the cpu backend reads, check by check: $mode steps, D $D, batch $B, clamp $clamp', async (c) => {
+    const want = reference.get(c)!;
+    const got = await readings(c, c.mode, gpu);
+    expect([got.evaluator, want.evaluator]).toEqual([FUSED, GENERAL]);
+    got.out.forEach((r, k) => {
+      const w = want.out[k]!;
+      expect(r.step).toBe(w.step);
+      expectClose(r.gradNorm, w.gradNorm, `gradNorm at step ${r.step}`);
+      expectClose(r.dt, w.dt, `dt at step ${r.step}`);
+      expect(Array.from(r.accepted), `accepted at step ${r.step}`).toEqual(Array.from(w.accepted));
+      expect(Array.from(r.rejected), `rejected at step ${r.step}`).toEqual(Array.from(w.rejected));
+      r.energies.forEach((e, i) => expectClose(e, w.energies[i]!, `energies ${i} read at step ${r.step}`));
+    });
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it.each(CHECKED)('stops each sample where the cpu backend does, at a gradient tolerance: $mode steps, D $D, batch $B, clamp $clamp', async (c) => {
+    const want = stops.get(c)!;
+    const tol = splitTolerance(reference.get(c)!);
+    const got = await toTolerance(c, c.mode, tol, gpu);
+    expect([got.evaluator, want.evaluator]).toEqual([FUSED, GENERAL]);
+    const outcome = (r: typeof want) => r.report.map((s) => `${s.reason} ${s.converged} ${s.steps} ${s.acceptedSteps}`);
+    expect(outcome(got)).toEqual(outcome(want));
+    if (c.B > 10) expect(new Set(want.report.map((s) => s.steps)).size, 'samples stop at different steps').toBeGreaterThan(1);
+    expect(want.report.some((s) => s.reason === 'gradient'), 'some converge').toBe(true);
+    expectClose(got.report.map((s) => s.gradNorm), want.report.map((s) => s.gradNorm), 'gradNorm at the stop');
+    for (let b = 0; b < c.B; b++) expectClose(got.energies[b]!, want.energies[b]!, `energies of sample ${b}`);
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it('reports an energy that is no longer finite as the cpu backend does (sample, step)', async () => {
+    const c: Case = { D: 20, K: 7, B: 4, neuronEnergy: true, clamp: 'none' };
+    // Sample 2 starts at 1e20 in every entry: its energy ½|x|² overflows float32 while its state is finite.
+    const diverge = async (runtime?: BackendRuntime) => {
+      const ham = memory(c.D, c.K);
+      const v = uniformValues(c.B * c.D, 3).map((u, j) => (Math.floor(j / c.D) === 2 ? 1e20 : u));
+      const init = { v: tf.tensor2d(v, [c.B, c.D]) };
+      try {
+        return await descend(ham, init, { mode: 'fixed', dt: 0.1, maxSteps: 10, ...(runtime ? { runtime } : {}) }).then(() => undefined, (e: unknown) => e);
+      } finally {
+        tf.dispose(init.v);
+        ham.dispose();
+      }
+    };
+    await useBackend('cpu');
+    const want = await diverge();
+    gpu = await useBackend('webgpu');
+    const got = await diverge(gpu);
+    expect(want).toBeInstanceOf(DivergenceError);
+    expect(got).toBeInstanceOf(DivergenceError);
+    const what = (e: DivergenceError) => ({ sample: e.sample, step: e.step, layer: e.layer, message: e.message });
+    expect(what(got as DivergenceError)).toEqual(what(want as DivergenceError));
+    expect((got as DivergenceError).sample).toBe(2);
+    expect(takeWebgpuErrors()).toEqual([]);
+  });
+
+  it('costs a few dispatches a check window (checks every step against every 10 steps)', async () => {
+    const c: Case = { D: 784, K: 100, B: 8, neuronEnergy: true, clamp: 'shared' };
+    const ham = memory(c.D, c.K);
+    const init = { v: tf.tensor2d(uniformValues(c.B * c.D, 3), [c.B, c.D]) };
+    const mask = clampMask(c)!;
+    const count = async (mode: 'fixed' | 'adaptive', checkEvery: number) => {
+      const counter = countGpuWork();
+      const r = await descend(ham, init, { runtime: gpu, mode, dt: 0.1, maxSteps: 10, checkEvery, clamp: { v: mask }, tolerance: { grad: 0, energy: 0, state: 0 } });
+      r.states.v.dispose();
+      const n = counter.counts().dispatches;
+      counter.dispose();
+      expect(r.evaluator).toBe(FUSED);
+      return n;
+    };
+    try {
+      const perCheck: Record<string, number> = {};
+      for (const mode of ['fixed', 'adaptive'] as const) {
+        await count(mode, 1); // compiles the shaders
+        perCheck[mode] = ((await count(mode, 1)) - (await count(mode, 10))) / 9;
+      }
+      // Fixed: counting the window's accepted steps (2 tfjs ops), one check program, the concat of the energy and the diagnostics; adaptive: no counting.
+      expect(perCheck['fixed']).toBeLessThanOrEqual(4);
+      expect(perCheck['adaptive']).toBeLessThanOrEqual(2);
+      const out = process.env['HAMUX_FUSED_COUNTS'];
+      if (out) writeFileSync(`${out}.window.json`, JSON.stringify(perCheck));
+    } finally {
+      tf.dispose([init.v, mask]);
+      ham.dispose();
+    }
   });
 });

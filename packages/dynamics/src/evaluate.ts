@@ -1,5 +1,6 @@
 import { HamuxError, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import { evaluatorOf } from './runtime.js';
+import { gpuCheckRows } from './gpu-check.js';
 import { fusedGpuStep } from './gpu-stepper.js';
 import type { DescendOptions } from './options.js';
 import { HostStepper } from './host-stepper.js';
@@ -12,8 +13,8 @@ const GENERAL = 'HAM.energyAndDEdxhat';
  * How a descent steps: on host arrays with the runtime's evaluator (the lean step on its matrix
  * product, or its own) when `fastPath` allows it, the caller did not ask for autodiff, the current
  * backend is one it supports and the graph compiles; on webgpu with the runtime's GPU runner, in a
- * few fused WGSL programs a step where every component has a WGSL form (gpu-stepper.ts); otherwise
- * in tfjs ops with `HAM.energyAndDEdxhat`. Chosen once per descent.
+ * few fused WGSL programs a step where every component has a WGSL form (gpu-stepper.ts), checked in
+ * a few more (gpu-check.ts); otherwise in tfjs ops with `HAM.energyAndDEdxhat`. Chosen once per descent.
  */
 export function stepperFor<L extends string, S extends string>(
   ham: HAM<L, S>,
@@ -37,7 +38,11 @@ export function stepperFor<L extends string, S extends string>(
   if (gpu && !nudge && (options.fastPath ?? true) && options.method !== 'autodiff' && tf.getBackend() === 'webgpu') {
     // On webgpu: a few fused WGSL programs a step where the graph's built-ins have WGSL forms.
     const rule = fusedGpuStep(ham, plan, masks, neuronEnergy, gpu);
-    if (typeof rule !== 'string') return new TensorStepper(plan, init, masks, evaluate, gpu.name, options.params, rule);
+    if (typeof rule !== 'string') {
+      // Its checks too, where they have a WGSL form (otherwise tfjs ops, as on the generic path).
+      const check = gpuCheckRows(plan, masks, gpu);
+      return new TensorStepper(plan, init, masks, evaluate, gpu.name, options.params, rule, typeof check === 'string' ? undefined : check);
+    }
   }
   if (!nudge) return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);
   return new TensorStepper(plan, init, masks, nudged(ham, evaluate, nudge), `${GENERAL} + nudge`, options.params);

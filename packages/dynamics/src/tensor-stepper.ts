@@ -86,10 +86,62 @@ export function evaluatedStep<L extends string>(evaluate: TensorEvaluate<L>, mas
   };
 }
 
+/** The tensors a check reads (the stepper's own, not to be freed): the step's state, where it stood at the last check, and the energies since. */
+export interface CheckInputs<L extends string> {
+  /** The plan now (its layers, batch, moving layers and nominal level steps). */
+  readonly plan: StepPlan<L>;
+  /** Each layer's free mask (see `freeSignal`). */
+  readonly masks: ReadonlyMap<L, FreeMask<Tensor>>;
+  /** The energy (`[B]`) after each step since the last check. */
+  readonly history: readonly Tensor[];
+  /** The state now. */
+  readonly x: Readonly<Record<L, Tensor>>;
+  /** The state at the last check. */
+  readonly xAtCheck: Readonly<Record<L, Tensor>>;
+  /** The signals `∂E/∂x̂` now. */
+  readonly g: Readonly<Record<L, Tensor>>;
+  /** The energy now (`[B]`). */
+  readonly E: Tensor;
+  /** Each level's step now (`[B]` each). */
+  readonly dts: readonly Tensor[];
+  /** Accepted steps per sample (`[B]`). */
+  readonly accepted: Tensor;
+  /** Rejected steps per sample (`[B]`). */
+  readonly rejected: Tensor;
+}
+
+/**
+ * A check's arithmetic: the `rows` energies since the last check, then 7 rows of per-sample
+ * diagnostics (gradNorm, dx, underflow, nonFinite, accepted, rejected, dt), as one new
+ * `[rows + 7, B]` tensor (the caller's), read back at once. `tensorCheckRows` is the reference
+ * (tfjs ops); gpu-check.ts's runs a few WGSL programs instead.
+ */
+export type CheckRows<L extends string> = (c: CheckInputs<L>) => Tensor;
+
+/**
+ * The reference check in tfjs ops: `history` rows, then per sample max |m ⊙ g| and max |x − x_check|
+ * over the moving layers (0 when none moves), whether min_k dt_k / levelDt_k < underflowBelow,
+ * whether E or any state entry is not finite, the accepted and rejected counts, and the last level's dt.
+ */
+export function tensorCheckRows<L extends string>(c: CheckInputs<L>): Tensor {
+  const { names, moving, batch, levelDt, underflowBelow } = c.plan;
+  return tf.tidy(() => {
+    const most = (f: (n: L) => Tensor) => (moving.length === 0 ? tf.zeros([batch]) : tf.max(tf.stack(moving.map((n) => perSample(f(n)))), 0));
+    const gradNorm = most((n) => tf.abs(freeSignal(c.masks, n, c.g[n])));
+    const dx = most((n) => tf.abs(tf.sub(c.x[n], c.xAtCheck[n])));
+    const shrunk = tf.min(tf.stack(c.dts.map((d, k) => tf.div(d, levelDt[k]!))), 0);
+    const underflow = tf.cast(tf.less(shrunk, underflowBelow), 'float32');
+    const nonFinite = tf.max(tf.stack([tf.cast(tf.logicalNot(tf.isFinite(c.E)), 'float32'), ...names.map((n) => notFinitePerSample(c.x[n], batch))]), 0);
+    const rows = [...c.history, gradNorm, dx, underflow, nonFinite, c.accepted, c.rejected, c.dts[c.dts.length - 1]!];
+    return tf.concat(rows.map((t) => tf.reshape(t, [1, batch])), 0);
+  });
+}
+
 /**
  * The descent's arithmetic in tfjs ops: the general path, for every backend and every component
  * (autodiff included), and the reference the host stepper is tested against. The state stays on
- * the backend (on the GPU with webgpu); the host reads it only at checks.
+ * the backend (on the GPU with webgpu); the host reads it only at checks. `rule` and `checkRows`
+ * replace the step's and the check's arithmetic (the fused WGSL forms: gpu-stepper.ts, gpu-check.ts).
  */
 export class TensorStepper<L extends string> implements Stepper<L> {
   readonly evaluator: string;
@@ -103,6 +155,7 @@ export class TensorStepper<L extends string> implements Stepper<L> {
   private rejected: Tensor;
   private history: Tensor[];
   private readonly rule: StepRule<L>;
+  private readonly checkRows: CheckRows<L>;
   /** Steps since `accepted` was last brought up to date that accepted every active sample (fixed steps): added at once, not one op a step. */
   private unsettled = 0;
   private done = false;
@@ -115,9 +168,11 @@ export class TensorStepper<L extends string> implements Stepper<L> {
     name: string,
     private params: Params | undefined,
     rule?: StepRule<L>,
+    checkRows?: CheckRows<L>,
   ) {
     this.evaluator = name;
     this.rule = rule ?? evaluatedStep(evaluate, masks);
+    this.checkRows = checkRows ?? tensorCheckRows;
     const { names, batch } = plan;
     this.x = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
     this.xAtCheck = Object.fromEntries(names.map((n) => [n, tf.clone(init[n])])) as Record<L, Tensor>;
@@ -139,10 +194,6 @@ export class TensorStepper<L extends string> implements Stepper<L> {
       this.dispose();
       throw e;
     }
-  }
-
-  private freeSignal(n: L, t: Tensor): Tensor {
-    return freeSignal(this.masks, n, t);
   }
 
   step(level: number, movers: ReadonlySet<L>): void {
@@ -178,18 +229,12 @@ export class TensorStepper<L extends string> implements Stepper<L> {
 
   *check(): Generator<Readback, CheckValues, Values> {
     this.settle();
-    const { names, moving, batch, levelDt, underflowBelow } = this.plan;
+    const { names, batch } = this.plan;
     const rows = this.history.length;
     // One readback: the energies since the last check, then the per-sample diagnostics.
-    const [flat] = yield* read([tf.tidy(() => {
-      const most = (f: (n: L) => Tensor) => (moving.length === 0 ? tf.zeros([batch]) : tf.max(tf.stack(moving.map((n) => perSample(f(n)))), 0));
-      const gradNorm = most((n) => tf.abs(this.freeSignal(n, this.g[n])));
-      const dx = most((n) => tf.abs(tf.sub(this.x[n], this.xAtCheck[n])));
-      const shrunk = tf.min(tf.stack(this.dts.map((d, k) => tf.div(d, levelDt[k]!))), 0);
-      const underflow = tf.cast(tf.less(shrunk, underflowBelow), 'float32');
-      const nonFinite = tf.max(tf.stack([tf.cast(tf.logicalNot(tf.isFinite(this.E)), 'float32'), ...names.map((n) => notFinitePerSample(this.x[n], batch))]), 0);
-      const rows = [...this.history, gradNorm, dx, underflow, nonFinite, this.accepted, this.rejected, this.dts[this.dts.length - 1]!];
-      return tf.concat(rows.map((t) => tf.reshape(t, [1, batch])), 0);
+    const [flat] = yield* read([this.checkRows({
+      plan: this.plan, masks: this.masks, history: this.history, x: this.x, xAtCheck: this.xAtCheck,
+      g: this.g, E: this.E, dts: this.dts, accepted: this.accepted, rejected: this.rejected,
     })]);
     const row = (r: number) => Float32Array.from(flat!.subarray(r * batch, (r + 1) * batch));
     for (const t of this.history) t.dispose();
