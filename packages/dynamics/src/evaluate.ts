@@ -37,11 +37,11 @@ export function stepperFor<L extends string, S extends string>(
   const gpu = options.runtime?.gpu;
   if (gpu && !nudge && (options.fastPath ?? true) && options.method !== 'autodiff' && tf.getBackend() === 'webgpu') {
     // On webgpu: a few fused WGSL programs a step where the graph's built-ins have WGSL forms.
-    const rule = fusedGpuStep(ham, plan, masks, neuronEnergy, gpu);
-    if (typeof rule !== 'string') {
-      // Its checks too, where they have a WGSL form (otherwise tfjs ops, as on the generic path).
+    const fused = fusedGpuStep(ham, plan, masks, neuronEnergy, gpu);
+    if (typeof fused !== 'string') {
+      // Its first evaluation and its checks too (checks in tfjs ops where they have no WGSL form).
       const check = gpuCheckRows(plan, masks, gpu);
-      return new TensorStepper(plan, init, masks, evaluate, gpu.name, options.params, rule, typeof check === 'string' ? undefined : check);
+      return new TensorStepper(plan, init, masks, fused.evaluate, gpu.name, options.params, fused.rule, typeof check === 'string' ? undefined : check);
     }
   }
   if (!nudge) return new TensorStepper(plan, init, masks, evaluate, GENERAL, options.params);

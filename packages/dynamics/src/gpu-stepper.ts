@@ -1,6 +1,6 @@
 import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, runProduct, tf, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
-import type { StepRule } from './tensor-stepper.js';
+import type { StepRule, TensorEvaluate } from './tensor-stepper.js';
 
 /**
  * What runs WGSL programs on the webgpu backend: `useBackend('webgpu')`'s runtime carries one
@@ -229,6 +229,14 @@ function gpuPlan<L extends string, S extends string>(ham: HAM<L, S>): GpuPlan<L>
   return { layers, synapses };
 }
 
+/** A graph's fused step: the step rule, and the same evaluation alone (`TensorStepper` takes both). */
+export interface FusedStep<L extends string> {
+  /** One step: the update, the evaluation, the step control. */
+  readonly rule: StepRule<L>;
+  /** E and ∂E/∂x̂ at given states (signals of layers held whole are not computed: zeros). */
+  readonly evaluate: TensorEvaluate<L>;
+}
+
 /**
  * The fused step of a graph on the webgpu backend, or why there is none: per moving layer one
  * Euler update program; per layer with a row statistic (softmax) one activation pass, while
@@ -249,7 +257,7 @@ export function fusedGpuStep<L extends string, S extends string>(
   masks: ReadonlyMap<L, FreeMask<Tensor>>,
   neuronEnergy: boolean,
   runner: GpuRunner,
-): StepRule<L> | string {
+): FusedStep<L> | string {
   const graph = gpuPlan(ham);
   if (typeof graph === 'string') return graph;
   const { run } = runner;
@@ -266,7 +274,107 @@ export function fusedGpuStep<L extends string, S extends string>(
     if (!group) projections.push((group = { layer, width, size, members: [] }));
     group.members.push({ name, weights: syn.projection.weights });
   }
-  return (s, level, movers, stepPlan, params) => {
+  /**
+   * E and ∂E/∂x̂ at the states `x` (the flat states, the signals on the layers not held whole, the
+   * energy): every tensor it makes goes to `made`, for the caller to free once it has what it keeps.
+   */
+  const evaluateAt = (x: Readonly<Record<L, Tensor>>, p: Params, made: Tensor[]) => {
+    const flat = Object.fromEntries(graph.layers.map(({ name, size }) => [name, tf.reshape(x[name], [B, size])])) as Record<L, Tensor>;
+    made.push(...Object.values<Tensor>(flat));
+    // x̂ as the programs read it: x with its activation computed on read (inline), or an activation pass's output.
+    const xhat = {} as Record<L, GpuOperand>;
+    const terms: GpuSum[] = [];
+    const layerParams = (name: L, keys: readonly string[]) => {
+      // bound flat: a scalar (β, γ) as [1]
+      const ts = keys.map((k) => {
+        const t = p.layers[name]?.[k] ?? missing(name, k);
+        return tf.reshape(t, [t.size]);
+      });
+      made.push(...ts);
+      return ts;
+    };
+    for (const { name, size, lag } of graph.layers) {
+      if (lag.inline) {
+        const params = layerParams(name, lag.inline.params);
+        xhat[name] = { tensor: flat[name], inline: { form: lag.inline, params } };
+        // Σ x̂ x − L at x
+        if (neuronEnergy) terms.push({ operands: [{ tensor: flat[name] }], params, count: size, stride: size, summand: ([v], q) => lag.inline.energy(v!, q) });
+      } else {
+        const out = run(lag.pass.program(B, size), [flat[name], ...layerParams(name, lag.pass.params)]);
+        made.push(out);
+        xhat[name] = { tensor: out };
+        const r = lag.pass.energies(size);
+        if (neuronEnergy) terms.push({ operands: [{ tensor: out }], count: r, stride: r, offset: B * size, summand: ([e]) => e! });
+      }
+    }
+    // The products of x̂ that synapses begin with, per layer and width in one program (blocked per synapse).
+    const projected = new Map<string, { tensor: Tensor; offset: number }>();
+    for (const group of projections) {
+      const weights = group.members.map((m) => m.weights(p.synapses[m.name] ?? {}));
+      for (const part of chunkByInputs(group.members.map((m, i) => ({ m, w: weights[i]! })), ({ w }) => w, INPUTS - operandInputs(xhat[group.layer]).length, INPUTS - operandInputs(xhat[group.layer]).length)) {
+        const blocks = part.map(({ w }) => w.reduce((n, t) => n + t.size, 0) / group.width);
+        const rows = (B * group.size) / group.width;
+        const out = runProduct(run, rows, blocks.reduce((a, b) => a + b, 0), [{ lhs: xhat[group.layer], K: group.width, layout: 'nk', weights: part.flatMap(({ w }) => w) }], { sign: 'plus' }, blocks);
+        made.push(out);
+        let offset = 0;
+        part.forEach(({ m }, i) => {
+          projected.set(m.name, { tensor: out, offset });
+          offset += rows * blocks[i]!;
+        });
+      }
+    }
+    // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x), then each
+    // layer's deferred terms (signals left to the step) in one product per width.
+    const signal = {} as Record<L, Tensor | undefined>;
+    if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
+    const deferred = new Map<L, GpuDeferredSignal[]>();
+    for (const { name, connects, syn } of graph.synapses) {
+      const r = syn.run({
+        run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), wanted: connects.map((c) => wanted.has(c)), p: p.synapses[name] ?? {},
+        ...(projected.has(name) ? { projected: projected.get(name)! } : {}),
+      });
+      made.push(...r.keep, ...r.grad.filter((t): t is Tensor => t !== undefined));
+      connects.forEach((c, i) => {
+        if (r.grad[i]) signal[c] = r.grad[i];
+        const d = r.deferred?.[i];
+        if (d) deferred.set(c, [...(deferred.get(c) ?? []), d]);
+      });
+      terms.push(r.energy);
+    }
+    for (const { name, size } of graph.layers) {
+      for (const width of new Set((deferred.get(name) ?? []).map((d) => d.width))) {
+        const all = (deferred.get(name) ?? []).filter((d) => d.width === width).flatMap((d) => d.terms);
+        const rows = (B * size) / width;
+        for (const part of chunkByInputs(all, (t) => [...operandInputs(t.lhs), ...t.weights], INPUTS - 1, INPUTS - 1)) {
+          const before = signal[name];
+          const base = before ? tf.reshape(before, [rows, width]) : undefined;
+          if (base) made.push(base);
+          const g = runProduct(run, rows, width, part, { sign: 'minus', base });
+          const shaped = tf.reshape(g, [B, size]);
+          g.dispose();
+          made.push(shaped);
+          signal[name] = shaped;
+        }
+      }
+    }
+    const E = energyOf(run, B, terms);
+    return { flat, signal, E };
+  };
+  /** The evaluation alone (the stepper's first, and after new parameters): signals of layers held whole are not computed (zeros). */
+  const evaluate: TensorEvaluate<L> = (states, params) => {
+    const made: Tensor[] = [];
+    try {
+      const { signal, E } = evaluateAt(states, params ?? ham.params, made);
+      const dEdxhat = Object.fromEntries(graph.layers.map(({ name }) => {
+        const t = wanted.has(name) ? signal[name] : undefined;
+        return [name, t ? tf.reshape(t, states[name].shape) : tf.zerosLike(states[name])];
+      })) as Record<L, Tensor>;
+      return { energy: E, dEdxhat };
+    } finally {
+      tf.dispose(made);
+    }
+  };
+  const rule: StepRule<L> = (s, level, movers, stepPlan, params) => {
     const p: Params = params ?? ham.params;
     const made: Tensor[] = [];
     try {
@@ -282,85 +390,7 @@ export function fusedGpuStep<L extends string, S extends string>(
         out.dispose();
         made.push(x[name]);
       }
-      const flat = Object.fromEntries(graph.layers.map(({ name, size }) => [name, tf.reshape(x[name], [B, size])])) as Record<L, Tensor>;
-      made.push(...Object.values<Tensor>(flat));
-      // x̂ as the programs read it: x with its activation computed on read (inline), or an activation pass's output.
-      const xhat = {} as Record<L, GpuOperand>;
-      const terms: GpuSum[] = [];
-      const layerParams = (name: L, keys: readonly string[]) => {
-        // bound flat: a scalar (β, γ) as [1]
-        const ts = keys.map((k) => {
-          const t = p.layers[name]?.[k] ?? missing(name, k);
-          return tf.reshape(t, [t.size]);
-        });
-        made.push(...ts);
-        return ts;
-      };
-      for (const { name, size, lag } of graph.layers) {
-        if (lag.inline) {
-          const params = layerParams(name, lag.inline.params);
-          xhat[name] = { tensor: flat[name], inline: { form: lag.inline, params } };
-          // Σ x̂ x − L at x
-          if (neuronEnergy) terms.push({ operands: [{ tensor: flat[name] }], params, count: size, stride: size, summand: ([v], q) => lag.inline.energy(v!, q) });
-        } else {
-          const out = run(lag.pass.program(B, size), [flat[name], ...layerParams(name, lag.pass.params)]);
-          made.push(out);
-          xhat[name] = { tensor: out };
-          const r = lag.pass.energies(size);
-          if (neuronEnergy) terms.push({ operands: [{ tensor: out }], count: r, stride: r, offset: B * size, summand: ([e]) => e! });
-        }
-      }
-      // The products of x̂ that synapses begin with, per layer and width in one program (blocked per synapse).
-      const projected = new Map<string, { tensor: Tensor; offset: number }>();
-      for (const group of projections) {
-        const weights = group.members.map((m) => m.weights(p.synapses[m.name] ?? {}));
-        for (const part of chunkByInputs(group.members.map((m, i) => ({ m, w: weights[i]! })), ({ w }) => w, INPUTS - operandInputs(xhat[group.layer]).length, INPUTS - operandInputs(xhat[group.layer]).length)) {
-          const blocks = part.map(({ w }) => w.reduce((n, t) => n + t.size, 0) / group.width);
-          const rows = (B * group.size) / group.width;
-          const out = runProduct(run, rows, blocks.reduce((a, b) => a + b, 0), [{ lhs: xhat[group.layer], K: group.width, layout: 'nk', weights: part.flatMap(({ w }) => w) }], { sign: 'plus' }, blocks);
-          made.push(out);
-          let offset = 0;
-          part.forEach(({ m }, i) => {
-            projected.set(m.name, { tensor: out, offset });
-            offset += rows * blocks[i]!;
-          });
-        }
-      }
-      // ∂E/∂x̂ accumulated synapse by synapse onto the neuron term (∂E_layer/∂x̂ = x), then each
-      // layer's deferred terms (signals left to the step) in one product per width.
-      const signal = {} as Record<L, Tensor | undefined>;
-      if (neuronEnergy) for (const { name } of graph.layers) signal[name] = flat[name];
-      const deferred = new Map<L, GpuDeferredSignal[]>();
-      for (const { name, connects, syn } of graph.synapses) {
-        const r = syn.run({
-          run, batch: B, xhat: connects.map((c) => xhat[c]), base: connects.map((c) => signal[c]), wanted: connects.map((c) => wanted.has(c)), p: p.synapses[name] ?? {},
-          ...(projected.has(name) ? { projected: projected.get(name)! } : {}),
-        });
-        made.push(...r.keep, ...r.grad.filter((t): t is Tensor => t !== undefined));
-        connects.forEach((c, i) => {
-          if (r.grad[i]) signal[c] = r.grad[i];
-          const d = r.deferred?.[i];
-          if (d) deferred.set(c, [...(deferred.get(c) ?? []), d]);
-        });
-        terms.push(r.energy);
-      }
-      for (const { name, size } of graph.layers) {
-        for (const width of new Set((deferred.get(name) ?? []).map((d) => d.width))) {
-          const all = (deferred.get(name) ?? []).filter((d) => d.width === width).flatMap((d) => d.terms);
-          const rows = (B * size) / width;
-          for (const part of chunkByInputs(all, (t) => [...operandInputs(t.lhs), ...t.weights], INPUTS - 1, INPUTS - 1)) {
-            const before = signal[name];
-            const base = before ? tf.reshape(before, [rows, width]) : undefined;
-            if (base) made.push(base);
-            const g = runProduct(run, rows, width, part, { sign: 'minus', base });
-            const shaped = tf.reshape(g, [B, size]);
-            g.dispose();
-            made.push(shaped);
-            signal[name] = shaped;
-          }
-        }
-      }
-      const E = energyOf(run, B, terms);
+      const { flat, signal, E } = evaluateAt(x, p, made);
       if (stepPlan.mode === 'fixed') {
         const g = Object.fromEntries(graph.layers.map(({ name }) => {
           if (!wanted.has(name)) return [name, s.g[name]];
@@ -408,4 +438,5 @@ export function fusedGpuStep<L extends string, S extends string>(
       tf.dispose(made);
     }
   };
+  return { rule, evaluate };
 }

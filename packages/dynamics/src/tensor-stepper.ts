@@ -256,7 +256,10 @@ export class TensorStepper<L extends string> implements Stepper<L> {
   }
 
   *nonFinite(): Generator<Readback, readonly Float32Array[], Values> {
-    return yield* read(this.plan.names.map((n) => tf.tidy(() => notFinitePerSample(this.x[n], this.plan.batch))));
+    const { names, batch } = this.plan;
+    // One readback for every layer: their flags stacked, a row each
+    const [flat] = yield* read([tf.tidy(() => tf.stack(names.map((n) => notFinitePerSample(this.x[n], batch))))]);
+    return names.map((_, i) => Float32Array.from(flat!.subarray(i * batch, (i + 1) * batch)));
   }
 
   *record(): Generator<Readback, Record<L, Float32Array>, Values> {
