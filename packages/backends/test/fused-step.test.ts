@@ -7,7 +7,7 @@
 // run; and dispatch fewer programs a step than tfjs's generic ops. HAMUX_SKIP_WEBGPU=1 skips it (as parity.test.ts).
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hypergraph, lagrangians as L, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
+import { defineLagrangian, hypergraph, lagrangians as L, normal, synapses as Y, tf, type HAM, type Tensor } from '@hamux-ts/core';
 import { DivergenceError, descend, Relaxation, type DescendOptions } from '@hamux-ts/dynamics';
 import { countGpuWork, takeWebgpuErrors, useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { uniformValues } from '@hamux-ts/test-support';
@@ -150,6 +150,33 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
     }
   });
 
+  it('leaves a graph with a user-defined Lagrangian (even under a built-in\'s kind) on the generic path, with the same result as cpu', async () => {
+    // L = Σ ½x² written by hand: no builtin spec, so no WGSL form, whatever its kind says
+    const build = () => hypergraph()
+      .layer('v', { shape: [12], lagrangian: defineLagrangian({ kind: 'identity', lagrangian: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)) }) })
+      .synapse('mem', Y.modernHopfield({ memories: 5, beta: 2 }), ['v'])
+      .build({ seed: 18 });
+    const run = async (runtime?: BackendRuntime) => {
+      const ham = build();
+      const init = { v: tf.tensor2d(uniformValues(2 * 12, 19), [2, 12]) };
+      try {
+        const r = await descend(ham, init, { mode: 'fixed', dt: 0.1, maxSteps: 10, neuronEnergy: true, tolerance: { grad: 0, energy: 0, state: 0 }, ...(runtime ? { runtime } : {}) });
+        const v = Float32Array.from(await r.states.v.data());
+        r.states.v.dispose();
+        return { v, evaluator: r.evaluator };
+      } finally {
+        tf.dispose(init.v);
+        ham.dispose();
+      }
+    };
+    const got = await run(gpu);
+    expect(got.evaluator).toBe(GENERAL);
+    await useBackend('cpu');
+    const want = await run();
+    gpu = await useBackend('webgpu');
+    expectClose(got.v, want.v, 'final states');
+  });
+
   it.each(['fixed', 'adaptive'] as const)('holds no more tensors from one check window to the next, and none after the descent (%s steps)', async (mode) => {
     const ham = memory(33, 40);
     const init = { v: tf.tensor2d(uniformValues(5 * 33, 9), [5, 33]) };
@@ -215,8 +242,59 @@ describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of the dense memory', () => {
 });
 
 /** Case (b)'s kinds of parts at small sizes: tanh and softmax layers (β ≠ 1), dense synapses summing onto a shared layer. */
-interface GraphCase { readonly name: string; readonly build: () => HAM<string, string>; readonly B: number; readonly clamp: readonly string[]; readonly mode: 'fixed' | 'adaptive'; readonly neuronEnergy?: boolean }
+interface GraphCase { readonly name: string; readonly build: () => HAM<string, string>; readonly B: number; readonly clamp: readonly string[]; readonly mode: 'fixed' | 'adaptive'; readonly neuronEnergy?: boolean; readonly offset?: number; readonly steps?: number }
 const GRAPHS: GraphCase[] = [
+  // Convolutions and average pools (convGpu): direct window programs, 'same' / 'valid' / numeric padding, strides
+  {
+    name: 'identity 6×5×2 — tanh 6×5×3 (β 1.5), conv2d 3×3, stride 1, same', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [6, 5, 2], lagrangian: L.identity() }).layer('h', { shape: [6, 5, 3], lagrangian: L.tanh({ beta: 1.5 }), tau: 0.5 })
+      .synapse('C', Y.conv2d({ kernel: 3, padding: 'same' }), ['v', 'h']).build({ seed: 31 }) as unknown as HAM<string, string>,
+  },
+  {
+    // only the output side's program runs (the input is held whole)
+    name: 'identity 7×6×2 (clamped) — tanh 3×3×4, conv2d 3×2, stride 2, valid', B: 3, clamp: ['v'], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [7, 6, 2], lagrangian: L.identity() }).layer('h', { shape: [3, 3, 4], lagrangian: L.tanh({ beta: 1 }) })
+      .synapse('C', Y.conv2d({ kernel: [3, 2], stride: 2 }), ['v', 'h']).build({ seed: 32 }) as unknown as HAM<string, string>,
+  },
+  {
+    // only the input side's program runs (the output is held whole): the energy is read from the transposed convolution
+    name: 'identity 5×4×3 — tanh 3×4×2 (held whole), conv2d 2×3, stride [2, 1], same', B: 2, clamp: ['h'], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [5, 4, 3], lagrangian: L.identity() }).layer('h', { shape: [3, 4, 2], lagrangian: L.tanh({ beta: 2 }) })
+      .synapse('C', Y.conv2d({ kernel: [2, 3], stride: [2, 1], padding: 'same' }), ['v', 'h']).build({ seed: 33 }) as unknown as HAM<string, string>,
+  },
+  {
+    name: 'tanh 5×5×1 (β 0.8) — identity 3×3×2, conv2d 3×3, stride 2, padding 1', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [5, 5, 1], lagrangian: L.tanh({ beta: 0.8 }) }).layer('h', { shape: [3, 3, 2], lagrangian: L.identity() })
+      .synapse('C', Y.conv2d({ kernel: 3, stride: 2, padding: 1 }), ['v', 'h']).build({ seed: 34 }) as unknown as HAM<string, string>,
+  },
+  {
+    name: 'identity 6×4×3 — tanh 3×2×3, avgPool 2×2, valid', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph().layer('v', { shape: [6, 4, 3], lagrangian: L.identity() }).layer('h', { shape: [3, 2, 3], lagrangian: L.tanh({ beta: 1.2 }) })
+      .synapse('P', Y.avgPool({ size: 2 }), ['v', 'h']).build({ seed: 35 }) as unknown as HAM<string, string>,
+  },
+  {
+    // windows cut by the padding ('same': 1 row before, 1 after; 0 columns before, 1 after), and some wholly in it (padding 2)
+    name: 'identity 5×6×2 — tanh 3×3×2, avgPool 3×3, stride 2, same; identity 3×3×1 — tanh 3×3×1, avgPool 2×2, padding 2', B: 3, clamp: [], mode: 'fixed',
+    build: () => hypergraph()
+      .layer('v', { shape: [5, 6, 2], lagrangian: L.identity() }).layer('h', { shape: [3, 3, 2], lagrangian: L.tanh({ beta: 1 }) })
+      .layer('u', { shape: [3, 3, 1], lagrangian: L.identity() }).layer('k', { shape: [3, 3, 1], lagrangian: L.tanh({ beta: 0.7 }) })
+      .synapse('P', Y.avgPool({ size: 3, stride: 2, padding: 'same' }), ['v', 'h'])
+      .synapse('Q', Y.avgPool({ size: 2, padding: 2 }), ['u', 'k'])
+      .build({ seed: 36 }) as unknown as HAM<string, string>,
+  },
+  {
+    // conv → pool → dense, signals summing onto shared layers
+    name: 'identity 6×6×2 → conv2d 3×3 same → tanh 6×6×3 → avgPool 2×2 → tanh 3×3×3 → dense → softmax 5, adaptive steps', B: 3, clamp: [], mode: 'adaptive',
+    build: () => hypergraph()
+      .layer('pixels', { shape: [6, 6, 2], lagrangian: L.identity() })
+      .layer('features', { shape: [6, 6, 3], lagrangian: L.tanh({ beta: 1 }), tau: 0.5 })
+      .layer('pooled', { shape: [3, 3, 3], lagrangian: L.tanh({ beta: 1.5 }), tau: 0.5 })
+      .layer('memories', { shape: [5], lagrangian: L.softmax({ beta: 3 }), tau: 0.2 })
+      .synapse('conv', Y.conv2d({ kernel: 3, padding: 'same' }), ['pixels', 'features'])
+      .synapse('pool', Y.avgPool({ size: 2 }), ['features', 'pooled'])
+      .synapse('recall', Y.dense(), ['pooled', 'memories'])
+      .build({ seed: 37 }) as unknown as HAM<string, string>,
+  },
   {
     name: 'identity 20 — tanh 13 (β 1.5), dense', B: 5, clamp: [], mode: 'fixed',
     build: () => hypergraph().layer('v', { shape: [20], lagrangian: L.identity() }).layer('h', { shape: [13], lagrangian: L.tanh({ beta: 1.5 }), tau: 0.5 })
@@ -301,6 +379,51 @@ const GRAPHS: GraphCase[] = [
       .synapse('d2', Y.dense(), ['r', 'x'])
       .build({ seed: 11 }) as unknown as HAM<string, string>,
   },
+  ...(['fixed', 'adaptive'] as const).map((mode): GraphCase => ({
+    // ghostmax, biases, denseBias flattened and per token, per-token dense
+    name: `ghostmax, bias, denseBias (flattened, per token) and per-token dense, ${mode} steps`, B: 3, clamp: [], mode,
+    build: () => hypergraph()
+      .layer('v', { shape: [9], lagrangian: L.identity() })
+      .layer('g', { shape: [2, 5], lagrangian: L.ghostmax() })
+      .layer('t', { shape: [2, 4], lagrangian: L.tanh({ beta: 1.2 }) })
+      .synapse('b', Y.bias({ init: { b: normal(0.5) } }), ['v'])
+      .synapse('vg', Y.denseBias({ init: { b: normal(0.5) } }), ['v', 'g'])
+      .synapse('gt', Y.denseBias({ perToken: true, init: { b: normal(0.5) } }), ['g', 't'])
+      .synapse('tt', Y.dense({ perToken: true }), ['t', 'g'])
+      .build({ seed: 13 }) as unknown as HAM<string, string>,
+  })),
+  {
+    // A lone ghostmax layer from −80 ± 1 (−29 after 20 steps): its energy Σ x̂x − log(1 + Σe^x) ≈ −30 Σe^x,
+    // Σe^x ≈ 1e-12, where log(1 + s) would round to 0 in float32 (a 3% error); log1p keeps it
+    name: 'ghostmax rows far below 0 (states −80 ± 1, the only layer)', B: 2, clamp: [], mode: 'fixed', offset: -80, neuronEnergy: true,
+    build: () => hypergraph().layer('g', { shape: [3, 4], lagrangian: L.ghostmax() }).build({ seed: 15 }) as unknown as HAM<string, string>,
+  },
+  {
+    // 70,000 tokens of 2: layer norm's rows and the memory's rows each need more workgroups than the
+    // 65,535 one dispatch dimension holds (spread over y)
+    name: 'layer norm on 70,000 tokens of 2 with a modern Hopfield memory per token, 2 steps', B: 1, clamp: [], mode: 'fixed', steps: 2,
+    build: () => hypergraph().layer('t', { shape: [70_000, 2], lagrangian: L.layernorm() })
+      .synapse('mem', Y.modernHopfield({ memories: 3, perToken: true }), ['t']).build({ seed: 16 }) as unknown as HAM<string, string>,
+  },
+  {
+    // 4.2 million neurons: the update's 64-wide workgroups and the bias's 16-wide product tiles past
+    // 65,535 (spread over y); the energy in chunks of each sample (short loops); the check in tfjs ops
+    name: 'an identity layer of 4.2 million with a bias and a tie to a tanh layer, 2 steps', B: 1, clamp: [], mode: 'fixed', steps: 2, neuronEnergy: true,
+    build: () => hypergraph().layer('v', { shape: [4_200_000], lagrangian: L.identity() }).layer('h', { shape: [4_200_000], lagrangian: L.tanh() })
+      .synapse('b', Y.bias({ init: { b: normal(0.5) } }), ['v']).synapse('fit', Y.tie(), ['v', 'h']).build({ seed: 17 }) as unknown as HAM<string, string>,
+  },
+  {
+    // A denoiser's fidelity term: the clamped observation y tied to the free layer (and a free pair)
+    name: 'tie: a free layer to a clamped observation (γ 2), and two free layers', B: 3, clamp: ['y'], mode: 'fixed',
+    build: () => hypergraph()
+      .layer('x', { shape: [7], lagrangian: L.tanh() })
+      .layer('y', { shape: [7], lagrangian: L.identity() })
+      .layer('z', { shape: [7], lagrangian: L.identity() })
+      .synapse('fit', Y.tie({ gamma: 2 }), ['x', 'y'])
+      .synapse('pair', Y.tie(), ['x', 'z'])
+      .synapse('mem', Y.modernHopfield({ memories: 4 }), ['x'])
+      .build({ seed: 14 }) as unknown as HAM<string, string>,
+  },
 ];
 
 async function runGraph(c: GraphCase, runtime?: BackendRuntime) {
@@ -308,12 +431,12 @@ async function runGraph(c: GraphCase, runtime?: BackendRuntime) {
   const init = Object.fromEntries(ham.layerNames.map((n, i) => {
     const shape = ham.layers[n]!.shape;
     const size = shape.reduce((a, b) => a * b, 1);
-    return [n, tf.tensor(uniformValues(c.B * size, 21 + i), [c.B, ...shape])];
+    return [n, tf.tensor(uniformValues(c.B * size, 21 + i).map((v) => v + (c.offset ?? 0)), [c.B, ...shape])];
   }));
   try {
     const r = await descend(ham, init, {
       ...(c.mode === 'fixed' ? { mode: 'fixed' as const, dt: 0.05 } : { mode: 'adaptive' as const, dt: 0.05 }),
-      maxSteps: c.mode === 'fixed' ? 20 : ADAPTIVE_STEPS, checkEvery: 5, tolerance: { grad: 0, energy: 0, state: 0 },
+      maxSteps: c.steps ?? (c.mode === 'fixed' ? 20 : ADAPTIVE_STEPS), checkEvery: 5, tolerance: { grad: 0, energy: 0, state: 0 },
       ...(c.neuronEnergy === undefined ? {} : { neuronEnergy: c.neuronEnergy }),
       clamp: Object.fromEntries(c.clamp.map((n) => [n, true as const])),
       ...(runtime ? { runtime } : {}),
@@ -473,7 +596,7 @@ describe.skipIf(SKIP_WEBGPU)('the check in WGSL', () => {
     gpu = await useBackend('webgpu');
     takeWebgpuErrors();
     wgsl = (i) => {
-      const check = gpuCheckRows(i.plan, i.masks, gpu.gpu!);
+      const check = gpuCheckRows(i.plan, i.masks, gpu.gpu!, new Map(i.plan.names.map((n) => [n, i.x[n]!.size / i.plan.batch] as const)));
       if (typeof check === 'string') throw new Error(check);
       return check;
     };

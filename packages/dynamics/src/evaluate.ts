@@ -40,7 +40,8 @@ export function stepperFor<L extends string, S extends string>(
     const fused = fusedGpuStep(ham, plan, masks, neuronEnergy, gpu);
     if (typeof fused !== 'string') {
       // Its first evaluation and its checks too (checks in tfjs ops where they have no WGSL form).
-      const check = gpuCheckRows(plan, masks, gpu);
+      const sizes = new Map(plan.names.map((n) => [n, ham.layers[n].shape.reduce((a, b) => a * b, 1)] as const));
+      const check = gpuCheckRows(plan, masks, gpu, sizes);
       return new TensorStepper(plan, init, masks, fused.evaluate, gpu.name, options.params, fused.rule, typeof check === 'string' ? undefined : check);
     }
   }

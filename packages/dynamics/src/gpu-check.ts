@@ -9,6 +9,12 @@ const GROUP = 64;
 const MAX_INPUTS = 7;
 /** Level steps bound one by one; with more levels they are stacked into one `[K, B]` input first. */
 const MAX_LEVEL_INPUTS = 3;
+/**
+ * Entries per sample one program reads at most: 4096 loop iterations a thread (past 65,535 Mesa's
+ * llvmpipe cuts a loop short; on a GPU, short loops keep every workgroup busy). A larger layer is
+ * checked in tfjs ops.
+ */
+const MAX_ENTRIES = GROUP * 4096;
 /** Workgroups along x a dispatch may have (WebGPU's default limit): one per sample. */
 const MAX_WORKGROUPS = 65535;
 
@@ -146,19 +152,22 @@ function checkProgram(B: number, layers: readonly LayerPart[], prev: boolean, ta
 const cost = (p: { readonly inputs: readonly Tensor[] }) => p.inputs.length;
 
 /**
- * The layers split into programs of at most MAX_INPUTS inputs each, in order, the tail in the
- * last: each program after the first also reads the one before's partials (one input more).
+ * The layers split into programs of at most MAX_INPUTS inputs and MAX_ENTRIES entries per sample
+ * each, in order, the tail in the last: each program after the first also reads the one before's
+ * partials (one input more).
  */
 function pack(layers: readonly LayerPart[], tail: TailPart): LayerPart[][] {
   const groups: LayerPart[][] = [[]];
-  let used = 0;
+  let used = 0, entries = 0;
   for (const p of layers) {
-    if (used + cost(p) > MAX_INPUTS) {
+    if (used + cost(p) > MAX_INPUTS || (entries > 0 && entries + p.size > MAX_ENTRIES)) {
       groups.push([]);
       used = 1; // the previous partials
+      entries = 0;
     }
     groups[groups.length - 1]!.push(p);
     used += cost(p);
+    entries += p.size;
   }
   if (used + cost(tail) > MAX_INPUTS) groups.push([]);
   return groups;
@@ -225,8 +234,9 @@ const tailUniforms = <L extends string>(plan: StepPlan<L>): GpuUniform[] =>
  * diagnostic rows; tfjs's concat puts the energies since the last check above them (and the counts
  * below). The plan is read at each check, so a replan takes effect.
  */
-export function gpuCheckRows<L extends string>(plan: StepPlan<L>, masks: ReadonlyMap<L, FreeMask<Tensor>>, runner: GpuRunner): CheckRows<L> | string {
+export function gpuCheckRows<L extends string>(plan: StepPlan<L>, masks: ReadonlyMap<L, FreeMask<Tensor>>, runner: GpuRunner, sizes: ReadonlyMap<L, number>): CheckRows<L> | string {
   if (plan.names.length === 0) return 'the graph has no layers';
+  for (const [n, size] of sizes) if (size > MAX_ENTRIES) return `layer "${n}" has ${size} neurons per sample (at most ${MAX_ENTRIES} in one program)`;
   if (plan.batch < 1) return 'no samples';
   if (plan.batch > MAX_WORKGROUPS) return `a batch of ${plan.batch} needs more than ${MAX_WORKGROUPS} workgroups (one a sample)`;
   for (const [n, m] of masks) if (m instanceof tf.Tensor && m.dtype !== 'float32') return `layer "${n}": the free mask is ${m.dtype}, not float32`;

@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, operandInputs, reduceSumCode, runProduct, tf, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, MAX_WORKGROUPS, operandInputs, reduceSumCode, runProduct, spread, tf, WORKGROUP_INDEX, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule, TensorEvaluate } from './tensor-stepper.js';
 
@@ -27,7 +27,7 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
     outputShape: [B, n],
     shaderKey: `hamuxEulerUpdate_${n}_${mask}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil((B * n) / GROUP), 1, 1],
+    dispatch: spread(Math.ceil((B * n) / GROUP)),
     workgroupSize: [GROUP, 1, 1],
     uniforms: 'invTau : f32,',
     getUserCode: () => `
@@ -42,7 +42,7 @@ function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'share
 }
 
 /** The tensors a term of the energy reads. */
-const termInputs = (t: GpuSum): Tensor[] => [...t.operands.flatMap(operandInputs), ...(t.params ?? [])];
+const termInputs = (t: GpuSum): Tensor[] => [...t.operands.flatMap(operandInputs), ...(t.params ?? []), ...(t.shared ?? [])];
 
 /** Inputs one program binds: the device's 8 storage buffers (WebGPU's default limit) less its output. */
 const INPUTS = 7;
@@ -81,7 +81,7 @@ function energyOf(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
     const before = E;
     const last: GpuSum[] = before ? [{ operands: [{ tensor: before }], count: 1, stride: 1, summand: ([e]) => e! }] : [];
     try {
-      E = energyProgramRun(run, B, [...g, ...last]);
+      E = energyGroup(run, B, [...g, ...last]);
     } finally {
       before?.dispose();
     }
@@ -89,8 +89,32 @@ function energyOf(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
   return E!;
 }
 
-/** Runs one program of `energyOf`: each term's loop over its entries, reduced over the workgroup. */
-function energyProgramRun(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
+/** Loop iterations one invocation of the energy program runs at most (more chunks per sample past it). */
+const ENERGY_ITERATIONS = 4096;
+
+/**
+ * One program of `energyOf`, or two where its loops would run more than ENERGY_ITERATIONS a thread
+ * (a sample with millions of entries): then C workgroups per sample each sum a C-th of every term
+ * (`[B, C]` partial sums, all workgroups busy on a GPU, and loops short: Mesa's llvmpipe cuts a
+ * loop past 65,535 iterations), and a second program adds each sample's C partial sums.
+ */
+function energyGroup(run: GpuRun, B: number, terms: readonly GpuSum[]): Tensor {
+  const iterations = terms.reduce((n, t) => n + Math.ceil(t.count / GROUP), 0);
+  const C = Math.max(1, Math.ceil(iterations / ENERGY_ITERATIONS));
+  const partial = energyProgramRun(run, B, terms, C);
+  if (C === 1) return partial;
+  try {
+    return energyProgramRun(run, B, [{ operands: [{ tensor: partial }], count: C, stride: C, summand: ([e]) => e! }], 1);
+  } finally {
+    partial.dispose();
+  }
+}
+
+/**
+ * Runs one energy program: workgroup w sums, for sample `w / C`, the `w % C`-th of C equal slices
+ * of every term's entries (C = 1: all of them), reduced over the workgroup; output `[B·C]`.
+ */
+function energyProgramRun(run: GpuRun, B: number, terms: readonly GpuSum[], C: number): Tensor {
   const inputs: Tensor[] = [];
   const names = new Map<Tensor, string>();
   const bind = (t: Tensor) => {
@@ -108,26 +132,31 @@ function energyProgramRun(run: GpuRun, B: number, terms: readonly GpuSum[]): Ten
       return (at: string) => (op.inline ? `(${op.inline.form.activation(`${name}[${at}]`, params)})` : `${name}[${at}]`);
     });
     const params = (t.params ?? []).map((q) => `${bind(q)}[0]`);
-    const summand = t.summand(read.map((r) => r('at')), params);
+    const shared = (t.shared ?? []).map((q) => `${bind(q)}[j]`);
+    const summand = t.summand(read.map((r) => r('at')), params, shared);
+    const slice = Math.ceil(t.count / C); // this chunk's entries: [c·slice, min((c + 1)·slice, count))
+    const [from, to] = C === 1 ? ['0', `${t.count}`] : [`c * ${slice}`, `min((c + 1) * ${slice}, ${t.count})`];
     loops += `
-        for (var j = tid; j < ${t.count}; j = j + ${GROUP}) { let at = ${t.offset ?? 0} + b * ${t.stride} + j * ${t.step ?? 1}; acc = acc + ${summand}; }`;
+        for (var j = ${from} + tid; j < ${to}; j = j + ${GROUP}) { let at = ${t.offset ?? 0} + b * ${t.stride} + j * ${t.step ?? 1}; acc = acc + ${summand}; }`;
   }
   const code = `
       var<workgroup> red : array<f32, ${GROUP}>;
       fn main(index : i32) {
-        let b = i32(workgroupId.x);
+        let w = ${WORKGROUP_INDEX};
+        let b = w / ${C};
+        let c = w % ${C};
         let tid = i32(localId.x);
         var acc = 0.0;${loops}
         red[tid] = acc;${reduceSumCode(GROUP)}
         // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (tid == 0 && b < uniforms.outShape) { result[b] = red[0]; }
+        if (tid == 0 && w < uniforms.outShape) { result[w] = red[0]; }
       }`;
   const program: GpuProgram = {
     variableNames: inputs.map((_, i) => `e${i}`),
-    outputShape: [B],
-    shaderKey: `hamuxEnergy${code}`, // the code names every term, size and binding
+    outputShape: [B * C],
+    shaderKey: `hamuxEnergy${code}`, // the code names every term, size, chunk and binding
     dispatchLayout: { x: [0] },
-    dispatch: [B, 1, 1],
+    dispatch: spread(B * C),
     workgroupSize: [GROUP, 1, 1],
     getUserCode: () => code,
   };
@@ -147,7 +176,7 @@ function chooseProgram(B: number, n: number): GpuProgram {
     outputShape: [B, n],
     shaderKey: `hamuxAdaptiveChoose_${n}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil((B * n) / GROUP), 1, 1],
+    dispatch: spread(Math.ceil((B * n) / GROUP)),
     workgroupSize: [GROUP, 1, 1],
     getUserCode: () => `
       fn main(index : i32) {
@@ -260,6 +289,8 @@ export function fusedGpuStep<L extends string, S extends string>(
 ): FusedStep<L> | string {
   const graph = gpuPlan(ham);
   if (typeof graph === 'string') return graph;
+  // (programs with a workgroup per sample: the energy, the activation passes)
+  if (plan.batch > MAX_WORKGROUPS) return `a batch of ${plan.batch} samples (at most ${MAX_WORKGROUPS} in one dispatch)`;
   const { run } = runner;
   const B = plan.batch;
   // Layers held whole never read their signals: the programs only they need are skipped.
@@ -343,13 +374,15 @@ export function fusedGpuStep<L extends string, S extends string>(
     }
     for (const { name, size } of graph.layers) {
       for (const width of new Set((deferred.get(name) ?? []).map((d) => d.width))) {
-        const all = (deferred.get(name) ?? []).filter((d) => d.width === width).flatMap((d) => d.terms);
+        const same = (deferred.get(name) ?? []).filter((d) => d.width === width);
+        const all = [...same.flatMap((d) => d.terms.map((term) => ({ term }))), ...same.flatMap((d) => (d.biases ?? []).map((bias) => ({ bias })))];
         const rows = (B * size) / width;
-        for (const part of chunkByInputs(all, (t) => [...operandInputs(t.lhs), ...t.weights], INPUTS - 1, INPUTS - 1)) {
+        for (const part of chunkByInputs(all, (t) => ('term' in t ? [...operandInputs(t.term.lhs), ...t.term.weights] : [t.bias]), INPUTS - 1, INPUTS - 1)) {
           const before = signal[name];
           const base = before ? tf.reshape(before, [rows, width]) : undefined;
           if (base) made.push(base);
-          const g = runProduct(run, rows, width, part, { sign: 'minus', base });
+          const products = part.flatMap((t) => ('term' in t ? [t.term] : [])), biases = part.flatMap((t) => ('bias' in t ? [t.bias] : []));
+          const g = runProduct(run, rows, width, products, { sign: 'minus', base, biases });
           const shaped = tf.reshape(g, [B, size]);
           g.dispose();
           made.push(shaped);

@@ -4,7 +4,10 @@ import { collectiveGpu } from '../lagrangians/collective.js';
 import { memoryGpu } from '../synapses/memory.js';
 import { denseGpu } from '../synapses/dense.js';
 import { attentionGpu } from '../synapses/attention.js';
+import { convGpu } from '../synapses/conv.js';
+import { tieGpu } from '../synapses/tie.js';
 import type { GpuLagrangian, GpuSynapse } from './types.js';
+import { PASS_GROUP } from './products.js';
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -16,9 +19,11 @@ export function gpuLagrangian(spec: BuiltinLagrangianSpec, shape: readonly numbe
     case 'tanh':
       return elementwiseGpu.tanh();
     case 'softmax':
-      return spec.axis === -1 || spec.axis === shape.length - 1
-        ? collectiveGpu.softmax(shape[shape.length - 1]!)
-        : `no WGSL form for a softmax along axis ${spec.axis} (only the last axis)`;
+    case 'ghostmax':
+      if (!(spec.axis === -1 || spec.axis === shape.length - 1)) return `no WGSL form for a ${spec.kind} along axis ${spec.axis} (only the last axis)`;
+      // one workgroup a sample, three passes over its neurons: loops of at most 4096 iterations a thread
+      if (3 * sizeOf(shape) > PASS_GROUP * 4096) return `no WGSL form for a ${spec.kind} over more than ${Math.floor((PASS_GROUP * 4096) / 3)} neurons per sample`;
+      return collectiveGpu[spec.kind](shape[shape.length - 1]!);
     case 'layernorm':
     case 'spherical': {
       const D = shape[shape.length - 1]!;
@@ -35,8 +40,6 @@ export function gpuLagrangian(spec: BuiltinLagrangianSpec, shape: readonly numbe
       return elementwiseGpu.rexp();
     case 'sigmoid':
       return elementwiseGpu.sigmoid();
-    case 'ghostmax':
-      return `no WGSL form for the Lagrangian "${spec.kind}" yet`;
     default: {
       const unknown: never = spec; // every kind is handled above (a compile error otherwise)
       return `no WGSL form for the Lagrangian "${(unknown as { kind: string }).kind}"`;
@@ -68,17 +71,24 @@ export function gpuSynapse(spec: BuiltinSynapseSpec, shapes: readonly (readonly 
       }
     }
     case 'dense':
-      return spec.perToken ? 'no WGSL form for a per-token dense yet' : denseGpu.dense(sizeOf(shapes[0]!), sizeOf(shapes[1]!));
+    case 'denseBias': {
+      // feature sizes; R rows per sample: the tokens (per token) or one (flattened)
+      const [s1, s2] = shapes as [readonly number[], readonly number[]];
+      const [D1, D2] = spec.perToken ? [s1[s1.length - 1]!, s2[s2.length - 1]!] : [sizeOf(s1), sizeOf(s2)];
+      return denseGpu.dense(spec.kind, D1, D2, sizeOf(s1) / D1);
+    }
+    case 'bias':
+      return denseGpu.bias(sizeOf(shapes[0]!));
+    case 'tie':
+      return tieGpu.tie(sizeOf(shapes[0]!));
     case 'energyAttention': {
       const [N, D] = shapes[0]! as [number, number];
       return attentionGpu.energyAttention(N, D, spec.heads, spec.headDim, spec.maskSelf);
     }
-    case 'denseBias':
-    case 'bias':
-    case 'tie':
     case 'conv2d':
+      return convGpu.conv2d(shapes[0]!, shapes[1]!, spec.kernel, spec.stride, spec.padding);
     case 'avgPool':
-      return `no WGSL form for the synapse "${spec.kind}" yet`;
+      return convGpu.avgPool(shapes[0]!, shapes[1]!, spec.size, spec.stride, spec.padding);
     default: {
       const unknown: never = spec; // every kind is handled above (a compile error otherwise)
       return `no WGSL form for the synapse "${(unknown as { kind: string }).kind}"`;

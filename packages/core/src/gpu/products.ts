@@ -34,11 +34,34 @@ export function projectedOf(projected: GpuSynapseCall['projected']): { readonly 
   return projected;
 }
 
+/** WebGPU's default limit on the workgroups along one dimension of a dispatch. */
+export const MAX_WORKGROUPS = 65535;
+
+/**
+ * A dispatch of `count` workgroups, spread over y past MAX_WORKGROUPS: a flat program's `index`
+ * (tfjs's getGlobalIndex) counts the y rows, and programs with a workgroup per row read their
+ * row as WORKGROUP_INDEX. The last row of workgroups may run past `count`: they must check it.
+ */
+export function spread(count: number): [number, number, number] {
+  return count <= MAX_WORKGROUPS ? [count, 1, 1] : [MAX_WORKGROUPS, Math.ceil(count / MAX_WORKGROUPS), 1];
+}
+
+/** WGSL: the workgroup's index in a `spread` dispatch (uniform across the workgroup). */
+export const WORKGROUP_INDEX = 'i32(workgroupId.y * numWorkgroups.x + workgroupId.x)';
+
 /** Side of the square tiles (a workgroup of TILE × TILE invocations). */
 export const TILE = 16;
 
 /** How a product's sum is returned: as it is, negated, or subtracted from `base` (`[rows, N]`). */
-export type ProductSign = { readonly sign: 'plus' } | { readonly sign: 'minus'; readonly base?: Tensor | undefined };
+export type ProductSign =
+  | { readonly sign: 'plus' }
+  | {
+      readonly sign: 'minus';
+      /** Subtracted from (`[rows, N]`; undefined: zero). */
+      readonly base?: Tensor | undefined;
+      /** Also subtracted, each `[N]` for every row (the biases of dense and bias synapses). */
+      readonly biases?: readonly Tensor[] | undefined;
+    };
 
 /** What a product program bakes in of one term. */
 interface TermShape {
@@ -67,7 +90,7 @@ function weightRead(t: number, rows: readonly number[], r: string, c: string, co
  * result, accumulating term after term over K in tiles; inputs per term its operand's
  * (`operandInputs`) and its weights, then `base` if any.
  */
-function productProgram(rows: number, N: number, terms: readonly TermShape[], sign: ProductSign['sign'], withBase: boolean, blocks: readonly number[]): GpuProgram {
+function productProgram(rows: number, N: number, terms: readonly TermShape[], sign: ProductSign['sign'], withBase: boolean, biases: number, blocks: readonly number[]): GpuProgram {
   const reads = terms.map((t, i) => operandRead(`a${i}`, t.inline));
   const loops = terms.map((t, i) => {
     const a = reads[i]!;
@@ -90,7 +113,8 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
           workgroupBarrier();
         }`;
   }).join('');
-  const finish = sign === 'plus' ? 'acc' : withBase ? 'base[at] - acc' : '-acc';
+  const minusBiases = Array.from({ length: biases }, (_, i) => ` - bias${i}[n]`).join('');
+  const finish = sign === 'plus' ? 'acc' : `${withBase ? 'base[at] - acc' : '-acc'}${minusBiases}`;
   const key = terms.map((t, i) => `${reads[i]!.key}:${t.K}:${t.stride}:${t.offset}:${t.layout}:${t.rows.join('/')}`).join('|');
   // Column n of block j (columns [c_j, c_j + N_j)) goes to nRows·c_j + row·N_j + (n − c_j): each block row-major on its own
   let c = 0;
@@ -101,11 +125,11 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
     return `${j === 0 ? '' : ' else '}${guard}{ at = ${at}; }`;
   }).join('');
   return {
-    variableNames: [...terms.flatMap((t, i) => [...reads[i]!.names, ...t.rows.map((_, j) => `w${i}_${j}`)]), ...(withBase ? ['base'] : [])],
+    variableNames: [...terms.flatMap((t, i) => [...reads[i]!.names, ...t.rows.map((_, j) => `w${i}_${j}`)]), ...(withBase ? ['base'] : []), ...Array.from({ length: biases }, (_, i) => `bias${i}`)],
     outputShape: [rows, N],
-    shaderKey: `hamuxProduct_${N}_${sign}_${withBase}_${blocks.join('/')}_${key}`,
+    shaderKey: `hamuxProduct_${N}_${sign}_${withBase}_${biases}_${blocks.join('/')}_${key}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(N / TILE), Math.ceil(rows / TILE), 1],
+    dispatch: spread(Math.ceil(N / TILE) * Math.ceil(rows / TILE)),
     workgroupSize: [TILE, TILE, 1],
     getUserCode: () => `
       var<workgroup> tileA : array<array<f32, ${TILE}>, ${TILE}>;
@@ -114,8 +138,10 @@ function productProgram(rows: number, N: number, terms: readonly TermShape[], si
         let nRows = uniforms.outShape[0];
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let b0 = i32(workgroupId.y) * ${TILE};
-        let n0 = i32(workgroupId.x) * ${TILE};
+        // the tile: column tiles first, then rows (one flat workgroup index, spread over y past the limit)
+        let tile = ${WORKGROUP_INDEX};
+        let b0 = (tile / ${Math.ceil(N / TILE)}) * ${TILE};
+        let n0 = (tile % ${Math.ceil(N / TILE)}) * ${TILE};
         var acc = 0.0;${loops}
         let n = n0 + tx;
         var at = 0;
@@ -138,8 +164,9 @@ export function runProduct(run: GpuRun, rows: number, N: number, terms: readonly
     return { inline: t.lhs.inline?.form, K: t.K, stride: t.stride ?? t.K, offset: t.offset ?? 0, layout: t.layout, rows: t.weights.map((w) => w.size / per) };
   });
   const base = sign.sign === 'minus' ? sign.base : undefined;
-  const inputs = [...terms.flatMap((t) => [...operandInputs(t.lhs), ...t.weights]), ...(base ? [base] : [])];
-  return run(productProgram(rows, N, shapes, sign.sign, base !== undefined, blocks), inputs);
+  const biases = sign.sign === 'minus' ? sign.biases ?? [] : [];
+  const inputs = [...terms.flatMap((t) => [...operandInputs(t.lhs), ...t.weights]), ...(base ? [base] : []), ...biases];
+  return run(productProgram(rows, N, shapes, sign.sign, base !== undefined, biases.length, blocks), inputs);
 }
 
 /** WGSL that reduces `red[0..size)` of a workgroup of `size` invocations (a power of two) into `red[0]` by `combine`; `tid` is the invocation. */
@@ -168,9 +195,9 @@ export const PASS_GROUP = 64;
  * writes x̂ into `result` and leaves the sample's neuron energy in `energy` for invocation 0.
  * `key` names what the body bakes in besides n and B.
  */
-export function activationPassProgram(key: string, B: number, n: number, body: string): GpuProgram {
+export function activationPassProgram(key: string, B: number, n: number, body: string, withBeta = true): GpuProgram {
   return {
-    variableNames: ['xs', 'betas'],
+    variableNames: withBeta ? ['xs', 'betas'] : ['xs'],
     outputShape: [B * n + B],
     shaderKey: `hamuxActivation_${key}_${n}_${B}`, // B is baked in
     dispatchLayout: { x: [0] },
@@ -181,7 +208,7 @@ export function activationPassProgram(key: string, B: number, n: number, body: s
       fn main(index : i32) {
         let b = i32(workgroupId.x);
         let tid = i32(localId.x);
-        let beta = betas[0];${body}
+        ${withBeta ? 'let beta = betas[0];' : ''}${body}
         // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
         if (tid == 0 && b * ${n} < uniforms.outShape) { result[${B * n} + b] = energy; }
       }`,

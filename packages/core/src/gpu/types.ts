@@ -166,8 +166,10 @@ export interface GpuProjection {
 export interface GpuDeferredSignal {
   /** Features per row (the product's N). */
   readonly width: number;
-  /** What is subtracted. */
+  /** What is subtracted: products, and biases (`[width]`, the same for every row). */
   readonly terms: readonly ProductTerm[];
+  /** Biases subtracted from every row (bias synapses). */
+  readonly biases?: readonly Tensor[];
 }
 
 /** What a synapse's WGSL form gets for one evaluation. */
@@ -199,6 +201,8 @@ export interface GpuSum {
   readonly operands: readonly GpuOperand[];
   /** One-value tensors (`[1]`: β…) the summand reads, in order. */
   readonly params?: readonly Tensor[];
+  /** Tensors the same for every sample (a bias), read at entry `j` (the summed entry's index). */
+  readonly shared?: readonly Tensor[];
   /** Entries summed per sample. */
   readonly count: number;
   /** Entries from one sample's first to the next's. */
@@ -207,8 +211,8 @@ export interface GpuSum {
   readonly step?: number;
   /** The entry of sample 0's first (default 0). */
   readonly offset?: number;
-  /** The summand as WGSL, of the operands' values and the params (WGSL expressions, in order). */
-  summand(values: readonly string[], params: readonly string[]): string;
+  /** The summand as WGSL, of the operands' values, the params and the shared values (WGSL expressions, in order). */
+  summand(values: readonly string[], params: readonly string[], shared: readonly string[]): string;
 }
 
 /** What a synapse's WGSL form returns: new tensors, the caller's. */

@@ -8,7 +8,7 @@ import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuLagrangian, GpuProgram } from '../gpu/types.js';
-import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
+import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode, spread, WORKGROUP_INDEX } from '../gpu/products.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -423,6 +423,48 @@ export const collectiveHost = {
 
 // ---- WGSL forms: the same Lagrangians in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
+/**
+ * The body of softmax's activation pass (`beta` bound), or ghostmax's (β = 1 and a ghost entry
+ * at 0): per row of D, m = the largest βx (ghostmax: and 0, so every exponent is ≤ 0), `s = Σ e^{βx − m}`,
+ * `z = s` (ghostmax: `e^{−m} + s`), `x̂ = e^{βx − m}/z`, and the neuron energy `Σ x̂ x − (m + log z)/β`.
+ * Where m = 0 ghostmax's `log z = log1p(s)` keeps a tiny s, as the tfjs form's log1p does.
+ */
+function softmaxRows(D: number, n: number, ghost: boolean): string {
+  const bx = (x: string) => (ghost ? x : `beta * ${x}`);
+  const normaliser = ghost
+    ? `// log1p(s) by its series where s is tiny (log(1 + s) would round it away)
+          let logz = select(log(exp(-mx) + s), select(log(1.0 + s), s * (1.0 - s * (0.5 - s / 3.0)), s < 1e-4), mx == 0.0);
+          let z = exp(-mx) + s;`
+    : `let logz = log(s);
+          let z = s;`;
+  return `
+        var energy = 0.0;
+        for (var r = 0; r < ${n / D}; r = r + 1) {
+          let row = b * ${n} + r * ${D};
+          var m = ${ghost ? '0.0' : '-3.402823e+38'};
+          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) { m = max(m, ${bx('xs[row + j]')}); }
+          red[tid] = m;${reduceMaxCode(PASS_GROUP)}
+          let mx = red[0];
+          workgroupBarrier();
+          var sum = 0.0;
+          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) { sum = sum + exp(${bx('xs[row + j]')} - mx); }
+          red[tid] = sum;${reduceSumCode(PASS_GROUP)}
+          let s = red[0];
+          ${normaliser}
+          workgroupBarrier();
+          var acc = 0.0;
+          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) {
+            let x = xs[row + j];
+            let xhat = exp(${bx('x')} - mx) / z;
+            result[row + j] = xhat;
+            acc = acc + xhat * x;
+          }
+          red[tid] = acc;${reduceSumCode(PASS_GROUP)}
+          energy = energy + red[0] - (mx + logz)${ghost ? '' : ' / beta'};
+          workgroupBarrier();
+        }`;
+}
+
 /** Invocations per row of the norm passes. */
 const NORM_GROUP = 64;
 
@@ -460,12 +502,13 @@ function normPassProgram(centre: boolean, eps: number, D: number, B: number, n: 
     outputShape: [B * n + rows],
     shaderKey: `hamuxNorm_${centre}_${eps}_${D}_${n}_${B}`, // B is baked in
     dispatchLayout: { x: [0] },
-    dispatch: [rows, 1, 1],
+    dispatch: spread(rows),
     workgroupSize: [NORM_GROUP, 1, 1],
     getUserCode: () => `
       var<workgroup> red : array<f32, ${NORM_GROUP}>;
       fn main(index : i32) {
-        let row = i32(workgroupId.x);
+        // (workgroups past the last row redo it and write the same values: no early return before the barriers)
+        let row = min(${WORKGROUP_INDEX}, ${rows - 1});
         let tid = i32(localId.x);
         let o = row * ${D};
         let gamma = gammas[0];
@@ -510,34 +553,14 @@ export const collectiveGpu = {
    */
   softmax: (D: number): GpuLagrangian => ({
     kind: 'softmax',
-    pass: {
-      params: ['beta'],
-      energies: () => 1,
-      program: (B, n) => activationPassProgram(`softmax_${D}`, B, n, `
-        var energy = 0.0;
-        for (var r = 0; r < ${n / D}; r = r + 1) {
-          let row = b * ${n} + r * ${D};
-          var m = -3.402823e+38;
-          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) { m = max(m, beta * xs[row + j]); }
-          red[tid] = m;${reduceMaxCode(PASS_GROUP)}
-          let mx = red[0];
-          workgroupBarrier();
-          var sum = 0.0;
-          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) { sum = sum + exp(beta * xs[row + j] - mx); }
-          red[tid] = sum;${reduceSumCode(PASS_GROUP)}
-          let lse = mx + log(red[0]);
-          workgroupBarrier();
-          var acc = 0.0;
-          for (var j = tid; j < ${D}; j = j + ${PASS_GROUP}) {
-            let x = xs[row + j];
-            let xhat = exp(beta * x - lse);
-            result[row + j] = xhat;
-            acc = acc + xhat * x;
-          }
-          red[tid] = acc;${reduceSumCode(PASS_GROUP)}
-          energy = energy + red[0] - lse / beta;
-          workgroupBarrier();
-        }`),
-    },
+    pass: { params: ['beta'], energies: () => 1, program: (B, n) => activationPassProgram(`softmax_${D}`, B, n, softmaxRows(D, n, false)) },
+  }),
+  /**
+   * ghostmax along rows of D: softmax with a ghost entry at 0, `x̂ = e^{x}/(1 + Σ e^{x})` and
+   * `L = log(1 + Σ e^{x})` per row, computed as softmax's pass is (see softmaxRows).
+   */
+  ghostmax: (D: number): GpuLagrangian => ({
+    kind: 'ghostmax',
+    pass: { params: [], energies: () => 1, program: (B, n) => activationPassProgram(`ghostmax_${D}`, B, n, softmaxRows(D, n, true), false) },
   }),
 };

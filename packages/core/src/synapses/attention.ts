@@ -5,7 +5,7 @@ import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { projectedOf, reduceMaxCode, reduceSumCode } from '../gpu/products.js';
+import { projectedOf, reduceMaxCode, reduceSumCode, spread, WORKGROUP_INDEX } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -235,12 +235,13 @@ function attentionScoresProgram(B: number, N: number, H: number, Y: number, mask
     outputShape: [rows * N + rows],
     shaderKey: `hamuxAttentionScores_${N}_${H}_${Y}_${maskSelf}_${B}_${kqOffset}`, // B is baked in
     dispatchLayout: { x: [0] },
-    dispatch: [rows, 1, 1],
+    dispatch: spread(rows),
     workgroupSize: [SCORE_GROUP, 1, 1],
     getUserCode: () => `
       var<workgroup> red : array<f32, ${SCORE_GROUP}>;
       fn main(index : i32) {
-        let row = i32(workgroupId.x);
+        // (workgroups past the last row redo it and write the same values: no early return before the barriers)
+        let row = min(${WORKGROUP_INDEX}, ${rows - 1});
         let tid = i32(localId.x);
         let C = row % ${N};
         let h = (row / ${N}) % ${H};
@@ -281,7 +282,7 @@ function attentionWeightedProgram(B: number, N: number, H: number, Y: number, kq
     outputShape: [B * N, 2 * HY],
     shaderKey: `hamuxAttentionWeighted_${N}_${H}_${Y}_${kqOffset}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(size / SCORE_GROUP), 1, 1],
+    dispatch: spread(Math.ceil(size / SCORE_GROUP)),
     workgroupSize: [SCORE_GROUP, 1, 1],
     getUserCode: () => `
       fn main(index : i32) {

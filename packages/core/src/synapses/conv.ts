@@ -1,10 +1,12 @@
 import { tf, type Tensor } from '../tf.js';
 import { HamuxError } from '../errors.js';
 import type { Hypersynapse } from '../hypersynapse.js';
-import { normal, type Init } from '../params.js';
+import { normal, type Init, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
 import { formatShape, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
+import type { GpuOperand, GpuProgram, GpuRun, GpuSum, GpuSynapse } from '../gpu/types.js';
+import { operandInputs, operandRead, spread } from '../gpu/products.js';
 
 /** Padding of a convolution or pooling: tfjs's `'valid'` / `'same'`, or zeros on every side. */
 export type Padding = 'valid' | 'same' | number;
@@ -201,3 +203,225 @@ export function avgPool(options: PoolOptions): Hypersynapse {
     energy: ([a, b]) => tf.neg(sumPerSample(tf.mul(b!, pool(a!)))),
   };
 }
+
+// ---- WGSL forms: the same energies and signals in the fused webgpu step (gpu/forms.ts picks one by spec) ----
+
+/** Invocations per workgroup of the window programs (one invocation per entry of the signal). */
+const WINDOW_GROUP = 64;
+
+/**
+ * Where the windows lie, as a WGSL form bakes it in: input `[H, W, C]`, output `[Ho, Wo, Co]`,
+ * windows `kh × kw` with strides `sh`, `sw`, and the zeros before the first row (`pt`) and column (`pl`).
+ */
+interface Windows {
+  readonly H: number;
+  readonly W: number;
+  readonly C: number;
+  readonly Ho: number;
+  readonly Wo: number;
+  readonly Co: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly pt: number;
+  readonly pl: number;
+}
+
+/** The windows of a convolution or pooling of `input` (`[H, W, C]`) into `output` (`[Ho, Wo, Co]`). */
+function windowsOf(input: readonly number[], output: readonly number[], k: Pair, s: Pair, padding: Padding): Windows {
+  const [H, W, C] = input as [number, number, number];
+  const [Ho, Wo, Co] = output as [number, number, number];
+  const [pt] = paddingAmounts(H, k[0], s[0], padding);
+  const [pl] = paddingAmounts(W, k[1], s[1], padding);
+  return { H, W, C, Ho, Wo, Co, kh: k[0], kw: k[1], sh: s[0], sw: s[1], pt, pl };
+}
+
+/** Names everything `Windows` bakes in, for pipeline cache keys. */
+const windowsKey = (g: Windows): string => [g.H, g.W, g.C, g.Ho, g.Wo, g.Co, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl].join('x');
+
+/** WGSL running `body` over the input entries `(y, x)` of output position `(i, j)`'s window (offsets `di`, `dj`), padding skipped. */
+const windowLoop = (g: Windows, body: string): string => `
+        for (var di = 0; di < ${g.kh}; di = di + 1) {
+          let y = i * ${g.sh} + di - ${g.pt};
+          if (y < 0 || y >= ${g.H}) { continue; }
+          for (var dj = 0; dj < ${g.kw}; dj = dj + 1) {
+            let x = j * ${g.sw} + dj - ${g.pl};
+            if (x < 0 || x >= ${g.W}) { continue; }${body}
+          }
+        }`;
+
+/** WGSL running `body` over the output positions `(i, j)` whose windows hold input entry `(y, x)` (at offsets `di`, `dj`): `y + pt = i·sh + di`. */
+const coverLoop = (g: Windows, body: string): string => `
+        for (var di = 0; di < ${g.kh}; di = di + 1) {
+          let ty = y + ${g.pt} - di;
+          if (ty < 0 || ty % ${g.sh} != 0 || ty / ${g.sh} >= ${g.Ho}) { continue; }
+          let i = ty / ${g.sh};
+          for (var dj = 0; dj < ${g.kw}; dj = dj + 1) {
+            let tx = x + ${g.pl} - dj;
+            if (tx < 0 || tx % ${g.sw} != 0 || tx / ${g.sw} >= ${g.Wo}) { continue; }
+            let j = tx / ${g.sw};${body}
+          }
+        }`;
+
+/** WGSL that splits `r`, an entry of a sample of the output layer, into its position `(i, j)` and channel `o`. */
+const outputIndices = (g: Windows): string => `
+        let o = r % ${g.Co};
+        let j = (r / ${g.Co}) % ${g.Wo};
+        let i = r / ${g.Co * g.Wo};`;
+
+/** WGSL that splits `r`, an entry of a sample of the input layer, into its position `(y, x)` and channel `c`. */
+const inputIndices = (g: Windows): string => `
+        let c = r % ${g.C};
+        let x = (r / ${g.C}) % ${g.W};
+        let y = r / ${g.C * g.W};`;
+
+/**
+ * One signal of a window synapse, `base − Σ` over windows: its name in cache keys, entries per
+ * sample, WGSL functions it calls, and the WGSL that accumulates `acc` for sample `b`, entry `r`
+ * (the operand read as `at(flat index)`, the weights bound as `w0`…).
+ */
+interface WindowSignal {
+  readonly name: string;
+  readonly n: number;
+  readonly helpers: string;
+  body(at: (index: string) => string): string;
+}
+
+/** The program of a window signal: one invocation per entry of `[B, n]`, `result = base − acc` (or `−acc` without a base). */
+function windowProgram(B: number, signal: WindowSignal, key: string, inputs: readonly string[], withBase: boolean, at: (index: string) => string): GpuProgram {
+  const n = signal.n;
+  return {
+    variableNames: [...inputs, ...(withBase ? ['base'] : [])],
+    outputShape: [B, n],
+    shaderKey: `hamuxWindow_${signal.name}_${key}_${withBase}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: spread(Math.ceil((B * n) / WINDOW_GROUP)),
+    workgroupSize: [WINDOW_GROUP, 1, 1],
+    getUserCode: () => `${signal.helpers}
+      fn main(index : i32) {
+        // (the batch from the uniforms, not baked in; reading one keeps tfjs's bind layout whole)
+        if (index >= uniforms.outShape[0] * ${n}) { return; }
+        let b = index / ${n};
+        let r = index % ${n};
+        var acc = 0.0;${signal.body(at)}
+        result[index] = ${withBase ? 'base[index] - acc' : '-acc'};
+      }`,
+  };
+}
+
+/** Runs a window signal of the operand `lhs` (x̂ read through its inline activation) with these weights: `[B, n]`, a new tensor. */
+function runWindowSignal(run: GpuRun, B: number, g: Windows, signal: WindowSignal, lhs: GpuOperand, weights: readonly Tensor[], base: Tensor | undefined): Tensor {
+  const read = operandRead('xs', lhs.inline?.form);
+  const inputs = [...read.names, ...weights.map((_, k) => `w${k}`)];
+  const program = windowProgram(B, signal, `${windowsKey(g)}_${read.key}`, inputs, base !== undefined, (i) => read.at(i));
+  return run(program, [...operandInputs(lhs), ...weights, ...(base ? [base] : [])]);
+}
+
+/** `E = Σ x̂ (g − base)` over a layer of n entries per sample: a bilinear energy read from its signal `g = base + ∂E/∂x̂`. */
+function bilinearEnergy(xhat: GpuOperand, g: Tensor, base: Tensor | undefined, n: number): GpuSum {
+  return {
+    operands: [xhat, { tensor: g }, ...(base ? [{ tensor: base }] : [])],
+    count: n,
+    stride: n,
+    summand: ([v, s, b0]) => (b0 ? `${v} * (${s} - ${b0})` : `${v} * ${s}`),
+  };
+}
+
+/**
+ * A bilinear window synapse `E = −Σ x̂₂ ⊙ f(x̂₁)`: the signal `g₂ = base₂ − f(x̂₁)` in one program
+ * (`forward`), `g₁ = base₁ − fᵀ(x̂₂)` in another (`transposed`), each skipped where its layer is
+ * not wanted, except that one of them always runs: the energy `Σ x̂ (g − base)` is read from it.
+ */
+function windowSynapse(kind: 'conv2d' | 'avgPool', g: Windows, forward: WindowSignal, transposed: WindowSignal, weights: (p: TensorMap) => Tensor[]): GpuSynapse {
+  return {
+    kind,
+    dispatches: 2,
+    run: ({ run, batch: B, xhat: [a, z], base: [baseA, baseZ], wanted: [wantA, wantZ], p }) => {
+      const w = weights(p);
+      const gZ = wantZ || !wantA ? runWindowSignal(run, B, g, forward, a!, w, baseZ) : undefined;
+      const gA = wantA ? runWindowSignal(run, B, g, transposed, z!, w, baseA) : undefined;
+      const energy = gZ ? bilinearEnergy(z!, gZ, baseZ, forward.n) : bilinearEnergy(a!, gA!, baseA, transposed.n);
+      return { energy, grad: [gA, gZ], keep: [] };
+    },
+  };
+}
+
+/** `conv(x̂₁, W)` (W `[kh, kw, C, Co]`, HWIO) per output entry: `Σ_{di, dj, c} x̂₁[i·sh + di − pt, j·sw + dj − pl, c] W[di, dj, c, o]`. */
+function convForward(g: Windows): WindowSignal {
+  return {
+    name: 'convForward',
+    n: g.Ho * g.Wo * g.Co,
+    helpers: '',
+    body: (at) => `${outputIndices(g)}${windowLoop(g, `
+            let a0 = b * ${g.H * g.W * g.C} + (y * ${g.W} + x) * ${g.C};
+            let w0i = (di * ${g.kw} + dj) * ${g.C * g.Co} + o;
+            for (var c = 0; c < ${g.C}; c = c + 1) { acc = acc + ${at('a0 + c')} * w0[w0i + c * ${g.Co}]; }`)}`,
+  };
+}
+
+/** The transposed convolution per input entry: `Σ_{windows (i, j) holding (y, x)} Σ_o x̂₂[i, j, o] W[di, dj, c, o]`. */
+function convTransposed(g: Windows): WindowSignal {
+  return {
+    name: 'convTransposed',
+    n: g.H * g.W * g.C,
+    helpers: '',
+    body: (at) => `${inputIndices(g)}${coverLoop(g, `
+            let z0 = b * ${g.Ho * g.Wo * g.Co} + (i * ${g.Wo} + j) * ${g.Co};
+            let w0i = ((di * ${g.kw} + dj) * ${g.C} + c) * ${g.Co};
+            for (var o = 0; o < ${g.Co}; o = o + 1) { acc = acc + ${at('z0 + o')} * w0[w0i + o]; }`)}`,
+  };
+}
+
+/** WGSL of `poolShare(i, j)`: 1 / (the entries of window (i, j) inside the input), 0 for a window wholly in the padding (as `coverage`). */
+const poolShareCode = (g: Windows): string => `
+      fn poolInside(start : i32, k : i32, n : i32) -> i32 { return max(min(start + k, n) - max(start, 0), 0); }
+      fn poolShare(i : i32, j : i32) -> f32 {
+        let count = poolInside(i * ${g.sh} - ${g.pt}, ${g.kh}, ${g.H}) * poolInside(j * ${g.sw} - ${g.pl}, ${g.kw}, ${g.W});
+        return select(0.0, 1.0 / f32(count), count > 0);
+      }`;
+
+/** The average pool per output entry: the mean of x̂₁ over the window's entries inside the input. */
+function poolForward(g: Windows): WindowSignal {
+  return {
+    name: 'poolForward',
+    n: g.Ho * g.Wo * g.C,
+    helpers: poolShareCode(g),
+    body: (at) => `${outputIndices(g)}${windowLoop(g, `
+            acc = acc + ${at(`b * ${g.H * g.W * g.C} + (y * ${g.W} + x) * ${g.C} + o`)};`)}
+        acc = acc * poolShare(i, j);`,
+  };
+}
+
+/** Its transpose per input entry: `Σ_{windows (i, j) holding (y, x)} x̂₂[i, j, c] · poolShare(i, j)`. */
+function poolTransposed(g: Windows): WindowSignal {
+  return {
+    name: 'poolTransposed',
+    n: g.H * g.W * g.C,
+    helpers: poolShareCode(g),
+    body: (at) => `${inputIndices(g)}${coverLoop(g, `
+            acc = acc + ${at(`b * ${g.Ho * g.Wo * g.C} + (i * ${g.Wo} + j) * ${g.C} + c`)} * poolShare(i, j);`)}`,
+  };
+}
+
+/** The WGSL forms of the convolution and the average pool between `[H, W, C]` layers; gpu/forms.ts picks one by spec. */
+export const convGpu = {
+  /**
+   * `E = −Σ x̂₂ ⊙ conv(x̂₁, W)` (W `[kh, kw, C, Co]`): `g₂ = base₂ − conv(x̂₁, W)` and
+   * `g₁ = base₁ − convᵀ(x̂₂, W)`, one direct program each (one invocation per entry, looping over
+   * its windows), each skipped where not wanted; the energy `Σ x̂₂ (g₂ − base₂)` (or, where only
+   * the first layer's signal runs, `Σ x̂₁ (g₁ − base₁)`), a sum the step's energy program takes.
+   */
+  conv2d: (input: readonly number[], output: readonly number[], kernel: Pair, stride: Pair, padding: Padding): GpuSynapse => {
+    const g = windowsOf(input, output, kernel, stride, padding);
+    return windowSynapse('conv2d', g, convForward(g), convTransposed(g), (p) => [p['W']!]);
+  },
+  /**
+   * `E = −Σ x̂₂ ⊙ avgPool(x̂₁)` (padding left out of each window's mean, as the tfjs form): the
+   * pool and its transpose, one program each, as conv2d's.
+   */
+  avgPool: (input: readonly number[], output: readonly number[], size: Pair, stride: Pair, padding: Padding): GpuSynapse => {
+    const g = windowsOf(input, output, size, stride, padding);
+    return windowSynapse('avgPool', g, poolForward(g), poolTransposed(g), () => []);
+  },
+};

@@ -229,28 +229,40 @@ export const denseHost = {
 
 // ---- WGSL forms: the same energies and signals in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** The WGSL forms of the dense synapses between flattened layers; gpu/forms.ts picks one by spec. */
+/** The WGSL forms of the dense and bias synapses; gpu/forms.ts picks one by spec. */
 export const denseGpu = {
   /**
-   * `E = −x̂₁ᵀ W x̂₂` (W `[D₁, D₂]`): the signal on the second layer `g₂ = base₂ − x̂₁ W` in one
-   * program, whose energy is `Σ x̂₂ (g₂ − base₂)` (a sum the step's energy program takes); the
-   * signal on the first, `− x̂₂ Wᵀ`, left to the step (skipped where it is not wanted).
+   * `E = −x̂₁ᵀ W x̂₂ (− b · x̂₂)`, W `[D₁, D₂]`, on R rows per sample (1 flattened, the tokens per
+   * token): the signal on the second layer `g₂ = base₂ − x̂₁ W (− b)` in one program, whose
+   * energy is `Σ x̂₂ (g₂ − base₂)` (a sum the step's energy program takes); the signal on the
+   * first, `− x̂₂ Wᵀ`, left to the step (skipped where it is not wanted).
    */
-  dense: (D1: number, D2: number): GpuSynapse => ({
-    kind: 'dense',
+  dense: (kind: 'dense' | 'denseBias', D1: number, D2: number, R: number): GpuSynapse => ({
+    kind,
     dispatches: 2,
     run: ({ run, batch: B, xhat: [a, b], base: [, baseB], wanted: [wantA], p }) => {
       const W = p['W']!;
-      const gB = runProduct(run, B, D2, [{ lhs: a!, K: D1, layout: 'kn', weights: [W] }], { sign: 'minus', base: baseB });
-      // E = −x̂₁ W x̂₂ = Σ x̂₂ (g₂ − base₂)
+      const biases = kind === 'denseBias' ? [p['b']!] : [];
+      const gB = runProduct(run, B * R, D2, [{ lhs: a!, K: D1, layout: 'kn', weights: [W] }], { sign: 'minus', base: baseB, biases });
+      // E = −x̂₁ W x̂₂ − b · x̂₂ = Σ x̂₂ (g₂ − base₂)
       const energy: GpuSum = {
         operands: [b!, { tensor: gB }, ...(baseB ? [{ tensor: baseB }] : [])],
-        count: D2,
-        stride: D2,
+        count: R * D2,
+        stride: R * D2,
         summand: ([xhat, g, base]) => (base ? `${xhat} * (${g} - ${base})` : `${xhat} * ${g}`),
       };
       const signalA = { width: D1, terms: [{ lhs: b!, K: D2, layout: 'nk' as const, weights: [W] }] };
       return { energy, grad: [undefined, gB], deferred: [wantA ? signalA : undefined, undefined], keep: [] };
+    },
+  }),
+  /** `E = −b · x̂` on a layer of n: the signal `− b` left to the step (merged into the layer's products), the energy summed as `−Σ x̂ b`. */
+  bias: (n: number): GpuSynapse => ({
+    kind: 'bias',
+    dispatches: 1,
+    run: ({ xhat: [x], wanted: [want], p }) => {
+      const bias = p['b']!;
+      const energy: GpuSum = { operands: [x!], shared: [bias], count: n, stride: n, summand: ([v], _, [c]) => `-(${v} * ${c})` };
+      return { energy, grad: [undefined], deferred: [want ? { width: n, terms: [], biases: [bias] } : undefined], keep: [] };
     },
   }),
 };

@@ -1,9 +1,11 @@
-import { tf } from '../tf.js';
+import { tf, type Tensor } from '../tf.js';
 import type { Hypersynapse } from '../hypersynapse.js';
 import { checkPositiveOption, paramFromOption, type ParamOption } from '../params.js';
 import { sumPerSample } from '../ops.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
+import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
+import { operandInputs, operandRead, spread } from '../gpu/products.js';
 
 /** Options of `tie`. */
 export interface TieOptions {
@@ -77,3 +79,61 @@ function hostTie(n: number): HostSynapse {
 
 /** The host form of `tie` between two layers of n neurons each (host/forms.ts picks it by spec). */
 export const tieHost = { tie: (shape: readonly number[]): HostSynapse => hostTie(sizeOf(shape)) };
+
+// ---- WGSL form: the same energy and signals in the fused webgpu step (gpu/forms.ts picks it by spec) ----
+
+/** Invocations per workgroup of the tie's signal. */
+const TIE_GROUP = 64;
+
+/** `base ± γ (x̂₁ − x̂₂)` on n neurons per sample (+ for the first layer, − for the second): one invocation per entry. */
+function tieSignalProgram(B: number, n: number, first: boolean, a: GpuMap | undefined, b: GpuMap | undefined, withBase: boolean): GpuProgram {
+  const ra = operandRead('a', a), rb = operandRead('b', b);
+  return {
+    variableNames: [...ra.names, ...rb.names, 'gammas', ...(withBase ? ['base'] : [])],
+    outputShape: [B, n],
+    shaderKey: `hamuxTie_${n}_${first}_${ra.key}_${rb.key}_${withBase}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: spread(Math.ceil((B * n) / TIE_GROUP)),
+    workgroupSize: [TIE_GROUP, 1, 1],
+    getUserCode: () => `
+      fn main(index : i32) {
+        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
+        if (index < uniforms.outShape[0] * ${n}) {
+          let pull = gammas[0] * (${ra.at('index')} - ${rb.at('index')});
+          result[index] = ${withBase ? `base[index] ${first ? '+' : '-'} pull` : first ? 'pull' : '-pull'};
+        }
+      }`,
+  };
+}
+
+/** The WGSL form of the tie; gpu/forms.ts picks it by spec. */
+export const tieGpu = {
+  /**
+   * `E = (γ/2) Σ (x̂₁ − x̂₂)²` on n neurons per sample: one elementwise program per wanted signal,
+   * `base₁ + γ (x̂₁ − x̂₂)` and `base₂ − γ (x̂₁ − x̂₂)`; the energy summed by the step's energy program.
+   */
+  tie: (n: number): GpuSynapse => ({
+    kind: 'tie',
+    dispatches: 2,
+    run: ({ run, batch: B, xhat: [a, b], base, wanted, p }) => {
+      const gamma = tf.reshape(p['gamma']!, [1]);
+      const grad: (Tensor | undefined)[] = [];
+      try {
+        for (const [i, first] of [[0, true], [1, false]] as const) {
+          if (!wanted[i]) {
+            grad.push(undefined);
+            continue;
+          }
+          const program = tieSignalProgram(B, n, first, a!.inline?.form, b!.inline?.form, base[i] !== undefined);
+          grad.push(run(program, [...operandInputs(a!), ...operandInputs(b!), gamma, ...(base[i] ? [base[i]!] : [])]));
+        }
+      } catch (e) {
+        tf.dispose([gamma, ...grad.filter((t): t is Tensor => t !== undefined)]);
+        throw e;
+      }
+      // (γ/2) Σ (x̂₁ − x̂₂)²
+      const energy: GpuSum = { operands: [a!, b!], params: [gamma], count: n, stride: n, summand: ([u, v], [g]) => `0.5 * ${g} * (${u} - ${v}) * (${u} - ${v})` };
+      return { energy, grad, keep: [gamma] };
+    },
+  }),
+};
