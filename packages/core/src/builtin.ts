@@ -1,4 +1,5 @@
-import type { Padding } from './synapses/conv.js';
+/** Padding of a convolution or pooling: tfjs's `'valid'` / `'same'`, or zeros on every side. */
+export type Padding = 'valid' | 'same' | number;
 
 /**
  * What a built-in component is, as plain data: its kind and the structural options its closed forms

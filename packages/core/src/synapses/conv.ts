@@ -8,8 +8,9 @@ import { learnableParam, positiveInteger } from './common.js';
 import type { GpuOperand, GpuProgram, GpuRun, GpuSum, GpuSynapse } from '../gpu/types.js';
 import { operandInputs, operandRead, spread } from '../gpu/products.js';
 
-/** Padding of a convolution or pooling: tfjs's `'valid'` / `'same'`, or zeros on every side. */
-export type Padding = 'valid' | 'same' | number;
+import type { Padding } from '../builtin.js';
+
+export type { Padding };
 
 type Pair = readonly [number, number];
 
