@@ -454,12 +454,13 @@ async function runGraph(c: GraphCase, runtime?: BackendRuntime) {
 describe.skipIf(SKIP_WEBGPU)('the fused WGSL step of tanh and softmax layers and dense synapses', () => {
   let gpu: BackendRuntime;
   const reference = new Map<GraphCase, Awaited<ReturnType<typeof runGraph>>>();
+  // (the cpu references of every graph, the large ones among them: a minute on a loaded 2-core machine)
   beforeAll(async () => {
     await useBackend('cpu');
     for (const c of GRAPHS) reference.set(c, await runGraph(c));
     gpu = await useBackend('webgpu');
     takeWebgpuErrors();
-  });
+  }, 180_000);
   afterAll(async () => {
     await useBackend('cpu');
   });
