@@ -54,8 +54,12 @@ export const TILE = 16;
 
 /** How a product's sum is returned: as it is, negated, or subtracted from `base` (`[rows, N]`). */
 export type ProductSign =
-  | { readonly sign: 'plus' }
   | {
+      /** The sum as it is. */
+      readonly sign: 'plus';
+    }
+  | {
+      /** The sum negated, or subtracted from `base`. */
       readonly sign: 'minus';
       /** Subtracted from (`[rows, N]`; undefined: zero). */
       readonly base?: Tensor | undefined;

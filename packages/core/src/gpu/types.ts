@@ -119,7 +119,12 @@ export interface GpuOperand {
   /** x̂, or x where `inline` is given. */
   readonly tensor: Tensor;
   /** The function computed on read, and its parameters as `[1]` tensors in the order of `form.params`. */
-  readonly inline?: { readonly form: GpuMap; readonly params: readonly Tensor[] };
+  readonly inline?: {
+    /** The function. */
+    readonly form: GpuMap;
+    /** Its parameters, `[1]` each. */
+    readonly params: readonly Tensor[];
+  };
 }
 
 /**
@@ -187,7 +192,12 @@ export interface GpuSynapseCall {
   /** The synapse's parameters (ξ, β…) as tensors on the backend. */
   readonly p: TensorMap;
   /** Where the step put the form's `projection`: its block, `[B·R, N]` row-major from entry `offset` of `tensor`. */
-  readonly projected?: { readonly tensor: Tensor; readonly offset: number };
+  readonly projected?: {
+    /** The projection's output (every merged synapse's block). */
+    readonly tensor: Tensor;
+    /** The entry where this synapse's block starts. */
+    readonly offset: number;
+  };
 }
 
 /**
