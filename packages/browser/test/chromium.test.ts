@@ -1,5 +1,5 @@
 // The browser build in headless Chromium: the self-contained bundle is rebuilt (so a fresh clone
-// needs no prior `npm run build`), served from 127.0.0.1 with a test page, and two small graphs
+// needs no prior `npm run build`), served from 127.0.0.1 with a test page, and three small graphs
 // are evaluated and descended on webgpu, wasm and cpu; webgpu and wasm must agree with cpu to
 // float32 accuracy, and no energy may rise. Artifacts (screenshot, numbers) go to test-artifacts/.
 //
@@ -180,7 +180,7 @@ describe('the browser bundle in headless Chromium', () => {
     results['adapter'] = run.report.adapter;
     expect(run.report.adapter, 'webgpu reports its adapter').toBeDefined();
     checkRun(run, 'webgpu');
-    // Both graphs are built-ins with WGSL forms: the browser bundle's descent takes the fused step too
+    // Every graph is built-ins with WGSL forms: the browser bundle's descent takes the fused step too
     for (const g of run.graphs) expect(g.evaluator, `${g.graph} on webgpu`).toBe('fused WGSL step (webgpu)');
   });
 

@@ -114,6 +114,29 @@ const GRAPHS: Record<string, GraphCase> = {
         .build({ seed: 2 }) as unknown as HAM<string, string>,
     options: { ...fixed, dt: 0.05 },
   },
+  /** The other built-ins, for the fused step's WGSL forms: conv and pooling, the remaining Lagrangians and synapses. */
+  otherKinds: {
+    make: () =>
+      hypergraph()
+        .layer('image', { shape: [4, 4, 2], lagrangian: L.identity() })
+        .layer('features', { shape: [4, 4, 3], lagrangian: L.relu() })
+        .layer('pooled', { shape: [2, 2, 3], lagrangian: L.sigmoid({ beta: 1.5 }) })
+        .layer('code', { shape: [6], lagrangian: L.ghostmax() })
+        .layer('tokens', { shape: [3, 4], lagrangian: L.spherical() })
+        .layer('power', { shape: [5], lagrangian: L.repu({ n: 3 }) })
+        .layer('spring', { shape: [5], lagrangian: L.rexp({ beta: 0.8 }) })
+        .synapse('conv', Y.conv2d({ kernel: 3, padding: 'same' }), ['image', 'features'])
+        .synapse('pool', Y.avgPool({ size: 2 }), ['features', 'pooled'])
+        .synapse('encode', Y.denseBias({ init: { b: normal(0.3) } }), ['pooled', 'code'])
+        .synapse('words', Y.modernHopfield({ memories: 3, perToken: true }), ['tokens'])
+        .synapse('link', Y.dense(), ['tokens', 'code'])
+        .synapse('poly', Y.polynomialMemory({ memories: 4, degree: 3 }), ['power'])
+        .synapse('exp', Y.exponentialMemory({ memories: 3 }), ['pooled'])
+        .synapse('bias', Y.bias({ init: { b: normal(0.3) } }), ['power'])
+        .synapse('tie', Y.tie({ gamma: 0.5 }), ['power', 'spring'])
+        .build({ seed: 3 }) as unknown as HAM<string, string>,
+    options: { ...fixed, dt: 0.05 },
+  },
 };
 
 async function values(states: Readonly<Record<string, Tensor>>): Promise<Record<string, number[]>> {
