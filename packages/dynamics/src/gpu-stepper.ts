@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, MAX_WORKGROUPS, operandInputs, reduceSumCode, runProduct, spread, tf, WORKGROUP_INDEX, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, gpuLagrangian, gpuSynapse, MAX_WORKGROUPS, operandInputs, operandRead, reduceSumCode, runProduct, spread, tf, WORKGROUP_INDEX, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule, TensorEvaluate } from './tensor-stepper.js';
 
@@ -126,11 +126,8 @@ function energyProgramRun(run: GpuRun, B: number, terms: readonly GpuSum[], C: n
   };
   let loops = '';
   for (const t of terms) {
-    const read = t.operands.map((op) => {
-      const name = bind(op.tensor);
-      const params = (op.inline?.params ?? []).map((q) => `${bind(q)}[0]`);
-      return (at: string) => (op.inline ? `(${op.inline.form.activation(`${name}[${at}]`, params)})` : `${name}[${at}]`);
-    });
+    // each input bound once, however many operands read it
+    const read = t.operands.map((op) => operandRead(bind(op.tensor), op.inline?.form, (op.inline?.params ?? []).map(bind)).at);
     const params = (t.params ?? []).map((q) => `${bind(q)}[0]`);
     const shared = (t.shared ?? []).map((q) => `${bind(q)}[j]`);
     const summand = t.summand(read.map((r) => r('at')), params, shared);

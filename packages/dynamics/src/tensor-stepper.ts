@@ -87,27 +87,15 @@ export function evaluatedStep<L extends string>(evaluate: TensorEvaluate<L>, mas
 }
 
 /** The tensors a check reads (the stepper's own, not to be freed): the step's state, where it stood at the last check, and the energies since. */
-export interface CheckInputs<L extends string> {
+export interface CheckInputs<L extends string> extends Omit<StepState<L>, 'active'> {
   /** The plan now (its layers, batch, moving layers and nominal level steps). */
   readonly plan: StepPlan<L>;
   /** Each layer's free mask (see `freeSignal`). */
   readonly masks: ReadonlyMap<L, FreeMask<Tensor>>;
   /** The energy (`[B]`) after each step since the last check. */
   readonly history: readonly Tensor[];
-  /** The state now. */
-  readonly x: Readonly<Record<L, Tensor>>;
   /** The state at the last check. */
   readonly xAtCheck: Readonly<Record<L, Tensor>>;
-  /** The signals `∂E/∂x̂` now. */
-  readonly g: Readonly<Record<L, Tensor>>;
-  /** The energy now (`[B]`). */
-  readonly E: Tensor;
-  /** Each level's step now (`[B]` each). */
-  readonly dts: readonly Tensor[];
-  /** Accepted steps per sample (`[B]`). */
-  readonly accepted: Tensor;
-  /** Rejected steps per sample (`[B]`). */
-  readonly rejected: Tensor;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tf.js';
 import { HamuxError } from '../errors.js';
-import type { GpuMap, GpuOperand, GpuProgram, GpuRun, GpuSynapseCall, ProductTerm } from './types.js';
+import type { GpuMap, GpuOperand, GpuProgram, GpuRun, GpuSum, GpuSynapseCall, ProductTerm } from './types.js';
 
 /**
  * WGSL shared by the forms of the fused webgpu step: reading operands (x̂ computed on read), the
@@ -18,10 +18,12 @@ export interface OperandRead {
   at(index: string): string;
 }
 
-/** How programs read an operand bound as `name`, given its inline activation (undefined: x̂ itself is bound). */
-export function operandRead(name: string, inline: GpuMap | undefined): OperandRead {
+/**
+ * How programs read an operand bound as `name`, given its inline activation (undefined: x̂ itself
+ * is bound); its parameters are bound as `params` (default `<name>P0`, `<name>P1`…).
+ */
+export function operandRead(name: string, inline: GpuMap | undefined, params = inline?.params.map((_, k) => `${name}P${k}`) ?? []): OperandRead {
   if (!inline) return { names: [name], key: 'xhat', at: (i) => `${name}[${i}]` };
-  const params = inline.params.map((_, k) => `${name}P${k}`);
   return { names: [name, ...params], key: inline.key, at: (i) => `(${inline.activation(`${name}[${i}]`, params.map((q) => `${q}[0]`))})` };
 }
 
@@ -48,6 +50,23 @@ export function spread(count: number): [number, number, number] {
 
 /** WGSL: the workgroup's index in a `spread` dispatch (uniform across the workgroup). */
 export const WORKGROUP_INDEX = 'i32(workgroupId.y * numWorkgroups.x + workgroupId.x)';
+
+/**
+ * WGSL: the row of a program with one workgroup per row in a `spread` dispatch, `rows` a WGSL
+ * expression. Workgroups past the last row redo it and write the same values: a workgroup may not
+ * return early before its barriers.
+ */
+export const workgroupRow = (rows: string | number): string => `min(${WORKGROUP_INDEX}, ${rows} - 1)`;
+
+/** `E_b = Σ_j x̂_bj (g_bj − base_bj)` over n entries per sample: a bilinear synapse's energy read from its signal `g = base + ∂E/∂x̂` on one layer (dense, conv, pool). */
+export function bilinearEnergy(xhat: GpuOperand, g: Tensor, base: Tensor | undefined, n: number): GpuSum {
+  return {
+    operands: [xhat, { tensor: g }, ...(base ? [{ tensor: base }] : [])],
+    count: n,
+    stride: n,
+    summand: ([v, s, b0]) => (b0 ? `${v} * (${s} - ${b0})` : `${v} * ${s}`),
+  };
+}
 
 /** Side of the square tiles (a workgroup of TILE × TILE invocations). */
 export const TILE = 16;

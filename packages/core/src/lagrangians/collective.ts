@@ -8,7 +8,7 @@ import { jsLayernormRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import { scalarOf, type HostLagrangian, type ParamGrads, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuLagrangian, GpuProgram } from '../gpu/types.js';
-import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode, spread, WORKGROUP_INDEX } from '../gpu/products.js';
+import { activationPassProgram, PASS_GROUP, reduceMaxCode, reduceSumCode, spread, workgroupRow } from '../gpu/products.js';
 
 /**
  * Lagrangians that couple the neurons along one axis of a layer (softmax, layer norm, spherical
@@ -507,8 +507,7 @@ function normPassProgram(centre: boolean, eps: number, D: number, B: number, n: 
     getUserCode: () => `
       var<workgroup> red : array<f32, ${NORM_GROUP}>;
       fn main(index : i32) {
-        // (workgroups past the last row redo it and write the same values: no early return before the barriers)
-        let row = min(${WORKGROUP_INDEX}, ${rows - 1});
+        let row = ${workgroupRow(rows)};
         let tid = i32(localId.x);
         let o = row * ${D};
         let gamma = gammas[0];

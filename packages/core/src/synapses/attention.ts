@@ -5,7 +5,7 @@ import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { projectedOf, reduceMaxCode, reduceSumCode, spread, WORKGROUP_INDEX } from '../gpu/products.js';
+import { projectedOf, reduceMaxCode, reduceSumCode, spread, workgroupRow } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -240,8 +240,7 @@ function attentionScoresProgram(B: number, N: number, H: number, Y: number, mask
     getUserCode: () => `
       var<workgroup> red : array<f32, ${SCORE_GROUP}>;
       fn main(index : i32) {
-        // (workgroups past the last row redo it and write the same values: no early return before the barriers)
-        let row = min(${WORKGROUP_INDEX}, ${rows - 1});
+        let row = ${workgroupRow(rows)};
         let tid = i32(localId.x);
         let C = row % ${N};
         let h = (row / ${N}) % ${H};

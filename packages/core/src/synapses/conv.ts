@@ -5,8 +5,8 @@ import { normal, type Init, type TensorMap } from '../params.js';
 import { sumPerSample } from '../ops.js';
 import { formatShape, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
-import type { GpuOperand, GpuProgram, GpuRun, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, operandRead, spread } from '../gpu/products.js';
+import type { GpuOperand, GpuProgram, GpuRun, GpuSynapse } from '../gpu/types.js';
+import { bilinearEnergy, operandInputs, operandRead, spread } from '../gpu/products.js';
 
 import type { Padding } from '../builtin.js';
 
@@ -317,16 +317,6 @@ function runWindowSignal(run: GpuRun, B: number, g: Windows, signal: WindowSigna
   const inputs = [...read.names, ...weights.map((_, k) => `w${k}`)];
   const program = windowProgram(B, signal, `${windowsKey(g)}_${read.key}`, inputs, base !== undefined, (i) => read.at(i));
   return run(program, [...operandInputs(lhs), ...weights, ...(base ? [base] : [])]);
-}
-
-/** `E = Σ x̂ (g − base)` over a layer of n entries per sample: a bilinear energy read from its signal `g = base + ∂E/∂x̂`. */
-function bilinearEnergy(xhat: GpuOperand, g: Tensor, base: Tensor | undefined, n: number): GpuSum {
-  return {
-    operands: [xhat, { tensor: g }, ...(base ? [{ tensor: base }] : [])],
-    count: n,
-    stride: n,
-    summand: ([v, s, b0]) => (b0 ? `${v} * (${s} - ${b0})` : `${v} * ${s}`),
-  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { learnableParam } from './common.js';
 import { HeldOuterSum, HeldProduct, jsDenseRows, SMALL_ROWS } from '@hamux-ts/kernels';
 import type { HostSynapse } from '../host/types.js';
 import type { GpuSum, GpuSynapse } from '../gpu/types.js';
-import { runProduct } from '../gpu/products.js';
+import { bilinearEnergy, runProduct } from '../gpu/products.js';
 
 /**
  * Dense synapses between two layers: the energy analogue of a linear layer. By default each layer
@@ -245,12 +245,7 @@ export const denseGpu = {
       const biases = kind === 'denseBias' ? [p['b']!] : [];
       const gB = runProduct(run, B * R, D2, [{ lhs: a!, K: D1, layout: 'kn', weights: [W] }], { sign: 'minus', base: baseB, biases });
       // E = −x̂₁ W x̂₂ − b · x̂₂ = Σ x̂₂ (g₂ − base₂)
-      const energy: GpuSum = {
-        operands: [b!, { tensor: gB }, ...(baseB ? [{ tensor: baseB }] : [])],
-        count: R * D2,
-        stride: R * D2,
-        summand: ([xhat, g, base]) => (base ? `${xhat} * (${g} - ${base})` : `${xhat} * ${g}`),
-      };
+      const energy = bilinearEnergy(b!, gB, baseB, R * D2);
       const signalA = { width: D1, terms: [{ lhs: b!, K: D2, layout: 'nk' as const, weights: [W] }] };
       return { energy, grad: [undefined, gB], deferred: [wantA ? signalA : undefined, undefined], keep: [] };
     },

@@ -9,7 +9,7 @@ import { jsReluSquaredRows, SMALL_ROWS, type Gemm } from '@hamux-ts/kernels';
 import { scalarOf, type HostSynapse, type ParamValues } from '../host/types.js';
 import { softmaxBetaVjpRows, softmaxJvpRows } from '../host/softmax-adjoint.js';
 import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { powerCode, projectedOf, spread, WORKGROUP_INDEX } from '../gpu/products.js';
+import { powerCode, projectedOf, spread, workgroupRow } from '../gpu/products.js';
 
 /**
  * Dense memories: one-layer synapses `E = −Σ_μ F(ξ_μ · x̂)` with K stored patterns `ξ` (`[K, D]`),
@@ -338,8 +338,7 @@ function softmaxRowsProgram(B: number, K: number, offset: number): GpuProgram {
       const MEM_K : i32 = ${K};
       var<workgroup> red : array<f32, ${ROW_GROUP}>;
       fn main(index : i32) {
-        // (workgroups past the last row redo it and write the same values: no early return before the barriers)
-        let row = min(${WORKGROUP_INDEX}, uniforms.outShape[0] - 1);
+        let row = ${workgroupRow('uniforms.outShape[0]')};
         let tid = i32(localId.x);
         let beta = betas[0];
         var m = -3.402823e+38;
