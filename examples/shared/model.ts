@@ -1,9 +1,9 @@
 // What the learning examples leave behind for other programs (the playground, `hamux run`): the
 // model's architecture as a hamux config and its parameters as safetensors.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFromHam, saveParams, type ConfigFromHamOptions } from '@hamux-ts/config';
-import type { HAM, Params } from '@hamux-ts/core';
+import { configFromHam, loadParams, saveParams, type ConfigFromHamOptions } from '@hamux-ts/config';
+import { tf, type HAM, type Params } from '@hamux-ts/core';
 
 export interface SavedModel {
   /** `DIR/model.json`: the config (`buildFromConfig` rebuilds the graph). */
@@ -28,4 +28,18 @@ export function saveModel<L extends string, S extends string>(
   writeFileSync(config, `${JSON.stringify(configFromHam(ham, configOptions), null, 2)}\n`);
   writeFileSync(weights, saveParams({ params: params ?? ham.params }, metadata));
   return { config, weights };
+}
+
+/**
+ * The graph `ham` with the parameters `saveModel` wrote into `dir` (`model.safetensors`), as a new
+ * graph (`ham` is left as it was). `loadParams` checks every parameter's name and shape against
+ * `ham`, so weights of another architecture are refused with the parameter's path.
+ */
+export function loadModel<L extends string, S extends string>(dir: string, ham: HAM<L, S>): HAM<L, S> {
+  const loaded = loadParams(ham, readFileSync(join(dir, 'model.safetensors')));
+  try {
+    return ham.withParams(loaded);
+  } finally {
+    tf.dispose([...Object.values(loaded.layers), ...Object.values(loaded.synapses)].flatMap((m) => Object.values(m)));
+  }
 }

@@ -1,5 +1,6 @@
 // What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`;
-// and what the examples that train take: `--fixed-point implicit|equilibrium`.
+// and what the examples that train take: `--fixed-point implicit|equilibrium`, `--epochs N`, and
+// `--init DIR` (start from a model an earlier run saved, e.g. to fine-tune it at the fixed point).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useBackend, type BackendChoice, type BackendRuntime } from '@hamux-ts/backends';
@@ -11,6 +12,10 @@ export interface ExampleOptions {
   readonly outDir: string;
   /** `--fixed-point implicit|equilibrium`: train where the dynamics come to rest; absent, through unrolled steps. */
   readonly fixedPoint?: FixedPointMethod;
+  /** `--epochs N`: train for N epochs instead of the example's own number. */
+  readonly epochs?: number;
+  /** `--init DIR`: start training from the model saved in DIR (`model.safetensors`) instead of initial weights. */
+  readonly init?: string;
 }
 
 export type FixedPointMethod = 'implicit' | 'equilibrium';
@@ -29,9 +34,17 @@ export function exampleOptions(exampleDir: URL, argv: readonly string[] = proces
   if (argv.includes('--fixed-point') && !FIXED_POINT.includes(fixedPoint!)) {
     throw new Error(`--fixed-point: expected ${FIXED_POINT.join(' or ')}, got ${fixedPoint ?? 'nothing'}`);
   }
+  const epochsText = value('--epochs');
+  const epochs = epochsText === undefined ? undefined : Number(epochsText);
+  if (argv.includes('--epochs') && !(Number.isInteger(epochs) && epochs! > 0)) throw new Error(`--epochs: expected a positive integer, got ${epochsText ?? 'nothing'}`);
+  const init = value('--init');
+  if (argv.includes('--init') && !init) throw new Error('--init: expected the folder of a saved model (model.json, model.safetensors)');
   const outDir = resolve(value('--out') ?? new URL('out/', exampleDir).pathname);
   mkdirSync(outDir, { recursive: true });
-  return { full: argv.includes('--full'), backend, outDir, ...(fixedPoint ? { fixedPoint } : {}) };
+  return {
+    full: argv.includes('--full'), backend, outDir,
+    ...(fixedPoint ? { fixedPoint } : {}), ...(epochs ? { epochs } : {}), ...(init ? { init: resolve(init) } : {}),
+  };
 }
 
 /**

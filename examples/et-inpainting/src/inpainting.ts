@@ -122,10 +122,15 @@ export function maskedPatches(options: { field: string; fraction: number }): Pre
 /**
  * Trains the Energy Transformer to inpaint: `HIDDEN_FRACTION` of each image's patches hidden, T unrolled descent
  * steps, and an MSE on the hidden patches backpropagated through the descent (Adam). `train` and
- * `validation` are patches `[count, N·P]`; `runtime` is `useBackend`'s (the trainer's fast path).
+ * `validation` are patches `[count, N·P]`; `runtime` is `useBackend`'s (the trainer's fast path);
+ * `init`, when given, turns the preset's graph into the one training starts from (`loadModel`).
  */
-export async function trainInpainter(train: Float32Array, validation: Float32Array, s: Sizes, runtime: Runtime, fit: Partial<FitOptions> = {}) {
-  const ham = energyTransformer(s);
+export async function trainInpainter(
+  train: Float32Array, validation: Float32Array, s: Sizes, runtime: Runtime, fit: Partial<FitOptions> = {}, init?: (ham: EnergyTransformer) => EnergyTransformer,
+) {
+  const preset = energyTransformer(s);
+  const ham = init ? init(preset) : preset;
+  if (ham !== preset) preset.dispose();
   const { n, p } = geometry(s.patch);
   const trainer = new Trainer(ham, {
     seed: s.seed,

@@ -5,14 +5,15 @@
 // fixed point the descent comes to rest at), then scored on held-out digits after T steps and at
 // convergence, next to trivial fills (the mean training digit, the mean patch, blank).
 // Run: npm run start -w @hamux-ts/example-et-inpainting [-- --full] [-- --backend wasm]
-//      [-- --fixed-point implicit|equilibrium]
+//      [-- --fixed-point implicit|equilibrium] [-- --init DIR] [-- --epochs N]: `--init out` fine-tunes
+//      the model a previous run saved there (e.g. the unrolled one, at the fixed point).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveKey } from '@hamux-ts/core';
 import { balancedSubset, loadMnist, pick, split, unpatchify, writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { progressBar } from '@hamux-ts/train';
-import { saveModel } from '../../shared/model.js';
+import { loadModel, saveModel } from '../../shared/model.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
   HIDDEN_FRACTION, IMAGE, fillHidden, geometry, hiddenMse, hiddenPatches, inpaint, meanImage, meanPatch, toPatches, trainInpainter,
@@ -30,7 +31,7 @@ const sizes: Sizes = {
   memories: full ? 128 : 64,
   steps: 6,
   dt: 0.5,
-  epochs: full ? 10 : 6,
+  epochs: options.epochs ?? (full ? 10 : 6),
   batchSize: 16,
   learningRate: 3e-3,
   seed: 1,
@@ -47,14 +48,16 @@ console.log(
   `train ${trainSet.count} digits, test ${testSet.count}; ${n} patches of ${p} pixels, ${Math.round(HIDDEN_FRACTION * n)} hidden per digit; ` +
     `D ${sizes.dim}, ${sizes.heads} heads × ${sizes.headDim}, ${sizes.memories} memories; T ${sizes.steps} steps of dt ${sizes.dt}; ` +
     `${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}; ` +
-    (sizes.fixedPoint ? `trained at the fixed point (${sizes.fixedPoint})` : `trained through ${sizes.steps} unrolled steps`),
+    (sizes.fixedPoint ? `trained at the fixed point (${sizes.fixedPoint})` : `trained through ${sizes.steps} unrolled steps`) +
+    (options.init ? `, starting from the model in ${options.init}` : ''),
 );
 
 // Train (the per-epoch validation loss is on 200 held-out digits with masks drawn per epoch).
 const spread = Int32Array.from({ length: 200 }, (_, i) => Math.floor((i * testSet.count) / 200));
 const held = toPatches(pick(testSet, spread).images, sizes.patch);
 const started = performance.now();
-const { trainer, reports, numParams } = await trainInpainter(train, held, sizes, runtime, progressBar(process.stderr));
+const { trainer, reports, numParams } = await trainInpainter(train, held, sizes, runtime, progressBar(process.stderr),
+  options.init ? (preset) => loadModel(options.init!, preset) : undefined);
 const trainSeconds = (performance.now() - started) / 1000;
 console.log(`trained ${numParams} parameters: ${trainer.step} Adam steps in ${trainSeconds.toFixed(0)} s ` +
   `(${((sizes.epochs * trainSet.count) / trainSeconds).toFixed(0)} digits/s); validation MSE by epoch: ` +

@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { deriveKey, tf } from '@hamux-ts/core';
 import { balancedSubset, loadMnist, split } from '@hamux-ts/data';
@@ -6,6 +10,8 @@ import {
   HIDDEN_FRACTION, energyTransformer, fillHidden, geometry, hiddenMse, hiddenPatches, inpaint, maskedPatches, meanImage, meanPatch,
   toPatches, trainInpainter, visibleMask, type Sizes,
 } from '../src/inpainting.js';
+import { loadModel, saveModel } from '../../shared/model.js';
+import { exampleOptions } from '../../shared/options.js';
 
 const sizes: Sizes = {
   patch: 4, dim: 16, heads: 2, headDim: 8, memories: 32, steps: 4, dt: 0.5,
@@ -122,4 +128,50 @@ describe('Energy Transformer inpainting on MNIST (small)', () => {
     trainer.ham.dispose();
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
+});
+
+describe('starting from a saved model (--init)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hamux-et-init-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let runtime: BackendRuntime;
+  beforeAll(async () => { runtime = await useBackend('wasm'); });
+
+  it('trains from the saved weights, not the preset\'s, and leaks no tensor', async () => {
+    const saved = energyTransformer({ ...sizes, seed: 9 }); // other initial weights than the preset's seed 3
+    saveModel(dir, saved);
+    const before = tf.memory().numTensors;
+    const few = toPatches(balancedSubset(loadMnist(), 2, 0).images, sizes.patch); // 20 digits
+    const { trainer } = await trainInpainter(few, few, { ...sizes, epochs: 1 }, runtime, {}, (preset) => loadModel(dir, preset));
+    // the graph training started from holds the saved weights, bit for bit
+    for (const [synapse, params] of Object.entries(saved.params.synapses)) {
+      for (const [name, t] of Object.entries(params)) {
+        expect([...trainer.ham.params.synapses[synapse as keyof typeof trainer.ham.params.synapses]![name]!.dataSync()], `${synapse}.${name}`).toEqual([...t.dataSync()]);
+      }
+    }
+    expect(trainer.step).toBe(Math.ceil(20 / sizes.batchSize));
+    trainer.dispose();
+    trainer.ham.dispose();
+    expect(tf.memory().numTensors).toBe(before); // the preset's graph was disposed
+    saved.dispose();
+  }, 60_000);
+
+  it('refuses the weights of another architecture, naming the parameter', () => {
+    const other = energyTransformer({ ...sizes, dim: 8 });
+    saveModel(dir, other);
+    other.dispose();
+    const preset = energyTransformer(sizes);
+    expect(() => loadModel(dir, preset)).toThrow(/synapses\.embed\.W.*expected shape/s);
+    preset.dispose();
+  });
+
+  it('reads --init and --epochs, and names a bad value', () => {
+    const here = pathToFileURL(`${dir}/`);
+    const o = exampleOptions(here, ['--init', dir, '--epochs', '3', '--out', join(dir, 'out')]);
+    expect(o.init).toBe(dir);
+    expect(o.epochs).toBe(3);
+    expect(exampleOptions(here, ['--out', join(dir, 'out')])).not.toHaveProperty('epochs');
+    expect(() => exampleOptions(here, ['--epochs', '0'])).toThrow(/--epochs: expected a positive integer, got 0/);
+    expect(() => exampleOptions(here, ['--epochs', '2.5'])).toThrow(/--epochs/);
+    expect(() => exampleOptions(here, ['--init'])).toThrow(/--init: expected the folder of a saved model/);
+  });
 });

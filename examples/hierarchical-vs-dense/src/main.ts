@@ -8,6 +8,7 @@
 // at convergence γ is set for each noise level σ as a MAP estimate's 1/σ² would be, (σ_train/σ)²·γ.
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
+//      [-- --epochs N]: train for N epochs instead of the size's own.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gaussianNoise, loadMnist, split, subset, writeImageGrid } from '@hamux-ts/data';
@@ -22,7 +23,7 @@ import {
 const options = exampleOptions(new URL('..', import.meta.url));
 const runtime = await startBackend(options.backend);
 const fixedPoint = options.fixedPoint;
-const sizes: Sizes = { ...exampleSizes(options.full), ...(fixedPoint ? { fixedPoint } : {}) };
+const sizes: Sizes = { ...exampleSizes(options.full), ...(options.epochs ? { epochs: options.epochs } : {}), ...(fixedPoint ? { fixedPoint } : {}) };
 const noiseLevels = [0.1, 0.3, 0.5, 0.7];
 const maxSteps = 500;
 const { train: pool, test: heldOut } = split(loadMnist(), { test: 2000, seed: 0 });
