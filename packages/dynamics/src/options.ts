@@ -29,6 +29,8 @@ export interface Tolerance {
   /**
    * Converged when, over the last `checkEvery` steps, the energy changed by at most
    * `energy · (1 + |E|)` and no free neuron moved more than `state`. Defaults 1e-7 and 1e-6.
+   * `energy: 0` turns this test off (a float32 energy can stand exactly still only because the
+   * steps have become too small to register): the descent then converges by `grad` alone.
    *
    * Only claimed when every free layer can move by at least a tenth of its time constant in one
    * step: `step / τ ≥ 0.1`, with step the cap of the adaptive step (`dtMax`, at most the smallest τ

@@ -78,3 +78,12 @@ export function slowestStep<L extends string>(plan: StepPlan<L>): number {
  * still is as telling as at a step of one τ.
  */
 export const ENERGY_TEST_STEP = 0.1;
+
+/**
+ * Whether a descent makes the energy test (`Tolerance.energy`): only with a positive energy
+ * tolerance (zero turns it off: in float32 an energy can stand exactly still because steps no
+ * longer register, not because the minimum is reached) and steps of at least `ENERGY_TEST_STEP`.
+ */
+export function energyTestOn<L extends string>(plan: StepPlan<L>, energyTol: number): boolean {
+  return energyTol > 0 && slowestStep(plan) >= ENERGY_TEST_STEP * (1 - 1e-9);
+}

@@ -4,7 +4,7 @@ import { disposeMasks, freeMasks } from './clamp.js';
 import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
 import { stepperFor } from './evaluate.js';
 import { settingsFrom, type DescendOptions, type Settings } from './options.js';
-import { ENERGY_TEST_STEP, planFor, slowestStep, tausOf } from './plan.js';
+import { energyTestOn, planFor, tausOf } from './plan.js';
 import type { Readback, SampleReport, StopReason } from './engine.js';
 import type { FreeMask, StepPlan, Stepper, Values } from './stepper.js';
 
@@ -61,7 +61,7 @@ export class Relaxation<L extends string, S extends string = string> {
   #reports: (SampleReport | undefined)[];
   #lastEnergy: ArrayLike<number> | undefined;
   #acceptedAtReading: ArrayLike<number>;
-  /** Whether the steps are long enough for a still energy to prove convergence (plan.ts, `slowestStep`). */
+  /** Whether the energy test is made: a positive energy tolerance, and steps long enough for a still energy to prove convergence (plan.ts, `energyTestOn`). */
   #energyTest: boolean;
   #restart = true;
   #initChecked = false;
@@ -76,7 +76,7 @@ export class Relaxation<L extends string, S extends string = string> {
     this.#masks = freeMasks(ham, options.clamp, this.batch);
     try {
       this.#plan = this.#planFromOptions(options, this.#s);
-      this.#energyTest = slowestStep(this.#plan) >= ENERGY_TEST_STEP * (1 - 1e-9);
+      this.#energyTest = energyTestOn(this.#plan, this.#s.energyTol);
       this.#movers = this.#plan.levels.map((lv) => new Set(lv));
       this.#stepper = stepperFor(ham, init, this.#plan, this.#masks, options, this.#s.neuronEnergy);
     } catch (e) {
@@ -252,7 +252,7 @@ export class Relaxation<L extends string, S extends string = string> {
     this.#options = options;
     this.#s = s;
     this.#plan = plan;
-    this.#energyTest = slowestStep(plan) >= ENERGY_TEST_STEP * (1 - 1e-9);
+    this.#energyTest = energyTestOn(plan, s.energyTol);
     this.#movers = plan.levels.map((lv) => new Set(lv));
     this.#stepper.replan(plan);
     this.#reports = Array(this.batch).fill(undefined);

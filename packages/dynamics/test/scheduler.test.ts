@@ -184,6 +184,30 @@ describe('stopping reasons', () => {
     ham.dispose();
   });
 
+  it("tolerance.energy 0 turns the energy test off: a descent asked for a gradient float32 cannot resolve does not claim convergence", () => {
+    // input (clamped) — tanh — softmax: with energy and state tolerances 0, an adaptive descent
+    // asked for |∂E/∂x̂| ≤ 1e-6 stalls at 1e-4–1e-3, where E changes by less than its float32
+    // rounding and steps are accepted or halved by noise; within a window no neuron moves and E is
+    // unchanged. That once read as 'energy' (≤ 0 change) by step 230; it is not convergence.
+    const ham = hypergraph()
+      .layer('input', { shape: [4], lagrangian: Lg.identity() })
+      .layer('hidden', { shape: [6], lagrangian: Lg.tanh(), tau: 0.5 })
+      .layer('label', { shape: [3], lagrangian: Lg.softmax({ beta: 1.5 }), tau: 0.2 })
+      .synapse('encode', Y.denseBias(), ['input', 'hidden'])
+      .synapse('classify', Y.dense(), ['hidden', 'label'])
+      .build({ seed: 3 });
+    const init = { input: tf.tensor2d([[1, -0.5, 0.3, 0.8], [-0.7, 0.2, 0.9, -0.1], [0.4, 0.6, -0.8, 0.5]]), hidden: tf.zeros([3, 6]), label: tf.zeros([3, 3]) };
+    const options = { dt: 0.1, maxSteps: 1000, tolerance: { grad: 1e-6, energy: 0, state: 0 }, clamp: { input: true } } as const;
+    const adaptive = descendSync(ham, init, options);
+    expect(adaptive.report.map((s) => s.reason)).toEqual(['maxSteps', 'maxSteps', 'maxSteps']);
+    for (const s of adaptive.report) expect(s.gradNorm).toBeGreaterThan(1e-6);
+    // fixed steps of the same dt do get there, by the gradient
+    const fixed = descendSync(ham, init, { ...options, mode: 'fixed' });
+    expect(fixed.report.map((s) => s.reason)).toEqual(['gradient', 'gradient', 'gradient']);
+    disposeStates(init, adaptive.states, fixed.states);
+    ham.dispose();
+  });
+
   it("'energy' is claimed only with steps of at least a tenth of every free layer's τ", () => {
     // Every τ and dt a thousand times the previous test's: the same descent in other units, which
     // converges by 'energy' as before; so it does with dt = 1 (steps capped at 100·dt, a tenth of
