@@ -1,6 +1,7 @@
 import { HamuxError, hypergraph, type GraphBuilder, lagrangians as L, learnable, normal, synapses as Y, tf, type HAM, type Params, type States } from '@hamux-ts/core';
 import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { Trainer, corruptedInput, mse, unroll, type EpochReport, type FitOptions } from '@hamux-ts/train';
+import { gaussianNoise, loadMnist, split, subset, type LabelledImages } from '@hamux-ts/data';
 
 /** Pixels of an MNIST digit, the length of the `visible` layer. */
 export const PIXELS = 28 * 28;
@@ -272,6 +273,32 @@ function sameLength(noisy: Float32Array, clean: Float32Array): void {
 
 function readVisible(ham: Denoiser, states: States<string>, params: Params): Float32Array {
   return tf.tidy(() => Float32Array.from(ham.activations(states, { params })['visible']!.dataSync()));
+}
+
+/** Per-digit mean squared errors of `[count, 784]` images against the clean digits. */
+export function perDigitErrors(images: Float32Array, clean: Float32Array): Float64Array {
+  sameLength(images, clean);
+  return Float64Array.from({ length: images.length / PIXELS }, (_, b) => meanSquaredError(images.subarray(b * PIXELS, (b + 1) * PIXELS), clean.subarray(b * PIXELS, (b + 1) * PIXELS)));
+}
+
+/** The noise levels σ the example evaluates at. */
+export const NOISE_LEVELS = [0.1, 0.3, 0.5, 0.7] as const;
+
+/**
+ * The example's digits: 2,500 training digits (all 58,000 with `full`) and 200 held-out ones (1,000),
+ * both centred on the training digits' mean image (`mean`, to put back for pictures).
+ */
+export function exampleDigits(full: boolean): { train: LabelledImages; test: LabelledImages; mean: Float32Array; trainX: Float32Array; clean: Float32Array } {
+  const { train: pool, test: heldOut } = split(loadMnist(), { test: 2000, seed: 0 });
+  const train = full ? pool : subset(pool, 2500, 1);
+  const test = subset(heldOut, full ? 1000 : 200, 2);
+  const mean = meanImage(train.images);
+  return { train, test, mean, trainX: shiftBy(train.images, mean, -1), clean: shiftBy(test.images, mean, -1) };
+}
+
+/** The held-out digits' noisy copy at `NOISE_LEVELS[level]`: the same for both models and every run. */
+export function noisyCopy(clean: Float32Array, level: number): Float32Array {
+  return gaussianNoise(clean, { std: NOISE_LEVELS[level]!, seed: 100 + level }).data;
 }
 
 /** `(1/n) Σ (a − b)²` over every value. */

@@ -9,35 +9,33 @@
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
 //      [-- --epochs N]: train for N epochs instead of the size's own.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gaussianNoise, loadMnist, split, subset, writeImageGrid } from '@hamux-ts/data';
+import { writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch } from '@hamux-ts/train';
+import { saveModel } from '../../shared/model.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
-  FIXED_POINT_DT, afterTrainedSteps, atNoiseLevel, denoise, fidelityOf, denseHam, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
-  type Denoised, type Readout, type Sizes, type Trained,
+  FIXED_POINT_DT, NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, exampleDigits, fidelityOf, denseHam, exampleSizes, hierarchicalHam, markdownTable,
+  meanSquaredError, noisyCopy, PIXELS, shiftBy, trainDenoiser,
+  type Denoised, type Denoiser, type Readout, type Sizes, type Trained,
 } from './denoise.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
 const runtime = await startBackend(options.backend);
 const fixedPoint = options.fixedPoint;
 const sizes: Sizes = { ...exampleSizes(options.full), ...(options.epochs ? { epochs: options.epochs } : {}), ...(fixedPoint ? { fixedPoint } : {}) };
-const noiseLevels = [0.1, 0.3, 0.5, 0.7];
+const noiseLevels: readonly number[] = NOISE_LEVELS;
 const maxSteps = 500;
-const { train: pool, test: heldOut } = split(loadMnist(), { test: 2000, seed: 0 });
-const train = options.full ? pool : subset(pool, 2500, 1);
-const test = subset(heldOut, options.full ? 1000 : 200, 2);
 // Both models see centred digits (the training set's mean image subtracted); errors are unchanged by the shift.
-const mean = meanImage(train.images);
-const trainX = shiftBy(train.images, mean, -1), clean = shiftBy(test.images, mean, -1);
+const { train, test, mean, trainX, clean } = exampleDigits(options.full);
 console.log(
   `train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
     `${fixedPoint ? `at the fixed point (${fixedPoint}, relaxed in steps of dt ${FIXED_POINT_DT})` : `${sizes.steps} unrolled steps (dt ${sizes.dt})`}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
 );
 
-const models = [
+const models: { name: string; layers: string; ham: Denoiser }[] = [
   { name: 'dense', layers: `784 — ${sizes.denseMemories}`, ham: denseHam(sizes) },
   { name: 'hierarchical', layers: `784 — ${sizes.features} — ${sizes.hierarchicalMemories}`, ham: hierarchicalHam(sizes) },
 ];
@@ -51,7 +49,7 @@ for (const m of models) {
 }
 
 // The same noisy copies of the held-out digits for both models, at every noise level.
-const noisyByLevel = noiseLevels.map((std, i) => gaussianNoise(clean, { std, seed: 100 + i }).data);
+const noisyByLevel = noiseLevels.map((_, i) => noisyCopy(clean, i));
 const stepped: Readout[][] = models.map(() => []);
 const converged: Denoised[][] = models.map(() => []);
 for (const [l, noisy] of noisyByLevel.entries()) {
@@ -114,6 +112,16 @@ const svg = linePlot(
 const svgPath = join(options.outDir, 'error-vs-noise.svg');
 writeFileSync(svgPath, svg);
 console.log(`wrote ${svgPath}`);
+// The trained models for other programs (the playground, `hamux run`): out/dense/, out/hierarchical/.
+for (const [i, m] of models.entries()) {
+  const dir = join(options.outDir, m.name);
+  mkdirSync(dir, { recursive: true });
+  saveModel(dir, m.ham, {
+    params: trained[i]!.trainer.params,
+    metadata: { example: 'hierarchical-vs-dense', model: m.name, trainStd: String(sizes.trainStd), training: fixedPoint ? `fixed point (${fixedPoint})` : `${sizes.steps} unrolled steps` },
+  });
+}
+console.log(`wrote ${join(options.outDir, '{dense,hierarchical}', 'model.json')} and model.safetensors`);
 for (const [i, m] of models.entries()) {
   trained[i]!.trainer.dispose();
   m.ham.dispose();

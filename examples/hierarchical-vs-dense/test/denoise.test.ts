@@ -3,7 +3,8 @@ import { useBackend, type BackendRuntime } from '@hamux-ts/backends';
 import { tf } from '@hamux-ts/core';
 import { gaussianNoise, loadMnist, split, subset } from '@hamux-ts/data';
 import {
-  afterTrainedSteps, atNoiseLevel, denoise, denseHam, fidelityOf, exampleSizes, hierarchicalHam, markdownTable, meanImage, meanSquaredError, PIXELS, shiftBy, trainDenoiser,
+  NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, denseHam, exampleDigits, fidelityOf, exampleSizes, hierarchicalHam, markdownTable, meanImage,
+  meanSquaredError, noisyCopy, perDigitErrors, PIXELS, shiftBy, trainDenoiser,
   type Sizes,
 } from '../src/denoise.js';
 
@@ -101,5 +102,23 @@ describe('hierarchical against dense, denoising MNIST (small)', () => {
     expect(meanSquaredError([0, 1, 2], [1, 1, 0])).toBeCloseTo(5 / 3, 12);
     expect(() => meanSquaredError([1], [1, 2])).toThrow(/one length/);
     expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n| --- | --- |\n| 1 | 2 |');
+    // per-digit errors: one per image, averaging to the overall error
+    const clean = new Float32Array(2 * PIXELS), noisy = Float32Array.from(images);
+    const perDigit = perDigitErrors(noisy, clean);
+    expect([...perDigit]).toEqual([1, 9]);
+    expect((perDigit[0]! + perDigit[1]!) / 2).toBeCloseTo(meanSquaredError(noisy, clean), 12);
+    expect(() => perDigitErrors(noisy, clean.subarray(PIXELS))).toThrow(/expected as many values/);
+  });
+
+  it("the example's digits: centred on the training mean, and one noisy copy per level, the same every time", () => {
+    const { train, test, mean, trainX, clean } = exampleDigits(false);
+    expect([train.count, test.count]).toEqual([2500, 200]);
+    expect(Math.max(...meanImage(trainX).map(Math.abs))).toBeLessThan(1e-5); // centred
+    const back = shiftBy(clean, mean, 1); // the held-out digits themselves, to float32 rounding
+    expect(back.reduce((m, v, i) => Math.max(m, Math.abs(v - test.images[i]!)), 0)).toBeLessThan(1e-6);
+    const noisy = noisyCopy(clean, NOISE_LEVELS.indexOf(0.3));
+    expect(noisyCopy(clean, 1)).toEqual(noisy);
+    expect(meanSquaredError(noisy, clean)).toBeCloseTo(0.09, 2); // σ² = 0.09
+    expect(meanSquaredError(noisyCopy(clean, 3), clean)).toBeCloseTo(0.49, 1);
   });
 });
