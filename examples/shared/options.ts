@@ -1,9 +1,11 @@
 // What every example takes on its command line: `--full` (full size), `--backend NAME`, `--out DIR`;
-// and what the examples that train take: `--fixed-point implicit|equilibrium`, `--epochs N`, and
-// `--init DIR` (start from a model an earlier run saved, e.g. to fine-tune it at the fixed point).
+// and what the examples that train take: `--fixed-point implicit|equilibrium`, `--epochs N`,
+// `--init DIR` (start from a model an earlier run saved, e.g. to fine-tune it at the fixed point)
+// and `--standard` (MNIST's standard 60,000/10,000 split instead of the small set).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useBackend, type BackendChoice, type BackendRuntime } from '@hamux-ts/backends';
+import { loadMnist, loadStandardMnist, split, type LabelledImages } from '@hamux-ts/data';
 
 export interface ExampleOptions {
   readonly full: boolean;
@@ -16,6 +18,8 @@ export interface ExampleOptions {
   readonly epochs?: number;
   /** `--init DIR`: start training from the model saved in DIR (`model.safetensors`) instead of initial weights. */
   readonly init?: string;
+  /** `--standard`: draw training digits from MNIST's 60,000 and test digits from its 10,000 (`mnistDigits`). */
+  readonly standard: boolean;
 }
 
 export type FixedPointMethod = 'implicit' | 'equilibrium';
@@ -42,7 +46,7 @@ export function exampleOptions(exampleDir: URL, argv: readonly string[] = proces
   const outDir = resolve(value('--out') ?? new URL('out/', exampleDir).pathname);
   mkdirSync(outDir, { recursive: true });
   return {
-    full: argv.includes('--full'), backend, outDir,
+    full: argv.includes('--full'), standard: argv.includes('--standard'), backend, outDir,
     ...(fixedPoint ? { fixedPoint } : {}), ...(epochs ? { epochs } : {}), ...(init ? { init: resolve(init) } : {}),
   };
 }
@@ -57,4 +61,17 @@ export async function startBackend(choice: BackendChoice): Promise<BackendRuntim
   const { adapter } = runtime.report;
   console.log(`backend: ${runtime.backend}${adapter ? ` (${adapter.description || adapter.vendor})` : ''}`);
   return runtime;
+}
+
+/**
+ * The digits an example trains and tests on: with `standard`, MNIST's 60,000 training and 10,000
+ * test digits (`loadStandardMnist`); otherwise the small set split into 2,000 held out and the rest.
+ */
+export function mnistDigits(standard: boolean): { train: LabelledImages; test: LabelledImages } {
+  return standard ? { train: loadStandardMnist('train'), test: loadStandardMnist('test') } : split(loadMnist(), { test: 2000, seed: 0 });
+}
+
+/** How `mnistDigits` chose, for a run's first line. */
+export function digitsLabel(standard: boolean): string {
+  return standard ? 'the standard split (60,000 / 10,000)' : 'the small MNIST set';
 }

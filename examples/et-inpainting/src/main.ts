@@ -6,15 +6,16 @@
 // convergence, next to trivial fills (the mean training digit, the mean patch, blank).
 // Run: npm run start -w @hamux-ts/example-et-inpainting [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium] [-- --init DIR] [-- --epochs N]: `--init out` fine-tunes
-//      the model a previous run saved there (e.g. the unrolled one, at the fixed point).
+//      the model a previous run saved there (e.g. the unrolled one, at the fixed point); [-- --standard]:
+//      MNIST's standard split.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveKey } from '@hamux-ts/core';
-import { balancedSubset, loadMnist, pick, split, unpatchify, writeImageGrid } from '@hamux-ts/data';
+import { balancedSubset, pick, unpatchify, writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { progressBar } from '@hamux-ts/train';
 import { loadModel, saveModel } from '../../shared/model.js';
-import { exampleOptions, startBackend } from '../../shared/options.js';
+import { digitsLabel, exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
 import {
   HIDDEN_FRACTION, IMAGE, fillHidden, geometry, hiddenMse, hiddenPatches, inpaint, meanImage, meanPatch, toPatches, trainInpainter,
   type Sizes,
@@ -39,13 +40,13 @@ const sizes: Sizes = {
 };
 const perClass = { train: 690, test: full ? 150 : 50 }; // the smallest classes have 690 training and 172 held-out digits
 const { n, p } = geometry(sizes.patch);
-const { train: trainPool, test: testPool } = split(loadMnist(), { test: 2000, seed: 0 });
+const { train: trainPool, test: testPool } = mnistDigits(options.standard);
 const trainSet = balancedSubset(trainPool, perClass.train, 1);
 const testSet = balancedSubset(testPool, perClass.test, 2); // grouped by class
 const train = toPatches(trainSet.images, sizes.patch);
 const test = toPatches(testSet.images, sizes.patch);
 console.log(
-  `train ${trainSet.count} digits, test ${testSet.count}; ${n} patches of ${p} pixels, ${Math.round(HIDDEN_FRACTION * n)} hidden per digit; ` +
+  `${digitsLabel(options.standard)}: train ${trainSet.count} digits, test ${testSet.count}; ${n} patches of ${p} pixels, ${Math.round(HIDDEN_FRACTION * n)} hidden per digit; ` +
     `D ${sizes.dim}, ${sizes.heads} heads × ${sizes.headDim}, ${sizes.memories} memories; T ${sizes.steps} steps of dt ${sizes.dt}; ` +
     `${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}; ` +
     (sizes.fixedPoint ? `trained at the fixed point (${sizes.fixedPoint})` : `trained through ${sizes.steps} unrolled steps`) +

@@ -11,7 +11,7 @@ import {
   toPatches, trainInpainter, visibleMask, type Sizes,
 } from '../src/inpainting.js';
 import { loadModel, saveModel } from '../../shared/model.js';
-import { exampleOptions } from '../../shared/options.js';
+import { digitsLabel, exampleOptions, mnistDigits } from '../../shared/options.js';
 
 const sizes: Sizes = {
   patch: 4, dim: 16, heads: 2, headDim: 8, memories: 32, steps: 4, dt: 0.5,
@@ -164,12 +164,21 @@ describe('starting from a saved model (--init)', () => {
     preset.dispose();
   });
 
-  it('reads --init and --epochs, and names a bad value', () => {
+  it('takes its digits from the small set, or with --standard from the standard split', () => {
+    const small = mnistDigits(false), standard = mnistDigits(true);
+    expect([small.train.count, small.test.count]).toEqual([loadMnist().count - 2000, 2000]);
+    expect([standard.train.count, standard.test.count]).toEqual([60000, 10000]);
+    expect(digitsLabel(true)).toMatch(/standard split/);
+  });
+
+  it('reads --init, --epochs and --standard, and names a bad value', () => {
     const here = pathToFileURL(`${dir}/`);
     const o = exampleOptions(here, ['--init', dir, '--epochs', '3', '--out', join(dir, 'out')]);
     expect(o.init).toBe(dir);
     expect(o.epochs).toBe(3);
     expect(exampleOptions(here, ['--out', join(dir, 'out')])).not.toHaveProperty('epochs');
+    expect(exampleOptions(here, ['--out', join(dir, 'out')]).standard).toBe(false);
+    expect(exampleOptions(here, ['--standard', '--out', join(dir, 'out')]).standard).toBe(true);
     expect(() => exampleOptions(here, ['--epochs', '0'])).toThrow(/--epochs: expected a positive integer, got 0/);
     expect(() => exampleOptions(here, ['--epochs', '2.5'])).toThrow(/--epochs/);
     expect(() => exampleOptions(here, ['--init'])).toThrow(/--init: expected the folder of a saved model/);

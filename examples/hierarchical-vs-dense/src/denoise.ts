@@ -1,7 +1,7 @@
 import { HamuxError, hypergraph, type GraphBuilder, lagrangians as L, learnable, normal, synapses as Y, tf, type HAM, type Params, type States } from '@hamux-ts/core';
 import { descend, type Runtime } from '@hamux-ts/dynamics';
 import { Trainer, corruptedInput, mse, unroll, type EpochReport, type FitOptions } from '@hamux-ts/train';
-import { gaussianNoise, loadMnist, split, subset, type LabelledImages } from '@hamux-ts/data';
+import { gaussianNoise, subset, type LabelledImages } from '@hamux-ts/data';
 
 /** Pixels of an MNIST digit, the length of the `visible` layer. */
 export const PIXELS = 28 * 28;
@@ -285,11 +285,14 @@ export function perDigitErrors(images: Float32Array, clean: Float32Array): Float
 export const NOISE_LEVELS = [0.1, 0.3, 0.5, 0.7] as const;
 
 /**
- * The example's digits: 2,500 training digits (all 58,000 with `full`) and 200 held-out ones (1,000),
- * both centred on the training digits' mean image (`mean`, to put back for pictures).
+ * The example's digits, from `digits` (`mnistDigits`: the small set, or the standard split): 2,500
+ * training digits (all of them with `full`) and 200 held-out ones (1,000), both centred on the
+ * training digits' mean image (`mean`, to put back for pictures).
  */
-export function exampleDigits(full: boolean): { train: LabelledImages; test: LabelledImages; mean: Float32Array; trainX: Float32Array; clean: Float32Array } {
-  const { train: pool, test: heldOut } = split(loadMnist(), { test: 2000, seed: 0 });
+export function exampleDigits(
+  full: boolean, digits: { train: LabelledImages; test: LabelledImages },
+): { train: LabelledImages; test: LabelledImages; mean: Float32Array; trainX: Float32Array; clean: Float32Array } {
+  const { train: pool, test: heldOut } = digits;
   const train = full ? pool : subset(pool, 2500, 1);
   const test = subset(heldOut, full ? 1000 : 200, 2);
   const mean = meanImage(train.images);

@@ -5,9 +5,10 @@
 // held-out digits) and on how many digits the fixed point is the better one. It answers whether a
 // gap between the two readouts is the learnt γ (another scale would close it) or the estimator.
 // Run: npm run fidelity-sweep -w @hamux-ts/example-hierarchical-vs-dense [-- --sigma 0.3] [-- --models DIR]
+//      [-- --standard]: the digits of a run with --standard.
 import { join } from 'node:path';
 import { loadModel } from '../../shared/model.js';
-import { startBackend } from '../../shared/options.js';
+import { mnistDigits, startBackend } from '../../shared/options.js';
 import {
   NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, denseHam, exampleDigits, exampleSizes, hierarchicalHam, markdownTable,
   noisyCopy, perDigitErrors, type Denoiser,
@@ -23,7 +24,7 @@ const SCALES = [0.5, 0.7, 0.85, 1, 1.2, 1.5, 2];
 
 const runtime = await startBackend('wasm');
 const sizes = exampleSizes(false); // the architecture; --full differs only in its training budget
-const { test, clean } = exampleDigits(false);
+const { test, clean } = exampleDigits(false, mnistDigits(argv.includes('--standard')));
 const noisy = noisyCopy(clean, level);
 const models: { name: string; build: () => Denoiser }[] = [
   { name: 'dense', build: () => denseHam(sizes) },

@@ -8,14 +8,14 @@
 // at convergence γ is set for each noise level σ as a MAP estimate's 1/σ² would be, (σ_train/σ)²·γ.
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
-//      [-- --epochs N]: train for N epochs instead of the size's own.
+//      [-- --epochs N]: train for N epochs instead of the size's own; [-- --standard]: MNIST's standard split.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch } from '@hamux-ts/train';
 import { saveModel } from '../../shared/model.js';
-import { exampleOptions, startBackend } from '../../shared/options.js';
+import { digitsLabel, exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
 import {
   FIXED_POINT_DT, NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, exampleDigits, fidelityOf, denseHam, exampleSizes, hierarchicalHam, markdownTable,
   meanSquaredError, noisyCopy, PIXELS, shiftBy, trainDenoiser,
@@ -29,9 +29,9 @@ const sizes: Sizes = { ...exampleSizes(options.full), ...(options.epochs ? { epo
 const noiseLevels: readonly number[] = NOISE_LEVELS;
 const maxSteps = 500;
 // Both models see centred digits (the training set's mean image subtracted); errors are unchanged by the shift.
-const { train, test, mean, trainX, clean } = exampleDigits(options.full);
+const { train, test, mean, trainX, clean } = exampleDigits(options.full, mnistDigits(options.standard));
 console.log(
-  `train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
+  `${digitsLabel(options.standard)}: train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
     `${fixedPoint ? `at the fixed point (${fixedPoint}, relaxed in steps of dt ${FIXED_POINT_DT})` : `${sizes.steps} unrolled steps (dt ${sizes.dt})`}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
 );
 

@@ -7,11 +7,10 @@
 // fixed point; test accuracy at convergence), --hidden N, --epochs N, --no-yardstick (skip the feed-forward net).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMnist, loadStandardMnist, split } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch, progressBar } from '@hamux-ts/train';
 import { saveModel } from '../../shared/model.js';
-import { exampleOptions, startBackend } from '../../shared/options.js';
+import { exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
 import { accuracyAtConvergence, trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
@@ -26,11 +25,11 @@ const count = (name: string, fallback: number) => {
 };
 const runtime = await startBackend(options.backend);
 const sizes: Sizes = {
-  hidden: count('--hidden', 256), steps: 8, epochs: count('--epochs', options.full ? 20 : 10), batchSize: 64, learningRate: 2e-3, seed: 1,
+  hidden: count('--hidden', 256), steps: 8, epochs: options.epochs ?? (options.full ? 20 : 10), batchSize: 64, learningRate: 2e-3, seed: 1,
   ...(fixedPoint ? { fixedPoint } : {}),
 };
-const standard = argv.includes('--standard');
-const { train, test } = standard ? { train: loadStandardMnist('train'), test: loadStandardMnist('test') } : split(loadMnist(), { test: 2000, seed: 0 });
+const standard = options.standard;
+const { train, test } = mnistDigits(standard);
 const how = fixedPoint ? `at the fixed point (${fixedPoint === 'implicit' ? 'implicit differentiation' : 'equilibrium propagation'})` : `${sizes.steps} unrolled steps`;
 console.log(`train ${train.count}, test ${test.count}${standard ? ' (the standard split)' : ''}; hidden ${sizes.hidden}, ${how}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`);
 
