@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFromConfig } from '@hamux-ts/config';
 import { HamuxError, deriveKey, tf } from '@hamux-ts/core';
-import { randomBipolar } from '@hamux-ts/data';
+import { loadStandardMnist, randomBipolar } from '@hamux-ts/data';
 import { bench } from '../src/commands/bench.js';
 import { compareReports, comparisonText } from '../src/bench/compare.js';
 import { checkSuite } from '../src/bench/load-suite.js';
@@ -301,6 +301,24 @@ describe('MNIST completion', () => {
     synapses: { memory: { kind: 'denseBias', connects: ['visible', 'memories'] } },
     seed: 0,
   };
+
+  it('draws its digits from the standard split with data "mnist-standard", and names a count past it', () => {
+    const standard = { ...task, data: 'mnist-standard' };
+    const data = completionData(checkSuite({ name: 's', title: 'S', seed: 4, task: standard, protocol: { runs: 1, warmup: 0, batch: 2 }, variants: [{ name: 'd', config: model }] }, 'm.json').suite.task as never, 4);
+    expect([data.trainCount, data.testCount]).toEqual([20, 4]);
+    // every test digit is one of the standard test digits (centred on the training mean)
+    const tests = loadStandardMnist('test').images;
+    for (let b = 0; b < 4; b++) {
+      const digit = Float32Array.from({ length: 784 }, (_, j) => data.test[b * 784 + j]! + data.mean[j]!);
+      let found = false;
+      for (let k = 0; k < 10000 && !found; k++) found = digit.every((v, j) => Math.abs(v - tests[k * 784 + j]!) < 1e-6);
+      expect(found, `test digit ${b}`).toBe(true);
+    }
+    expect(() => completionData({ ...standard, trainImages: 60001 } as never, 4)).toThrow(/task\.trainImages: expected at most 60000 \(the standard training digits\), got 60001/);
+    expect(() => completionData({ ...standard, testImages: 10001 } as never, 4)).toThrow(/task\.testImages: expected at most 10000 test digits/);
+    expect(() => checkSuite({ name: 's', title: 'S', seed: 4, task: { ...task, data: 'emnist' }, protocol: { runs: 1, warmup: 0, batch: 2 }, variants: [{ name: 'd', config: model }] }, 'm.json'))
+      .toThrow(/task\.data: expected "mnist" or "mnist-standard", got "emnist"/);
+  });
 
   it('trains, times and scores every variant the same way; the input error is the corruption\'s own', async () => {
     const before = tf.memory().numTensors;

@@ -84,9 +84,9 @@ const trainSchema = strict({
 
 const completionTask = strict({
   kind: z.literal('completion'),
-  data: z.literal('mnist', expect('"mnist"')).describe('The 10,000 digits of the mnist package.'),
+  data: z.enum(['mnist', 'mnist-standard'], expect('"mnist" or "mnist-standard"')).describe('"mnist": the 10,000 digits of the mnist package, 2,000 of them held out; "mnist-standard": MNIST\'s standard split, training digits from its 60,000 and test digits from its 10,000.'),
   input: layerName.default('visible').describe('The image layer (784 entries); a variant may name its own.'),
-  trainImages: positiveInt.describe('Training digits (from the 8,000 left after holding out 2,000).'),
+  trainImages: positiveInt.describe('Training digits (from the 8,000 left after holding out 2,000, or from the standard 60,000).'),
   testImages: positiveInt.describe('Held-out digits the quality is measured on.'),
   train: trainSchema,
   noise: z.array(nonNegative, expect('an array of noise levels')).default([]).describe('Noise levels σ of the quality curve.'),

@@ -7,7 +7,7 @@
 import { HamuxError, deriveKey, tf, type HAM, type Params, type States, type Tensor } from '@hamux-ts/core';
 import { descend, type Clamp, type DescendOptions } from '@hamux-ts/dynamics';
 import { unroll } from '@hamux-ts/train';
-import { gaussianNoise, invertMask, loadMnist, randomMask, split, subset } from '@hamux-ts/data';
+import { gaussianNoise, invertMask, loadMnist, loadStandardMnist, randomMask, split, subset } from '@hamux-ts/data';
 import { countWork, disposeStates, median, timeRelaxation } from '../measure.js';
 import type { CompletionPicture, CompletionPoint, VariantResult } from '../result.js';
 import type { CompletionTask, Corruption, Suite } from '../suite-schema.js';
@@ -27,11 +27,20 @@ export interface CompletionData {
   readonly mean: Float32Array;
 }
 
-/** The suite's digits: 2,000 held out (stratified), `trainImages` and `testImages` drawn from each side. */
+/**
+ * The suite's digits, `trainImages` and `testImages` drawn from two disjoint pools: `"mnist"`, the
+ * mnist package's digits with 2,000 held out (stratified); `"mnist-standard"`, MNIST's 60,000
+ * training and 10,000 test digits.
+ */
 export function completionData(task: CompletionTask, seed: number): CompletionData {
-  const { train: pool, test: held } = split(loadMnist(), { test: 2000, seed: deriveKey(seed, 'split') });
-  if (task.trainImages > pool.count) throw new HamuxError(['task', 'trainImages'], `expected at most ${pool.count} (the digits left after holding out 2,000), got ${task.trainImages}`, 'invalid_config');
-  if (task.testImages > held.count) throw new HamuxError(['task', 'testImages'], `expected at most ${held.count} held-out digits, got ${task.testImages}`, 'invalid_config');
+  const standard = task.data === 'mnist-standard';
+  const { train: pool, test: held } = standard
+    ? { train: loadStandardMnist('train'), test: loadStandardMnist('test') }
+    : split(loadMnist(), { test: 2000, seed: deriveKey(seed, 'split') });
+  if (task.trainImages > pool.count) {
+    throw new HamuxError(['task', 'trainImages'], `expected at most ${pool.count} (${standard ? 'the standard training digits' : 'the digits left after holding out 2,000'}), got ${task.trainImages}`, 'invalid_config');
+  }
+  if (task.testImages > held.count) throw new HamuxError(['task', 'testImages'], `expected at most ${held.count} ${standard ? 'test' : 'held-out'} digits, got ${task.testImages}`, 'invalid_config');
   const train = subset(pool, task.trainImages, deriveKey(seed, 'train'));
   const test = subset(held, task.testImages, deriveKey(seed, 'test'));
   const mean = new Float32Array(PIXELS);
@@ -148,10 +157,11 @@ export function completionRunner(suite: Suite, task: CompletionTask): TaskRunner
   const p = suite.protocol;
   const t = task.train;
   const trainC = corruptionLabel(t.corruption);
+  const standard = task.data === 'mnist-standard';
   const text =
-    `Each variant is trained ${t.fixedPoint ? 'at the fixed point of its dynamics' : 'through its dynamics'} with the same budget: ${data.trainCount} MNIST digits (centred: the training mean image subtracted), ` +
+    `Each variant is trained ${t.fixedPoint ? 'at the fixed point of its dynamics' : 'through its dynamics'} with the same budget: ${data.trainCount} MNIST ${standard ? 'training digits of the standard split' : 'digits'} (centred: the training mean image subtracted), ` +
     `input corrupted by ${trainC}, ${t.fixedPoint ? fixedPointLabel(t.fixedPoint, t.dt) : `${t.steps} unrolled Euler steps of dt ${t.dt}`}, mean squared error of the restored input against the clean digit, ` +
-    `Adam ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs, seed ${suite.seed}. It then restores ${data.testCount} held-out digits by energy descent ` +
+    `Adam ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs, seed ${suite.seed}. It then restores ${data.testCount} ${standard ? 'test digits of the standard split' : 'held-out digits'} by energy descent ` +
     `(the variant's scheduler settings, at most ${p.maxSteps} steps${p.tolerance ? `, tolerance ${JSON.stringify(p.tolerance)}` : ''}): noise is added to every pixel and the input layer is free; ` +
     `masked pixels start at the mean image and are free while the others stay clamped. Quality: mean squared error per pixel against the clean digit ` +
     `(every pixel for noise, the hidden pixels for masks). Timed: ${p.runs} relaxations (after ${p.warmup} warm-up) of the first ${Math.min(p.batch, data.testCount)} held-out digits under ${corruptionLabel(task.timed)}.`;
