@@ -8,7 +8,7 @@
 //      [-- --standard]: the digits of a run with --standard.
 import { join } from 'node:path';
 import { loadModel } from '../../shared/model.js';
-import { mnistDigits, startBackend } from '../../shared/options.js';
+import { digitsLabel, mnistDigits, startBackend } from '../../shared/options.js';
 import {
   NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, denseHam, exampleDigits, exampleSizes, hierarchicalHam, markdownTable,
   noisyCopy, perDigitErrors, type Denoiser,
@@ -24,7 +24,8 @@ const SCALES = [0.5, 0.7, 0.85, 1, 1.2, 1.5, 2];
 
 const runtime = await startBackend('wasm');
 const sizes = exampleSizes(false); // the architecture; --full differs only in its training budget
-const { test, clean } = exampleDigits(false, mnistDigits(argv.includes('--standard')));
+const standard = argv.includes('--standard');
+const { test, clean } = exampleDigits(false, mnistDigits(standard));
 const noisy = noisyCopy(clean, level);
 const models: { name: string; build: () => Denoiser }[] = [
   { name: 'dense', build: () => denseHam(sizes) },
@@ -32,7 +33,7 @@ const models: { name: string; build: () => Denoiser }[] = [
 ];
 const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-console.log(`${test.count} held-out digits, noise σ ${sigma}; models from ${modelsDir}\n`);
+console.log(`${digitsLabel(standard)}: ${test.count} held-out digits, noise σ ${sigma}; models from ${modelsDir}\n`);
 const rows: string[][] = [];
 for (const m of models) {
   const preset = m.build();
