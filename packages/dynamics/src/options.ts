@@ -23,7 +23,10 @@ export interface Tolerance {
   /**
    * Converged when the largest `|∂E/∂x̂|` over the free neurons is at most this. Default 1e-3: in
    * float32 an energy of size 1 stops resolving steps once `|∂E/∂x̂|` is about 1e-4 (its rounding
-   * noise is ~1e-7), so much tighter tolerances end in `stepUnderflow` rather than convergence.
+   * noise is ~1e-7). The adaptive step accepts a step by comparing energies, so below that it
+   * accepts and halves steps by rounding noise: a much tighter tolerance ends in `stepUnderflow`
+   * or `maxSteps` rather than convergence. Fixed steps (`mode: 'fixed'`) of a stable `dt` keep
+   * contracting and reach it (fixed-point training relaxes that way, to 1e-4 and below).
    */
   readonly grad?: number;
   /**
