@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useBackend, type BackendChoice, type BackendRuntime } from '@hamux-ts/backends';
-import { loadMnist, loadStandardMnist, split, type LabelledImages } from '@hamux-ts/data';
 
 export interface ExampleOptions {
   readonly full: boolean;
@@ -18,7 +17,7 @@ export interface ExampleOptions {
   readonly epochs?: number;
   /** `--init DIR`: start training from the model saved in DIR (`model.safetensors`) instead of initial weights. */
   readonly init?: string;
-  /** `--standard`: draw training digits from MNIST's 60,000 and test digits from its 10,000 (`mnistDigits`). */
+  /** `--standard`: draw training digits from MNIST's 60,000 and test digits from its 10,000 (`mnistDigits`, digits.ts). */
   readonly standard: boolean;
 }
 
@@ -61,17 +60,4 @@ export async function startBackend(choice: BackendChoice): Promise<BackendRuntim
   const { adapter } = runtime.report;
   console.log(`backend: ${runtime.backend}${adapter ? ` (${adapter.description || adapter.vendor})` : ''}`);
   return runtime;
-}
-
-/**
- * The digits an example trains and tests on: with `standard`, MNIST's 60,000 training and 10,000
- * test digits (`loadStandardMnist`); otherwise the small set split into 2,000 held out and the rest.
- */
-export function mnistDigits(standard: boolean): { train: LabelledImages; test: LabelledImages } {
-  return standard ? { train: loadStandardMnist('train'), test: loadStandardMnist('test') } : split(loadMnist(), { test: 2000, seed: 0 });
-}
-
-/** How `mnistDigits` chose, for a run's first line. */
-export function digitsLabel(standard: boolean): string {
-  return standard ? 'the standard split (60,000 / 10,000)' : 'the small MNIST set';
 }

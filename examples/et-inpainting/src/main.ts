@@ -15,7 +15,8 @@ import { balancedSubset, pick, unpatchify, writeImageGrid } from '@hamux-ts/data
 import { linePlot } from '@hamux-ts/plot';
 import { progressBar } from '@hamux-ts/train';
 import { loadModel, saveModel } from '../../shared/model.js';
-import { digitsLabel, exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
+import { digitsLabel, mnistDigits } from '../../shared/digits.js';
+import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
   HIDDEN_FRACTION, IMAGE, fillHidden, geometry, hiddenMse, hiddenPatches, inpaint, meanImage, meanPatch, toPatches, trainInpainter,
   type Sizes,

@@ -11,7 +11,8 @@ import {
   toPatches, trainInpainter, visibleMask, type Sizes,
 } from '../src/inpainting.js';
 import { loadModel, saveModel } from '../../shared/model.js';
-import { digitsLabel, exampleOptions, mnistDigits } from '../../shared/options.js';
+import { digitsLabel, mnistDigits } from '../../shared/digits.js';
+import { exampleOptions } from '../../shared/options.js';
 
 const sizes: Sizes = {
   patch: 4, dim: 16, heads: 2, headDim: 8, memories: 32, steps: 4, dt: 0.5,

@@ -8,7 +8,8 @@
 //      [-- --standard]: the digits of a run with --standard.
 import { join } from 'node:path';
 import { loadModel } from '../../shared/model.js';
-import { digitsLabel, mnistDigits, startBackend } from '../../shared/options.js';
+import { digitsLabel, mnistDigits } from '../../shared/digits.js';
+import { startBackend } from '../../shared/options.js';
 import {
   NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, denseHam, exampleDigits, exampleSizes, hierarchicalHam, markdownTable,
   noisyCopy, perDigitErrors, type Denoiser,

@@ -15,7 +15,8 @@ import { writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch } from '@hamux-ts/train';
 import { saveModel } from '../../shared/model.js';
-import { digitsLabel, exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
+import { digitsLabel, mnistDigits } from '../../shared/digits.js';
+import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
   FIXED_POINT_DT, NOISE_LEVELS, afterTrainedSteps, atNoiseLevel, denoise, exampleDigits, fidelityOf, denseHam, exampleSizes, hierarchicalHam, markdownTable,
   meanSquaredError, noisyCopy, PIXELS, shiftBy, trainDenoiser,

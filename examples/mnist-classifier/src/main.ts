@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch, progressBar } from '@hamux-ts/train';
 import { saveModel } from '../../shared/model.js';
-import { exampleOptions, mnistDigits, startBackend } from '../../shared/options.js';
+import { mnistDigits } from '../../shared/digits.js';
+import { exampleOptions, startBackend } from '../../shared/options.js';
 import { accuracyAtConvergence, trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
 const options = exampleOptions(new URL('..', import.meta.url));
