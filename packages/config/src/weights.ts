@@ -10,7 +10,8 @@
 import { HamuxError, tf, type ErrorPath, type ParamSpec, type ParamSpecTree, type Tensor } from '@hamux-ts/core';
 import type { z } from 'zod';
 import { makeLagrangian, makeSynapse } from './schema/builtins.js';
-import { lagrangianSchema, synapseSchema, type LagrangianConfig, type SynapseConfig } from './schema/config.js';
+import type { LagrangianConfig, SynapseConfig } from './schema/config.js';
+import { lagrangianSchema, synapseSchema } from './schema/parts.js';
 import { fallbackMessages, show } from './schema/messages.js';
 import type { AnyRegistry } from './schema/registry.js';
 

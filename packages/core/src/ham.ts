@@ -7,7 +7,6 @@ import { initParam, paramProblems, type ParamSpecs, type ParamSpecTree, type Par
 import { deriveKey, normalValues } from './random.js';
 import { formatShape, sameShape, type Shape } from './shape.js';
 import { tidy } from './ops.js';
-import type { BuildOptions } from './graph.js';
 
 /** One tensor per layer, each `[B, ...shape]` with the same batch size B. */
 export type States<L extends string> = { readonly [K in L]: Tensor };
@@ -109,7 +108,7 @@ export class HAM<L extends string, S extends string> {
   static create<L extends string, S extends string>(
     layers: Map<L, NeuronLayer>,
     synapses: Map<S, SynapseNode<L>>,
-    options: BuildOptions,
+    options: { readonly seed: number; readonly params?: ParamTree },
     warnings: readonly string[],
   ): HAM<L, S> {
     const specs = paramSpecsOf(layers, synapses);

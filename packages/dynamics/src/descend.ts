@@ -1,6 +1,7 @@
 import type { HAM, States } from '@hamux-ts/core';
 import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
-import { engine, type DescendResult } from './engine.js';
+import { engine } from './engine.js';
+import type { DescendResult } from './report.js';
 import { settingsFrom, type DescendOptions } from './options.js';
 
 /**

@@ -1,5 +1,5 @@
 import { HamuxError, tf } from '@hamux-ts/core';
-import type { Readback } from './engine.js';
+import type { Readback } from './report.js';
 import type { Values } from './stepper.js';
 
 /** Runs a reading generator to its end, answering its readbacks with `dataSync`. */

@@ -7,7 +7,7 @@
 export { descend, descendSync } from './descend.js';
 export { Relaxation, type RelaxOptions, type Reading } from './relaxation.js';
 export type { DescendOptions, Clamp, Progress, Tolerance, Settings } from './options.js';
-export type { DescendResult, SampleReport, StopReason } from './engine.js';
+export type { DescendResult, SampleReport, StopReason } from './report.js';
 export { DivergenceError } from './errors.js';
 export { freeMasks, disposeMasks, type FreeMask } from './clamp.js';
 export { type Runtime, checkRuntime, evaluatorOf } from './runtime.js';

@@ -5,7 +5,7 @@ import { assertSyncReadback, driveAsync, driveSync } from './drive.js';
 import { stepperFor } from './evaluate.js';
 import { settingsFrom, type DescendOptions, type Settings } from './options.js';
 import { energyTestOn, planFor, tausOf } from './plan.js';
-import type { Readback, SampleReport, StopReason } from './engine.js';
+import type { Readback, SampleReport, StopReason } from './report.js';
 import type { FreeMask, StepPlan, Stepper, Values } from './stepper.js';
 
 /** What a relaxation takes: the descent's options, less those of the loop around it. */

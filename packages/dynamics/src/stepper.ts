@@ -1,5 +1,5 @@
 import type { Params, States } from '@hamux-ts/core';
-import type { Readback } from './engine.js';
+import type { Readback } from './report.js';
 
 /** Host values handed back by the driver, in the order they were asked for. */
 export type Values = readonly Float32Array[];

@@ -1,5 +1,5 @@
 import { tf, tidy, type Params, type States, type Tensor } from '@hamux-ts/core';
-import type { Readback } from './engine.js';
+import type { Readback } from './report.js';
 import type { CheckValues, FreeMask, StepPlan, Stepper, Values } from './stepper.js';
 
 /** Evaluates `E` and `∂E/∂x̂` on tensors (new tensors, the caller's), with the graph's parameters or `params`. */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { builtinLagrangians, type BuiltinLagrangianConfig } from './lagrangians.js';
-import { builtinSynapses, type BuiltinSynapseConfig } from './synapses.js';
+import type { BuiltinLagrangianConfig } from './lagrangians.js';
+import type { BuiltinSynapseConfig } from './synapses.js';
 import { schedulerSchema, type SchedulerConfig } from './scheduler.js';
-import { strict, tagged, shape, boolean, integer, positiveNumber } from './primitives.js';
+import { strict, integer } from './primitives.js';
 import { createRegistry, type AnyRegistry, type CustomLagrangianConfig, type CustomSynapseConfig } from './registry.js';
+import { layerSchema, synapseSchema } from './parts.js';
 import { expandValidForm, presetFormSchema } from '../presets/catalog.js';
 
 /**
@@ -52,25 +53,6 @@ export interface Config {
 
 /** Names no layer or synapse may have: they would clash with every JavaScript object's own. */
 export const reservedNames: readonly string[] = ['__proto__', 'constructor', 'prototype'];
-
-export function lagrangianSchema(registry: AnyRegistry) {
-  const custom = [...registry.lagrangians.values()].map((k) => k.schema);
-  return tagged('kind', 'Lagrangian kind', [...builtinLagrangians, ...custom]);
-}
-
-export function synapseSchema(registry: AnyRegistry) {
-  const custom = [...registry.synapses.values()].map((k) => k.schema);
-  return tagged('kind', 'hypersynapse kind', [...builtinSynapses, ...custom]);
-}
-
-export function layerSchema(registry: AnyRegistry) {
-  return strict({
-    shape,
-    lagrangian: lagrangianSchema(registry),
-    tau: positiveNumber.default(1).describe('Time constant τ: the layer moves by (dt/τ)·(−∂E/∂x̂) per step. Default 1.'),
-    clamp: boolean.optional().describe('Hold the layer fixed while the others relax (an input).'),
-  }, 'a layer { "shape", "lagrangian" }');
-}
 
 const seed = integer.describe("Seed of every parameter's initialisation; each parameter gets its own stream by path.");
 const $schema = z.string().optional().describe('Where editors find this JSON Schema.');

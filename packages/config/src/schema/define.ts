@@ -1,6 +1,6 @@
 import type { Init } from '@hamux-ts/core';
 import type { z } from 'zod';
-import type { layerSchema } from './config.js';
+import type { layerSchema } from './parts.js';
 import type { BuiltinLagrangianInput } from './lagrangians.js';
 import type { BuiltinSynapseInput } from './synapses.js';
 import type { schedulerSchema } from './scheduler.js';

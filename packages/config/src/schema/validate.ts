@@ -1,6 +1,7 @@
 import { HamuxError, HamuxErrors, didYouMean, type ErrorPath } from '@hamux-ts/core';
 import type { z } from 'zod';
-import { layerSchema, reservedNames, shellSchema, synapseSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
+import { reservedNames, shellSchema, type Config, type LayerConfig, type SynapseConfig } from './config.js';
+import { layerSchema, synapseSchema } from './parts.js';
 import { fallbackMessages, issueCode, issuePath, show } from './messages.js';
 import { createRegistry, type AnyRegistry } from './registry.js';
 import { expandPresetForm, isPresetForm } from '../presets/catalog.js';
