@@ -26,7 +26,23 @@ const FIXED_POINT: readonly FixedPointMethod[] = ['implicit', 'equilibrium'];
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
-export function exampleOptions(exampleDir: URL, argv: readonly string[] = process.argv.slice(2)): ExampleOptions {
+/** The options of the examples that learn; each example says which of them it takes. */
+export type LearningFlag = '--fixed-point' | '--epochs' | '--standard' | '--init';
+const LEARNING_FLAGS: readonly LearningFlag[] = ['--fixed-point', '--epochs', '--standard', '--init'];
+
+/**
+ * Reads an example's command line. `learns` lists the learning options the example takes; any
+ * other one on the command line is refused, by name, rather than ignored.
+ */
+export function exampleOptions(
+  exampleDir: URL,
+  { learns = [], argv = process.argv.slice(2) }: { readonly learns?: readonly LearningFlag[]; readonly argv?: readonly string[] } = {},
+): ExampleOptions {
+  for (const flag of LEARNING_FLAGS) {
+    if (argv.includes(flag) && !learns.includes(flag)) {
+      throw new Error(`${flag}: this example does not take it${learns.length > 0 ? ` (it takes ${learns.join(', ')})` : ''}`);
+    }
+  }
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;

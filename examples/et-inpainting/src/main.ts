@@ -22,7 +22,7 @@ import {
   type Sizes,
 } from './inpainting.js';
 
-const options = exampleOptions(new URL('..', import.meta.url));
+const options = exampleOptions(new URL('..', import.meta.url), { learns: ['--fixed-point', '--epochs', '--standard', '--init'] });
 const runtime = await startBackend(options.backend);
 const full = options.full;
 const sizes: Sizes = {

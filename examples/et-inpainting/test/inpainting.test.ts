@@ -172,16 +172,21 @@ describe('starting from a saved model (--init)', () => {
     expect(digitsLabel(true)).toMatch(/standard split/);
   });
 
-  it('reads --init, --epochs and --standard, and names a bad value', () => {
+  it('reads --init, --epochs and --standard, and names a bad value or one the example does not take', () => {
     const here = pathToFileURL(`${dir}/`);
-    const o = exampleOptions(here, ['--init', dir, '--epochs', '3', '--out', join(dir, 'out')]);
+    const ALL = ['--fixed-point', '--epochs', '--standard', '--init'] as const;
+    const o = exampleOptions(here, { learns: ALL, argv: ['--init', dir, '--epochs', '3', '--out', join(dir, 'out')] });
     expect(o.init).toBe(dir);
     expect(o.epochs).toBe(3);
-    expect(exampleOptions(here, ['--out', join(dir, 'out')])).not.toHaveProperty('epochs');
-    expect(exampleOptions(here, ['--out', join(dir, 'out')]).standard).toBe(false);
-    expect(exampleOptions(here, ['--standard', '--out', join(dir, 'out')]).standard).toBe(true);
-    expect(() => exampleOptions(here, ['--epochs', '0'])).toThrow(/--epochs: expected a positive integer, got 0/);
-    expect(() => exampleOptions(here, ['--epochs', '2.5'])).toThrow(/--epochs/);
-    expect(() => exampleOptions(here, ['--init'])).toThrow(/--init: expected the folder of a saved model/);
+    expect(exampleOptions(here, { learns: ALL, argv: ['--out', join(dir, 'out')] })).not.toHaveProperty('epochs');
+    expect(exampleOptions(here, { learns: ALL, argv: ['--out', join(dir, 'out')] }).standard).toBe(false);
+    expect(exampleOptions(here, { learns: ALL, argv: ['--standard', '--out', join(dir, 'out')] }).standard).toBe(true);
+    expect(() => exampleOptions(here, { learns: ALL, argv: ['--epochs', '0'] })).toThrow(/--epochs: expected a positive integer, got 0/);
+    expect(() => exampleOptions(here, { learns: ALL, argv: ['--epochs', '2.5'] })).toThrow(/--epochs/);
+    expect(() => exampleOptions(here, { learns: ALL, argv: ['--init'] })).toThrow(/--init: expected the folder of a saved model/);
+    // an example that does not learn, or not from a saved model, refuses the option instead of ignoring it
+    expect(() => exampleOptions(here, { argv: ['--fixed-point', 'implicit'] })).toThrow(/^--fixed-point: this example does not take it$/);
+    expect(() => exampleOptions(here, { learns: ['--fixed-point', '--epochs', '--standard'], argv: ['--init', dir] }))
+      .toThrow('--init: this example does not take it (it takes --fixed-point, --epochs, --standard)');
   });
 });

@@ -8,13 +8,14 @@
 // at convergence γ is set for each noise level σ as a MAP estimate's 1/σ² would be, (σ_train/σ)²·γ.
 // Run: npm run start -w @hamux-ts/example-hierarchical-vs-dense [-- --full] [-- --backend wasm]
 //      [-- --fixed-point implicit|equilibrium]: both models learn where their dynamics come to rest instead.
-//      [-- --epochs N]: train for N epochs instead of the size's own; [-- --standard]: MNIST's standard split.
+//      [-- --epochs N]: train for N epochs instead of the size's own; [-- --standard]: MNIST's standard split;
+//      [-- --init DIR]: start from the models an earlier run saved in DIR/dense and DIR/hierarchical.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeImageGrid } from '@hamux-ts/data';
 import { linePlot } from '@hamux-ts/plot';
 import { formatEpoch } from '@hamux-ts/train';
-import { saveModel } from '../../shared/model.js';
+import { loadModel, saveModel } from '../../shared/model.js';
 import { digitsLabel, mnistDigits } from '../../shared/digits.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import {
@@ -23,7 +24,7 @@ import {
   type Denoised, type Denoiser, type Readout, type Sizes, type Trained,
 } from './denoise.js';
 
-const options = exampleOptions(new URL('..', import.meta.url));
+const options = exampleOptions(new URL('..', import.meta.url), { learns: ['--fixed-point', '--epochs', '--standard', '--init'] });
 const runtime = await startBackend(options.backend);
 const fixedPoint = options.fixedPoint;
 const sizes: Sizes = { ...exampleSizes(options.full), ...(options.epochs ? { epochs: options.epochs } : {}), ...(fixedPoint ? { fixedPoint } : {}) };
@@ -33,12 +34,20 @@ const maxSteps = 500;
 const { train, test, mean, trainX, clean } = exampleDigits(options.full, mnistDigits(options.standard));
 console.log(
   `${digitsLabel(options.standard)}: train ${train.count} digits, evaluate on ${test.count} held-out; noise σ = ${sizes.trainStd} while training; ` +
-    `${fixedPoint ? `at the fixed point (${fixedPoint}, relaxed in steps of dt ${FIXED_POINT_DT})` : `${sizes.steps} unrolled steps (dt ${sizes.dt})`}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}`,
+    `${fixedPoint ? `at the fixed point (${fixedPoint}, relaxed in steps of dt ${FIXED_POINT_DT})` : `${sizes.steps} unrolled steps (dt ${sizes.dt})`}, ${sizes.epochs} epochs, batch ${sizes.batchSize}, Adam ${sizes.learningRate}` +
+    (options.init ? `; starting from the models in ${options.init}` : ''),
 );
 
+// With --init DIR, each model starts from the one an earlier run saved in DIR/dense, DIR/hierarchical.
+const initial = (name: string, preset: Denoiser): Denoiser => {
+  if (!options.init) return preset;
+  const loaded = loadModel(join(options.init, name), preset);
+  preset.dispose();
+  return loaded;
+};
 const models: { name: string; layers: string; ham: Denoiser }[] = [
-  { name: 'dense', layers: `784 — ${sizes.denseMemories}`, ham: denseHam(sizes) },
-  { name: 'hierarchical', layers: `784 — ${sizes.features} — ${sizes.hierarchicalMemories}`, ham: hierarchicalHam(sizes) },
+  { name: 'dense', layers: `784 — ${sizes.denseMemories}`, ham: initial('dense', denseHam(sizes)) },
+  { name: 'hierarchical', layers: `784 — ${sizes.features} — ${sizes.hierarchicalMemories}`, ham: initial('hierarchical', hierarchicalHam(sizes)) },
 ];
 const trained: Trained[] = [];
 for (const m of models) {

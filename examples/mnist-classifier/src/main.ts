@@ -14,7 +14,7 @@ import { mnistDigits } from '../../shared/digits.js';
 import { exampleOptions, startBackend } from '../../shared/options.js';
 import { accuracyAtConvergence, trainFeedForward, trainHam, type Sizes } from './classifier.js';
 
-const options = exampleOptions(new URL('..', import.meta.url));
+const options = exampleOptions(new URL('..', import.meta.url), { learns: ['--fixed-point', '--epochs', '--standard'] });
 const argv = process.argv.slice(2);
 const flag = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const fixedPoint = options.fixedPoint;
