@@ -45,4 +45,4 @@ export type { HostLagrangian, HostLagrangianAdjoint, HostSynapse, HostSynapseAdj
 export { hostLagrangian, hostSynapse } from './host/forms.js';
 export type { GpuProgram, GpuUniform, GpuRun, GpuMap, GpuInline, GpuLagrangian, GpuOperand, GpuSum, GpuSynapse, GpuSynapseCall, GpuSynapseResult, GpuProjection, GpuDeferredSignal, ProductTerm } from './gpu/types.js';
 export { gpuLagrangian, gpuSynapse } from './gpu/forms.js';
-export { MAX_WORKGROUPS, operandInputs, operandRead, reduceSumCode, runProduct, spread, WORKGROUP_INDEX, type OperandRead, type ProductSign } from './gpu/products.js';
+export { entryProgram, MAX_WORKGROUPS, operandInputs, operandRead, reduceSumCode, runProduct, spread, WORKGROUP_INDEX, type OperandRead, type ProductSign } from './gpu/products.js';

@@ -1,4 +1,4 @@
-import { HamuxError, gpuLagrangian, gpuSynapse, MAX_WORKGROUPS, operandInputs, operandRead, reduceSumCode, runProduct, spread, tf, WORKGROUP_INDEX, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
+import { HamuxError, entryProgram, gpuLagrangian, gpuSynapse, MAX_WORKGROUPS, operandInputs, operandRead, reduceSumCode, runProduct, spread, tf, WORKGROUP_INDEX, type GpuDeferredSignal, type GpuProjection, type GpuSum, type GpuLagrangian, type GpuOperand, type GpuProgram, type GpuRun, type GpuSynapse, type GpuUniform, type HAM, type Params, type Tensor } from '@hamux-ts/core';
 import type { FreeMask, StepPlan } from './stepper.js';
 import type { StepRule, TensorEvaluate } from './tensor-stepper.js';
 
@@ -22,23 +22,16 @@ const GROUP = 64;
  */
 function updateProgram(B: number, n: number, mask: 'none' | 'perSample' | 'shared'): GpuProgram {
   const m = mask === 'none' ? '' : mask === 'perSample' ? ' * mask[index]' : ` * mask[index % ${n}]`;
-  return {
-    variableNames: mask === 'none' ? ['xs', 'gs', 'dts', 'act'] : ['xs', 'gs', 'dts', 'act', 'mask'],
-    outputShape: [B, n],
+  return entryProgram({
     shaderKey: `hamuxEulerUpdate_${n}_${mask}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: spread(Math.ceil((B * n) / GROUP)),
-    workgroupSize: [GROUP, 1, 1],
+    rows: B,
+    n,
+    variableNames: mask === 'none' ? ['xs', 'gs', 'dts', 'act'] : ['xs', 'gs', 'dts', 'act', 'mask'],
     uniforms: 'invTau : f32,',
-    getUserCode: () => `
-      fn main(index : i32) {
-        // (the batch from the uniforms, not baked in: tfjs caches the pipeline by shaderKey, which has no B)
-        if (index < uniforms.outShape[0] * ${n}) {
+    body: `
           let b = index / ${n};
-          result[index] = xs[index] - dts[b] * act[b] * uniforms.invTau${m} * gs[index];
-        }
-      }`,
-  };
+          result[index] = xs[index] - dts[b] * act[b] * uniforms.invTau${m} * gs[index];`,
+  });
 }
 
 /** The tensors a term of the energy reads. */
@@ -168,22 +161,15 @@ const ACCEPTED = (b: string) => `(act[${b}] != 0.0 && en[${b}] <= eo[${b}])`;
  * `ok_b` (ACCEPTED) compares the new energy `en` with the old `eo` of sample b.
  */
 function chooseProgram(B: number, n: number): GpuProgram {
-  return {
-    variableNames: ['nw', 'old', 'en', 'eo', 'act'],
-    outputShape: [B, n],
+  return entryProgram({
     shaderKey: `hamuxAdaptiveChoose_${n}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: spread(Math.ceil((B * n) / GROUP)),
-    workgroupSize: [GROUP, 1, 1],
-    getUserCode: () => `
-      fn main(index : i32) {
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (index < uniforms.outShape[0] * ${n}) {
+    rows: B,
+    n,
+    variableNames: ['nw', 'old', 'en', 'eo', 'act'],
+    body: `
           let b = index / ${n};
-          result[index] = select(old[index], nw[index], ${ACCEPTED('b')});
-        }
-      }`,
-  };
+          result[index] = select(old[index], nw[index], ${ACCEPTED('b')});`,
+  });
 }
 
 /** What `controlProgram` computes per sample. */

@@ -48,6 +48,40 @@ export function spread(count: number): [number, number, number] {
   return count <= MAX_WORKGROUPS ? [count, 1, 1] : [MAX_WORKGROUPS, Math.ceil(count / MAX_WORKGROUPS), 1];
 }
 
+/** Invocations per workgroup of an `entryProgram`. */
+const ENTRY_GROUP = 64;
+
+/**
+ * A program with one invocation per entry of `[rows, n]`: `body` runs for each flat `index` below
+ * `rows · n`. The rows (the batch) come from the uniforms, not baked in, since tfjs caches the
+ * pipeline by `shaderKey` alone, which must name everything else the code depends on; reading a
+ * uniform also keeps tfjs's bind layout whole. `helpers` is WGSL placed before `main`.
+ */
+export function entryProgram(o: {
+  readonly shaderKey: string;
+  readonly rows: number;
+  readonly n: number;
+  readonly variableNames: readonly string[];
+  readonly body: string;
+  readonly helpers?: string;
+  readonly uniforms?: string;
+}): GpuProgram {
+  return {
+    variableNames: [...o.variableNames],
+    outputShape: [o.rows, o.n],
+    shaderKey: o.shaderKey,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: spread(Math.ceil((o.rows * o.n) / ENTRY_GROUP)),
+    workgroupSize: [ENTRY_GROUP, 1, 1],
+    ...(o.uniforms ? { uniforms: o.uniforms } : {}),
+    getUserCode: () => `${o.helpers ?? ''}
+      fn main(index : i32) {
+        if (index < uniforms.outShape[0] * ${o.n}) {${o.body}
+        }
+      }`,
+  };
+}
+
 /** WGSL: the workgroup's index in a `spread` dispatch (uniform across the workgroup). */
 export const WORKGROUP_INDEX = 'i32(workgroupId.y * numWorkgroups.x + workgroupId.x)';
 

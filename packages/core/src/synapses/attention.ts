@@ -5,7 +5,7 @@ import { formatShape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { projectedOf, reduceMaxCode, reduceSumCode, spread, workgroupRow } from '../gpu/products.js';
+import { entryProgram, projectedOf, reduceMaxCode, reduceSumCode, spread, workgroupRow } from '../gpu/products.js';
 
 /** `[N, N]` with −∞ on the diagonal and 0 elsewhere. */
 function selfMask(n: number): Tensor {
@@ -275,35 +275,29 @@ function attentionScoresProgram(B: number, N: number, H: number, Y: number, mask
  * program's output) and `kq`. One invocation per entry.
  */
 function attentionWeightedProgram(B: number, N: number, H: number, Y: number, kqOffset: number): GpuProgram {
-  const HY = H * Y, size = B * N * 2 * HY;
-  return {
-    variableNames: ['att', 'kq'],
-    outputShape: [B * N, 2 * HY],
+  const HY = H * Y;
+  return entryProgram({
     shaderKey: `hamuxAttentionWeighted_${N}_${H}_${Y}_${kqOffset}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: spread(Math.ceil(size / SCORE_GROUP)),
-    workgroupSize: [SCORE_GROUP, 1, 1],
-    getUserCode: () => `
-      fn main(index : i32) {
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (index >= uniforms.outShape[0] * ${2 * HY}) { return; }
-        let r = index / ${2 * HY};
-        let c = index % ${2 * HY};
-        let b = r / ${N};
-        let n = r % ${N};
-        let h = (c % ${HY}) / ${Y};
-        let y = c % ${Y};
-        var acc = 0.0;
-        if (c < ${HY}) {
-          // Σ_C A[b, h, C, n] Q[b, C, h, y]
-          for (var C = 0; C < ${N}; C = C + 1) { acc = acc + att[((b * ${H} + h) * ${N} + C) * ${N} + n] * kq[${kqOffset} + (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y} + y]; }
-        } else {
-          // Σ_B A[b, h, n, B] K[b, B, h, y]
-          for (var k = 0; k < ${N}; k = k + 1) { acc = acc + att[((b * ${H} + h) * ${N} + n) * ${N} + k] * kq[${kqOffset} + (b * ${N} + k) * ${2 * HY} + h * ${Y} + y]; }
-        }
-        result[index] = acc;
-      }`,
-  };
+    rows: B * N,
+    n: 2 * HY,
+    variableNames: ['att', 'kq'],
+    body: `
+          let r = index / ${2 * HY};
+          let c = index % ${2 * HY};
+          let b = r / ${N};
+          let n = r % ${N};
+          let h = (c % ${HY}) / ${Y};
+          let y = c % ${Y};
+          var acc = 0.0;
+          if (c < ${HY}) {
+            // Σ_C A[b, h, C, n] Q[b, C, h, y]
+            for (var C = 0; C < ${N}; C = C + 1) { acc = acc + att[((b * ${H} + h) * ${N} + C) * ${N} + n] * kq[${kqOffset} + (b * ${N} + C) * ${2 * HY} + ${HY} + h * ${Y} + y]; }
+          } else {
+            // Σ_B A[b, h, n, B] K[b, B, h, y]
+            for (var k = 0; k < ${N}; k = k + 1) { acc = acc + att[((b * ${H} + h) * ${N} + n) * ${N} + k] * kq[${kqOffset} + (b * ${N} + k) * ${2 * HY} + h * ${Y} + y]; }
+          }
+          result[index] = acc;`,
+  });
 }
 
 /** The WGSL form of energy attention; gpu/forms.ts picks it by spec. */

@@ -6,7 +6,7 @@ import { sumPerSample } from '../ops.js';
 import { formatShape, type Shape } from '../shape.js';
 import { learnableParam, positiveInteger } from './common.js';
 import type { GpuOperand, GpuProgram, GpuRun, GpuSynapse } from '../gpu/types.js';
-import { bilinearEnergy, operandInputs, operandRead, spread } from '../gpu/products.js';
+import { bilinearEnergy, entryProgram, operandInputs, operandRead } from '../gpu/products.js';
 
 import type { Padding } from '../builtin.js';
 
@@ -207,9 +207,6 @@ export function avgPool(options: PoolOptions): Hypersynapse {
 
 // ---- WGSL forms: the same energies and signals in the fused webgpu step (gpu/forms.ts picks one by spec) ----
 
-/** Invocations per workgroup of the window programs (one invocation per entry of the signal). */
-const WINDOW_GROUP = 64;
-
 /**
  * Where the windows lie, as a WGSL form bakes it in: input `[H, W, C]`, output `[Ho, Wo, Co]`,
  * windows `kh × kw` with strides `sh`, `sw`, and the zeros before the first row (`pt`) and column (`pl`).
@@ -292,23 +289,18 @@ interface WindowSignal {
 /** The program of a window signal: one invocation per entry of `[B, n]`, `result = base − acc` (or `−acc` without a base). */
 function windowProgram(B: number, signal: WindowSignal, key: string, inputs: readonly string[], withBase: boolean, at: (index: string) => string): GpuProgram {
   const n = signal.n;
-  return {
-    variableNames: [...inputs, ...(withBase ? ['base'] : [])],
-    outputShape: [B, n],
+  return entryProgram({
     shaderKey: `hamuxWindow_${signal.name}_${key}_${withBase}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: spread(Math.ceil((B * n) / WINDOW_GROUP)),
-    workgroupSize: [WINDOW_GROUP, 1, 1],
-    getUserCode: () => `${signal.helpers}
-      fn main(index : i32) {
-        // (the batch from the uniforms, not baked in; reading one keeps tfjs's bind layout whole)
-        if (index >= uniforms.outShape[0] * ${n}) { return; }
-        let b = index / ${n};
-        let r = index % ${n};
-        var acc = 0.0;${signal.body(at)}
-        result[index] = ${withBase ? 'base[index] - acc' : '-acc'};
-      }`,
-  };
+    rows: B,
+    n,
+    variableNames: [...inputs, ...(withBase ? ['base'] : [])],
+    helpers: signal.helpers,
+    body: `
+          let b = index / ${n};
+          let r = index % ${n};
+          var acc = 0.0;${signal.body(at)}
+          result[index] = ${withBase ? 'base[index] - acc' : '-acc'};`,
+  });
 }
 
 /** Runs a window signal of the operand `lhs` (x̂ read through its inline activation) with these weights: `[B, n]`, a new tensor. */

@@ -5,7 +5,7 @@ import { sumPerSample } from '../ops.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
 import { scalarOf, type HostSynapse } from '../host/types.js';
 import type { GpuMap, GpuProgram, GpuSum, GpuSynapse } from '../gpu/types.js';
-import { operandInputs, operandRead, spread } from '../gpu/products.js';
+import { entryProgram, operandInputs, operandRead } from '../gpu/products.js';
 
 /** Options of `tie`. */
 export interface TieOptions {
@@ -82,28 +82,18 @@ export const tieHost = { tie: (shape: readonly number[]): HostSynapse => hostTie
 
 // ---- WGSL form: the same energy and signals in the fused webgpu step (gpu/forms.ts picks it by spec) ----
 
-/** Invocations per workgroup of the tie's signal. */
-const TIE_GROUP = 64;
-
 /** `base ± γ (x̂₁ − x̂₂)` on n neurons per sample (+ for the first layer, − for the second): one invocation per entry. */
 function tieSignalProgram(B: number, n: number, first: boolean, a: GpuMap | undefined, b: GpuMap | undefined, withBase: boolean): GpuProgram {
   const ra = operandRead('a', a), rb = operandRead('b', b);
-  return {
-    variableNames: [...ra.names, ...rb.names, 'gammas', ...(withBase ? ['base'] : [])],
-    outputShape: [B, n],
+  return entryProgram({
     shaderKey: `hamuxTie_${n}_${first}_${ra.key}_${rb.key}_${withBase}`,
-    dispatchLayout: { x: [0, 1] },
-    dispatch: spread(Math.ceil((B * n) / TIE_GROUP)),
-    workgroupSize: [TIE_GROUP, 1, 1],
-    getUserCode: () => `
-      fn main(index : i32) {
-        // (reads a uniform: tfjs binds the uniforms, and a layout made from the code must have them)
-        if (index < uniforms.outShape[0] * ${n}) {
+    rows: B,
+    n,
+    variableNames: [...ra.names, ...rb.names, 'gammas', ...(withBase ? ['base'] : [])],
+    body: `
           let pull = gammas[0] * (${ra.at('index')} - ${rb.at('index')});
-          result[index] = ${withBase ? `base[index] ${first ? '+' : '-'} pull` : first ? 'pull' : '-pull'};
-        }
-      }`,
-  };
+          result[index] = ${withBase ? `base[index] ${first ? '+' : '-'} pull` : first ? 'pull' : '-pull'};`,
+  });
 }
 
 /** The WGSL form of the tie; gpu/forms.ts picks it by spec. */
